@@ -1,0 +1,44 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { sourceSecretReader } from '#shared/adapters/source-secrets.ts';
+import { enqueueComplaintMessages } from '#shared/adapters/sqs-complaint-queue.ts';
+import { requireEnv, requireJsonMap } from '#shared/config.ts';
+import { parseComplaintWebhookBody } from '#shared/domain/complaint-event.ts';
+import { ValidationError } from '#shared/http/problem.ts';
+import { problemDetailsOnError } from '#shared/http/problem-middleware.ts';
+import { readSignedJsonBody } from '#shared/http/signed-request.ts';
+import { logger } from '#shared/powertools/logger.ts';
+
+const config = {
+  queueUrl: requireEnv('COMPLAINT_EVENTS_QUEUE_URL'),
+  secretArnBySource: requireJsonMap('COMPLAINT_SOURCE_SECRETS'),
+};
+const sqs = new SQSClient({});
+const secretsOf = sourceSecretReader(config.secretArnBySource);
+
+/** POST /webhooks/complaints/{source}: verify, validate, queue, answer 202 `{accepted}`. */
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(problemDetailsOnError())
+  .handler(async (request) => {
+    const source = request.pathParameters?.source ?? '';
+    const body = await readSignedJsonBody(request, await secretsOf(source));
+    const parsed = parseComplaintWebhookBody(body);
+    if (!parsed.success) {
+      throw new ValidationError('The body is not a valid complaint event or batch.', parsed.errors);
+    }
+    const receivedAt = new Date().toISOString();
+    await enqueueComplaintMessages(
+      sqs,
+      config.queueUrl,
+      parsed.events.map((event) => ({ source, receivedAt, event })),
+    );
+    logger.info('complaint events accepted', { source, accepted: parsed.events.length });
+    return {
+      statusCode: 202,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ accepted: parsed.events.length }),
+    };
+  });

@@ -1,0 +1,3 @@
+import { createApp } from './app-factory.ts';
+
+createApp().app.synth();

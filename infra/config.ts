@@ -1,0 +1,59 @@
+import type { Node } from 'constructs';
+
+/** Deployment settings, read once from CDK context (`-c key=value` or cdk.json). */
+export interface StageConfig {
+  /** `dev` or `prod`; prod retains data and protects stacks from deletion. */
+  stage: 'dev' | 'prod';
+  /** Where alarm notifications go; empty means no subscription (alarms still fire). */
+  alarmEmail: string;
+  /** One Secrets Manager secret is created per complaint source. */
+  complaintSources: string[];
+  /** The reporting time zone that decides which period an event belongs to. */
+  reportingTimeZone: string;
+  /** Raw complaints and responses expire after this many days (DynamoDB TTL). */
+  rawDataRetentionDays: number;
+}
+
+const SOURCE_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
+
+/** Reads and validates the stage configuration; a bad value fails synthesis loudly. */
+export function readStageConfig(node: Node): StageConfig {
+  const stage = String(node.tryGetContext('stage') ?? 'dev');
+  if (stage !== 'dev' && stage !== 'prod') {
+    throw new Error(`context "stage" must be dev or prod, got "${stage}"`);
+  }
+  const sources = asList(node.tryGetContext('complaintSources') ?? ['crm']);
+  for (const source of sources) {
+    if (!SOURCE_NAME.test(source)) {
+      throw new Error(`complaint source "${source}" must match ${SOURCE_NAME}`);
+    }
+  }
+  const retention = Number(node.tryGetContext('rawDataRetentionDays') ?? 400);
+  if (!Number.isInteger(retention) || retention < 1) {
+    throw new Error('context "rawDataRetentionDays" must be a positive whole number');
+  }
+  const timeZone = String(node.tryGetContext('reportingTimeZone') ?? 'Asia/Shanghai');
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+  } catch {
+    throw new Error(`context "reportingTimeZone" is not an IANA time zone: "${timeZone}"`);
+  }
+  return {
+    stage,
+    alarmEmail: String(node.tryGetContext('alarmEmail') ?? ''),
+    complaintSources: sources,
+    reportingTimeZone: timeZone,
+    rawDataRetentionDays: retention,
+  };
+}
+
+/** Context from the command line arrives as a string; from cdk.json as a list. */
+function asList(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(String);
+  const text = String(value).trim();
+  if (text.startsWith('[')) return (JSON.parse(text) as unknown[]).map(String);
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}

@@ -1,0 +1,95 @@
+import { fileURLToPath } from 'node:url';
+import { type Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+export interface ProjectFunctionProps {
+  /** File name under `functions/`, without extension: `complaint-intake`. */
+  entry: string;
+  description: string;
+  timeout: Duration;
+  memorySize?: number;
+  environment?: Record<string, string>;
+  logRetention: RetentionDays;
+  logRemovalPolicy: RemovalPolicy;
+  /** Powertools service name: the key that groups this function's logs and metrics. */
+  serviceName: string;
+}
+
+const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * Every Lambda of the project, with its defaults held once: Node.js 24 on ARM64, ESM,
+ * minified with source maps, the AWS SDK bundled (its version is ours, not the runtime's),
+ * an explicit log group with retention, X-Ray tracing, JSON logs, and the Powertools
+ * environment. Each function gets its own role with only its log group's write grant;
+ * callers add least-privilege grants for the resources it touches.
+ */
+export class ProjectFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: ProjectFunctionProps) {
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs ${props.entry}`,
+    });
+    role.addToPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    super(scope, id, {
+      entry: `${repositoryRoot}functions/${props.entry}.ts`,
+      handler: 'handler',
+      description: props.description,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout,
+      tracing: Tracing.ACTIVE,
+      loggingFormat: LoggingFormat.JSON,
+      logGroup,
+      role,
+      projectRoot: repositoryRoot,
+      depsLockFilePath: `${repositoryRoot}package-lock.json`,
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        platform: 'node',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        // Bundle the SDK: its version is pinned by our lockfile, not the runtime's copy.
+        bundleAwsSDK: true,
+        externalModules: [],
+        // Some CommonJS dependencies call require(); give the ESM bundle one.
+        banner:
+          "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+        // Lambda gives credentials in the environment; see shared/aws/lambda-credentials.ts.
+        esbuildArgs: {
+          '--alias:@aws-sdk/credential-provider-node': `${repositoryRoot}shared/aws/lambda-credentials.ts`,
+        },
+      },
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: 'TelecomServiceQuality',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...props.environment,
+      },
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only xray:PutTraceSegments and xray:PutTelemetryRecords use Resource "*": X-Ray has no resource-level permissions. Every other statement names its resource.',
+    });
+  }
+}

@@ -1,0 +1,123 @@
+import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { StageConfig } from './config.ts';
+import { COMPLAINT_INDEXES } from './table-design.ts';
+
+export interface StatefulStackProps extends StackProps {
+  config: StageConfig;
+  /** The complaint processor's timeout: the queue's visibility timeout is six times it. */
+  complaintProcessorTimeout: Duration;
+}
+
+/**
+ * Everything that holds data or identity: the KMS key, tables, queues, secrets and the
+ * alarm topic. In prod it is retained on stack deletion and protected from termination.
+ */
+export class StatefulStack extends Stack {
+  readonly dataKey: Key;
+  readonly complaintsTable: Table;
+  readonly complaintEventsQueue: Queue;
+  readonly complaintEventsDeadLetterQueue: Queue;
+  readonly complaintSourceSecrets: ReadonlyMap<string, Secret>;
+  readonly alarmTopic: Topic;
+
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
+    const prod = props.config.stage === 'prod';
+    super(scope, id, { ...props, terminationProtection: prod });
+    const removalPolicy = prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    this.dataKey = new Key(this, 'DataKey', {
+      description: 'Encrypts complaint data, queues, secrets and alarm notifications',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    // CloudWatch alarms publish to the encrypted alarm topic.
+    this.dataKey.grant(
+      new ServicePrincipal('cloudwatch.amazonaws.com'),
+      'kms:Decrypt',
+      'kms:GenerateDataKey*',
+    );
+
+    this.complaintsTable = new Table(this, 'ComplaintsTable', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.dataKey,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'expiresAt',
+      deletionProtection: prod,
+      removalPolicy,
+    });
+    for (const index of COMPLAINT_INDEXES) {
+      this.complaintsTable.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        ...(index.sortKey ? { sortKey: { name: index.sortKey, type: AttributeType.STRING } } : {}),
+        projectionType: index.keysOnly ? ProjectionType.KEYS_ONLY : ProjectionType.ALL,
+      });
+    }
+
+    this.complaintEventsDeadLetterQueue = new Queue(this, 'ComplaintEventsDeadLetterQueue', {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: this.dataKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy,
+    });
+    this.complaintEventsQueue = new Queue(this, 'ComplaintEventsQueue', {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: this.dataKey,
+      dataKeyReuse: Duration.hours(1),
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(props.complaintProcessorTimeout.toSeconds() * 6),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.complaintEventsDeadLetterQueue, maxReceiveCount: 5 },
+      removalPolicy,
+    });
+
+    const secrets = new Map<string, Secret>();
+    for (const source of props.config.complaintSources) {
+      const secret = new Secret(this, `ComplaintSourceSecret-${source}`, {
+        description: `HMAC signing secrets of complaint source "${source}": {"current", "previous"?}`,
+        encryptionKey: this.dataKey,
+        generateSecretString: {
+          secretStringTemplate: '{}',
+          generateStringKey: 'current',
+          excludePunctuation: true,
+          passwordLength: 48,
+        },
+        removalPolicy,
+      });
+      Validations.of(secret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'Rotated by hand with the operator system that shares it: the secret holds "current" and "previous" so both sides switch without downtime (README, Rotating a webhook secret). An automatic rotation Lambda cannot update the sender.',
+      });
+      secrets.set(source, secret);
+    }
+    this.complaintSourceSecrets = secrets;
+
+    this.alarmTopic = new Topic(this, 'AlarmTopic', {
+      displayName: 'Telecom service quality alarms',
+      masterKey: this.dataKey,
+      enforceSSL: true,
+    });
+    if (props.config.alarmEmail) {
+      this.alarmTopic.addSubscription(new EmailSubscription(props.config.alarmEmail));
+    }
+  }
+}

@@ -1,0 +1,191 @@
+import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import type { StageConfig } from './config.ts';
+import { Monitoring } from './constructs/monitoring.ts';
+import { ProjectFunction } from './constructs/project-function.ts';
+import type { StatefulStack } from './stateful-stack.ts';
+
+export interface StatelessStackProps extends StackProps {
+  config: StageConfig;
+  stateful: StatefulStack;
+  complaintProcessorTimeout: Duration;
+}
+
+/**
+ * Routes authenticated inside the function by an HMAC signature (DESIGN §4.1) rather
+ * than by an API Gateway authorizer. Infra tests hold every route to this list or a JWT.
+ */
+export const SIGNATURE_AUTHENTICATED_ROUTES = ['POST /webhooks/complaints/{source}'] as const;
+
+/**
+ * Lets a function read secrets encrypted with the data key. `Secret.grantRead` would put
+ * the role into the stateful stack's key policy, a reference back from the stateful stack
+ * to this one; the same least privilege fits in the role's own policy instead.
+ */
+function grantSecretsRead(fn: ProjectFunction, secrets: ISecret[], key: IKey) {
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: secrets.map((secret) => secret.secretArn),
+    }),
+  );
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      actions: ['kms:Decrypt'],
+      resources: [key.keyArn],
+      conditions: {
+        StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(fn).region}.amazonaws.com` },
+      },
+    }),
+  );
+}
+
+/**
+ * `grantSendMessages` and `grantReadWriteData` on KMS-encrypted resources allow the
+ * `kms:GenerateDataKey*` and `kms:ReEncrypt*` action families: wildcards over actions,
+ * each statement scoped to the one data key.
+ */
+function acknowledgeKmsActionFamilies(fn: ProjectFunction) {
+  for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
+    Validations.of(fn.role ?? fn).acknowledge({
+      id: `AwsSolutions-IAM5[Action::${action}]`,
+      reason: `${action} is the action family that SQS and DynamoDB need to encrypt with a customer-managed key; the statement's resource is that single data key, not "*".`,
+    });
+  }
+}
+
+/** Functions, the HTTP API, event source mappings, alarms and the dashboard. */
+export class StatelessStack extends Stack {
+  readonly api: HttpApi;
+  readonly complaintIntake: ProjectFunction;
+  readonly complaintProcessor: ProjectFunction;
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    const prod = props.config.stage === 'prod';
+    super(scope, id, { ...props, terminationProtection: prod });
+    const { stateful, config } = props;
+    const logs = {
+      logRetention: prod ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH,
+      logRemovalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    };
+
+    this.complaintIntake = new ProjectFunction(this, 'ComplaintIntake', {
+      entry: 'complaint-intake',
+      description: 'Verifies signed complaint webhooks, validates them and queues each event',
+      serviceName: 'complaint-intake',
+      timeout: Duration.seconds(10),
+      environment: {
+        COMPLAINT_EVENTS_QUEUE_URL: stateful.complaintEventsQueue.queueUrl,
+        COMPLAINT_SOURCE_SECRETS: this.toJsonString(
+          Object.fromEntries(
+            [...stateful.complaintSourceSecrets].map(([source, secret]) => [
+              source,
+              secret.secretArn,
+            ]),
+          ),
+        ),
+      },
+      ...logs,
+    });
+    stateful.complaintEventsQueue.grantSendMessages(this.complaintIntake);
+    grantSecretsRead(
+      this.complaintIntake,
+      [...stateful.complaintSourceSecrets.values()],
+      stateful.dataKey,
+    );
+
+    this.complaintProcessor = new ProjectFunction(this, 'ComplaintProcessor', {
+      entry: 'complaint-processor',
+      description: 'Applies complaint lifecycle events to complaint state, exactly once',
+      serviceName: 'complaint-processor',
+      timeout: props.complaintProcessorTimeout,
+      memorySize: 512,
+      environment: {
+        COMPLAINTS_TABLE_NAME: stateful.complaintsTable.tableName,
+        REPORTING_TIME_ZONE: config.reportingTimeZone,
+        RAW_DATA_RETENTION_DAYS: String(config.rawDataRetentionDays),
+      },
+      ...logs,
+    });
+    // Exactly what the processor does: read a complaint's partition, write it in a transaction.
+    this.complaintProcessor.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
+        resources: [stateful.complaintsTable.tableArn],
+      }),
+    );
+    stateful.dataKey.grantEncryptDecrypt(this.complaintProcessor);
+    this.complaintProcessor.addEventSource(
+      new SqsEventSource(stateful.complaintEventsQueue, {
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(1),
+        reportBatchItemFailures: true,
+      }),
+    );
+
+    for (const fn of [this.complaintIntake, this.complaintProcessor]) {
+      acknowledgeKmsActionFamilies(fn);
+    }
+    this.api = new HttpApi(this, 'Api', {
+      description: 'Telecom service quality: webhooks, surveys and reports',
+      createDefaultStage: false,
+    });
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
+      retention: logs.logRetention,
+      removalPolicy: logs.logRemovalPolicy,
+    });
+    new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: 500, burstLimit: 1000 },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        // No source IP or user agent: callers include customers, whose IPs are personal data.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            requestTime: '$context.requestTimeEpoch',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            latencyMs: '$context.responseLatency',
+            integrationLatencyMs: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            responseLength: '$context.responseLength',
+          }),
+        ),
+      },
+    });
+    this.api.addRoutes({
+      path: '/webhooks/complaints/{source}',
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration('ComplaintIntakeIntegration', this.complaintIntake),
+    });
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'Webhook routes are authenticated inside the intake function by an HMAC-SHA256 signature over the raw body with a per-source secret and a 300 s replay window (DESIGN 4.1); an API Gateway authorizer cannot see the raw body it must verify.',
+    });
+
+    new Monitoring(this, 'Monitoring', {
+      alarmTopic: stateful.alarmTopic,
+      api: this.api,
+      functions: [this.complaintIntake, this.complaintProcessor],
+      deadLetterQueues: [stateful.complaintEventsDeadLetterQueue],
+      queues: [stateful.complaintEventsQueue],
+    });
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * `npm run bench`: the budgets of DESIGN §9 that this code base can measure today.
+ * Per function: the minified bundle CDK ships and its module init time in a fresh Node
+ * process (median of 15, minus a bare `node -e ''`), beside the budget.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { readCloudAssembly } from './cloud-assembly.ts';
+import { type ResolutionContext, resolveValue } from './intrinsics.ts';
+import { synthesizeApp } from './synthesize.ts';
+
+const RUNS = 15;
+const KIB = 1024;
+const budgets = { intakeBytes: 250 * KIB, otherBytes: 600 * KIB, intakeInitMs: 100 };
+
+const directory = join(process.cwd(), '.tmp', 'bench-assembly');
+rmSync(directory, { recursive: true, force: true });
+synthesizeApp({ outdir: directory });
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[middle] ?? 0)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+};
+
+/** Wall time of a fresh Node process running `script`, in milliseconds. */
+function timeNode(script: string, env: Record<string, string>) {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...env, PATH: process.env.PATH ?? '' },
+    encoding: 'utf8',
+  });
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0) throw new Error(`node failed: ${result.stderr}`);
+  return elapsed;
+}
+
+const stacks = readCloudAssembly(directory);
+const bare = median(Array.from({ length: RUNS }, () => timeNode('', {})));
+const rows: string[][] = [];
+let withinBudget = true;
+
+for (const stack of stacks) {
+  // Functions behind an HTTP route are intake functions, with the tighter budget.
+  const routed = new Set(
+    Object.values(stack.template.Resources)
+      .filter((resource) => resource.Type === 'AWS::ApiGatewayV2::Integration')
+      .map((resource) => JSON.stringify(resource.Properties?.IntegrationUri)),
+  );
+  // Environment values are placeholders shaped like the real ones: init reads them, calls nothing.
+  const placeholders: ResolutionContext = {
+    stackName: stack.stackName,
+    region: 'us-east-1',
+    accountId: '123456789012',
+    refs: new Map(),
+    attributes: new Map(),
+    exports: new Map(),
+    placeholder: (_what, key) =>
+      /Secret/.test(key)
+        ? `arn:aws:secretsmanager:us-east-1:123456789012:secret:${key}`
+        : `https://sqs.us-east-1.amazonaws.com/123456789012/${key}`,
+  };
+  for (const [logicalId, resource] of Object.entries(stack.template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const hash = String(
+      (resource.Properties?.Code as { S3Key?: string } | undefined)?.S3Key,
+    ).replace('.zip', '');
+    const assetDirectory = stack.assetDirectories.get(hash) ?? '';
+    const bundle = join(assetDirectory, 'index.mjs');
+    const bytes = readdirSync(assetDirectory)
+      .filter((file) => !file.endsWith('.map'))
+      .reduce((sum, file) => sum + statSync(join(assetDirectory, file)).size, 0);
+    const variables = (resource.Properties?.Environment as { Variables?: Record<string, unknown> })
+      ?.Variables;
+    const env = Object.fromEntries(
+      Object.entries(resolveValue(variables ?? {}, placeholders) as Record<string, unknown>).map(
+        ([key, value]) => [key, String(value)],
+      ),
+    );
+    Object.assign(env, {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'bench',
+      AWS_SECRET_ACCESS_KEY: 'bench',
+      AWS_LAMBDA_FUNCTION_NAME: logicalId,
+    });
+    delete env.NODE_OPTIONS;
+    const script = `await import(${JSON.stringify(pathToFileURL(bundle).href)});`;
+    timeNode(script, env); // warm the file cache
+    const init = median(Array.from({ length: RUNS }, () => timeNode(script, env))) - bare;
+    const intake = [...routed].some((uri) => uri.includes(logicalId));
+    const sizeBudget = intake ? budgets.intakeBytes : budgets.otherBytes;
+    const sizeOk = bytes <= sizeBudget;
+    const initOk = !intake || init <= budgets.intakeInitMs;
+    withinBudget &&= sizeOk && initOk;
+    rows.push([
+      logicalId.replace(/[0-9A-F]{8}$/, ''),
+      intake ? 'intake' : 'other',
+      `${(bytes / KIB).toFixed(1)} KiB`,
+      `≤ ${sizeBudget / KIB} KiB ${sizeOk ? 'ok' : 'OVER'}`,
+      `${init.toFixed(1)} ms`,
+      intake ? `≤ ${budgets.intakeInitMs} ms ${initOk ? 'ok' : 'OVER'}` : '—',
+    ]);
+  }
+}
+
+const header = [
+  'function',
+  'kind',
+  'bundle (minified)',
+  'budget',
+  'init above bare node',
+  'budget',
+];
+const widths = header.map((title, column) =>
+  Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+);
+const line = (cells: string[]) =>
+  cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ');
+console.log(
+  `Node ${process.version}; bare \`node -e ''\` median ${bare.toFixed(1)} ms over ${RUNS} runs`,
+);
+console.log(line(header));
+for (const row of rows) console.log(line(row));
+console.log(withinBudget ? 'All measured budgets met.' : 'Some budgets are exceeded (see OVER).');

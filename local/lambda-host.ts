@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Worker } from 'node:worker_threads';
+import type { LocalFunction } from './provision.ts';
+
+/** What a function threw, as Lambda reports it. */
+export interface FunctionError {
+  errorType: string;
+  errorMessage: string;
+  stackTrace: string[];
+}
+
+export type InvocationResult = { ok: true; result: unknown } | { ok: false; error: FunctionError };
+
+export interface LambdaHostOptions {
+  fn: LocalFunction;
+  /** The emulator every AWS SDK call of the function goes to. */
+  endpoint: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  /** Execution environments that may run at once (Lambda's concurrency). */
+  concurrency?: number;
+  /** Receives each line the function writes (its structured logs). */
+  onLog?: (functionName: string, line: string) => void;
+}
+
+interface Environment {
+  worker: Worker;
+  ready: Promise<FunctionError | undefined>;
+  busy: boolean;
+}
+
+const workerUrl = new URL('./lambda-worker.ts', import.meta.url);
+
+/**
+ * Runs one function's bundled asset as Lambda would: isolated execution environments
+ * (worker threads) whose environment is exactly the template's plus what Lambda itself
+ * sets, one invocation at a time each, stopped and replaced when past the timeout.
+ */
+export class LambdaHost {
+  readonly fn: LocalFunction;
+  private readonly options: LambdaHostOptions;
+  private readonly environments: Environment[] = [];
+  private readonly waiting: (() => void)[] = [];
+  private nextId = 1;
+  private stopped = false;
+
+  constructor(options: LambdaHostOptions) {
+    this.options = options;
+    this.fn = options.fn;
+  }
+
+  /** Invokes the function with an event; a timeout or a crash is a function error. */
+  async invoke(event: unknown): Promise<InvocationResult> {
+    const environment = await this.acquire();
+    try {
+      const initError = await environment.ready;
+      if (initError) {
+        this.discard(environment);
+        return { ok: false, error: initError };
+      }
+      return await this.run(environment, event);
+    } finally {
+      environment.busy = false;
+      this.waiting.shift()?.();
+    }
+  }
+
+  /** Stops every execution environment. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const all = this.environments.splice(0);
+    await Promise.all(all.map((environment) => environment.worker.terminate()));
+  }
+
+  private async acquire(): Promise<Environment> {
+    for (;;) {
+      if (this.stopped) throw new Error(`${this.fn.functionName} has been stopped`);
+      const idle = this.environments.find((environment) => !environment.busy);
+      if (idle) {
+        idle.busy = true;
+        return idle;
+      }
+      if (this.environments.length < (this.options.concurrency ?? 1)) {
+        const created = this.create();
+        created.busy = true;
+        this.environments.push(created);
+        return created;
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+  }
+
+  private create(): Environment {
+    const { fn, endpoint, region, credentials } = this.options;
+    const [file = 'index', exportName = 'handler'] = fn.handler.split('.');
+    const modulePath = ['.mjs', '.js', '.cjs']
+      .map((extension) => join(fn.assetDirectory, `${file}${extension}`))
+      .find((candidate) => existsSync(candidate));
+    const worker = new Worker(workerUrl, {
+      workerData: {
+        modulePath: modulePath ?? join(fn.assetDirectory, `${file}.mjs`),
+        exportName,
+        functionName: fn.functionName,
+        functionArn: fn.functionArn,
+        memorySize: fn.memorySize,
+        timeoutSeconds: fn.timeoutSeconds,
+      },
+      env: {
+        ...fn.environment,
+        AWS_REGION: region,
+        AWS_DEFAULT_REGION: region,
+        AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+        AWS_ENDPOINT_URL: endpoint,
+        AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
+        AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
+        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.functionName}`,
+        AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+        LAMBDA_TASK_ROOT: fn.assetDirectory,
+        _HANDLER: fn.handler,
+      },
+      stdout: true,
+      stderr: true,
+    });
+    for (const stream of [worker.stdout, worker.stderr]) {
+      const lines = createInterface({ input: stream });
+      lines.on('line', (line) => this.options.onLog?.(fn.functionName, line));
+    }
+    const ready = new Promise<FunctionError | undefined>((resolve) => {
+      const onMessage = (message: { type: string; error?: FunctionError }) => {
+        if (message.type === 'ready') resolve(undefined);
+        if (message.type === 'init-error') resolve(message.error);
+        if (message.type === 'ready' || message.type === 'init-error') {
+          worker.off('message', onMessage);
+        }
+      };
+      worker.on('message', onMessage);
+      worker.once('error', (error) =>
+        resolve({ errorType: 'Runtime.InitError', errorMessage: error.message, stackTrace: [] }),
+      );
+    });
+    return { worker, ready, busy: false };
+  }
+
+  private run(environment: Environment, event: unknown): Promise<InvocationResult> {
+    const { worker } = environment;
+    const id = this.nextId++;
+    const timeoutMs = this.fn.timeoutSeconds * 1000;
+    return new Promise<InvocationResult>((resolve) => {
+      const finish = (result: InvocationResult) => {
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        resolve(result);
+      };
+      const onMessage = (message: {
+        type: string;
+        id?: number;
+        result?: unknown;
+        error?: FunctionError;
+      }) => {
+        if (message.id !== id) return;
+        if (message.type === 'result') finish({ ok: true, result: message.result });
+        if (message.type === 'error' && message.error) finish({ ok: false, error: message.error });
+      };
+      const onError = (error: Error) => {
+        this.discard(environment);
+        finish({
+          ok: false,
+          error: { errorType: 'Runtime.ExitError', errorMessage: error.message, stackTrace: [] },
+        });
+      };
+      // Past its timeout the environment is stopped, as Lambda stops it.
+      const timer = setTimeout(() => {
+        this.discard(environment);
+        finish({
+          ok: false,
+          error: {
+            errorType: 'Sandbox.Timedout',
+            errorMessage: `Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`,
+            stackTrace: [],
+          },
+        });
+      }, timeoutMs);
+      worker.on('message', onMessage);
+      worker.once('error', onError);
+      worker.postMessage({
+        type: 'invoke',
+        id,
+        event,
+        requestId: randomUUID(),
+        deadline: Date.now() + timeoutMs,
+      });
+    });
+  }
+
+  private discard(environment: Environment) {
+    const index = this.environments.indexOf(environment);
+    if (index >= 0) this.environments.splice(index, 1);
+    void environment.worker.terminate();
+  }
+}

@@ -1,0 +1,81 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+
+/** moto_server is not installed: say so plainly, with the fix. */
+export class EmulatorMissingError extends Error {
+  override name = 'EmulatorMissingError';
+  constructor() {
+    super(
+      'moto_server was not found on PATH. The sandbox and the integration tests need the AWS API emulator: install it with pip install "moto[server]" (README, Prerequisites), or set AWS_ENDPOINT_URL to an emulator that is already running.',
+    );
+  }
+}
+
+export interface RunningEmulator {
+  endpoint: string;
+  pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on 127.0.0.1, as the kernel hands it out. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  await once(server, 'close');
+  if (address === null || typeof address === 'string') throw new Error('no port was assigned');
+  return address.port;
+}
+
+/**
+ * Starts moto_server on 127.0.0.1 (a free port unless one is given) and waits until it
+ * answers. `stop()` ends it by its pid.
+ */
+export async function startMoto(options: { port?: number } = {}): Promise<RunningEmulator> {
+  const port = options.port ?? (await freePort());
+  const endpoint = `http://127.0.0.1:${port}`;
+  const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const exited = new Promise<Error>((resolve) => {
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      resolve(error.code === 'ENOENT' ? new EmulatorMissingError() : error),
+    );
+    child.once('exit', (code) =>
+      resolve(new Error(`moto_server exited with code ${code} before it was ready:\n${stderr}`)),
+    );
+  });
+
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exit = once(child, 'exit');
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exit;
+    clearTimeout(timer);
+  };
+
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const failure = await Promise.race([exited, delay(200).then(() => undefined)]);
+    if (failure) throw failure;
+    try {
+      const response = await fetch(`${endpoint}/moto-api/`);
+      await response.arrayBuffer();
+      return { endpoint, pid: child.pid, stop };
+    } catch {
+      // not listening yet
+    }
+  }
+  await stop();
+  throw new Error(`moto_server did not answer on ${endpoint} within 30 s`);
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,416 @@
+import { randomBytes } from 'node:crypto';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DynamoDBClient,
+  UpdateContinuousBackupsCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { type AssemblyStack, readCloudAssembly, type TemplateResource } from './cloud-assembly.ts';
+import {
+  type ResolutionContext,
+  resolveString,
+  resolveValue,
+  UnresolvableValueError,
+} from './intrinsics.ts';
+
+/** Where the emulator is and how to talk to it. */
+export interface EmulatorTarget {
+  endpoint: string;
+  region: string;
+}
+
+/** A Lambda function of the template, ready to run from its bundled asset. */
+export interface LocalFunction {
+  stackName: string;
+  logicalId: string;
+  functionName: string;
+  functionArn: string;
+  assetDirectory: string;
+  handler: string;
+  timeoutSeconds: number;
+  memorySize: number;
+  /** The template's environment, resolved; or the first variable that could not be. */
+  environment: Record<string, string>;
+}
+
+/** An SQS event source mapping of the template. */
+export interface LocalQueueMapping {
+  functionArn: string;
+  queueArn: string;
+  queueUrl: string;
+  batchSize: number;
+  maximumBatchingWindowSeconds: number;
+  reportBatchItemFailures: boolean;
+}
+
+/** Everything the sandbox and the tests need to know about what was provisioned. */
+export interface ProvisionedApp {
+  target: EmulatorTarget;
+  accountId: string;
+  stacks: { stack: AssemblyStack; context: ResolutionContext }[];
+  /** Secret ARN → the local value seeded for it. */
+  secretValues: Map<string, string>;
+  functions: LocalFunction[];
+  queueMappings: LocalQueueMapping[];
+}
+
+/** The account that moto answers for. */
+const EMULATOR_ACCOUNT = '123456789012';
+
+/** Static credentials for the emulator, which accepts any. */
+export const emulatorCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/**
+ * Creates in the emulator every resource of the synthesized stacks that functions touch
+ * (KMS keys, queues with redrive, tables with indexes and TTL, secrets, topics), with the
+ * template's own properties, and reads the functions and event source mappings. Names
+ * start with `namePrefix`, so several sandboxes or test files can share one emulator.
+ */
+export async function provisionCloudAssembly(options: {
+  assemblyDirectory: string;
+  target: EmulatorTarget;
+  namePrefix: string;
+}): Promise<ProvisionedApp> {
+  const { target, namePrefix } = options;
+  const clientConfig = {
+    endpoint: target.endpoint,
+    region: target.region,
+    credentials: emulatorCredentials,
+  };
+  const clients = {
+    dynamodb: new DynamoDBClient(clientConfig),
+    kms: new KMSClient(clientConfig),
+    secrets: new SecretsManagerClient(clientConfig),
+    sns: new SNSClient(clientConfig),
+    sqs: new SQSClient(clientConfig),
+  };
+  const exports = new Map<string, string>();
+  const provisioned: ProvisionedApp = {
+    target,
+    accountId: EMULATOR_ACCOUNT,
+    stacks: [],
+    secretValues: new Map(),
+    functions: [],
+    queueMappings: [],
+  };
+
+  try {
+    for (const stack of readCloudAssembly(options.assemblyDirectory)) {
+      const context: ResolutionContext = {
+        stackName: stack.stackName,
+        region: target.region,
+        accountId: EMULATOR_ACCOUNT,
+        refs: new Map(),
+        attributes: new Map(),
+        exports,
+      };
+      const physicalName = (logicalId: string) =>
+        `${namePrefix}-${logicalId}`.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 80);
+      const arn = (service: string, resource: string) =>
+        `arn:aws:${service}:${target.region}:${EMULATOR_ACCOUNT}:${resource}`;
+
+      for (const [logicalId, resource] of dependencyOrder(stack.template.Resources)) {
+        const props = (resource.Properties ?? {}) as Record<string, unknown>;
+        const name = physicalName(logicalId);
+        switch (resource.Type) {
+          case 'AWS::KMS::Key': {
+            const { KeyMetadata } = await clients.kms.send(
+              new CreateKeyCommand({
+                Description: props.Description as string | undefined,
+                KeySpec: props.KeySpec as never,
+                KeyUsage: props.KeyUsage as never,
+              }),
+            );
+            context.refs.set(logicalId, KeyMetadata?.KeyId ?? '');
+            context.attributes.set(`${logicalId}.Arn`, KeyMetadata?.Arn ?? '');
+            context.attributes.set(`${logicalId}.KeyId`, KeyMetadata?.KeyId ?? '');
+            break;
+          }
+          case 'AWS::SQS::Queue': {
+            const attributes = queueAttributes(props, context);
+            const { QueueUrl } = await clients.sqs.send(
+              new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
+            );
+            const queueUrl = QueueUrl ?? '';
+            const { Attributes } = await clients.sqs.send(
+              new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+            );
+            context.refs.set(logicalId, queueUrl);
+            context.attributes.set(`${logicalId}.Arn`, Attributes?.QueueArn ?? '');
+            context.attributes.set(`${logicalId}.QueueUrl`, queueUrl);
+            context.attributes.set(`${logicalId}.QueueName`, name);
+            break;
+          }
+          case 'AWS::DynamoDB::Table': {
+            await clients.dynamodb.send(new CreateTableCommand(tableInput(name, props, context)));
+            const ttl = props.TimeToLiveSpecification as
+              | { AttributeName?: string; Enabled?: boolean }
+              | undefined;
+            if (ttl?.Enabled && ttl.AttributeName) {
+              await clients.dynamodb.send(
+                new UpdateTimeToLiveCommand({
+                  TableName: name,
+                  TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true },
+                }),
+              );
+            }
+            const pitr = props.PointInTimeRecoverySpecification as
+              | { PointInTimeRecoveryEnabled?: boolean }
+              | undefined;
+            if (pitr?.PointInTimeRecoveryEnabled) {
+              await clients.dynamodb.send(
+                new UpdateContinuousBackupsCommand({
+                  TableName: name,
+                  PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+                }),
+              );
+            }
+            context.refs.set(logicalId, name);
+            context.attributes.set(`${logicalId}.Arn`, arn('dynamodb', `table/${name}`));
+            break;
+          }
+          case 'AWS::SecretsManager::Secret': {
+            const value = seedSecretValue(props);
+            const kmsKeyId = props.KmsKeyId ? resolveString(props.KmsKeyId, context) : undefined;
+            const { ARN } = await clients.secrets.send(
+              new CreateSecretCommand({
+                Name: name,
+                Description: props.Description as string | undefined,
+                SecretString: value,
+                KmsKeyId: kmsKeyId,
+              }),
+            );
+            provisioned.secretValues.set(ARN ?? '', value);
+            context.refs.set(logicalId, ARN ?? '');
+            break;
+          }
+          case 'AWS::SNS::Topic': {
+            const { TopicArn } = await clients.sns.send(
+              new CreateTopicCommand({
+                Name: name,
+                Attributes: props.KmsMasterKeyId
+                  ? { KmsMasterKeyId: resolveString(props.KmsMasterKeyId, context) }
+                  : {},
+              }),
+            );
+            context.refs.set(logicalId, TopicArn ?? '');
+            context.attributes.set(`${logicalId}.TopicArn`, TopicArn ?? '');
+            context.attributes.set(`${logicalId}.TopicName`, name);
+            break;
+          }
+          case 'AWS::Lambda::Function': {
+            context.refs.set(logicalId, name);
+            context.attributes.set(`${logicalId}.Arn`, arn('lambda', `function:${name}`));
+            break;
+          }
+          default:
+            // Roles, policies, log groups, alarms, the API: not emulated, but nameable.
+            context.refs.set(logicalId, name);
+            context.attributes.set(`${logicalId}.Arn`, arn('local', name));
+            break;
+        }
+      }
+
+      for (const output of Object.values(stack.template.Outputs ?? {})) {
+        if (output.Export) exports.set(output.Export.Name, resolveString(output.Value, context));
+      }
+      collectFunctions(stack, context, provisioned);
+      await collectQueueMappings(stack, context, provisioned, clients.sqs);
+      provisioned.stacks.push({ stack, context });
+    }
+  } finally {
+    for (const client of Object.values(clients)) client.destroy();
+  }
+  return provisioned;
+}
+
+/** Orders resources so that every resource comes after those it references. */
+function dependencyOrder(resources: Record<string, TemplateResource>) {
+  const ordered: [string, TemplateResource][] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (logicalId: string) => {
+    const resource = resources[logicalId];
+    if (!resource || state.get(logicalId) === 'done' || state.get(logicalId) === 'visiting') {
+      return;
+    }
+    state.set(logicalId, 'visiting');
+    const dependsOn = [resource.DependsOn ?? []].flat();
+    for (const dependency of [...dependsOn, ...referencedIds(resource.Properties)]) {
+      visit(dependency);
+    }
+    state.set(logicalId, 'done');
+    ordered.push([logicalId, resource]);
+  };
+  for (const logicalId of Object.keys(resources)) visit(logicalId);
+  return ordered;
+}
+
+function referencedIds(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(referencedIds);
+  if (value === null || typeof value !== 'object') return [];
+  const found: string[] = [];
+  for (const [key, item] of Object.entries(value)) {
+    if (key === 'Ref' && typeof item === 'string') found.push(item);
+    else if (key === 'Fn::GetAtt' && Array.isArray(item)) found.push(String(item[0]));
+    else found.push(...referencedIds(item));
+  }
+  return found;
+}
+
+function queueAttributes(props: Record<string, unknown>, context: ResolutionContext) {
+  const attributes: Record<string, string> = {};
+  const copy = [
+    'VisibilityTimeout',
+    'MessageRetentionPeriod',
+    'DelaySeconds',
+    'MaximumMessageSize',
+    'ReceiveMessageWaitTimeSeconds',
+    'KmsMasterKeyId',
+    'KmsDataKeyReusePeriodSeconds',
+    'SqsManagedSseEnabled',
+  ];
+  for (const key of copy) {
+    if (props[key] !== undefined) attributes[key] = resolveString(props[key], context);
+  }
+  if (props.RedrivePolicy !== undefined) {
+    attributes.RedrivePolicy = JSON.stringify(resolveValue(props.RedrivePolicy, context));
+  }
+  return attributes;
+}
+
+function tableInput(
+  name: string,
+  props: Record<string, unknown>,
+  context: ResolutionContext,
+): CreateTableCommandInput {
+  const sse = props.SSESpecification as
+    | { SSEEnabled?: boolean; KMSMasterKeyId?: unknown; SSEType?: string }
+    | undefined;
+  return {
+    TableName: name,
+    KeySchema: props.KeySchema as CreateTableCommandInput['KeySchema'],
+    AttributeDefinitions:
+      props.AttributeDefinitions as CreateTableCommandInput['AttributeDefinitions'],
+    BillingMode: (props.BillingMode as CreateTableCommandInput['BillingMode']) ?? 'PAY_PER_REQUEST',
+    ProvisionedThroughput:
+      props.ProvisionedThroughput as CreateTableCommandInput['ProvisionedThroughput'],
+    GlobalSecondaryIndexes:
+      props.GlobalSecondaryIndexes as CreateTableCommandInput['GlobalSecondaryIndexes'],
+    LocalSecondaryIndexes:
+      props.LocalSecondaryIndexes as CreateTableCommandInput['LocalSecondaryIndexes'],
+    StreamSpecification:
+      props.StreamSpecification as CreateTableCommandInput['StreamSpecification'],
+    DeletionProtectionEnabled: props.DeletionProtectionEnabled as boolean | undefined,
+    ...(sse?.SSEEnabled
+      ? {
+          SSESpecification: {
+            Enabled: true,
+            SSEType: 'KMS',
+            ...(sse.KMSMasterKeyId
+              ? { KMSMasterKeyId: resolveString(sse.KMSMasterKeyId, context) }
+              : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/** A local value shaped as the template's GenerateSecretString would shape it. */
+function seedSecretValue(props: Record<string, unknown>): string {
+  if (typeof props.SecretString === 'string') return props.SecretString;
+  const generate = (props.GenerateSecretString ?? {}) as {
+    SecretStringTemplate?: string;
+    GenerateStringKey?: string;
+    PasswordLength?: number;
+  };
+  const length = generate.PasswordLength ?? 32;
+  const password = randomBytes(length * 2)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, length);
+  if (generate.SecretStringTemplate && generate.GenerateStringKey) {
+    const template = JSON.parse(generate.SecretStringTemplate) as Record<string, unknown>;
+    return JSON.stringify({ ...template, [generate.GenerateStringKey]: password });
+  }
+  return password;
+}
+
+function collectFunctions(stack: AssemblyStack, context: ResolutionContext, app: ProvisionedApp) {
+  for (const [logicalId, resource] of Object.entries(stack.template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const props = resource.Properties ?? {};
+    const code = props.Code as { S3Key?: string } | undefined;
+    const hash = code?.S3Key?.replace(/\.zip$/, '') ?? '';
+    const assetDirectory = stack.assetDirectories.get(hash);
+    if (!assetDirectory) {
+      throw new UnresolvableValueError(
+        `${stack.stackName}/${logicalId}: no bundled asset ${hash} in the cloud assembly`,
+      );
+    }
+    const variables = ((props.Environment as { Variables?: Record<string, unknown> })?.Variables ??
+      {}) as Record<string, unknown>;
+    const environment: Record<string, string> = {};
+    for (const [key, value] of Object.entries(variables)) {
+      try {
+        environment[key] = resolveString(value, context);
+      } catch (error) {
+        throw new UnresolvableValueError(
+          `${stack.stackName}/${logicalId}: environment variable ${key}: ${(error as Error).message}`,
+        );
+      }
+    }
+    app.functions.push({
+      stackName: stack.stackName,
+      logicalId,
+      functionName: context.refs.get(logicalId) ?? logicalId,
+      functionArn: context.attributes.get(`${logicalId}.Arn`) ?? '',
+      assetDirectory,
+      handler: String(props.Handler ?? 'index.handler'),
+      timeoutSeconds: Number(props.Timeout ?? 3),
+      memorySize: Number(props.MemorySize ?? 128),
+      environment,
+    });
+  }
+}
+
+async function collectQueueMappings(
+  stack: AssemblyStack,
+  context: ResolutionContext,
+  app: ProvisionedApp,
+  sqs: SQSClient,
+) {
+  for (const resource of Object.values(stack.template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::EventSourceMapping') continue;
+    const props = resource.Properties ?? {};
+    const queueArn = resolveString(props.EventSourceArn, context);
+    if (!queueArn.startsWith('arn:aws:sqs:')) continue;
+    const functionName = resolveString(props.FunctionName, context);
+    const fn = app.functions.find(
+      (candidate) =>
+        candidate.functionName === functionName || candidate.functionArn === functionName,
+    );
+    if (!fn) throw new UnresolvableValueError(`event source mapping to unknown ${functionName}`);
+    const queueName = queueArn.split(':').at(-1) ?? '';
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }));
+    app.queueMappings.push({
+      functionArn: fn.functionArn,
+      queueArn,
+      queueUrl: QueueUrl ?? '',
+      batchSize: Number(props.BatchSize ?? 10),
+      maximumBatchingWindowSeconds: Number(props.MaximumBatchingWindowInSeconds ?? 0),
+      reportBatchItemFailures: ((props.FunctionResponseTypes as string[]) ?? []).includes(
+        'ReportBatchItemFailures',
+      ),
+    });
+  }
+}

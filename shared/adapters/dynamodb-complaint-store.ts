@@ -1,0 +1,121 @@
+import { type DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandOutput,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { ComplaintEvent } from '../domain/complaint-event.ts';
+import { reportingMonthsOf } from '../domain/complaint-lifecycle.ts';
+import type { ComplaintStore, StoredComplaint } from '../use-cases/record-complaint-event.ts';
+
+export interface DynamoDbComplaintStoreOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  reportingTimeZone: string;
+  retentionDays: number;
+  now?: () => Date;
+}
+
+/** Key layout of the complaints table (docs/data-model.md). */
+export const complaintKeys = {
+  pk: (complaintId: string) => `COMPLAINT#${complaintId}`,
+  stateSk: 'STATE',
+  eventSk: (eventId: string) => `EVENT#${eventId}`,
+};
+
+/**
+ * Complaints in DynamoDB: one partition per complaint holding its events (`EVENT#…`,
+ * immutable) and its folded state (`STATE`, versioned, carrying the report index keys).
+ */
+export function dynamoDbComplaintStore(options: DynamoDbComplaintStoreOptions): ComplaintStore {
+  const documents = DynamoDBDocumentClient.from(options.client, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const now = options.now ?? (() => new Date());
+
+  return {
+    async load(complaintId) {
+      let stored: StoredComplaint | undefined;
+      let startKey: QueryCommandOutput['LastEvaluatedKey'];
+      do {
+        const page = await documents.send(
+          new QueryCommand({
+            TableName: options.tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': complaintKeys.pk(complaintId) },
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          stored ??= { version: 0, events: [] };
+          if (item.sk === complaintKeys.stateSk) stored.version = Number(item.version);
+          else stored.events.push(item.event as ComplaintEvent);
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+      return stored;
+    },
+
+    async append({ message, state, expectedVersion }) {
+      const at = now();
+      const expiresAt = Math.floor(at.getTime() / 1000) + options.retentionDays * 86_400;
+      const pk = complaintKeys.pk(state.complaintId);
+      try {
+        await documents.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: options.tableName,
+                  Item: {
+                    pk,
+                    sk: complaintKeys.eventSk(message.event.eventId),
+                    entity: 'complaint-event',
+                    event: message.event,
+                    source: message.source,
+                    receivedAt: message.receivedAt,
+                    expiresAt,
+                  },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+              {
+                Put: {
+                  TableName: options.tableName,
+                  Item: {
+                    pk,
+                    sk: complaintKeys.stateSk,
+                    entity: 'complaint',
+                    ...state,
+                    ...reportingMonthsOf(state, options.reportingTimeZone),
+                    version: (expectedVersion ?? 0) + 1,
+                    updatedAt: at.toISOString(),
+                    expiresAt,
+                  },
+                  ...(expectedVersion === undefined
+                    ? { ConditionExpression: 'attribute_not_exists(pk)' }
+                    : {
+                        ConditionExpression: 'version = :expected',
+                        ExpressionAttributeValues: { ':expected': expectedVersion },
+                      }),
+                },
+              },
+            ],
+          }),
+        );
+        return 'appended';
+      } catch (error) {
+        const conditionFailed =
+          error instanceof TransactionCanceledException &&
+          (error.CancellationReasons ?? []).some(
+            (reason) =>
+              reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
+          );
+        if (conditionFailed) return 'conflict';
+        throw error;
+      }
+    },
+  };
+}

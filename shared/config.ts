@@ -1,0 +1,41 @@
+/** A required environment variable is missing or invalid: the function cannot start. */
+export class ConfigurationError extends Error {
+  override name = 'ConfigurationError';
+}
+
+/** Reads a required environment variable once, at cold start; a missing one fails loudly. */
+export function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value.trim() === '') {
+    throw new ConfigurationError(`environment variable ${name} is required but not set`);
+  }
+  return value;
+}
+
+/** Reads a required JSON object of strings, such as a map of source name to secret ARN. */
+export function requireJsonMap(name: string): ReadonlyMap<string, string> {
+  const text = requireEnv(name);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigurationError(`environment variable ${name} must be a JSON object`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigurationError(`environment variable ${name} must be a JSON object`);
+  }
+  const entries = Object.entries(parsed);
+  if (entries.some(([, value]) => typeof value !== 'string')) {
+    throw new ConfigurationError(`environment variable ${name} must map names to strings`);
+  }
+  return new Map(entries as [string, string][]);
+}
+
+/** Reads a required positive whole number. */
+export function requirePositiveInteger(name: string): number {
+  const value = Number(requireEnv(name));
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new ConfigurationError(`environment variable ${name} must be a positive whole number`);
+  }
+  return value;
+}

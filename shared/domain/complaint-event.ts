@@ -1,0 +1,112 @@
+import * as z from 'zod/mini';
+import { type FieldError, fieldErrorsOf } from './validation.ts';
+
+/** Services an operator reports on (DESIGN §3). */
+export const SERVICES = [
+  'mobile_voice',
+  'mobile_data',
+  'fixed_broadband',
+  'fixed_voice',
+  'iptv',
+] as const;
+
+/** Complaint categories, MIIT's three groups first (DESIGN §3). */
+export const CATEGORIES = [
+  'network_quality',
+  'billing',
+  'customer_service',
+  'fault_repair',
+  'contract_and_pricing',
+  'privacy_and_security',
+  'other',
+] as const;
+
+/** Lifecycle event types, in the order used to break ties at the same instant. */
+export const EVENT_TYPES = [
+  'created',
+  'acknowledged',
+  'updated',
+  'escalated',
+  'resolved',
+  'reopened',
+  'closed',
+] as const;
+
+export const MAX_EVENTS_PER_BATCH = 100;
+
+const oneOf = (values: readonly string[]) => `must be one of: ${values.join(', ')}`;
+
+const opaqueId = z
+  .string()
+  .check(z.regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ : -'));
+
+/** RFC 3339 timestamp with an explicit offset (`Z` or `±hh:mm`). */
+const rfc3339 = z.iso.datetime({
+  offset: true,
+  error: 'must be an RFC 3339 time with an offset, such as 2026-10-01T09:30:00+08:00',
+});
+
+export const RegionSchema = z
+  .string()
+  .check(z.regex(/^[A-Z]{2}(-[A-Z0-9]{1,6})?$/, 'must be a region code such as GD-SZ'));
+
+const TYPES = EVENT_TYPES;
+const KINDS = ['complaint', 'fault'] as const;
+const VIAS = ['direct', 'regulator'] as const;
+const OUTCOMES = ['upheld', 'rejected', 'withdrawn'] as const;
+
+export const ComplaintEventSchema = z.strictObject({
+  eventId: opaqueId,
+  complaintId: opaqueId,
+  type: z.enum(TYPES, { error: oneOf(TYPES) }),
+  occurredAt: rfc3339,
+  kind: z.enum(KINDS, { error: oneOf(KINDS) }),
+  category: z.enum(CATEGORIES, { error: oneOf(CATEGORIES) }),
+  region: RegionSchema,
+  service: z.enum(SERVICES, { error: oneOf(SERVICES) }),
+  via: z.enum(VIAS, { error: oneOf(VIAS) }),
+  customerRef: z.optional(opaqueId),
+  outcome: z.optional(z.enum(OUTCOMES, { error: oneOf(OUTCOMES) })),
+});
+
+/** One complaint or fault lifecycle event as an operator system posts it. */
+export type ComplaintEvent = z.infer<typeof ComplaintEventSchema>;
+export type ComplaintEventType = ComplaintEvent['type'];
+
+export const ComplaintBatchSchema = z.strictObject({
+  events: z
+    .array(ComplaintEventSchema)
+    .check(
+      z.minLength(1, 'must hold at least one event'),
+      z.maxLength(MAX_EVENTS_PER_BATCH, `must hold at most ${MAX_EVENTS_PER_BATCH} events`),
+    ),
+});
+
+/**
+ * Reads a webhook body: one event, or `{ events: [...] }` with 1–100 events, accepted or
+ * refused whole. The shape is chosen by the presence of `events`, so errors point at the
+ * fields the caller meant to send.
+ */
+export function parseComplaintWebhookBody(
+  body: unknown,
+): { success: true; events: ComplaintEvent[] } | { success: false; errors: FieldError[] } {
+  const isBatch = typeof body === 'object' && body !== null && 'events' in body;
+  if (isBatch) {
+    const parsed = ComplaintBatchSchema.safeParse(body);
+    return parsed.success
+      ? { success: true, events: parsed.data.events }
+      : { success: false, errors: fieldErrorsOf(parsed.error) };
+  }
+  const parsed = ComplaintEventSchema.safeParse(body);
+  return parsed.success
+    ? { success: true, events: [parsed.data] }
+    : { success: false, errors: fieldErrorsOf(parsed.error) };
+}
+
+/** What the intake puts on the queue for the processor: the event and where it came from. */
+export const ComplaintMessageSchema = z.strictObject({
+  source: z.string().check(z.minLength(1)),
+  receivedAt: z.iso.datetime({ offset: true }),
+  event: ComplaintEventSchema,
+});
+export type ComplaintMessage = z.infer<typeof ComplaintMessageSchema>;

@@ -1,0 +1,101 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { FieldError } from '../domain/validation.ts';
+
+/** An RFC 9457 problem details document. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldError[];
+}
+
+/** A refusal the caller can act on; mapped to `application/problem+json` in one place. */
+export class HttpProblemError extends Error {
+  override name = 'HttpProblemError';
+  readonly problem: ProblemDetails;
+  constructor(problem: ProblemDetails) {
+    super(problem.detail);
+    this.problem = problem;
+  }
+}
+
+const problemType = (slug: string) => `urn:telecom-service-quality:problem:${slug}`;
+
+/** 400: the body is not valid; `errors` points at each invalid field. */
+export class ValidationError extends HttpProblemError {
+  override name = 'ValidationError';
+  constructor(detail: string, errors: FieldError[] = []) {
+    super({
+      type: problemType('validation'),
+      title: 'Invalid request',
+      status: 400,
+      detail,
+      errors,
+    });
+  }
+}
+
+/** 401: missing, malformed, wrong or expired signature; says nothing about which. */
+export class UnauthenticatedError extends HttpProblemError {
+  override name = 'UnauthenticatedError';
+  constructor() {
+    super({
+      type: problemType('unauthenticated'),
+      title: 'Unauthenticated',
+      status: 401,
+      detail: 'The request signature is missing, malformed, expired or wrong.',
+    });
+  }
+}
+
+/** 413: body over the API's limit. */
+export class PayloadTooLargeError extends HttpProblemError {
+  override name = 'PayloadTooLargeError';
+  constructor(limitBytes: number) {
+    super({
+      type: problemType('payload-too-large'),
+      title: 'Payload too large',
+      status: 413,
+      detail: `The body exceeds ${limitBytes} bytes.`,
+    });
+  }
+}
+
+/** 415: a content type the route does not accept. */
+export class UnsupportedMediaTypeError extends HttpProblemError {
+  override name = 'UnsupportedMediaTypeError';
+  constructor(accepted: string) {
+    super({
+      type: problemType('unsupported-media-type'),
+      title: 'Unsupported media type',
+      status: 415,
+      detail: `The body must be ${accepted}.`,
+    });
+  }
+}
+
+/** 503: a dependency failed; the caller should retry with the same event ids. */
+export class ServiceUnavailableError extends HttpProblemError {
+  override name = 'ServiceUnavailableError';
+  constructor(detail: string) {
+    super({ type: problemType('unavailable'), title: 'Service unavailable', status: 503, detail });
+  }
+}
+
+/** Renders a problem as an HTTP API response. */
+export function problemResponse(problem: ProblemDetails): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: problem.status,
+    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
+    body: JSON.stringify(problem),
+  };
+}
+
+/** The answer to anything unexpected: a 500 that reveals nothing internal. */
+export const internalErrorProblem: ProblemDetails = {
+  type: problemType('internal'),
+  title: 'Internal error',
+  status: 500,
+  detail: 'The request could not be completed. Retrying with the same event ids is safe.',
+};

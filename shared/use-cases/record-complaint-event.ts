@@ -1,0 +1,53 @@
+import type { ComplaintEvent, ComplaintMessage } from '../domain/complaint-event.ts';
+import { type ComplaintState, foldComplaintEvents } from '../domain/complaint-lifecycle.ts';
+
+/** What the complaint store holds for one complaint. */
+export interface StoredComplaint {
+  version: number;
+  events: ComplaintEvent[];
+}
+
+/** The secondary port the use case writes through (DynamoDB in the cloud and locally). */
+export interface ComplaintStore {
+  load(complaintId: string): Promise<StoredComplaint | undefined>;
+  /**
+   * Stores the new event and the new state atomically, provided the complaint is still
+   * at `expectedVersion` (undefined: not yet stored). Answers `conflict` otherwise.
+   */
+  append(input: {
+    message: ComplaintMessage;
+    state: ComplaintState;
+    expectedVersion: number | undefined;
+  }): Promise<'appended' | 'conflict'>;
+}
+
+/** Another writer kept changing the complaint while this event was being applied. */
+export class ConcurrentComplaintUpdateError extends Error {
+  override name = 'ConcurrentComplaintUpdateError';
+}
+
+const MAX_ATTEMPTS = 8;
+
+/**
+ * Applies one lifecycle event to its complaint exactly once: a duplicate `eventId` changes
+ * nothing, and the state is re-folded from every event so arrival order does not matter.
+ * Concurrent writers to one complaint are serialised by an optimistic version check.
+ */
+export async function recordComplaintEvent(
+  store: ComplaintStore,
+  message: ComplaintMessage,
+): Promise<{ outcome: 'applied' | 'duplicate'; state?: ComplaintState }> {
+  const { event } = message;
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+    const stored = await store.load(event.complaintId);
+    if (stored?.events.some((known) => known.eventId === event.eventId)) {
+      return { outcome: 'duplicate' };
+    }
+    const state = foldComplaintEvents([...(stored?.events ?? []), event]);
+    const result = await store.append({ message, state, expectedVersion: stored?.version });
+    if (result === 'appended') return { outcome: 'applied', state };
+  }
+  throw new ConcurrentComplaintUpdateError(
+    `complaint ${event.complaintId} changed concurrently ${MAX_ATTEMPTS} times`,
+  );
+}

@@ -1,0 +1,234 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { SIGNATURE_AUTHENTICATED_ROUTES } from '#infra/stateless-stack.ts';
+
+let stateful: Template;
+let stateless: Template;
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+function readTemplate(stackName: string) {
+  const file = join(inject('assemblyDirectory'), `${stackName}.template.json`);
+  return Template.fromJSON(JSON.parse(readFileSync(file, 'utf8')));
+}
+
+function ofType(template: Template, type: string): Resources {
+  return template.findResources(type) as Resources;
+}
+
+/** The single resource of a type whose logical id starts with a name. */
+function named(template: Template, type: string, name: string) {
+  const found = Object.entries(ofType(template, type)).filter(([id]) => id.startsWith(name));
+  expect(found, `${type} ${name}`).toHaveLength(1);
+  return found[0]?.[1].Properties ?? {};
+}
+
+function policyStatementsOf(roleName: string) {
+  const policies = Object.entries(ofType(stateless, 'AWS::IAM::Policy')).filter(([, policy]) =>
+    JSON.stringify(policy.Properties.Roles).includes(roleName),
+  );
+  return policies.flatMap(
+    ([, policy]) =>
+      (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+  );
+}
+
+const actionsOf = (statements: Record<string, unknown>[]) =>
+  statements.flatMap((statement) => [statement.Action].flat() as string[]);
+
+beforeAll(() => {
+  expect(inject('synthesisError')).toBe('');
+  stateful = readTemplate('Tsq-dev-Stateful');
+  stateless = readTemplate('Tsq-dev-Stateless');
+});
+
+describe('stateful stack', () => {
+  it('encrypts the complaints table with the data key, with PITR and TTL', () => {
+    stateful.hasResourceProperties('AWS::DynamoDB::Table', {
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+  });
+
+  it('indexes complaints by created month, first-resolved month and customer', () => {
+    const table = named(stateful, 'AWS::DynamoDB::Table', 'ComplaintsTable');
+    const indexes = (
+      table.GlobalSecondaryIndexes as { IndexName: string; KeySchema: unknown }[]
+    ).map((index) => [index.IndexName, index.KeySchema]);
+    expect(Object.fromEntries(indexes)).toEqual({
+      byCreatedMonth: [
+        { AttributeName: 'createdMonth', KeyType: 'HASH' },
+        { AttributeName: 'createdAt', KeyType: 'RANGE' },
+      ],
+      byFirstResolvedMonth: [
+        { AttributeName: 'firstResolvedMonth', KeyType: 'HASH' },
+        { AttributeName: 'firstResolvedAt', KeyType: 'RANGE' },
+      ],
+      byCustomer: [{ AttributeName: 'customerRef', KeyType: 'HASH' }],
+    });
+  });
+
+  it('rotates the data key', () => {
+    stateful.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('encrypts every queue with KMS and refuses non-TLS access', () => {
+    const queues = ofType(stateful, 'AWS::SQS::Queue');
+    expect(Object.keys(queues).length).toBeGreaterThanOrEqual(2);
+    for (const queue of Object.values(queues)) {
+      expect(queue.Properties.KmsMasterKeyId).toBeDefined();
+    }
+    const policies = Object.values(ofType(stateful, 'AWS::SQS::QueuePolicy'));
+    expect(policies).toHaveLength(Object.keys(queues).length);
+    for (const policy of policies) {
+      expect(policy.Properties.PolicyDocument).toMatchObject({
+        Statement: expect.arrayContaining([
+          expect.objectContaining({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      });
+    }
+  });
+
+  it('dead-letters complaint events after at least five receives', () => {
+    const queue = named(stateful, 'AWS::SQS::Queue', 'ComplaintEventsQueue');
+    const redrive = queue.RedrivePolicy as {
+      maxReceiveCount: number;
+      deadLetterTargetArn: unknown;
+    };
+    expect(redrive.maxReceiveCount).toBeGreaterThanOrEqual(5);
+    expect(JSON.stringify(redrive.deadLetterTargetArn)).toContain('ComplaintEventsDeadLetterQueue');
+  });
+
+  it('keeps one secret per complaint source, encrypted with the data key', () => {
+    const secrets = Object.values(ofType(stateful, 'AWS::SecretsManager::Secret'));
+    const context = JSON.parse(readFileSync('cdk.json', 'utf8')).context as {
+      complaintSources: string[];
+    };
+    expect(secrets).toHaveLength(context.complaintSources.length);
+    for (const secret of secrets) {
+      expect(secret.Properties.KmsKeyId).toBeDefined();
+      expect(secret.Properties.GenerateSecretString).toMatchObject({
+        GenerateStringKey: 'current',
+      });
+    }
+  });
+
+  it('encrypts the alarm topic and lets CloudWatch use the key', () => {
+    stateful.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    stateful.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' } }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('stateless stack', () => {
+  it('runs every function on Node.js 24, ARM64, traced, with JSON logs in its own log group', () => {
+    const functions = Object.values(ofType(stateless, 'AWS::Lambda::Function'));
+    expect(functions.length).toBeGreaterThanOrEqual(2);
+    for (const fn of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
+      });
+    }
+    for (const group of Object.values(ofType(stateless, 'AWS::Logs::LogGroup'))) {
+      expect(group.Properties.RetentionInDays).toBe(30);
+    }
+  });
+
+  it('gives queue visibility at least six times the processor timeout', () => {
+    const processor = named(stateless, 'AWS::Lambda::Function', 'ComplaintProcessor');
+    const queue = named(stateful, 'AWS::SQS::Queue', 'ComplaintEventsQueue');
+    expect(Number(queue.VisibilityTimeout)).toBeGreaterThanOrEqual(6 * Number(processor.Timeout));
+  });
+
+  it('maps the complaint queue to the processor with partial batch responses', () => {
+    stateless.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: Match.stringLikeRegexp('^ComplaintProcessor') },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+    });
+  });
+
+  it('attaches no AWS-managed policy to any role', () => {
+    for (const role of Object.values(ofType(stateless, 'AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it('lets the intake send to its queue and read source secrets, and nothing else', () => {
+    const actions = actionsOf(policyStatementsOf('ComplaintIntakeRole'));
+    expect(actions).toEqual(
+      expect.arrayContaining(['sqs:SendMessage', 'secretsmanager:GetSecretValue']),
+    );
+    expect(actions.filter((action) => action.startsWith('dynamodb:'))).toEqual([]);
+    expect(actions).not.toContain('sqs:ReceiveMessage');
+    expect(actions.some((action) => action.endsWith(':*'))).toBe(false);
+  });
+
+  it('lets the processor read and write complaints and consume its queue, and nothing else', () => {
+    const statements = policyStatementsOf('ComplaintProcessorRole');
+    const actions = actionsOf(statements);
+    expect(actions.filter((action) => action.startsWith('dynamodb:')).sort()).toEqual([
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+    ]);
+    expect(actions).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']));
+    expect(actions).not.toContain('sqs:SendMessage');
+    expect(actions).not.toContain('secretsmanager:GetSecretValue');
+    const dynamoStatement = statements.find((s) => actionsOf([s]).includes('dynamodb:PutItem'));
+    expect(JSON.stringify(dynamoStatement?.Resource)).not.toContain('*');
+  });
+
+  it('authenticates every route: a JWT authorizer, or a signature checked by the function', () => {
+    const routes = Object.values(ofType(stateless, 'AWS::ApiGatewayV2::Route'));
+    expect(routes.length).toBeGreaterThan(0);
+    for (const route of routes) {
+      const key = String(route.Properties.RouteKey);
+      if (route.Properties.AuthorizationType === 'JWT') continue;
+      expect(SIGNATURE_AUTHENTICATED_ROUTES as readonly string[]).toContain(key);
+    }
+    stateless.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'POST /webhooks/complaints/{source}',
+    });
+  });
+
+  it('logs API access without client IPs and throttles the stage', () => {
+    const stage = named(stateless, 'AWS::ApiGatewayV2::Stage', 'DefaultStage');
+    expect(stage).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
+      AccessLogSettings: { DestinationArn: expect.anything() },
+    });
+    const format = String((stage.AccessLogSettings as { Format: string }).Format);
+    expect(format).toContain('$context.requestId');
+    expect(format).not.toContain('sourceIp');
+  });
+
+  it('alarms on dead-letter messages, function errors and throttles, and API 5xx', () => {
+    const alarms = Object.values(ofType(stateless, 'AWS::CloudWatch::Alarm'));
+    const metrics = alarms.map((alarm) => String(alarm.Properties.MetricName));
+    expect(metrics).toEqual(
+      expect.arrayContaining(['ApproximateNumberOfMessagesVisible', 'Errors', 'Throttles', '5xx']),
+    );
+    expect(metrics.filter((metric) => metric === 'Errors')).toHaveLength(2);
+    for (const alarm of alarms) {
+      expect(JSON.stringify(alarm.Properties.AlarmActions)).toContain('AlarmTopic');
+    }
+    expect(Object.keys(ofType(stateless, 'AWS::CloudWatch::Dashboard'))).toHaveLength(1);
+  });
+});

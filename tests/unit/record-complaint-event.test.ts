@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import type { ComplaintEvent, ComplaintMessage } from '#shared/domain/complaint-event.ts';
+import type { ComplaintState } from '#shared/domain/complaint-lifecycle.ts';
+import {
+  type ComplaintStore,
+  ConcurrentComplaintUpdateError,
+  recordComplaintEvent,
+} from '#shared/use-cases/record-complaint-event.ts';
+
+/** The store port held in memory, with a switch that makes the next appends conflict. */
+function memoryStore(conflicts = 0) {
+  const complaints = new Map<
+    string,
+    { version: number; events: ComplaintEvent[]; state: ComplaintState }
+  >();
+  let remainingConflicts = conflicts;
+  const store: ComplaintStore = {
+    async load(complaintId) {
+      const found = complaints.get(complaintId);
+      return found ? { version: found.version, events: [...found.events] } : undefined;
+    },
+    async append({ message, state, expectedVersion }) {
+      const found = complaints.get(message.event.complaintId);
+      if (remainingConflicts > 0 || (found?.version ?? undefined) !== expectedVersion) {
+        remainingConflicts -= 1;
+        return 'conflict';
+      }
+      complaints.set(message.event.complaintId, {
+        version: (expectedVersion ?? 0) + 1,
+        events: [...(found?.events ?? []), message.event],
+        state,
+      });
+      return 'appended';
+    },
+  };
+  return { store, complaints };
+}
+
+const message = (event: Partial<ComplaintEvent> = {}): ComplaintMessage => ({
+  source: 'crm',
+  receivedAt: '2026-10-08T01:15:02.000Z',
+  event: {
+    eventId: 'e1',
+    complaintId: 'CMP-1',
+    type: 'created',
+    occurredAt: '2026-10-08T09:15:00+08:00',
+    kind: 'complaint',
+    category: 'billing',
+    region: 'GD-SZ',
+    service: 'mobile_data',
+    via: 'direct',
+    ...event,
+  },
+});
+
+describe('recordComplaintEvent', () => {
+  it('applies a new event and answers duplicate for the same event id', async () => {
+    const { store, complaints } = memoryStore();
+
+    const first = await recordComplaintEvent(store, message());
+    const second = await recordComplaintEvent(store, message());
+
+    expect(first.outcome).toBe('applied');
+    expect(second.outcome).toBe('duplicate');
+    expect(complaints.get('CMP-1')?.version).toBe(1);
+  });
+
+  it('re-reads and retries when another writer changed the complaint meanwhile', async () => {
+    const { store, complaints } = memoryStore(2);
+
+    const result = await recordComplaintEvent(store, message({ type: 'resolved' }));
+
+    expect(result.outcome).toBe('applied');
+    expect(complaints.get('CMP-1')?.state.status).toBe('resolved');
+  });
+
+  it('gives up loudly when conflicts never end, so the message is retried by SQS', async () => {
+    const { store } = memoryStore(100);
+
+    await expect(recordComplaintEvent(store, message())).rejects.toBeInstanceOf(
+      ConcurrentComplaintUpdateError,
+    );
+  });
+});
