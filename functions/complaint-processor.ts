@@ -27,7 +27,7 @@ const processor = new BatchProcessor(EventType.SQS);
 
 /** One record; a record that does not parse fails alone, is retried, then dead-lettered. */
 async function applyRecord(record: SQSRecord): Promise<void> {
-  const message = ComplaintMessageSchema.parse(JSON.parse(record.body));
+  const message = parseMessage(record);
   const { event } = message;
   const result = await recordComplaintEvent(store, message);
   logger.info('complaint event processed', {
@@ -41,6 +41,20 @@ async function applyRecord(record: SQSRecord): Promise<void> {
     MetricUnit.Count,
     1,
   );
+}
+
+function parseMessage(record: SQSRecord) {
+  try {
+    return ComplaintMessageSchema.parse(JSON.parse(record.body));
+  } catch (error) {
+    // The reason names fields, never their values: the body may carry a customer reference.
+    logger.error('complaint message cannot be applied', {
+      messageId: record.messageId,
+      receiveCount: record.attributes.ApproximateReceiveCount,
+      reason: error instanceof SyntaxError ? 'not JSON' : 'does not match the message schema',
+    });
+    throw error;
+  }
 }
 
 /** SQS complaint events → complaint state in DynamoDB, with partial batch failures. */

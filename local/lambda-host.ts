@@ -22,8 +22,10 @@ export interface LambdaHostOptions {
   credentials: { accessKeyId: string; secretAccessKey: string };
   /** Execution environments that may run at once (Lambda's concurrency). */
   concurrency?: number;
-  /** Receives each line the function writes (its structured logs). */
-  onLog?: (functionName: string, line: string) => void;
+  /** Receives each line the function writes (its structured logs), with a display name. */
+  onLog?: (displayName: string, line: string) => void;
+  /** Told about every failed invocation: init errors, exceptions, timeouts. */
+  onError?: (displayName: string, error: FunctionError) => void;
 }
 
 interface Environment {
@@ -33,6 +35,11 @@ interface Environment {
 }
 
 const workerUrl = new URL('./lambda-worker.ts', import.meta.url);
+
+/** How people know a function: its Powertools service name, else its logical id. */
+export function displayNameOf(fn: LocalFunction): string {
+  return fn.environment.POWERTOOLS_SERVICE_NAME ?? fn.logicalId;
+}
 
 /**
  * Runs one function's bundled asset as Lambda would: isolated execution environments
@@ -54,6 +61,12 @@ export class LambdaHost {
 
   /** Invokes the function with an event; a timeout or a crash is a function error. */
   async invoke(event: unknown): Promise<InvocationResult> {
+    const result = await this.invokeOnce(event);
+    if (!result.ok) this.options.onError?.(displayNameOf(this.fn), result.error);
+    return result;
+  }
+
+  private async invokeOnce(event: unknown): Promise<InvocationResult> {
     const environment = await this.acquire();
     try {
       const initError = await environment.ready;
@@ -128,7 +141,7 @@ export class LambdaHost {
     });
     for (const stream of [worker.stdout, worker.stderr]) {
       const lines = createInterface({ input: stream });
-      lines.on('line', (line) => this.options.onLog?.(fn.functionName, line));
+      lines.on('line', (line) => this.options.onLog?.(displayNameOf(fn), line));
     }
     const ready = new Promise<FunctionError | undefined>((resolve) => {
       const onMessage = (message: { type: string; error?: FunctionError }) => {

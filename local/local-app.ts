@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { LambdaHost } from './lambda-host.ts';
+import { type FunctionError, LambdaHost } from './lambda-host.ts';
 import { type RunningEmulator, startMoto } from './moto.ts';
 import {
   emulatorCredentials,
@@ -20,6 +20,7 @@ export interface LocalAppOptions {
   concurrency?: number;
   failedMessageVisibilitySeconds?: number;
   onLog?: (functionName: string, line: string) => void;
+  onError?: (functionName: string, error: FunctionError) => void;
 }
 
 /** The synthesized app, provisioned in an emulator, its functions ready to invoke. */
@@ -64,6 +65,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
           credentials: emulatorCredentials,
           concurrency: options.concurrency ?? 1,
           ...(options.onLog ? { onLog: options.onLog } : {}),
+          ...(options.onError ? { onError: options.onError } : {}),
         }),
     );
     const hostOf = (fn: LocalFunction) => {

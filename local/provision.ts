@@ -53,6 +53,16 @@ export interface LocalQueueMapping {
   reportBatchItemFailures: boolean;
 }
 
+/** An HTTP API route of the template and the function behind it. */
+export interface LocalRoute {
+  /** `POST /webhooks/complaints/{source}`, or `$default`. */
+  routeKey: string;
+  functionArn: string;
+  authorizationType: string;
+  /** For JWT routes: the authorizer's issuer and audiences. */
+  jwt?: { issuer: string; audience: string[] };
+}
+
 /** Everything the sandbox and the tests need to know about what was provisioned. */
 export interface ProvisionedApp {
   target: EmulatorTarget;
@@ -62,6 +72,7 @@ export interface ProvisionedApp {
   secretValues: Map<string, string>;
   functions: LocalFunction[];
   queueMappings: LocalQueueMapping[];
+  routes: LocalRoute[];
 }
 
 /** The account that moto answers for. */
@@ -102,6 +113,7 @@ export async function provisionCloudAssembly(options: {
     secretValues: new Map(),
     functions: [],
     queueMappings: [],
+    routes: [],
   };
 
   try {
@@ -226,6 +238,7 @@ export async function provisionCloudAssembly(options: {
       }
       collectFunctions(stack, context, provisioned);
       await collectQueueMappings(stack, context, provisioned, clients.sqs);
+      collectRoutes(stack, context, provisioned);
       provisioned.stacks.push({ stack, context });
     }
   } finally {
@@ -411,6 +424,46 @@ async function collectQueueMappings(
       reportBatchItemFailures: ((props.FunctionResponseTypes as string[]) ?? []).includes(
         'ReportBatchItemFailures',
       ),
+    });
+  }
+}
+
+function collectRoutes(stack: AssemblyStack, context: ResolutionContext, app: ProvisionedApp) {
+  const resources = stack.template.Resources;
+  for (const resource of Object.values(resources)) {
+    if (resource.Type !== 'AWS::ApiGatewayV2::Route') continue;
+    const props = resource.Properties ?? {};
+    const target = resolveString(props.Target, context);
+    const integrationId = target.replace(/^integrations\//, '');
+    const integration = Object.entries(resources).find(
+      ([logicalId, candidate]) =>
+        candidate.Type === 'AWS::ApiGatewayV2::Integration' &&
+        context.refs.get(logicalId) === integrationId,
+    )?.[1];
+    if (!integration) {
+      throw new UnresolvableValueError(`route ${String(props.RouteKey)}: no integration ${target}`);
+    }
+    const functionArn = resolveString(integration.Properties?.IntegrationUri, context);
+    const authorizationType = String(props.AuthorizationType ?? 'NONE');
+    let jwt: LocalRoute['jwt'];
+    if (authorizationType === 'JWT') {
+      const authorizerId = resolveString(props.AuthorizerId, context);
+      const authorizer = Object.entries(resources).find(
+        ([logicalId, candidate]) =>
+          candidate.Type === 'AWS::ApiGatewayV2::Authorizer' &&
+          context.refs.get(logicalId) === authorizerId,
+      )?.[1];
+      const configuration = resolveValue(
+        authorizer?.Properties?.JwtConfiguration ?? {},
+        context,
+      ) as { Issuer?: string; Audience?: string[] };
+      jwt = { issuer: configuration.Issuer ?? '', audience: configuration.Audience ?? [] };
+    }
+    app.routes.push({
+      routeKey: String(props.RouteKey),
+      functionArn,
+      authorizationType,
+      ...(jwt ? { jwt } : {}),
     });
   }
 }

@@ -26,6 +26,15 @@ export class ConcurrentComplaintUpdateError extends Error {
   override name = 'ConcurrentComplaintUpdateError';
 }
 
+/**
+ * An event contradicts what is stored for its complaint id: a fault event for a complaint
+ * (two sources sharing an id space, usually). Never applied; SQS dead-letters it after its
+ * retries, and the DLQ alarm brings a person to decide.
+ */
+export class InconsistentComplaintError extends Error {
+  override name = 'InconsistentComplaintError';
+}
+
 const MAX_ATTEMPTS = 8;
 
 /**
@@ -42,6 +51,12 @@ export async function recordComplaintEvent(
     const stored = await store.load(event.complaintId);
     if (stored?.events.some((known) => known.eventId === event.eventId)) {
       return { outcome: 'duplicate' };
+    }
+    const conflicting = stored?.events.find((known) => known.kind !== event.kind);
+    if (conflicting) {
+      throw new InconsistentComplaintError(
+        `complaint ${event.complaintId} is a ${conflicting.kind}; event ${event.eventId} says ${event.kind}`,
+      );
     }
     const state = foldComplaintEvents([...(stored?.events ?? []), event]);
     const result = await store.append({ message, state, expectedVersion: stored?.version });

@@ -4,6 +4,7 @@ import type { ComplaintState } from '#shared/domain/complaint-lifecycle.ts';
 import {
   type ComplaintStore,
   ConcurrentComplaintUpdateError,
+  InconsistentComplaintError,
   recordComplaintEvent,
 } from '#shared/use-cases/record-complaint-event.ts';
 
@@ -80,5 +81,15 @@ describe('recordComplaintEvent', () => {
     await expect(recordComplaintEvent(store, message())).rejects.toBeInstanceOf(
       ConcurrentComplaintUpdateError,
     );
+  });
+
+  it('refuses an event whose kind contradicts the stored complaint, and stores nothing', async () => {
+    const { store, complaints } = memoryStore();
+    await recordComplaintEvent(store, message({ kind: 'complaint' }));
+
+    await expect(
+      recordComplaintEvent(store, message({ eventId: 'e2', kind: 'fault', type: 'resolved' })),
+    ).rejects.toBeInstanceOf(InconsistentComplaintError);
+    expect(complaints.get('CMP-1')?.events).toHaveLength(1);
   });
 });

@@ -1,0 +1,262 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { HttpApiServer } from './http-api-server.ts';
+import { type LocalApp, startLocalApp } from './local-app.ts';
+import { formatFunctionLog } from './log-format.ts';
+import { synthesizeIfChanged } from './synthesize.ts';
+
+export interface SandboxOptions {
+  /** Port of the HTTP API on 127.0.0.1 (SANDBOX_PORT, default 3000). */
+  port: number;
+  /** An emulator already running (AWS_ENDPOINT_URL); otherwise moto_server is started. */
+  endpoint?: string;
+  /** Where outputs.json, state.json and the cloud assembly go (SANDBOX_DIR, default .sandbox). */
+  directory: string;
+  /** Use this cloud assembly as it is instead of synthesizing (SANDBOX_ASSEMBLY). */
+  assemblyDirectory?: string;
+  /** Receives every line the sandbox prints: its own and the functions' logs. */
+  print: (line: string) => void;
+  colour: boolean;
+  /**
+   * Seconds a failed message stays invisible before its retry (SANDBOX_RETRY_SECONDS).
+   * Unset, the queue's visibility timeout applies, as in Lambda.
+   */
+  retrySeconds?: number;
+}
+
+/** `.sandbox/outputs.json` (DESIGN §8): what scripts and outside test suites read. */
+export interface SandboxOutputs {
+  apiUrl: string;
+  endpoint: string;
+  region: string;
+  secrets: {
+    complaintSources: Record<string, string>;
+    invitationSources: Record<string, string>;
+  };
+  users: Record<string, { username: string; password: string; idToken: string }>;
+}
+
+/** `.sandbox/state.json`: what `npm run invoke` needs to run a function against this sandbox. */
+export interface SandboxState {
+  pid: number;
+  emulatorPid: number | undefined;
+  endpoint: string;
+  region: string;
+  assemblyDirectory: string;
+  functions: LocalApp['provisioned']['functions'];
+}
+
+export interface Sandbox {
+  outputs: SandboxOutputs;
+  app: LocalApp;
+  readyMs: number;
+  synthesized: boolean;
+  stop(): Promise<void>;
+}
+
+const shortName = (app: LocalApp, functionArn: string) => {
+  const fn = app.provisioned.functions.find((candidate) => candidate.functionArn === functionArn);
+  return fn?.environment.POWERTOOLS_SERVICE_NAME ?? fn?.logicalId ?? functionArn;
+};
+
+/**
+ * The whole synthesized app on one machine: the emulator provisioned from the template,
+ * each function's bundled asset in its own workers, the HTTP API on 127.0.0.1, the SQS
+ * event source mappings polled as Lambda polls them.
+ */
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const directory = resolve(options.directory);
+  mkdirSync(directory, { recursive: true });
+  let synthesized = false;
+  let assemblyDirectory = options.assemblyDirectory;
+  if (!assemblyDirectory) {
+    assemblyDirectory = join(directory, 'cdk.out');
+    options.print('Synthesizing the CDK app…');
+    synthesized = synthesizeIfChanged(assemblyDirectory).synthesized;
+    if (!synthesized) options.print('Synthesis skipped: nothing it reads has changed.');
+  }
+  const started = Date.now();
+  const app = await startLocalApp({
+    assemblyDirectory,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    namePrefix: `sbx${options.port}${randomBytes(2).toString('hex')}`,
+    concurrency: 4,
+    ...(options.retrySeconds !== undefined
+      ? { failedMessageVisibilitySeconds: options.retrySeconds }
+      : {}),
+    onLog: (name, line) => options.print(formatFunctionLog(name, line, options.colour)),
+    // Lambda writes a failed invocation to the function's log; so does the sandbox.
+    onError: (name, error) =>
+      options.print(
+        formatFunctionLog(
+          name,
+          JSON.stringify({
+            level: 'ERROR',
+            timestamp: new Date().toISOString(),
+            message: `invocation failed: ${error.errorType}: ${error.errorMessage}`,
+          }),
+          options.colour,
+        ),
+      ),
+  });
+  // An emulator started here must not outlive this process, however it ends.
+  const emulatorPid = app.emulator?.pid;
+  const killEmulator = () => {
+    if (emulatorPid) {
+      try {
+        process.kill(emulatorPid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+  };
+  process.once('exit', killEmulator);
+
+  const server = new HttpApiServer({
+    routes: app.provisioned.routes,
+    hostOf: (functionArn) => {
+      const host = app.hosts.find((candidate) => candidate.fn.functionArn === functionArn);
+      if (!host) throw new Error(`a route targets ${functionArn}, which the template lacks`);
+      return host;
+    },
+    onRequest: ({ method, path, status, ms }) =>
+      options.print(
+        `${''.padEnd(13)}${'http'.padEnd(18)} ${method} ${path} → ${status} (${ms} ms)`,
+      ),
+  });
+  try {
+    await server.listen(options.port);
+  } catch (error) {
+    await app.stop();
+    process.off('exit', killEmulator);
+    throw new Error(
+      `cannot serve the API on 127.0.0.1:${options.port} (${(error as Error).message}); set SANDBOX_PORT to a free port`,
+    );
+  }
+  for (const source of app.eventSources) source.start();
+
+  const apiUrl = `http://127.0.0.1:${options.port}`;
+  const outputs: SandboxOutputs = {
+    apiUrl,
+    endpoint: app.endpoint,
+    region: app.region,
+    secrets: { complaintSources: app.complaintSourceSecrets(), invitationSources: {} },
+    users: {},
+  };
+  const state: SandboxState = {
+    pid: process.pid,
+    emulatorPid,
+    endpoint: app.endpoint,
+    region: app.region,
+    assemblyDirectory,
+    functions: app.provisioned.functions,
+  };
+  const outputsFile = join(directory, 'outputs.json');
+  const stateFile = join(directory, 'state.json');
+  writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`);
+  writeFileSync(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
+  const readyMs = Date.now() - started;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      rmSync(outputsFile, { force: true });
+      rmSync(stateFile, { force: true });
+      await server.close();
+      await app.stop();
+      process.off('exit', killEmulator);
+    })();
+    return stopping;
+  };
+  return { outputs, app, readyMs, synthesized, stop };
+}
+
+/** What the sandbox prints once it is ready: where things are, and a request that works. */
+export function describeSandbox(sandbox: Sandbox, directory: string): string[] {
+  const { app, outputs } = sandbox;
+  const [source = 'crm', secret = ''] = Object.entries(outputs.secrets.complaintSources)[0] ?? [];
+  const routes = app.provisioned.routes.map(
+    (route) => `${route.routeKey} → ${shortName(app, route.functionArn)}`,
+  );
+  const queues = app.provisioned.queueMappings.map(
+    (mapping) =>
+      `${mapping.queueArn
+        .split(':')
+        .at(-1)
+        ?.replace(
+          /^sbx[0-9a-f]+-/,
+          '',
+        )} → ${shortName(app, mapping.functionArn)} (batch ${mapping.batchSize}, window ${mapping.maximumBatchingWindowSeconds} s)`,
+  );
+  return [
+    '',
+    `Sandbox ready in ${(sandbox.readyMs / 1000).toFixed(1)} s${sandbox.synthesized ? ' after synthesis' : ''}.`,
+    `  API           ${outputs.apiUrl}`,
+    `  AWS emulator  ${outputs.endpoint}${app.emulator ? ` (moto_server, pid ${app.emulator.pid})` : ' (AWS_ENDPOINT_URL)'}`,
+    `  Functions     ${app.hosts.map((host) => host.fn.environment.POWERTOOLS_SERVICE_NAME ?? host.fn.logicalId).join(', ')}`,
+    ...routes.map((route, index) => `  ${index === 0 ? 'Routes' : '      '}        ${route}`),
+    ...queues.map((queue, index) => `  ${index === 0 ? 'Queues' : '      '}        ${queue}`),
+    '  Webhook secrets (X-Signature, DESIGN §4.1):',
+    ...Object.entries(outputs.secrets.complaintSources).map(
+      ([name, value]) => `    ${name.padEnd(14)}${value}`,
+    ),
+    `  Outputs       ${join(directory, 'outputs.json')}`,
+    '',
+    'Send a signed complaint (bash; answers {"accepted":1}):',
+    '--8<--',
+    ...curlExample(outputs.apiUrl, source, secret),
+    '--8<--',
+    'Ctrl-C stops everything the sandbox started.',
+    '',
+  ];
+}
+
+function curlExample(apiUrl: string, source: string, secret: string): string[] {
+  return [
+    `body="{\\"eventId\\":\\"try-$(date +%s%N)\\",\\"complaintId\\":\\"CMP-TRY-$(date +%s)\\",\\"type\\":\\"created\\",\\"occurredAt\\":\\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\\",\\"kind\\":\\"complaint\\",\\"category\\":\\"billing\\",\\"region\\":\\"GD-SZ\\",\\"service\\":\\"mobile_data\\",\\"via\\":\\"direct\\"}"`,
+    't=$(date +%s)',
+    `sig=$(printf '%s.%s' "$t" "$body" | openssl dgst -sha256 -hmac '${secret}' -r | cut -d' ' -f1)`,
+    `curl -sS -X POST ${apiUrl}/webhooks/complaints/${source} -H 'content-type: application/json' -H "x-signature: t=$t,v1=$sig" --data-binary "$body"`,
+  ];
+}
+
+async function main() {
+  const port = Number(process.env.SANDBOX_PORT ?? 3000);
+  const directory = process.env.SANDBOX_DIR ?? '.sandbox';
+  const colour = process.stdout.isTTY === true && !process.env.NO_COLOR;
+  const print = (line: string) => process.stdout.write(`${line}\n`);
+  let sandbox: Sandbox;
+  try {
+    sandbox = await startSandbox({
+      port,
+      directory,
+      ...(process.env.AWS_ENDPOINT_URL ? { endpoint: process.env.AWS_ENDPOINT_URL } : {}),
+      ...(process.env.SANDBOX_ASSEMBLY ? { assemblyDirectory: process.env.SANDBOX_ASSEMBLY } : {}),
+      ...(process.env.SANDBOX_RETRY_SECONDS
+        ? { retrySeconds: Number(process.env.SANDBOX_RETRY_SECONDS) }
+        : {}),
+      print,
+      colour,
+    });
+  } catch (error) {
+    process.stderr.write(`\nThe sandbox could not start: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  for (const line of describeSandbox(sandbox, directory)) print(line);
+  let signals = 0;
+  const shutdown = (signal: string) => {
+    signals += 1;
+    if (signals > 1) process.exit(130);
+    print(`\n${signal}: stopping the sandbox…`);
+    void sandbox.stop().then(() => {
+      print('Stopped; nothing left running.');
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
