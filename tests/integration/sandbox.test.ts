@@ -12,6 +12,20 @@ import { type SandboxOutputs, type SandboxState, startSandbox } from '#local/san
 import { signatureHeader } from '#shared/http/signature.ts';
 import { complaintEvent } from '../support/webhooks.ts';
 
+/** POSTs one event to a sandbox's complaint webhook, signed with its seeded crm secret. */
+function postComplaint(outputs: SandboxOutputs, event: unknown) {
+  const body = Buffer.from(JSON.stringify(event));
+  const secret = outputs.secrets.complaintSources.crm ?? '';
+  return fetch(`${outputs.apiUrl}/webhooks/complaints/crm`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-signature': signatureHeader(secret, Math.floor(Date.now() / 1000), body),
+    },
+    body,
+  });
+}
+
 const isAlive = (pid: number | undefined) => {
   if (!pid) return false;
   try {
@@ -182,16 +196,7 @@ describe('sandbox wiring', () => {
 
     try {
       // Act
-      const body = Buffer.from(JSON.stringify(complaintEvent()));
-      const secret = sandbox.outputs.secrets.complaintSources.crm ?? '';
-      const response = await fetch(`${sandbox.outputs.apiUrl}/webhooks/complaints/crm`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-signature': signatureHeader(secret, Math.floor(Date.now() / 1000), body),
-        },
-        body,
-      });
+      const response = await postComplaint(sandbox.outputs, complaintEvent());
 
       // Assess
       expect(response.status).toBe(502);
@@ -216,19 +221,9 @@ describe('sandbox wiring', () => {
 
     try {
       const answers = await Promise.all(
-        [first, second].map(async (sandbox) => {
-          const body = Buffer.from(JSON.stringify(complaintEvent()));
-          const secret = sandbox.outputs.secrets.complaintSources.crm ?? '';
-          const response = await fetch(`${sandbox.outputs.apiUrl}/webhooks/complaints/crm`, {
-            method: 'POST',
-            headers: {
-              'content-type': 'application/json',
-              'x-signature': signatureHeader(secret, Math.floor(Date.now() / 1000), body),
-            },
-            body,
-          });
-          return response.status;
-        }),
+        [first, second].map(
+          async (sandbox) => (await postComplaint(sandbox.outputs, complaintEvent())).status,
+        ),
       );
 
       expect(answers).toEqual([202, 202]);
