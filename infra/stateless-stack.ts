@@ -86,6 +86,7 @@ export class StatelessStack extends Stack {
       entry: 'complaint-intake',
       description: 'Verifies signed complaint webhooks, validates them and queues each event',
       serviceName: 'complaint-intake',
+      readsSecrets: true,
       timeout: Duration.seconds(10),
       environment: {
         COMPLAINT_EVENTS_QUEUE_URL: stateful.complaintEventsQueue.queueUrl,

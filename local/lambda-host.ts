@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import type { LocalFunction } from './provision.ts';
+import { SecretsExtension } from './secrets-extension.ts';
 
 /** What a function threw, as Lambda reports it. */
 export interface FunctionError {
@@ -53,6 +54,9 @@ export class LambdaHost {
   private readonly waiting: (() => void)[] = [];
   private nextId = 1;
   private stopped = false;
+  private extension: Promise<SecretsExtension> | undefined;
+  /** Lambda gives every environment a session token; the secrets extension checks it. */
+  private readonly sessionToken = randomUUID();
 
   constructor(options: LambdaHostOptions) {
     this.options = options;
@@ -86,6 +90,26 @@ export class LambdaHost {
     this.stopped = true;
     const all = this.environments.splice(0);
     await Promise.all(all.map((environment) => environment.worker.terminate()));
+    await (await this.extension)?.stop();
+  }
+
+  /**
+   * The Parameters and Secrets extension, when the template gives the function its layer
+   * (recognised by the layer's own variables): started on a free port, which replaces the
+   * layer's configured one so that sandboxes side by side do not collide.
+   */
+  private async extensionEnvironment(): Promise<Record<string, string>> {
+    const { fn } = this;
+    if (fn.environment.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT === undefined) return {};
+    this.extension ??= SecretsExtension.start({
+      endpoint: this.options.endpoint,
+      region: this.options.region,
+      credentials: this.options.credentials,
+      sessionToken: this.sessionToken,
+      ttlSeconds: Number(fn.environment.SECRETS_MANAGER_TTL ?? 300),
+    });
+    const extension = await this.extension;
+    return { PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(extension.port) };
   }
 
   private async acquire(): Promise<Environment> {
@@ -97,7 +121,7 @@ export class LambdaHost {
         return idle;
       }
       if (this.environments.length < (this.options.concurrency ?? 1)) {
-        const created = this.create();
+        const created = this.create(await this.extensionEnvironment());
         created.busy = true;
         this.environments.push(created);
         return created;
@@ -106,7 +130,7 @@ export class LambdaHost {
     }
   }
 
-  private create(): Environment {
+  private create(extensionEnvironment: Record<string, string>): Environment {
     const { fn, endpoint, region, credentials } = this.options;
     const [file = 'index', exportName = 'handler'] = fn.handler.split('.');
     const modulePath = ['.mjs', '.js', '.cjs']
@@ -127,6 +151,7 @@ export class LambdaHost {
         AWS_DEFAULT_REGION: region,
         AWS_ACCESS_KEY_ID: credentials.accessKeyId,
         AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+        AWS_SESSION_TOKEN: this.sessionToken,
         AWS_ENDPOINT_URL: endpoint,
         AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
         AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
@@ -135,6 +160,7 @@ export class LambdaHost {
         AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
         LAMBDA_TASK_ROOT: fn.assetDirectory,
         _HANDLER: fn.handler,
+        ...extensionEnvironment,
       },
       stdout: true,
       stderr: true,

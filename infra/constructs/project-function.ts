@@ -1,7 +1,15 @@
 import { fileURLToPath } from 'node:url';
-import { type Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  Architecture,
+  LoggingFormat,
+  ParamsAndSecretsLayerVersion,
+  ParamsAndSecretsLogLevel,
+  ParamsAndSecretsVersions,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -17,6 +25,8 @@ export interface ProjectFunctionProps {
   logRemovalPolicy: RemovalPolicy;
   /** Powertools service name: the key that groups this function's logs and metrics. */
   serviceName: string;
+  /** Adds the Parameters and Secrets extension, through which the function reads secrets. */
+  readsSecrets?: boolean;
 }
 
 const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -74,10 +84,24 @@ export class ProjectFunction extends NodejsFunction {
         banner:
           "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
         // Lambda gives credentials in the environment; see shared/aws/lambda-credentials.ts.
+        // and no operation of ours streams events; see shared/aws/no-event-streams.ts.
         esbuildArgs: {
           '--alias:@aws-sdk/credential-provider-node': `${repositoryRoot}shared/aws/lambda-credentials.ts`,
+          '--alias:@smithy/core/event-streams': `${repositoryRoot}shared/aws/no-event-streams.ts`,
         },
       },
+      ...(props.readsSecrets
+        ? {
+            paramsAndSecrets: ParamsAndSecretsLayerVersion.fromVersion(
+              ParamsAndSecretsVersions.V1_0_103,
+              {
+                cacheEnabled: true,
+                secretsManagerTtl: Duration.minutes(5),
+                logLevel: ParamsAndSecretsLogLevel.WARN,
+              },
+            ),
+          }
+        : {}),
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: props.serviceName,

@@ -148,6 +148,23 @@ describe('stateless stack', () => {
     }
   });
 
+  it('reads webhook secrets through the Parameters and Secrets extension, cached five minutes', () => {
+    const intake = named(stateless, 'AWS::Lambda::Function', 'ComplaintIntake');
+    const [layer] = intake.Layers as [{ 'Fn::FindInMap': [string, unknown, string] }];
+    const [mapping, , key] = layer['Fn::FindInMap'];
+    const layerArns = (
+      stateless.toJSON().Mappings as Record<string, Record<string, Record<string, string>>>
+    )[mapping];
+    expect(key).toMatch(/arm64$/);
+    expect(layerArns?.['ap-east-1']?.[key]).toContain(
+      'AWS-Parameters-and-Secrets-Lambda-Extension-Arm64',
+    );
+    expect((intake.Environment as { Variables: Record<string, string> }).Variables).toMatchObject({
+      PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED: 'true',
+      SECRETS_MANAGER_TTL: '300',
+    });
+  });
+
   it('gives queue visibility at least six times the processor timeout', () => {
     const processor = named(stateless, 'AWS::Lambda::Function', 'ComplaintProcessor');
     const queue = named(stateful, 'AWS::SQS::Queue', 'ComplaintEventsQueue');
