@@ -23,8 +23,10 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(problemDetailsOnError())
   .handler(async (request) => {
-    const source = request.pathParameters?.source ?? '';
-    const body = await readSignedJsonBody(request, await secretsOf(source));
+    const claimed = request.pathParameters?.source ?? '';
+    const { source, body } = await readSignedJsonBody(request, [
+      { source: claimed, secrets: await secretsOf(claimed) },
+    ]);
     const parsed = parseComplaintWebhookBody(body);
     if (!parsed.success) {
       throw new ValidationError('The body is not a valid complaint event or batch.', parsed.errors);

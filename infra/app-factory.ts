@@ -6,6 +6,7 @@ import { StatelessStack } from './stateless-stack.ts';
 
 /** The processor's timeout decides its queue's visibility timeout (six times it). */
 const COMPLAINT_PROCESSOR_TIMEOUT = Duration.seconds(30);
+const SMS_SENDER_TIMEOUT = Duration.seconds(30);
 
 /** Builds the whole app: both stacks, wired by typed props, with cdk-nag registered. */
 export function createApp(props: AppProps = {}) {
@@ -20,6 +21,7 @@ export function createApp(props: AppProps = {}) {
     env,
     config,
     complaintProcessorTimeout: COMPLAINT_PROCESSOR_TIMEOUT,
+    smsSenderTimeout: SMS_SENDER_TIMEOUT,
     description: 'Telecom service quality: data, keys, queues and secrets',
   });
   const stateless = new StatelessStack(app, `${prefix}-Stateless`, {
@@ -27,6 +29,7 @@ export function createApp(props: AppProps = {}) {
     config,
     stateful,
     complaintProcessorTimeout: COMPLAINT_PROCESSOR_TIMEOUT,
+    smsSenderTimeout: SMS_SENDER_TIMEOUT,
     description: 'Telecom service quality: functions, HTTP API and monitoring',
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -12,6 +12,16 @@ export interface StageConfig {
   reportingTimeZone: string;
   /** Raw complaints and responses expire after this many days (DynamoDB TTL). */
   rawDataRetentionDays: number;
+  /** One Secrets Manager secret per operator system that creates invitations. */
+  invitationSources: string[];
+  /** Public base URL of survey links; empty means the HTTP API's own URL. */
+  surveyBaseUrl: string;
+  surveyTokenTtlDays: number;
+  frequencyCapDays: number;
+  /** Local `HH:MM-HH:MM` in the reporting time zone when no SMS is sent. */
+  quietHours: string;
+  /** The SMS sender id (alphanumeric, where carriers allow one); empty for none. */
+  smsSenderId: string;
 }
 
 const SOURCE_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
@@ -23,10 +33,15 @@ export function readStageConfig(node: Node): StageConfig {
     throw new Error(`context "stage" must be dev or prod, got "${stage}"`);
   }
   const sources = asList(node.tryGetContext('complaintSources') ?? ['crm']);
-  for (const source of sources) {
+  const invitationSources = asList(node.tryGetContext('invitationSources') ?? ['crm']);
+  for (const source of [...sources, ...invitationSources]) {
     if (!SOURCE_NAME.test(source)) {
-      throw new Error(`complaint source "${source}" must match ${SOURCE_NAME}`);
+      throw new Error(`source "${source}" must match ${SOURCE_NAME}`);
     }
+  }
+  const quietHours = String(node.tryGetContext('quietHours') ?? '21:00-08:00');
+  if (!/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/.test(quietHours)) {
+    throw new Error(`context "quietHours" must look like 21:00-08:00, got "${quietHours}"`);
   }
   const retention = Number(node.tryGetContext('rawDataRetentionDays') ?? 400);
   if (!Number.isInteger(retention) || retention < 1) {
@@ -44,7 +59,21 @@ export function readStageConfig(node: Node): StageConfig {
     complaintSources: sources,
     reportingTimeZone: timeZone,
     rawDataRetentionDays: retention,
+    invitationSources,
+    surveyBaseUrl: String(node.tryGetContext('surveyBaseUrl') ?? ''),
+    surveyTokenTtlDays: positive(node, 'surveyTokenTtlDays', 7),
+    frequencyCapDays: positive(node, 'frequencyCapDays', 30),
+    quietHours,
+    smsSenderId: String(node.tryGetContext('smsSenderId') ?? ''),
   };
+}
+
+function positive(node: Node, key: string, fallback: number): number {
+  const value = Number(node.tryGetContext(key) ?? fallback);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`context "${key}" must be a positive whole number`);
+  }
+  return value;
 }
 
 /** Context from the command line arrives as a string; from cdk.json as a list. */

@@ -14,12 +14,14 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { StageConfig } from './config.ts';
-import { COMPLAINT_INDEXES } from './table-design.ts';
+import { COMPLAINT_INDEXES, SURVEY_INDEXES } from './table-design.ts';
 
 export interface StatefulStackProps extends StackProps {
   config: StageConfig;
   /** The complaint processor's timeout: the queue's visibility timeout is six times it. */
   complaintProcessorTimeout: Duration;
+  /** The SMS sender's timeout: the outbox's visibility timeout is six times it. */
+  smsSenderTimeout: Duration;
 }
 
 /**
@@ -32,6 +34,11 @@ export class StatefulStack extends Stack {
   readonly complaintEventsQueue: Queue;
   readonly complaintEventsDeadLetterQueue: Queue;
   readonly complaintSourceSecrets: ReadonlyMap<string, Secret>;
+  readonly surveysTable: Table;
+  readonly invitationSourceSecrets: ReadonlyMap<string, Secret>;
+  readonly surveyKeysSecret: Secret;
+  readonly smsOutboxQueue: Queue;
+  readonly smsOutboxDeadLetterQueue: Queue;
   readonly alarmTopic: Topic;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
@@ -89,10 +96,89 @@ export class StatefulStack extends Stack {
       removalPolicy,
     });
 
+    this.complaintSourceSecrets = this.webhookSecrets(
+      'ComplaintSourceSecret',
+      props.config.complaintSources,
+      removalPolicy,
+    );
+    this.invitationSourceSecrets = this.webhookSecrets(
+      'InvitationSourceSecret',
+      props.config.invitationSources,
+      removalPolicy,
+    );
+
+    this.surveysTable = new Table(this, 'SurveysTable', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.dataKey,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'expiresAt',
+      deletionProtection: prod,
+      removalPolicy,
+    });
+    for (const index of SURVEY_INDEXES) {
+      this.surveysTable.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        projectionType: index.keysOnly ? ProjectionType.KEYS_ONLY : ProjectionType.ALL,
+      });
+    }
+
+    this.surveyKeysSecret = new Secret(this, 'SurveyKeysSecret', {
+      description: 'Master key from which survey tokens and the phone-number pepper are derived',
+      encryptionKey: this.dataKey,
+      generateSecretString: {
+        secretStringTemplate: '{}',
+        generateStringKey: 'key',
+        excludePunctuation: true,
+        passwordLength: 64,
+      },
+      removalPolicy,
+    });
+    Validations.of(this.surveyKeysSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotating this key would orphan every open survey link and break matching of SMS replies to invitations (both are derived from it); it is rotated by a planned migration, not on a schedule.',
+    });
+
+    this.smsOutboxDeadLetterQueue = new Queue(this, 'SmsOutboxDeadLetterQueue', {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: this.dataKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy,
+    });
+    this.smsOutboxQueue = new Queue(this, 'SmsOutboxQueue', {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: this.dataKey,
+      dataKeyReuse: Duration.hours(1),
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(props.smsSenderTimeout.toSeconds() * 6),
+      // Messages carry a phone number: they go once sent, and within a day at the latest.
+      retentionPeriod: Duration.days(1),
+      deadLetterQueue: { queue: this.smsOutboxDeadLetterQueue, maxReceiveCount: 5 },
+      removalPolicy,
+    });
+
+    this.alarmTopic = new Topic(this, 'AlarmTopic', {
+      displayName: 'Telecom service quality alarms',
+      masterKey: this.dataKey,
+      enforceSSL: true,
+    });
+    if (props.config.alarmEmail) {
+      this.alarmTopic.addSubscription(new EmailSubscription(props.config.alarmEmail));
+    }
+  }
+
+  /** One secret per webhook source: `{"current", "previous"?}` for rotation without downtime. */
+  private webhookSecrets(id: string, sources: string[], removalPolicy: RemovalPolicy) {
     const secrets = new Map<string, Secret>();
-    for (const source of props.config.complaintSources) {
-      const secret = new Secret(this, `ComplaintSourceSecret-${source}`, {
-        description: `HMAC signing secrets of complaint source "${source}": {"current", "previous"?}`,
+    for (const source of sources) {
+      const secret = new Secret(this, `${id}-${source}`, {
+        description: `HMAC signing secrets of source "${source}": {"current", "previous"?}`,
         encryptionKey: this.dataKey,
         generateSecretString: {
           secretStringTemplate: '{}',
@@ -109,15 +195,6 @@ export class StatefulStack extends Stack {
       });
       secrets.set(source, secret);
     }
-    this.complaintSourceSecrets = secrets;
-
-    this.alarmTopic = new Topic(this, 'AlarmTopic', {
-      displayName: 'Telecom service quality alarms',
-      masterKey: this.dataKey,
-      enforceSSL: true,
-    });
-    if (props.config.alarmEmail) {
-      this.alarmTopic.addSubscription(new EmailSubscription(props.config.alarmEmail));
-    }
+    return secrets;
   }
 }

@@ -22,13 +22,17 @@ export interface StatelessStackProps extends StackProps {
   config: StageConfig;
   stateful: StatefulStack;
   complaintProcessorTimeout: Duration;
+  smsSenderTimeout: Duration;
 }
 
 /**
  * Routes authenticated inside the function by an HMAC signature (DESIGN §4.1) rather
  * than by an API Gateway authorizer. Infra tests hold every route to this list or a JWT.
  */
-export const SIGNATURE_AUTHENTICATED_ROUTES = ['POST /webhooks/complaints/{source}'] as const;
+export const SIGNATURE_AUTHENTICATED_ROUTES = [
+  'POST /webhooks/complaints/{source}',
+  'POST /invitations',
+] as const;
 
 /**
  * Lets a function read secrets encrypted with the data key. `Secret.grantRead` would put
@@ -72,6 +76,8 @@ export class StatelessStack extends Stack {
   readonly api: HttpApi;
   readonly complaintIntake: ProjectFunction;
   readonly complaintProcessor: ProjectFunction;
+  readonly invitationIntake: ProjectFunction;
+  readonly smsSender: ProjectFunction;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     const prod = props.config.stage === 'prod';
@@ -137,13 +143,102 @@ export class StatelessStack extends Stack {
       }),
     );
 
-    for (const fn of [this.complaintIntake, this.complaintProcessor]) {
-      acknowledgeKmsActionFamilies(fn);
-    }
     this.api = new HttpApi(this, 'Api', {
       description: 'Telecom service quality: webhooks, surveys and reports',
       createDefaultStage: false,
     });
+
+    this.invitationIntake = new ProjectFunction(this, 'InvitationIntake', {
+      entry: 'invitation-intake',
+      description: 'Creates survey invitations from signed operator requests',
+      serviceName: 'invitation-intake',
+      readsSecrets: true,
+      timeout: Duration.seconds(10),
+      environment: {
+        SURVEYS_TABLE_NAME: stateful.surveysTable.tableName,
+        SMS_OUTBOX_QUEUE_URL: stateful.smsOutboxQueue.queueUrl,
+        INVITATION_SOURCE_SECRETS: this.toJsonString(
+          Object.fromEntries(
+            [...stateful.invitationSourceSecrets].map(([source, secret]) => [
+              source,
+              secret.secretArn,
+            ]),
+          ),
+        ),
+        SURVEY_KEYS_SECRET_ARN: stateful.surveyKeysSecret.secretArn,
+        SURVEY_BASE_URL: config.surveyBaseUrl || this.api.apiEndpoint,
+        SURVEY_TOKEN_TTL_DAYS: String(config.surveyTokenTtlDays),
+        FREQUENCY_CAP_DAYS: String(config.frequencyCapDays),
+        QUIET_HOURS: config.quietHours,
+        REPORTING_TIME_ZONE: config.reportingTimeZone,
+        RAW_DATA_RETENTION_DAYS: String(config.rawDataRetentionDays),
+      },
+      ...logs,
+    });
+    // Reads for the decision, one transaction to create (no scan, no delete).
+    this.invitationIntake.addToRolePolicy(
+      new PolicyStatement({
+        actions: [
+          'dynamodb:GetItem',
+          'dynamodb:BatchGetItem',
+          'dynamodb:PutItem',
+          'dynamodb:ConditionCheckItem',
+        ],
+        resources: [stateful.surveysTable.tableArn],
+      }),
+    );
+    stateful.dataKey.grantEncryptDecrypt(this.invitationIntake);
+    stateful.smsOutboxQueue.grantSendMessages(this.invitationIntake);
+    grantSecretsRead(
+      this.invitationIntake,
+      [...stateful.invitationSourceSecrets.values(), stateful.surveyKeysSecret],
+      stateful.dataKey,
+    );
+
+    this.smsSender = new ProjectFunction(this, 'SmsSender', {
+      entry: 'sms-sender',
+      description: 'Sends survey invitations by SMS, once each, outside quiet hours',
+      serviceName: 'sms-sender',
+      timeout: props.smsSenderTimeout,
+      wildcardResourceReason:
+        'sns:Publish also uses Resource "*": an SMS is published to a phone number, which has no ARN to name.',
+      environment: {
+        SURVEYS_TABLE_NAME: stateful.surveysTable.tableName,
+        SMS_OUTBOX_QUEUE_URL: stateful.smsOutboxQueue.queueUrl,
+        SMS_SENDER_ID: config.smsSenderId,
+      },
+      ...logs,
+    });
+    this.smsSender.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+        resources: [stateful.surveysTable.tableArn],
+      }),
+    );
+    // Publishing to a phone number has no topic to name: SNS allows only "*" here.
+    this.smsSender.addToRolePolicy(
+      new PolicyStatement({ actions: ['sns:Publish'], resources: ['*'] }),
+    );
+    stateful.dataKey.grantEncryptDecrypt(this.smsSender);
+    stateful.smsOutboxQueue.grantSendMessages(this.smsSender);
+    this.smsSender.addEventSource(
+      new SqsEventSource(stateful.smsOutboxQueue, {
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(1),
+        reportBatchItemFailures: true,
+        // Caps the sending rate: at most two batches of ten in flight.
+        maxConcurrency: 2,
+      }),
+    );
+
+    for (const fn of [
+      this.complaintIntake,
+      this.complaintProcessor,
+      this.invitationIntake,
+      this.smsSender,
+    ]) {
+      acknowledgeKmsActionFamilies(fn);
+    }
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
       retention: logs.logRetention,
       removalPolicy: logs.logRemovalPolicy,
@@ -175,6 +270,11 @@ export class StatelessStack extends Stack {
       methods: [HttpMethod.POST],
       integration: new HttpLambdaIntegration('ComplaintIntakeIntegration', this.complaintIntake),
     });
+    this.api.addRoutes({
+      path: '/invitations',
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration('InvitationIntakeIntegration', this.invitationIntake),
+    });
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
@@ -184,9 +284,17 @@ export class StatelessStack extends Stack {
     new Monitoring(this, 'Monitoring', {
       alarmTopic: stateful.alarmTopic,
       api: this.api,
-      functions: [this.complaintIntake, this.complaintProcessor],
-      deadLetterQueues: [stateful.complaintEventsDeadLetterQueue],
-      queues: [stateful.complaintEventsQueue],
+      functions: [
+        this.complaintIntake,
+        this.complaintProcessor,
+        this.invitationIntake,
+        this.smsSender,
+      ],
+      deadLetterQueues: [
+        stateful.complaintEventsDeadLetterQueue,
+        stateful.smsOutboxDeadLetterQueue,
+      ],
+      queues: [stateful.complaintEventsQueue, stateful.smsOutboxQueue],
     });
   }
 }

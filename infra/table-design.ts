@@ -26,3 +26,21 @@ export const COMPLAINT_INDEXES = [
     keysOnly: true,
   },
 ] as const;
+
+/** The surveys table's indexes (README, Data model: the surveys table). */
+export const SURVEY_INDEXES = [
+  {
+    /** Invitations created in a month: the denominator of the response rate. */
+    name: 'byCreatedMonth',
+    partitionKey: 'createdMonth',
+    sortKey: 'createdAt',
+    keysOnly: false,
+  },
+  {
+    /** A customer's invitations, for erasure; only the keys are copied. */
+    name: 'byCustomer',
+    partitionKey: 'customerRef',
+    sortKey: 'createdAt',
+    keysOnly: true,
+  },
+] as const;

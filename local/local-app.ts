@@ -15,6 +15,8 @@ export interface LocalAppOptions {
   /** An emulator that is already running; otherwise moto_server is started. */
   endpoint?: string;
   region?: string;
+  /** Where the HTTP API will be served (the API's endpoint in function environments). */
+  httpApiUrl?: string;
   /** Prefix of every emulator resource name; random unless given. */
   namePrefix?: string;
   concurrency?: number;
@@ -54,6 +56,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       assemblyDirectory: options.assemblyDirectory,
       target: { endpoint, region },
       namePrefix: options.namePrefix ?? `tsq${randomBytes(3).toString('hex')}`,
+      ...(options.httpApiUrl ? { httpApiUrl: options.httpApiUrl } : {}),
     });
     const sqs = new SQSClient({ endpoint, region, credentials: emulatorCredentials });
     const hosts = provisioned.functions.map(

@@ -91,6 +91,8 @@ export async function provisionCloudAssembly(options: {
   assemblyDirectory: string;
   target: EmulatorTarget;
   namePrefix: string;
+  /** Where the HTTP API is served locally: the API's `ApiEndpoint`. */
+  httpApiUrl?: string;
 }): Promise<ProvisionedApp> {
   const { target, namePrefix } = options;
   const clientConfig = {
@@ -225,8 +227,16 @@ export async function provisionCloudAssembly(options: {
             context.attributes.set(`${logicalId}.Arn`, arn('lambda', `function:${name}`));
             break;
           }
+          case 'AWS::ApiGatewayV2::Api': {
+            context.refs.set(logicalId, name);
+            context.attributes.set(
+              `${logicalId}.ApiEndpoint`,
+              options.httpApiUrl ?? 'http://127.0.0.1:3000',
+            );
+            break;
+          }
           default:
-            // Roles, policies, log groups, alarms, the API: not emulated, but nameable.
+            // Roles, policies, log groups, alarms: not emulated, but nameable.
             context.refs.set(logicalId, name);
             context.attributes.set(`${logicalId}.Arn`, arn('local', name));
             break;

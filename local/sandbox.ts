@@ -82,6 +82,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     assemblyDirectory,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     namePrefix: `sbx${options.port}${randomBytes(2).toString('hex')}`,
+    httpApiUrl: `http://127.0.0.1:${options.port}`,
     concurrency: 4,
     ...(options.retrySeconds !== undefined
       ? { failedMessageVisibilitySeconds: options.retrySeconds }

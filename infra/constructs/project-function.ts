@@ -27,6 +27,8 @@ export interface ProjectFunctionProps {
   serviceName: string;
   /** Adds the Parameters and Secrets extension, through which the function reads secrets. */
   readsSecrets?: boolean;
+  /** Other actions this function is granted on Resource "*", and why no ARN can be named. */
+  wildcardResourceReason?: string;
 }
 
 const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -112,8 +114,7 @@ export class ProjectFunction extends NodejsFunction {
     });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Only xray:PutTraceSegments and xray:PutTelemetryRecords use Resource "*": X-Ray has no resource-level permissions. Every other statement names its resource.',
+      reason: `xray:PutTraceSegments and xray:PutTelemetryRecords use Resource "*": X-Ray has no resource-level permissions.${props.wildcardResourceReason ? ` ${props.wildcardResourceReason}` : ''} Every other statement names its resource.`,
     });
   }
 }

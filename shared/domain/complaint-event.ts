@@ -1,14 +1,8 @@
 import * as z from 'zod/mini';
+import { oneOf, opaqueId, RegionSchema, rfc3339, SERVICES } from './fields.ts';
 import { type FieldError, fieldErrorsOf } from './validation.ts';
 
-/** Services an operator reports on (DESIGN §3). */
-export const SERVICES = [
-  'mobile_voice',
-  'mobile_data',
-  'fixed_broadband',
-  'fixed_voice',
-  'iptv',
-] as const;
+export { RegionSchema, SERVICES } from './fields.ts';
 
 /** Complaint categories, MIIT's three groups first (DESIGN §3). */
 export const CATEGORIES = [
@@ -33,22 +27,6 @@ export const EVENT_TYPES = [
 ] as const;
 
 export const MAX_EVENTS_PER_BATCH = 100;
-
-const oneOf = (values: readonly string[]) => `must be one of: ${values.join(', ')}`;
-
-const opaqueId = z
-  .string()
-  .check(z.regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ : -'));
-
-/** RFC 3339 timestamp with an explicit offset (`Z` or `±hh:mm`). */
-const rfc3339 = z.iso.datetime({
-  offset: true,
-  error: 'must be an RFC 3339 time with an offset, such as 2026-10-01T09:30:00+08:00',
-});
-
-export const RegionSchema = z
-  .string()
-  .check(z.regex(/^[A-Z]{2}(-[A-Z0-9]{1,6})?$/, 'must be a region code such as GD-SZ'));
 
 const TYPES = EVENT_TYPES;
 const KINDS = ['complaint', 'fault'] as const;

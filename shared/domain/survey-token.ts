@@ -1,11 +1,33 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
 /** Survey links expire after seven days unless configured otherwise (DESIGN §4.4). */
 export const DEFAULT_TOKEN_TTL_DAYS = 7;
 
-/** A new survey token: 256 random bits, URL-safe. Only its hash is ever stored. */
-export function newSurveyToken(): string {
-  return randomBytes(32).toString('base64url');
+/** The two keys derived from the deployment's survey secret, one per purpose. */
+export interface SurveyKeys {
+  tokenKey: Buffer;
+  phonePepper: Buffer;
+}
+
+/** Derives the token key and the phone pepper from the survey secret (HKDF-SHA256). */
+export function deriveSurveyKeys(secret: string): SurveyKeys {
+  const derive = (purpose: string) =>
+    Buffer.from(hkdfSync('sha256', secret, 'telecom-service-quality', purpose, 32));
+  return { tokenKey: derive('survey-token'), phonePepper: derive('phone-hash') };
+}
+
+/** A new invitation id: 128 random bits, URL-safe. */
+export function newInvitationId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/**
+ * The survey token of an invitation: HMAC-SHA256 of its random id under the token key,
+ * URL-safe. Unguessable without the key, never stored (only its hash is), and the same
+ * every time it is derived, so a repeated invitation request answers the same link.
+ */
+export function surveyTokenFor(tokenKey: Buffer, invitationId: string): string {
+  return createHmac('sha256', tokenKey).update(invitationId).digest('base64url');
 }
 
 /** The stored form of a token: its SHA-256, so a table dump reveals no usable link. */
@@ -22,6 +44,6 @@ export function looksLikeSurveyToken(value: string): boolean {
  * The keyed hash that matches an inbound SMS to its invitation without storing the
  * number: HMAC-SHA256 with a secret pepper over the E.164 number.
  */
-export function phoneHash(pepper: string, e164: string): string {
+export function phoneHash(pepper: Buffer | string, e164: string): string {
   return createHmac('sha256', pepper).update(e164).digest('base64url');
 }

@@ -8,6 +8,8 @@ export interface ProblemDetails {
   status: number;
   detail: string;
   errors?: FieldError[];
+  /** Why a request was suppressed (409). */
+  reason?: string;
 }
 
 /** A refusal the caller can act on; mapped to `application/problem+json` in one place. */
@@ -80,6 +82,20 @@ export class ServiceUnavailableError extends HttpProblemError {
   override name = 'ServiceUnavailableError';
   constructor(detail: string) {
     super({ type: problemType('unavailable'), title: 'Service unavailable', status: 503, detail });
+  }
+}
+
+/** 409: policy forbids the request (opt-out, frequency cap, quiet hours); `reason` says which. */
+export class SuppressedError extends HttpProblemError {
+  override name = 'SuppressedError';
+  constructor(reason: string) {
+    super({
+      type: problemType('suppressed'),
+      title: 'Suppressed',
+      status: 409,
+      detail: `The customer may not be invited now: ${reason.replace('_', ' ')}.`,
+      reason,
+    });
   }
 }
 

@@ -17,25 +17,35 @@ export function rawBodyOf(request: APIGatewayProxyEventV2): Buffer {
   return Buffer.from(request.body, request.isBase64Encoded ? 'base64' : 'utf8');
 }
 
+/** A source that may sign requests, with its active secrets (two during rotation). */
+export interface SigningSource {
+  source: string;
+  secrets: readonly string[];
+}
+
 /**
  * Reads an HMAC-signed JSON request (DESIGN §4.1) in the order that costs an attacker
  * most and us least: size (413), signature (401), media type (415), JSON syntax (400).
+ * Every candidate source is checked, and the one whose secret signed it is answered.
  */
 export async function readSignedJsonBody(
   request: APIGatewayProxyEventV2,
-  secrets: readonly string[],
-): Promise<unknown> {
+  candidates: readonly SigningSource[],
+): Promise<{ source: string; body: unknown }> {
   const rawBody = rawBodyOf(request);
   if (rawBody.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
 
-  const check = verifySignature({
-    header: request.headers['x-signature'],
-    rawBody,
-    secrets,
-    nowSeconds: Math.floor(Date.now() / 1000),
-  });
-  if (!check.valid) {
-    logger.warn('signature refused', { reason: check.reason });
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  const header = request.headers['x-signature'];
+  let signedBy: string | undefined;
+  let refusal = 'mismatch';
+  for (const candidate of candidates) {
+    const check = verifySignature({ header, rawBody, secrets: candidate.secrets, nowSeconds });
+    if (check.valid) signedBy ??= candidate.source;
+    else refusal = check.reason;
+  }
+  if (signedBy === undefined) {
+    logger.warn('signature refused', { reason: refusal });
     throw new UnauthenticatedError();
   }
 
@@ -44,7 +54,7 @@ export async function readSignedJsonBody(
     throw new UnsupportedMediaTypeError('application/json');
   }
   try {
-    return JSON.parse(rawBody.toString('utf8'));
+    return { source: signedBy, body: JSON.parse(rawBody.toString('utf8')) };
   } catch {
     throw new ValidationError('The body is not valid JSON.', [
       { pointer: '', detail: 'not valid JSON' },

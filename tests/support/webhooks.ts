@@ -39,6 +39,8 @@ export function signedWebhookRequest(options: {
   signature?: string | null;
   base64?: boolean;
   contentType?: string;
+  /** Another route than the complaint webhook, such as `POST /invitations`. */
+  route?: { routeKey: string; path: string };
 }): APIGatewayProxyEventV2 {
   const request = sampleWebhookRequest();
   const source = options.source ?? 'crm';
@@ -54,6 +56,18 @@ export function signedWebhookRequest(options: {
   } as Record<string, string>;
   if (options.signature === null) delete headers['x-signature'];
   else if (options.signature !== undefined) headers['x-signature'] = options.signature;
+  if (options.route) {
+    const { pathParameters: _unused, ...rest } = request;
+    return {
+      ...rest,
+      routeKey: options.route.routeKey,
+      rawPath: options.route.path,
+      requestContext: { ...request.requestContext, routeKey: options.route.routeKey },
+      headers,
+      body: raw.toString(options.base64 ? 'base64' : 'utf8'),
+      isBase64Encoded: options.base64 === true,
+    };
+  }
   return {
     ...request,
     rawPath: `/webhooks/complaints/${source}`,

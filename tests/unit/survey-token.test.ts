@@ -1,29 +1,41 @@
 import { describe, expect, it } from 'vitest';
 import { SURVEYS, TOUCHPOINTS } from '#shared/domain/survey-definitions.ts';
 import {
+  deriveSurveyKeys,
   hashSurveyToken,
   looksLikeSurveyToken,
-  newSurveyToken,
+  newInvitationId,
   phoneHash,
+  surveyTokenFor,
 } from '#shared/domain/survey-token.ts';
 
 describe('survey tokens', () => {
-  it('carry 256 random bits, URL-safe, never twice the same', () => {
-    const tokens = new Set(Array.from({ length: 1000 }, newSurveyToken));
+  const keys = deriveSurveyKeys('a-deployment-secret-of-enough-length');
 
+  it('come from 128-bit random invitation ids, URL-safe, never twice the same', () => {
+    const ids = Array.from({ length: 1000 }, newInvitationId);
+    const tokens = new Set(ids.map((id) => surveyTokenFor(keys.tokenKey, id)));
+
+    expect(new Set(ids).size).toBe(1000);
+    expect(Buffer.from(ids[0] ?? '', 'base64url')).toHaveLength(16);
     expect(tokens.size).toBe(1000);
-    for (const token of tokens) {
-      expect(looksLikeSurveyToken(token)).toBe(true);
-      expect(Buffer.from(token, 'base64url')).toHaveLength(32);
-    }
+    for (const token of tokens) expect(looksLikeSurveyToken(token)).toBe(true);
+  });
+
+  it('are derived again identically, and differ under another deployment secret', () => {
+    const id = newInvitationId();
+    const other = deriveSurveyKeys('another-deployment-secret-of-length');
+
+    expect(surveyTokenFor(keys.tokenKey, id)).toBe(surveyTokenFor(keys.tokenKey, id));
+    expect(surveyTokenFor(other.tokenKey, id)).not.toBe(surveyTokenFor(keys.tokenKey, id));
+    expect(keys.tokenKey.equals(keys.phonePepper)).toBe(false);
   });
 
   it('are stored as a hash that does not reveal them', () => {
-    const token = newSurveyToken();
+    const token = surveyTokenFor(keys.tokenKey, newInvitationId());
 
     expect(hashSurveyToken(token)).toBe(hashSurveyToken(token));
     expect(hashSurveyToken(token)).not.toContain(token);
-    expect(hashSurveyToken(token)).not.toBe(hashSurveyToken(newSurveyToken()));
   });
 });
 

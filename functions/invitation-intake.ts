@@ -1,0 +1,89 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { dynamoDbInvitationStore } from '#shared/adapters/dynamodb-invitation-store.ts';
+import { sourceSecretReader } from '#shared/adapters/source-secrets.ts';
+import { sqsSmsOutbox } from '#shared/adapters/sqs-sms-outbox.ts';
+import { readSurveyKeys } from '#shared/adapters/survey-keys.ts';
+import { requireEnv, requireJsonMap, requirePositiveInteger } from '#shared/config.ts';
+import { parseInvitationRequest } from '#shared/domain/invitation.ts';
+import { SuppressedError, ValidationError } from '#shared/http/problem.ts';
+import { problemDetailsOnError } from '#shared/http/problem-middleware.ts';
+import { readSignedJsonBody } from '#shared/http/signed-request.ts';
+import { logger } from '#shared/powertools/logger.ts';
+import { createInvitation } from '#shared/use-cases/create-invitation.ts';
+
+const [quietStart = '21:00', quietEnd = '08:00'] = requireEnv('QUIET_HOURS').split('-');
+const config = {
+  tableName: requireEnv('SURVEYS_TABLE_NAME'),
+  outboxQueueUrl: requireEnv('SMS_OUTBOX_QUEUE_URL'),
+  secretArnBySource: requireJsonMap('INVITATION_SOURCE_SECRETS'),
+  surveyKeysSecretArn: requireEnv('SURVEY_KEYS_SECRET_ARN'),
+  surveyBaseUrl: requireEnv('SURVEY_BASE_URL'),
+  tokenTtlDays: requirePositiveInteger('SURVEY_TOKEN_TTL_DAYS'),
+  retentionDays: requirePositiveInteger('RAW_DATA_RETENTION_DAYS'),
+  policy: {
+    frequencyCapDays: requirePositiveInteger('FREQUENCY_CAP_DAYS'),
+    quietHours: { start: quietStart, end: quietEnd },
+    timeZone: requireEnv('REPORTING_TIME_ZONE'),
+  },
+};
+const store = dynamoDbInvitationStore({
+  client: new DynamoDBClient({}),
+  tableName: config.tableName,
+  reportingTimeZone: config.policy.timeZone,
+  retentionDays: config.retentionDays,
+});
+const outbox = sqsSmsOutbox(new SQSClient({}), config.outboxQueueUrl);
+const secretsOf = sourceSecretReader(config.secretArnBySource);
+
+const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+  body: JSON.stringify(body),
+});
+
+/** POST /invitations: 201 a new invitation, 200 the same one again, 409 when suppressed. */
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(problemDetailsOnError())
+  .handler(async (request) => {
+    const candidates = await Promise.all(
+      [...config.secretArnBySource.keys()].map(async (source) => ({
+        source,
+        secrets: await secretsOf(source),
+      })),
+    );
+    const { source, body } = await readSignedJsonBody(request, candidates);
+    const parsed = parseInvitationRequest(body);
+    if (!parsed.success) {
+      throw new ValidationError('The body is not a valid invitation request.', parsed.errors);
+    }
+    const result = await createInvitation(
+      {
+        store,
+        outbox,
+        keys: await readSurveyKeys(config.surveyKeysSecretArn),
+        policy: config.policy,
+        surveyBaseUrl: config.surveyBaseUrl,
+        tokenTtlDays: config.tokenTtlDays,
+        now: () => new Date(),
+      },
+      source,
+      parsed.request,
+    );
+    if (result.outcome === 'suppressed') {
+      logger.info('invitation suppressed', { source, reason: result.reason });
+      throw new SuppressedError(result.reason);
+    }
+    logger.info('invitation answered', {
+      source,
+      outcome: result.outcome,
+      invitationId: result.view.invitationId,
+      channel: result.view.channel,
+      status: result.view.status,
+    });
+    return json(result.outcome === 'created' ? 201 : 200, result.view);
+  });

@@ -1,0 +1,29 @@
+import * as z from 'zod/mini';
+
+/** `customerRef`, `eventId`, `complaintId`: opaque, 1–64 characters of `[A-Za-z0-9._:-]`. */
+export const opaqueId = z
+  .string()
+  .check(z.regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ : -'));
+
+/** RFC 3339 timestamp with an explicit offset (`Z` or `±hh:mm`). */
+export const rfc3339 = z.iso.datetime({
+  offset: true,
+  error: 'must be an RFC 3339 time with an offset, such as 2026-10-01T09:30:00+08:00',
+});
+
+/** The operator's region codes (DESIGN §3). */
+export const RegionSchema = z
+  .string()
+  .check(z.regex(/^[A-Z]{2}(-[A-Z0-9]{1,6})?$/, 'must be a region code such as GD-SZ'));
+
+/** Services an operator reports on (DESIGN §3). */
+export const SERVICES = [
+  'mobile_voice',
+  'mobile_data',
+  'fixed_broadband',
+  'fixed_voice',
+  'iptv',
+] as const;
+
+/** The message zod/mini gives an enumeration: the values it accepts. */
+export const oneOf = (values: readonly string[]) => `must be one of: ${values.join(', ')}`;

@@ -1,0 +1,81 @@
+import * as z from 'zod/mini';
+import type { SuppressionReason } from './contact-policy.ts';
+import { oneOf, opaqueId, RegionSchema, rfc3339, SERVICES } from './fields.ts';
+import { LOCALES, TOUCHPOINTS } from './survey-definitions.ts';
+import { type FieldError, fieldErrorsOf } from './validation.ts';
+
+const CHANNELS = ['sms', 'web'] as const;
+
+/** `POST /invitations` (DESIGN §3): an operator system asks for a survey invitation. */
+export const InvitationRequestSchema = z.strictObject({
+  eventId: opaqueId,
+  customerRef: opaqueId,
+  phone: z
+    .string()
+    .check(z.regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +8613800138000')),
+  locale: z.enum(LOCALES, { error: oneOf(LOCALES) }),
+  channel: z.enum(CHANNELS, { error: oneOf(CHANNELS) }),
+  touchpoint: z.enum(TOUCHPOINTS, { error: oneOf(TOUCHPOINTS) }),
+  region: RegionSchema,
+  service: z.enum(SERVICES, { error: oneOf(SERVICES) }),
+  occurredAt: rfc3339,
+  deferrable: z.optional(z.boolean({ error: 'must be true or false' })),
+});
+export type InvitationRequest = z.infer<typeof InvitationRequestSchema>;
+
+/** Reads an invitation request, or names each invalid field. */
+export function parseInvitationRequest(
+  body: unknown,
+): { success: true; request: InvitationRequest } | { success: false; errors: FieldError[] } {
+  const parsed = InvitationRequestSchema.safeParse(body);
+  return parsed.success
+    ? { success: true, request: parsed.data }
+    : { success: false, errors: fieldErrorsOf(parsed.error) };
+}
+
+export type InvitationStatus = 'created' | 'queued' | 'deferred' | 'sent';
+
+/** An invitation as stored: no phone number, no token; their hashes only. */
+export interface Invitation {
+  invitationId: string;
+  source: string;
+  eventId: string;
+  customerRef: string;
+  phoneHash: string;
+  locale: InvitationRequest['locale'];
+  channel: InvitationRequest['channel'];
+  touchpoint: InvitationRequest['touchpoint'];
+  surveyVersion: number;
+  region: string;
+  service: InvitationRequest['service'];
+  occurredAt: string;
+  createdAt: string;
+  expiresAt: string;
+  status: InvitationStatus;
+  sendAt?: string;
+  tokenHash: string;
+}
+
+/** The answer to `POST /invitations`, the same for a repeated `eventId`. */
+export interface InvitationView {
+  invitationId: string;
+  surveyUrl: string;
+  expiresAt: string;
+  channel: Invitation['channel'];
+  status: InvitationStatus;
+  sendAt?: string;
+}
+
+/** The outcome of an invitation request, which the intake maps to 201, 200 or 409. */
+export type InvitationOutcome =
+  | { outcome: 'created'; view: InvitationView }
+  | { outcome: 'duplicate'; view: InvitationView }
+  | { outcome: 'suppressed'; reason: SuppressionReason };
+
+/** What the SMS sender is asked to send; the number travels only in this message. */
+export interface SmsOutboxMessage {
+  invitationId: string;
+  phone: string;
+  locale: Invitation['locale'];
+  sendAt?: string;
+}
