@@ -1,11 +1,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { dynamoDbInvitationStore } from '#shared/adapters/dynamodb-invitation-store.ts';
 import { sourceSecretReader } from '#shared/adapters/source-secrets.ts';
-import { sqsSmsOutbox } from '#shared/adapters/sqs-sms-outbox.ts';
 import { readSurveyKeys } from '#shared/adapters/survey-keys.ts';
 import { requireEnv, requireJsonMap, requirePositiveInteger } from '#shared/config.ts';
 import { parseInvitationRequest } from '#shared/domain/invitation.ts';
@@ -18,7 +16,6 @@ import { createInvitation } from '#shared/use-cases/create-invitation.ts';
 const [quietStart = '21:00', quietEnd = '08:00'] = requireEnv('QUIET_HOURS').split('-');
 const config = {
   tableName: requireEnv('SURVEYS_TABLE_NAME'),
-  outboxQueueUrl: requireEnv('SMS_OUTBOX_QUEUE_URL'),
   secretArnBySource: requireJsonMap('INVITATION_SOURCE_SECRETS'),
   surveyKeysSecretArn: requireEnv('SURVEY_KEYS_SECRET_ARN'),
   surveyBaseUrl: requireEnv('SURVEY_BASE_URL'),
@@ -36,7 +33,6 @@ const store = dynamoDbInvitationStore({
   reportingTimeZone: config.policy.timeZone,
   retentionDays: config.retentionDays,
 });
-const outbox = sqsSmsOutbox(new SQSClient({}), config.outboxQueueUrl);
 const secretsOf = sourceSecretReader(config.secretArnBySource);
 
 const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({
@@ -64,7 +60,6 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
     const result = await createInvitation(
       {
         store,
-        outbox,
         keys: await readSurveyKeys(config.surveyKeysSecretArn),
         policy: config.policy,
         surveyBaseUrl: config.surveyBaseUrl,

@@ -6,52 +6,69 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { DynamoDBRecord, DynamoDBStreamEvent, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
 import {
   dynamoDbSmsInvitationStore,
   snsSmsGateway,
-  sqsOutboxRequeue,
+  sqsSmsWakeUps,
 } from '#shared/adapters/sms-sender-adapters.ts';
+import { readSurveyKeys } from '#shared/adapters/survey-keys.ts';
 import { requireEnv } from '#shared/config.ts';
-import { LOCALES } from '#shared/domain/survey-definitions.ts';
 import { logger } from '#shared/powertools/logger.ts';
 import { metrics } from '#shared/powertools/metrics.ts';
 import { sendInvitationSms } from '#shared/use-cases/send-invitation-sms.ts';
 
 const config = {
   tableName: requireEnv('SURVEYS_TABLE_NAME'),
-  outboxQueueUrl: requireEnv('SMS_OUTBOX_QUEUE_URL'),
+  wakeUpQueueUrl: requireEnv('SMS_WAKE_UP_QUEUE_URL'),
+  surveyKeysSecretArn: requireEnv('SURVEY_KEYS_SECRET_ARN'),
   // Optional: many carriers allow no alphanumeric sender id.
   senderId: process.env.SMS_SENDER_ID ?? '',
 };
-const sqs = new SQSClient({});
-const dependencies = {
+const ports = {
   store: dynamoDbSmsInvitationStore(new DynamoDBClient({}), config.tableName),
   gateway: snsSmsGateway(new SNSClient({}), config.senderId),
-  outbox: sqsOutboxRequeue(sqs, config.outboxQueueUrl),
+  wakeUps: sqsSmsWakeUps(new SQSClient({}), config.wakeUpQueueUrl),
   now: () => new Date(),
 };
-const OutboxMessageSchema = z.strictObject({
+const DueSchema = z.object({
   invitationId: z.string().check(z.minLength(1)),
-  phone: z.string().check(z.regex(/^\+[1-9]\d{6,14}$/)),
-  locale: z.enum(LOCALES),
   sendAt: z.optional(z.iso.datetime({ offset: true })),
 });
-const processor = new BatchProcessor(EventType.SQS);
+const streamProcessor = new BatchProcessor(EventType.DynamoDBStreams);
+const queueProcessor = new BatchProcessor(EventType.SQS);
 
-/** One outbox message; the phone number it carries is never logged. */
-async function sendRecord(record: SQSRecord): Promise<void> {
-  const message = OutboxMessageSchema.parse(JSON.parse(record.body));
-  const outcome = await sendInvitationSms(dependencies, message);
-  logger.info('sms outbox message handled', { invitationId: message.invitationId, outcome });
-  metrics.addMetric(`sms${outcome === 'sent' ? 'Sent' : 'Skipped'}`, MetricUnit.Count, 1);
+async function send(due: z.infer<typeof DueSchema>) {
+  const { phoneKey } = await readSurveyKeys(config.surveyKeysSecretArn);
+  const outcome = await sendInvitationSms({ ...ports, phoneKey }, due);
+  logger.info('sms invitation handled', { invitationId: due.invitationId, outcome });
+  metrics.addMetric(outcome === 'sent' ? 'smsSent' : 'smsNotSentNow', MetricUnit.Count, 1);
 }
 
-/** SQS SMS outbox → one SMS per invitation, with partial batch failures. */
-export const handler = middy<SQSEvent>()
+/** A new outbox entry, from the surveys table's stream (filtered to OUTBOX inserts). */
+async function sendOutboxEntry(record: DynamoDBRecord) {
+  const image = record.dynamodb?.NewImage ?? {};
+  await send(DueSchema.parse({ invitationId: image.invitationId?.S, sendAt: image.sendAt?.S }));
+}
+
+/** A deferred SMS whose wake-up came due. */
+async function sendWokenUp(record: SQSRecord) {
+  await send(DueSchema.parse(JSON.parse(record.body)));
+}
+
+/**
+ * The surveys table's outbox stream and the wake-up queue → one SMS per invitation,
+ * with partial batch responses for both. The phone number is never logged.
+ */
+export const handler = middy<DynamoDBStreamEvent | SQSEvent>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
-  .handler(async (event, context) =>
-    processPartialResponse(event, sendRecord, processor, { context }),
-  );
+  .handler(async (event, context) => {
+    const fromQueue = event.Records[0]?.eventSource === 'aws:sqs';
+    return fromQueue
+      ? processPartialResponse(event as SQSEvent, sendWokenUp, queueProcessor, { context })
+      : processPartialResponse(event as DynamoDBStreamEvent, sendOutboxEntry, streamProcessor, {
+          context,
+        });
+  });

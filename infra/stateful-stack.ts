@@ -3,6 +3,7 @@ import {
   AttributeType,
   BillingMode,
   ProjectionType,
+  StreamViewType,
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
@@ -37,8 +38,8 @@ export class StatefulStack extends Stack {
   readonly surveysTable: Table;
   readonly invitationSourceSecrets: ReadonlyMap<string, Secret>;
   readonly surveyKeysSecret: Secret;
-  readonly smsOutboxQueue: Queue;
-  readonly smsOutboxDeadLetterQueue: Queue;
+  readonly smsWakeUpQueue: Queue;
+  readonly smsDeadLetterQueue: Queue;
   readonly alarmTopic: Topic;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
@@ -115,6 +116,8 @@ export class StatefulStack extends Stack {
       encryptionKey: this.dataKey,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: 'expiresAt',
+      // The SMS outbox is read from the stream: new OUTBOX items wake the sender.
+      stream: StreamViewType.NEW_IMAGE,
       deletionProtection: prod,
       removalPolicy,
     });
@@ -144,22 +147,23 @@ export class StatefulStack extends Stack {
         'Rotating this key would orphan every open survey link and break matching of SMS replies to invitations (both are derived from it); it is rotated by a planned migration, not on a schedule.',
     });
 
-    this.smsOutboxDeadLetterQueue = new Queue(this, 'SmsOutboxDeadLetterQueue', {
+    // Failed outbox stream batches and wake-ups that kept failing land here (alarmed).
+    this.smsDeadLetterQueue = new Queue(this, 'SmsDeadLetterQueue', {
       encryption: QueueEncryption.KMS,
       encryptionMasterKey: this.dataKey,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
       removalPolicy,
     });
-    this.smsOutboxQueue = new Queue(this, 'SmsOutboxQueue', {
+    // Deferred SMS sleep here (delayed messages naming only the invitation).
+    this.smsWakeUpQueue = new Queue(this, 'SmsWakeUpQueue', {
       encryption: QueueEncryption.KMS,
       encryptionMasterKey: this.dataKey,
       dataKeyReuse: Duration.hours(1),
       enforceSSL: true,
       visibilityTimeout: Duration.seconds(props.smsSenderTimeout.toSeconds() * 6),
-      // Messages carry a phone number: they go once sent, and within a day at the latest.
-      retentionPeriod: Duration.days(1),
-      deadLetterQueue: { queue: this.smsOutboxDeadLetterQueue, maxReceiveCount: 5 },
+      retentionPeriod: Duration.days(2),
+      deadLetterQueue: { queue: this.smsDeadLetterQueue, maxReceiveCount: 5 },
       removalPolicy,
     });
 

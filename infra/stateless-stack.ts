@@ -9,7 +9,8 @@ import {
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -156,7 +157,6 @@ export class StatelessStack extends Stack {
       timeout: Duration.seconds(10),
       environment: {
         SURVEYS_TABLE_NAME: stateful.surveysTable.tableName,
-        SMS_OUTBOX_QUEUE_URL: stateful.smsOutboxQueue.queueUrl,
         INVITATION_SOURCE_SECRETS: this.toJsonString(
           Object.fromEntries(
             [...stateful.invitationSourceSecrets].map(([source, secret]) => [
@@ -188,7 +188,6 @@ export class StatelessStack extends Stack {
       }),
     );
     stateful.dataKey.grantEncryptDecrypt(this.invitationIntake);
-    stateful.smsOutboxQueue.grantSendMessages(this.invitationIntake);
     grantSecretsRead(
       this.invitationIntake,
       [...stateful.invitationSourceSecrets.values(), stateful.surveyKeysSecret],
@@ -199,19 +198,26 @@ export class StatelessStack extends Stack {
       entry: 'sms-sender',
       description: 'Sends survey invitations by SMS, once each, outside quiet hours',
       serviceName: 'sms-sender',
+      readsSecrets: true,
       timeout: props.smsSenderTimeout,
       wildcardResourceReason:
-        'sns:Publish also uses Resource "*": an SMS is published to a phone number, which has no ARN to name.',
+        'sns:Publish also uses Resource "*": an SMS is published to a phone number, which has no ARN to name; so does dynamodb:ListStreams, which the stream event source needs and which has no resource-level permissions.',
       environment: {
         SURVEYS_TABLE_NAME: stateful.surveysTable.tableName,
-        SMS_OUTBOX_QUEUE_URL: stateful.smsOutboxQueue.queueUrl,
+        SMS_WAKE_UP_QUEUE_URL: stateful.smsWakeUpQueue.queueUrl,
+        SURVEY_KEYS_SECRET_ARN: stateful.surveyKeysSecret.secretArn,
         SMS_SENDER_ID: config.smsSenderId,
       },
       ...logs,
     });
     this.smsSender.addToRolePolicy(
       new PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+        actions: [
+          'dynamodb:BatchGetItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:PutItem',
+          'dynamodb:DeleteItem',
+        ],
         resources: [stateful.surveysTable.tableArn],
       }),
     );
@@ -220,13 +226,32 @@ export class StatelessStack extends Stack {
       new PolicyStatement({ actions: ['sns:Publish'], resources: ['*'] }),
     );
     stateful.dataKey.grantEncryptDecrypt(this.smsSender);
-    stateful.smsOutboxQueue.grantSendMessages(this.smsSender);
+    stateful.smsWakeUpQueue.grantSendMessages(this.smsSender);
+    grantSecretsRead(this.smsSender, [stateful.surveyKeysSecret], stateful.dataKey);
+    // New OUTBOX items on the surveys table's stream: the transactional outbox.
     this.smsSender.addEventSource(
-      new SqsEventSource(stateful.smsOutboxQueue, {
+      new DynamoEventSource(stateful.surveysTable, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(1),
+        filters: [
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('INSERT'),
+            dynamodb: { Keys: { sk: { S: FilterRule.isEqual('OUTBOX') } } },
+          }),
+        ],
+        retryAttempts: 5,
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(stateful.smsDeadLetterQueue),
+      }),
+    );
+    this.smsSender.addEventSource(
+      new SqsEventSource(stateful.smsWakeUpQueue, {
         batchSize: 10,
         maxBatchingWindow: Duration.seconds(1),
         reportBatchItemFailures: true,
-        // Caps the sending rate: at most two batches of ten in flight.
+        // Caps the sending rate of deferred SMS: at most two batches in flight.
         maxConcurrency: 2,
       }),
     );
@@ -290,11 +315,8 @@ export class StatelessStack extends Stack {
         this.invitationIntake,
         this.smsSender,
       ],
-      deadLetterQueues: [
-        stateful.complaintEventsDeadLetterQueue,
-        stateful.smsOutboxDeadLetterQueue,
-      ],
-      queues: [stateful.complaintEventsQueue, stateful.smsOutboxQueue],
+      deadLetterQueues: [stateful.complaintEventsDeadLetterQueue, stateful.smsDeadLetterQueue],
+      queues: [stateful.complaintEventsQueue, stateful.smsWakeUpQueue],
     });
   }
 }

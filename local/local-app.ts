@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDbStreamEventSource } from './dynamodb-stream-event-source.ts';
 import { type FunctionError, LambdaHost } from './lambda-host.ts';
 import { type RunningEmulator, startMoto } from './moto.ts';
 import {
@@ -9,6 +11,14 @@ import {
   provisionCloudAssembly,
 } from './provision.ts';
 import { SqsEventSource } from './sqs-event-source.ts';
+
+/** An event source mapping of either kind, as the sandbox runs it. */
+export interface LocalEventSource {
+  start(): void;
+  stop(): Promise<void>;
+  /** One poll: answers how many records it handled. */
+  pollOnce(waitSeconds?: number): Promise<number>;
+}
 
 export interface LocalAppOptions {
   assemblyDirectory: string;
@@ -32,12 +42,16 @@ export interface LocalApp {
   emulator: RunningEmulator | undefined;
   provisioned: ProvisionedApp;
   hosts: LambdaHost[];
-  eventSources: SqsEventSource[];
+  eventSources: LocalEventSource[];
   sqs: SQSClient;
   /** The host of the function whose logical id starts with `name` (`ComplaintIntake`). */
   host(name: string): LambdaHost;
-  /** The queue mapping that feeds a function. */
-  eventSourceOf(name: string): SqsEventSource;
+  /** The event source mappings that feed a function, queues first. */
+  eventSourcesOf(name: string): LocalEventSource[];
+  /** The one queue mapping that feeds a function. */
+  eventSourceOf(name: string): LocalEventSource;
+  /** Polls every mapping of a function until none has anything left. */
+  drain(name: string): Promise<void>;
   /** Complaint source name → its seeded signing secret. */
   complaintSourceSecrets(): Record<string, string>;
   stop(): Promise<void>;
@@ -76,27 +90,49 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       if (!found) throw new Error(`no host for ${fn.functionName}`);
       return found;
     };
-    const eventSources = provisioned.queueMappings.map(
-      (mapping) =>
-        new SqsEventSource({
+    const hostByArn = (functionArn: string) => {
+      const fn = provisioned.functions.find((candidate) => candidate.functionArn === functionArn);
+      if (!fn) throw new Error(`no function ${functionArn}`);
+      return hostOf(fn);
+    };
+    const streams = new DynamoDBStreamsClient({
+      endpoint,
+      region,
+      credentials: emulatorCredentials,
+    });
+    const sources: { functionArn: string; source: LocalEventSource }[] = [
+      ...provisioned.queueMappings.map((mapping) => ({
+        functionArn: mapping.functionArn,
+        source: new SqsEventSource({
           mapping,
-          host: hostOf(
-            provisioned.functions.find((fn) => fn.functionArn === mapping.functionArn) ??
-              (() => {
-                throw new Error(`no function ${mapping.functionArn}`);
-              })(),
-          ),
+          host: hostByArn(mapping.functionArn),
           sqs,
           region,
           ...(options.failedMessageVisibilitySeconds !== undefined
             ? { failedMessageVisibilitySeconds: options.failedMessageVisibilitySeconds }
             : {}),
         }),
-    );
+      })),
+      ...provisioned.streamMappings.map((mapping) => ({
+        functionArn: mapping.functionArn,
+        source: new DynamoDbStreamEventSource({
+          mapping,
+          host: hostByArn(mapping.functionArn),
+          streams,
+          sqs,
+          region,
+        }),
+      })),
+    ];
+    const eventSources = sources.map((entry) => entry.source);
     const host = (name: string) => {
       const found = hosts.find((candidate) => candidate.fn.logicalId.startsWith(name));
       if (!found) throw new Error(`the template has no function ${name}`);
       return found;
+    };
+    const eventSourcesOf = (name: string) => {
+      const target = host(name).fn.functionArn;
+      return sources.filter((entry) => entry.functionArn === target).map((entry) => entry.source);
     };
     return {
       endpoint,
@@ -107,12 +143,21 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       eventSources,
       sqs,
       host,
+      eventSourcesOf,
       eventSourceOf(name) {
         const target = host(name).fn.functionArn;
-        const index = provisioned.queueMappings.findIndex((m) => m.functionArn === target);
-        const source = eventSources[index];
-        if (!source) throw new Error(`no queue feeds ${name}`);
-        return source;
+        const found = sources.find((entry) => entry.functionArn === target)?.source;
+        if (!found) throw new Error(`no event source feeds ${name}`);
+        return found;
+      },
+      async drain(name) {
+        const feeding = eventSourcesOf(name);
+        for (let round = 0; round < 100; round += 1) {
+          let handled = 0;
+          for (const source of feeding) handled += await source.pollOnce(0);
+          if (handled === 0) return;
+        }
+        throw new Error(`${name} still had work after 100 rounds`);
       },
       complaintSourceSecrets() {
         const intake = host('ComplaintIntake').fn;
@@ -133,6 +178,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
         await Promise.all(eventSources.map((source) => source.stop()));
         await Promise.all(hosts.map((candidate) => candidate.stop()));
         sqs.destroy();
+        streams.destroy();
         await emulator?.stop();
       },
     };

@@ -53,6 +53,22 @@ export interface LocalQueueMapping {
   reportBatchItemFailures: boolean;
 }
 
+/** A DynamoDB stream event source mapping of the template. */
+export interface LocalStreamMapping {
+  functionArn: string;
+  streamArn: string;
+  batchSize: number;
+  startingPosition: 'TRIM_HORIZON' | 'LATEST';
+  /** FilterCriteria patterns (event filtering); a record passes when any matches. */
+  filterPatterns: unknown[];
+  /** Retries of a failing batch before it goes to the failure destination (-1: forever). */
+  maximumRetryAttempts: number;
+  bisectOnError: boolean;
+  reportBatchItemFailures: boolean;
+  /** SQS queue URL that receives a failed batch's description, if any. */
+  onFailureQueueUrl: string | undefined;
+}
+
 /** An HTTP API route of the template and the function behind it. */
 export interface LocalRoute {
   /** `POST /webhooks/complaints/{source}`, or `$default`. */
@@ -72,6 +88,7 @@ export interface ProvisionedApp {
   secretValues: Map<string, string>;
   functions: LocalFunction[];
   queueMappings: LocalQueueMapping[];
+  streamMappings: LocalStreamMapping[];
   routes: LocalRoute[];
 }
 
@@ -115,6 +132,7 @@ export async function provisionCloudAssembly(options: {
     secretValues: new Map(),
     functions: [],
     queueMappings: [],
+    streamMappings: [],
     routes: [],
   };
 
@@ -166,7 +184,12 @@ export async function provisionCloudAssembly(options: {
             break;
           }
           case 'AWS::DynamoDB::Table': {
-            await clients.dynamodb.send(new CreateTableCommand(tableInput(name, props, context)));
+            const { TableDescription } = await clients.dynamodb.send(
+              new CreateTableCommand(tableInput(name, props, context)),
+            );
+            if (TableDescription?.LatestStreamArn) {
+              context.attributes.set(`${logicalId}.StreamArn`, TableDescription.LatestStreamArn);
+            }
             const ttl = props.TimeToLiveSpecification as
               | { AttributeName?: string; Enabled?: boolean }
               | undefined;
@@ -412,29 +435,52 @@ async function collectQueueMappings(
   app: ProvisionedApp,
   sqs: SQSClient,
 ) {
+  const queueUrlOf = async (arn: string) =>
+    (await sqs.send(new GetQueueUrlCommand({ QueueName: arn.split(':').at(-1) ?? '' }))).QueueUrl ??
+    '';
   for (const resource of Object.values(stack.template.Resources)) {
     if (resource.Type !== 'AWS::Lambda::EventSourceMapping') continue;
     const props = resource.Properties ?? {};
-    const queueArn = resolveString(props.EventSourceArn, context);
-    if (!queueArn.startsWith('arn:aws:sqs:')) continue;
+    const sourceArn = resolveString(props.EventSourceArn, context);
     const functionName = resolveString(props.FunctionName, context);
     const fn = app.functions.find(
       (candidate) =>
         candidate.functionName === functionName || candidate.functionArn === functionName,
     );
     if (!fn) throw new UnresolvableValueError(`event source mapping to unknown ${functionName}`);
-    const queueName = queueArn.split(':').at(-1) ?? '';
-    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }));
-    app.queueMappings.push({
-      functionArn: fn.functionArn,
-      queueArn,
-      queueUrl: QueueUrl ?? '',
-      batchSize: Number(props.BatchSize ?? 10),
-      maximumBatchingWindowSeconds: Number(props.MaximumBatchingWindowInSeconds ?? 0),
-      reportBatchItemFailures: ((props.FunctionResponseTypes as string[]) ?? []).includes(
-        'ReportBatchItemFailures',
-      ),
-    });
+    const reportBatchItemFailures = ((props.FunctionResponseTypes as string[]) ?? []).includes(
+      'ReportBatchItemFailures',
+    );
+    if (sourceArn.startsWith('arn:aws:sqs:')) {
+      app.queueMappings.push({
+        functionArn: fn.functionArn,
+        queueArn: sourceArn,
+        queueUrl: await queueUrlOf(sourceArn),
+        batchSize: Number(props.BatchSize ?? 10),
+        maximumBatchingWindowSeconds: Number(props.MaximumBatchingWindowInSeconds ?? 0),
+        reportBatchItemFailures,
+      });
+    } else if (sourceArn.startsWith('arn:aws:dynamodb:') && sourceArn.includes('/stream/')) {
+      const filters = (props.FilterCriteria as { Filters?: { Pattern: string }[] } | undefined)
+        ?.Filters;
+      const onFailure = (props.DestinationConfig as { OnFailure?: { Destination?: unknown } })
+        ?.OnFailure?.Destination;
+      app.streamMappings.push({
+        functionArn: fn.functionArn,
+        streamArn: sourceArn,
+        batchSize: Number(props.BatchSize ?? 100),
+        startingPosition: props.StartingPosition === 'LATEST' ? 'LATEST' : 'TRIM_HORIZON',
+        filterPatterns: (filters ?? []).map((filter) => JSON.parse(filter.Pattern) as unknown),
+        maximumRetryAttempts: Number(props.MaximumRetryAttempts ?? -1),
+        bisectOnError: props.BisectBatchOnFunctionError === true,
+        reportBatchItemFailures,
+        onFailureQueueUrl: onFailure
+          ? await queueUrlOf(resolveString(onFailure, context))
+          : undefined,
+      });
+    } else {
+      throw new UnresolvableValueError(`the sandbox does not poll event sources like ${sourceArn}`);
+    }
   }
 }
 

@@ -12,6 +12,7 @@ import type { InvitationStore } from '../use-cases/create-invitation.ts';
 /** Key layout of the surveys table (README, Data model: the surveys table). */
 export const surveyKeys = {
   invitation: (invitationId: string) => ({ pk: `INVITATION#${invitationId}`, sk: 'INVITATION' }),
+  smsOutbox: (invitationId: string) => ({ pk: `INVITATION#${invitationId}`, sk: 'OUTBOX' }),
   invitationEvent: (source: string, eventId: string) => ({
     pk: `INVITATION_EVENT#${source}#${eventId}`,
     sk: 'EVENT',
@@ -99,7 +100,7 @@ export function dynamoDbInvitationStore(options: DynamoDbInvitationStoreOptions)
       };
     },
 
-    async create(invitation, capStart) {
+    async create(invitation, capStart, outbox) {
       const retainUntil = purgeAt(invitation.createdAt);
       try {
         await documents.send(
@@ -155,6 +156,21 @@ export function dynamoDbInvitationStore(options: DynamoDbInvitationStoreOptions)
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
               },
+              ...(outbox
+                ? [
+                    {
+                      Put: {
+                        TableName,
+                        Item: {
+                          ...surveyKeys.smsOutbox(invitation.invitationId),
+                          ...outbox,
+                          // The number goes with the link at the latest.
+                          expiresAt: epochSeconds(invitation.expiresAt),
+                        },
+                      },
+                    },
+                  ]
+                : []),
             ],
           }),
         );

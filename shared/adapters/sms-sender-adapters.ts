@@ -2,17 +2,17 @@ import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/c
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import {
+  BatchGetCommand,
   DynamoDBDocumentClient,
-  GetCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Invitation } from '../domain/invitation.ts';
+import type { Invitation, SmsOutboxEntry } from '../domain/invitation.ts';
 import { CONVERSATION_TIMEOUT_HOURS } from '../domain/sms-conversation.ts';
 import type {
   SmsGateway,
   SmsInvitationStore,
-  SmsOutboxRequeue,
+  SmsWakeUps,
 } from '../use-cases/send-invitation-sms.ts';
 import { surveyKeys } from './dynamodb-invitation-store.ts';
 
@@ -24,34 +24,45 @@ export function dynamoDbSmsInvitationStore(
   const documents = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },
   });
+  const setStatus = (
+    invitationId: string,
+    to: string,
+    condition: string,
+    values: Record<string, string>,
+  ) =>
+    documents.send(
+      new UpdateCommand({
+        TableName,
+        Key: surveyKeys.invitation(invitationId),
+        UpdateExpression: 'SET #status = :to',
+        ConditionExpression: condition,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':to': to, ...values },
+      }),
+    );
   return {
     async get(invitationId) {
-      const { Item } = await documents.send(
-        new GetCommand({
-          TableName,
-          Key: surveyKeys.invitation(invitationId),
-          ConsistentRead: true,
+      const keys = [surveyKeys.invitation(invitationId), surveyKeys.smsOutbox(invitationId)];
+      const { Responses } = await documents.send(
+        new BatchGetCommand({
+          RequestItems: { [TableName]: { Keys: keys, ConsistentRead: true } },
         }),
       );
-      if (!Item) return undefined;
-      return { ...(Item as Invitation), expiresAt: String(Item.linkExpiresAt) };
+      const items = Responses?.[TableName] ?? [];
+      const invitation = items.find((item) => item.sk === 'INVITATION');
+      if (!invitation) return undefined;
+      const outbox = items.find((item) => item.sk === 'OUTBOX');
+      return {
+        invitation: { ...(invitation as Invitation), expiresAt: String(invitation.linkExpiresAt) },
+        outbox: outbox as SmsOutboxEntry | undefined,
+      };
     },
     async claim(invitationId) {
       try {
-        await documents.send(
-          new UpdateCommand({
-            TableName,
-            Key: surveyKeys.invitation(invitationId),
-            UpdateExpression: 'SET #status = :sending',
-            ConditionExpression: '#status IN (:queued, :deferred)',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':sending': 'sending',
-              ':queued': 'queued',
-              ':deferred': 'deferred',
-            },
-          }),
-        );
+        await setStatus(invitationId, 'sending', '#status IN (:queued, :deferred)', {
+          ':queued': 'queued',
+          ':deferred': 'deferred',
+        });
         return true;
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) return false;
@@ -59,16 +70,7 @@ export function dynamoDbSmsInvitationStore(
       }
     },
     async release(invitationId, from) {
-      await documents.send(
-        new UpdateCommand({
-          TableName,
-          Key: surveyKeys.invitation(invitationId),
-          UpdateExpression: 'SET #status = :from',
-          ConditionExpression: '#status = :sending',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':from': from, ':sending': 'sending' },
-        }),
-      );
+      await setStatus(invitationId, from, '#status = :sending', { ':sending': 'sending' });
     },
     async markSent(invitation, sentAt, conversation) {
       await documents.send(
@@ -83,6 +85,8 @@ export function dynamoDbSmsInvitationStore(
                 ExpressionAttributeValues: { ':sent': 'sent', ':sentAt': sentAt.toISOString() },
               },
             },
+            // Sent: the number is no longer needed.
+            { Delete: { TableName, Key: surveyKeys.smsOutbox(invitation.invitationId) } },
             {
               // The reply to this SMS is matched by the phone hash; the newest survey wins.
               Put: {
@@ -123,14 +127,14 @@ export function snsSmsGateway(client: SNSClient, senderId: string): SmsGateway {
   };
 }
 
-/** Puts a deferred message back on the outbox with a delay. */
-export function sqsOutboxRequeue(client: SQSClient, QueueUrl: string): SmsOutboxRequeue {
+/** Wake-ups for deferred SMS: delayed messages on the wake-up queue, naming no number. */
+export function sqsSmsWakeUps(client: SQSClient, QueueUrl: string): SmsWakeUps {
   return {
-    async delay(message, delaySeconds) {
+    async schedule(wakeUp, delaySeconds) {
       await client.send(
         new SendMessageCommand({
           QueueUrl,
-          MessageBody: JSON.stringify(message),
+          MessageBody: JSON.stringify(wakeUp),
           DelaySeconds: delaySeconds,
         }),
       );

@@ -72,10 +72,19 @@ export type InvitationOutcome =
   | { outcome: 'duplicate'; view: InvitationView }
   | { outcome: 'suppressed'; reason: SuppressionReason };
 
-/** What the SMS sender is asked to send; the number travels only in this message. */
-export interface SmsOutboxMessage {
+/**
+ * An SMS waiting to be sent, written with its invitation in one transaction (a
+ * transactional outbox read from the table's stream). The number is stored encrypted and
+ * deleted once sent; the item expires with the survey link at the latest.
+ */
+export interface SmsOutboxEntry {
   invitationId: string;
-  phone: string;
-  locale: Invitation['locale'];
+  phoneCiphertext: string;
   sendAt?: string;
+}
+
+/** The sender's wake-up for a deferred SMS: names the invitation, never the number. */
+export interface SmsWakeUp {
+  invitationId: string;
+  sendAt: string;
 }

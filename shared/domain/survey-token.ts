@@ -1,19 +1,32 @@
-import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+} from 'node:crypto';
 
 /** Survey links expire after seven days unless configured otherwise (DESIGN §4.4). */
 export const DEFAULT_TOKEN_TTL_DAYS = 7;
 
-/** The two keys derived from the deployment's survey secret, one per purpose. */
+/** The keys derived from the deployment's survey secret, one per purpose. */
 export interface SurveyKeys {
   tokenKey: Buffer;
   phonePepper: Buffer;
+  /** AES-256-GCM key for the phone number an SMS invitation keeps until it is sent. */
+  phoneKey: Buffer;
 }
 
 /** Derives the token key and the phone pepper from the survey secret (HKDF-SHA256). */
 export function deriveSurveyKeys(secret: string): SurveyKeys {
   const derive = (purpose: string) =>
     Buffer.from(hkdfSync('sha256', secret, 'telecom-service-quality', purpose, 32));
-  return { tokenKey: derive('survey-token'), phonePepper: derive('phone-hash') };
+  return {
+    tokenKey: derive('survey-token'),
+    phonePepper: derive('phone-hash'),
+    phoneKey: derive('phone-encryption'),
+  };
 }
 
 /** A new invitation id: 128 random bits, URL-safe. */
@@ -46,4 +59,26 @@ export function looksLikeSurveyToken(value: string): boolean {
  */
 export function phoneHash(pepper: Buffer | string, e164: string): string {
   return createHmac('sha256', pepper).update(e164).digest('base64url');
+}
+
+/**
+ * Encrypts a phone number for the invitation that will send to it (AES-256-GCM, bound to
+ * the invitation id). The key is derived from the survey secret, which KMS encrypts at
+ * rest in Secrets Manager: envelope encryption under the deployment's KMS data key.
+ */
+export function encryptPhone(phoneKey: Buffer, invitationId: string, e164: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', phoneKey, iv).setAAD(Buffer.from(invitationId));
+  const sealed = Buffer.concat([cipher.update(e164, 'utf8'), cipher.final()]);
+  return `v1.${Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url')}`;
+}
+
+/** Decrypts what `encryptPhone` sealed for the same invitation; throws if altered. */
+export function decryptPhone(phoneKey: Buffer, invitationId: string, sealed: string): string {
+  if (!sealed.startsWith('v1.')) throw new Error('unknown phone ciphertext version');
+  const bytes = Buffer.from(sealed.slice(3), 'base64url');
+  const decipher = createDecipheriv('aes-256-gcm', phoneKey, bytes.subarray(0, 12))
+    .setAAD(Buffer.from(invitationId))
+    .setAuthTag(bytes.subarray(12, 28));
+  return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
 }

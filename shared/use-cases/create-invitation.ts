@@ -4,10 +4,11 @@ import type {
   InvitationOutcome,
   InvitationRequest,
   InvitationView,
-  SmsOutboxMessage,
+  SmsOutboxEntry,
 } from '../domain/invitation.ts';
 import { SURVEYS } from '../domain/survey-definitions.ts';
 import {
+  encryptPhone,
   hashSurveyToken,
   newInvitationId,
   phoneHash,
@@ -30,17 +31,12 @@ export interface InvitationStore {
   create(
     invitation: Invitation,
     capStart: Date,
+    outbox: SmsOutboxEntry | undefined,
   ): Promise<'created' | 'duplicate' | 'opted_out' | 'frequency_cap'>;
-}
-
-/** The SMS outbox (SQS). */
-export interface SmsOutbox {
-  enqueue(message: SmsOutboxMessage): Promise<void>;
 }
 
 export interface CreateInvitationDependencies {
   store: InvitationStore;
-  outbox: SmsOutbox;
   keys: SurveyKeys;
   policy: ContactPolicy;
   surveyBaseUrl: string;
@@ -49,17 +45,6 @@ export interface CreateInvitationDependencies {
 }
 
 const DAY_MS = 86_400_000;
-
-async function queueIfUnsent(outbox: SmsOutbox, invitation: Invitation, phone: string) {
-  if (invitation.channel !== 'sms') return;
-  if (invitation.status !== 'queued' && invitation.status !== 'deferred') return;
-  await outbox.enqueue({
-    invitationId: invitation.invitationId,
-    phone,
-    locale: invitation.locale,
-    ...(invitation.sendAt ? { sendAt: invitation.sendAt } : {}),
-  });
-}
 
 function viewOf(invitation: Invitation, keys: SurveyKeys, surveyBaseUrl: string): InvitationView {
   const token = surveyTokenFor(keys.tokenKey, invitation.invitationId);
@@ -75,21 +60,17 @@ function viewOf(invitation: Invitation, keys: SurveyKeys, surveyBaseUrl: string)
 
 /**
  * Creates a survey invitation after a service event, once per `eventId`: honours opt-out,
- * the frequency cap and quiet hours. For SMS the message is queued after the invitation
- * is committed; should queueing fail, the caller's retry with the same `eventId` queues it
- * again while the invitation is unsent (the sender sends each invitation once).
+ * the frequency cap and quiet hours. For SMS the outbox entry (the number, encrypted) is
+ * committed in the same transaction, so an invitation is never without its message.
  */
 export async function createInvitation(
   dependencies: CreateInvitationDependencies,
   source: string,
   request: InvitationRequest,
 ): Promise<InvitationOutcome> {
-  const { store, outbox, keys, policy, surveyBaseUrl, tokenTtlDays } = dependencies;
+  const { store, keys, policy, surveyBaseUrl, tokenTtlDays } = dependencies;
   const existing = await store.findByEvent(source, request.eventId);
-  if (existing) {
-    await queueIfUnsent(outbox, existing, request.phone);
-    return { outcome: 'duplicate', view: viewOf(existing, keys, surveyBaseUrl) };
-  }
+  if (existing) return { outcome: 'duplicate', view: viewOf(existing, keys, surveyBaseUrl) };
 
   const now = dependencies.now();
   const hash = phoneHash(keys.phonePepper, request.phone);
@@ -125,15 +106,21 @@ export async function createInvitation(
     tokenHash: hashSurveyToken(surveyTokenFor(keys.tokenKey, invitationId)),
   };
   const capStart = new Date(now.getTime() - policy.frequencyCapDays * DAY_MS);
-  const created = await store.create(invitation, capStart);
+  const outbox: SmsOutboxEntry | undefined =
+    invitation.channel === 'sms'
+      ? {
+          invitationId,
+          phoneCiphertext: encryptPhone(keys.phoneKey, invitationId, request.phone),
+          ...(invitation.sendAt ? { sendAt: invitation.sendAt } : {}),
+        }
+      : undefined;
+  const created = await store.create(invitation, capStart, outbox);
   switch (created) {
     case 'created':
-      await queueIfUnsent(outbox, invitation, request.phone);
       return { outcome: 'created', view: viewOf(invitation, keys, surveyBaseUrl) };
     case 'duplicate': {
       const winner = await store.findByEvent(source, request.eventId);
       if (!winner) throw new Error(`invitation event ${request.eventId} vanished`);
-      await queueIfUnsent(outbox, winner, request.phone);
       return { outcome: 'duplicate', view: viewOf(winner, keys, surveyBaseUrl) };
     }
     default:

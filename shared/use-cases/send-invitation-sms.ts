@@ -1,14 +1,18 @@
-import type { Invitation, SmsOutboxMessage } from '../domain/invitation.ts';
+import type { Invitation, SmsOutboxEntry, SmsWakeUp } from '../domain/invitation.ts';
 import { SMS_TEXTS, type SmsConversation } from '../domain/sms-conversation.ts';
+import { decryptPhone } from '../domain/survey-token.ts';
 
 /** The invitation store as the sender needs it. */
 export interface SmsInvitationStore {
-  get(invitationId: string): Promise<Invitation | undefined>;
+  /** The invitation and, while it is unsent, its outbox entry. */
+  get(
+    invitationId: string,
+  ): Promise<{ invitation: Invitation; outbox: SmsOutboxEntry | undefined } | undefined>;
   /** Moves queued/deferred → sending; false when another attempt already did. */
   claim(invitationId: string): Promise<boolean>;
   /** Back to `from` after a failed send, so a retry can claim it again. */
   release(invitationId: string, from: Invitation['status']): Promise<void>;
-  /** Records the send and opens the SMS conversation keyed by the phone hash. */
+  /** Records the send, deletes the outbox entry (and so the number), opens the conversation. */
   markSent(invitation: Invitation, sentAt: Date, conversation: SmsConversation): Promise<void>;
 }
 
@@ -16,9 +20,9 @@ export interface SmsGateway {
   send(phone: string, text: string): Promise<void>;
 }
 
-export interface SmsOutboxRequeue {
-  /** Puts the message back, invisible for `delaySeconds` (at most 900). */
-  delay(message: SmsOutboxMessage, delaySeconds: number): Promise<void>;
+export interface SmsWakeUps {
+  /** Asks to be woken for a deferred SMS after `delaySeconds` (at most 900). */
+  schedule(wakeUp: SmsWakeUp, delaySeconds: number): Promise<void>;
 }
 
 /** SQS can delay a message by at most 15 minutes; longer waits hop. */
@@ -27,33 +31,43 @@ const MAX_DELAY_SECONDS = 900;
 export type SendOutcome = 'sent' | 'delayed' | 'already_sent' | 'no_invitation';
 
 /**
- * Sends one invitation's first SMS (the CSAT question), at most once: a deferred message
- * waits on the queue until its `sendAt`; a message whose invitation was never committed
- * is dropped; a claim on the invitation keeps two deliveries from both sending.
+ * Sends one invitation's first SMS (the CSAT question), at most once: a deferred SMS
+ * sleeps on the wake-up queue until its `sendAt`; a claim on the invitation keeps two
+ * deliveries of the same outbox entry from both sending.
  */
 export async function sendInvitationSms(
   dependencies: {
     store: SmsInvitationStore;
     gateway: SmsGateway;
-    outbox: SmsOutboxRequeue;
+    wakeUps: SmsWakeUps;
+    phoneKey: Buffer;
     now: () => Date;
   },
-  message: SmsOutboxMessage,
+  due: { invitationId: string; sendAt?: string | undefined },
 ): Promise<SendOutcome> {
-  const { store, gateway, outbox } = dependencies;
+  const { store, gateway, wakeUps } = dependencies;
   const now = dependencies.now();
-  if (message.sendAt && Date.parse(message.sendAt) - now.getTime() > 1000) {
-    const waitSeconds = Math.ceil((Date.parse(message.sendAt) - now.getTime()) / 1000);
-    await outbox.delay(message, Math.min(MAX_DELAY_SECONDS, waitSeconds));
+  if (due.sendAt && Date.parse(due.sendAt) - now.getTime() > 1000) {
+    const waitSeconds = Math.ceil((Date.parse(due.sendAt) - now.getTime()) / 1000);
+    await wakeUps.schedule(
+      { invitationId: due.invitationId, sendAt: due.sendAt },
+      Math.min(MAX_DELAY_SECONDS, waitSeconds),
+    );
     return 'delayed';
   }
-  const invitation = await store.get(message.invitationId);
-  if (!invitation) return 'no_invitation';
-  if (invitation.status !== 'queued' && invitation.status !== 'deferred') return 'already_sent';
+  const found = await store.get(due.invitationId);
+  if (!found) return 'no_invitation';
+  const { invitation, outbox } = found;
+  if (!outbox || (invitation.status !== 'queued' && invitation.status !== 'deferred'))
+    return 'already_sent';
   if (!(await store.claim(invitation.invitationId))) return 'already_sent';
-  const text = SMS_TEXTS.csat?.[invitation.locale] ?? '';
   try {
-    await gateway.send(message.phone, text);
+    const phone = decryptPhone(
+      dependencies.phoneKey,
+      invitation.invitationId,
+      outbox.phoneCiphertext,
+    );
+    await gateway.send(phone, SMS_TEXTS.csat?.[invitation.locale] ?? '');
   } catch (error) {
     await store.release(invitation.invitationId, invitation.status);
     throw error;

@@ -181,6 +181,34 @@ describe('stateless stack', () => {
     });
   });
 
+  it('sends SMS from the surveys table stream (OUTBOX inserts only) with retries and a DLQ', () => {
+    stateful.hasResourceProperties('AWS::DynamoDB::Table', {
+      StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+    });
+    const mapping = Object.entries(ofType(stateless, 'AWS::Lambda::EventSourceMapping')).find(
+      ([id]) => id.startsWith('SmsSenderDynamoDBEventSource'),
+    )?.[1].Properties;
+    expect(mapping).toMatchObject({
+      StartingPosition: 'TRIM_HORIZON',
+      MaximumRetryAttempts: 5,
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const filters =
+      (mapping?.FilterCriteria as { Filters: { Pattern: string }[] } | undefined)?.Filters ?? [];
+    expect(filters.map((filter) => JSON.parse(filter.Pattern))).toEqual([
+      { eventName: ['INSERT'], dynamodb: { Keys: { sk: { S: ['OUTBOX'] } } } },
+    ]);
+    expect(JSON.stringify(mapping?.DestinationConfig)).toContain('SmsDeadLetterQueue');
+  });
+
+  it('gives the invitation intake no queue and no delete: one transaction creates everything', () => {
+    const actions = actionsOf(policyStatementsOf('InvitationIntakeRole'));
+    expect(actions.filter((action) => action.startsWith('sqs:'))).toEqual([]);
+    expect(actions).not.toContain('dynamodb:DeleteItem');
+    expect(actions).not.toContain('dynamodb:Scan');
+  });
+
   it('attaches no AWS-managed policy to any role', () => {
     for (const role of Object.values(ofType(stateless, 'AWS::IAM::Role'))) {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LambdaHost } from '#local/lambda-host.ts';
@@ -23,6 +24,7 @@ beforeAll(async () => {
     assemblyDirectory: inject('assemblyDirectory'),
     httpApiUrl: 'https://surveys.operator.example',
     onLog: (_fn, line) => logs.push(line),
+    onError: (fn, error) => logs.push(`${fn} ${error.errorType} ${error.errorMessage}`),
   });
   const intake = app.host('InvitationIntake').fn;
   // Quiet hours that never apply, so that SMS tests do not depend on the time of day.
@@ -165,6 +167,17 @@ describe('POST /invitations', () => {
       const deferred = await post(invitation({ channel: 'sms', deferrable: true }), alwaysQuiet);
       const suppressed = await post(invitation({ channel: 'sms' }), alwaysQuiet);
 
+      await app.drain('SmsSender');
+      const wakeUpQueueUrl = app.host('SmsSender').fn.environment.SMS_WAKE_UP_QUEUE_URL;
+      const { Attributes } = await app.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: wakeUpQueueUrl,
+          AttributeNames: ['ApproximateNumberOfMessagesDelayed'],
+        }),
+      );
+
+      // The deferred SMS sleeps on the wake-up queue; nothing is sent in quiet hours.
+      expect(Number(Attributes?.ApproximateNumberOfMessagesDelayed)).toBeGreaterThanOrEqual(1);
       expect(deferred.statusCode).toBe(201);
       expect(deferred.json).toMatchObject({
         status: 'deferred',
@@ -183,10 +196,7 @@ describe('POST /invitations', () => {
 
     const created = await post(request);
     const repeated = await post(request);
-    const sender = app.eventSourceOf('SmsSender');
-    while ((await sender.pollOnce(0)) > 0) {
-      // drain the outbox
-    }
+    await app.drain('SmsSender');
 
     expect(created.json).toMatchObject({ channel: 'sms', status: 'queued' });
     expect(repeated.statusCode).toBe(200);
@@ -201,6 +211,14 @@ describe('POST /invitations', () => {
       }),
     );
     expect(Item).toMatchObject({ status: 'sent', sentAt: expect.any(String) });
+    // Sent: the outbox entry, and the encrypted number in it, are gone.
+    const outbox = await documents.send(
+      new GetCommand({
+        TableName: tableName,
+        Key: { pk: `INVITATION#${String(created.json.invitationId)}`, sk: 'OUTBOX' },
+      }),
+    );
+    expect(outbox.Item).toBeUndefined();
     const conversation = await documents.send(
       new GetCommand({
         TableName: tableName,

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Invitation, SmsOutboxMessage } from '#shared/domain/invitation.ts';
+import type { Invitation } from '#shared/domain/invitation.ts';
+import { decryptPhone, deriveSurveyKeys, encryptPhone } from '#shared/domain/survey-token.ts';
 import { sendInvitationSms } from '#shared/use-cases/send-invitation-sms.ts';
 
 const now = new Date('2026-10-08T22:00:00+08:00');
+const { phoneKey } = deriveSurveyKeys('a-deployment-secret-of-enough-length');
 const invitation = (status: Invitation['status']): Invitation => ({
   invitationId: 'inv-1',
   source: 'crm',
@@ -31,10 +33,21 @@ function harness(stored: Invitation | undefined, failSend = false) {
     marked: 0,
   };
   let status = stored?.status;
+  const outbox = {
+    invitationId: 'inv-1',
+    phoneCiphertext: encryptPhone(phoneKey, 'inv-1', '+8613800138000'),
+  };
   const dependencies = {
     now: () => now,
+    phoneKey,
     store: {
-      get: async () => (stored ? { ...stored, status: status ?? stored.status } : undefined),
+      get: async () =>
+        stored
+          ? {
+              invitation: { ...stored, status: status ?? stored.status },
+              outbox: status === 'sent' ? undefined : outbox,
+            }
+          : undefined,
       claim: async () => {
         if (status !== 'queued' && status !== 'deferred') return false;
         status = 'sending' as Invitation['status'];
@@ -55,59 +68,65 @@ function harness(stored: Invitation | undefined, failSend = false) {
         calls.sent.push(phone);
       },
     },
-    outbox: {
-      delay: async (_message: SmsOutboxMessage, seconds: number) =>
-        void calls.delayed.push(seconds),
+    wakeUps: {
+      schedule: async (_wakeUp: unknown, seconds: number) => void calls.delayed.push(seconds),
     },
   };
   return { dependencies, calls };
 }
 
-const message: SmsOutboxMessage = {
-  invitationId: 'inv-1',
-  phone: '+8613800138000',
-  locale: 'zh-CN',
-};
-
 describe('sendInvitationSms', () => {
-  it('sends once even when the message is delivered twice', async () => {
+  it('sends once, to the decrypted number, even when the entry is delivered twice', async () => {
     const { dependencies, calls } = harness(invitation('queued'));
 
-    expect(await sendInvitationSms(dependencies, message)).toBe('sent');
-    expect(await sendInvitationSms(dependencies, message)).toBe('already_sent');
+    expect(await sendInvitationSms(dependencies, { invitationId: 'inv-1' })).toBe('sent');
+    expect(await sendInvitationSms(dependencies, { invitationId: 'inv-1' })).toBe('already_sent');
     expect(calls.sent).toEqual(['+8613800138000']);
     expect(calls.marked).toBe(1);
   });
 
-  it('waits on the queue until sendAt, fifteen minutes at a time', async () => {
+  it('sleeps on the wake-up queue until sendAt, fifteen minutes at a time', async () => {
     const { dependencies, calls } = harness(invitation('deferred'));
 
-    const outcome = await sendInvitationSms(dependencies, {
-      ...message,
+    const later = await sendInvitationSms(dependencies, {
+      invitationId: 'inv-1',
       sendAt: '2026-10-09T08:00:00+08:00',
     });
     const soon = await sendInvitationSms(dependencies, {
-      ...message,
+      invitationId: 'inv-1',
       sendAt: '2026-10-08T22:05:00+08:00',
     });
 
-    expect([outcome, soon]).toEqual(['delayed', 'delayed']);
+    expect([later, soon]).toEqual(['delayed', 'delayed']);
     expect(calls.delayed).toEqual([900, 300]);
     expect(calls.sent).toEqual([]);
   });
 
-  it('drops a message whose invitation does not exist', async () => {
+  it('sends nothing for an invitation that does not exist', async () => {
     const { dependencies, calls } = harness(undefined);
 
-    expect(await sendInvitationSms(dependencies, message)).toBe('no_invitation');
+    expect(await sendInvitationSms(dependencies, { invitationId: 'inv-1' })).toBe('no_invitation');
     expect(calls.sent).toEqual([]);
   });
 
   it('releases the claim when the carrier fails, so that the retry can send', async () => {
     const { dependencies, calls } = harness(invitation('queued'), true);
 
-    await expect(sendInvitationSms(dependencies, message)).rejects.toThrow('carrier unavailable');
+    await expect(sendInvitationSms(dependencies, { invitationId: 'inv-1' })).rejects.toThrow(
+      'carrier unavailable',
+    );
     expect(calls.released).toEqual(['queued']);
     expect(calls.marked).toBe(0);
+  });
+});
+
+describe('phone encryption', () => {
+  it('round-trips for the same invitation and refuses another invitation or an altered text', () => {
+    const sealed = encryptPhone(phoneKey, 'inv-1', '+8613800138000');
+
+    expect(sealed).not.toContain('13800138000');
+    expect(decryptPhone(phoneKey, 'inv-1', sealed)).toBe('+8613800138000');
+    expect(() => decryptPhone(phoneKey, 'inv-2', sealed)).toThrow();
+    expect(() => decryptPhone(phoneKey, 'inv-1', `${sealed.slice(0, -2)}AA`)).toThrow();
   });
 });

@@ -1,0 +1,179 @@
+import {
+  DescribeStreamCommand,
+  type DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record as StreamRecord,
+} from '@aws-sdk/client-dynamodb-streams';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { matchesPattern } from './event-filter.ts';
+import type { LambdaHost } from './lambda-host.ts';
+import type { LocalStreamMapping } from './provision.ts';
+
+export interface DynamoDbStreamEventSourceOptions {
+  mapping: LocalStreamMapping;
+  host: LambdaHost;
+  streams: DynamoDBStreamsClient;
+  sqs: SQSClient;
+  region: string;
+  onBatch?: (summary: { records: number; failed: number; error?: string }) => void;
+}
+
+/**
+ * Reads a DynamoDB stream as Lambda's event source mapping does: each shard in order,
+ * records filtered by the mapping's FilterCriteria, batches retried (from the first
+ * reported failure, with ReportBatchItemFailures) up to MaximumRetryAttempts, then
+ * described to the on-failure destination and passed over.
+ */
+export class DynamoDbStreamEventSource {
+  private readonly options: DynamoDbStreamEventSourceOptions;
+  private readonly iterators = new Map<string, string | undefined>();
+  private running = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(options: DynamoDbStreamEventSourceOptions) {
+    this.options = options;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        try {
+          const handled = await this.pollOnce();
+          if (handled === 0) await new Promise((resolve) => setTimeout(resolve, 250));
+        } catch (error) {
+          if (!this.running) break;
+          this.options.onBatch?.({ records: 0, failed: 0, error: (error as Error).message });
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop?.catch(() => undefined);
+  }
+
+  /** Reads every shard once and delivers what passes the filter; answers how many it read. */
+  async pollOnce(_waitSeconds = 0): Promise<number> {
+    const { mapping, streams } = this.options;
+    const { StreamDescription } = await streams.send(
+      new DescribeStreamCommand({ StreamArn: mapping.streamArn }),
+    );
+    let handled = 0;
+    for (const shard of StreamDescription?.Shards ?? []) {
+      const shardId = shard.ShardId ?? '';
+      if (!this.iterators.has(shardId)) {
+        const { ShardIterator } = await streams.send(
+          new GetShardIteratorCommand({
+            StreamArn: mapping.streamArn,
+            ShardId: shardId,
+            ShardIteratorType: mapping.startingPosition,
+          }),
+        );
+        this.iterators.set(shardId, ShardIterator);
+      }
+      const iterator = this.iterators.get(shardId);
+      if (!iterator) continue;
+      const { Records = [], NextShardIterator } = await streams.send(
+        new GetRecordsCommand({ ShardIterator: iterator, Limit: mapping.batchSize }),
+      );
+      this.iterators.set(shardId, NextShardIterator);
+      const events = Records.map((record) => this.toEvent(record));
+      const passing = mapping.filterPatterns.length
+        ? events.filter((event) =>
+            mapping.filterPatterns.some((pattern) => matchesPattern(event, pattern)),
+          )
+        : events;
+      if (passing.length > 0) await this.deliver(shardId, passing);
+      // Filtered-out records count too: they were read, and the shard moved past them.
+      handled += Records.length;
+    }
+    return handled;
+  }
+
+  private async deliver(
+    shardId: string,
+    records: ReturnType<DynamoDbStreamEventSource['toEvent']>[],
+  ) {
+    const { mapping, host } = this.options;
+    let pending = records;
+    for (let attempt = 0; pending.length > 0; attempt += 1) {
+      const invocation = await host.invoke({ Records: pending });
+      let failedFrom = -1;
+      if (!invocation.ok) failedFrom = 0;
+      else if (mapping.reportBatchItemFailures) {
+        const failures =
+          (invocation.result as { batchItemFailures?: { itemIdentifier?: string }[] } | undefined)
+            ?.batchItemFailures ?? [];
+        const indexes = failures.map((failure) =>
+          pending.findIndex((record) => record.dynamodb.SequenceNumber === failure.itemIdentifier),
+        );
+        if (indexes.length > 0) failedFrom = indexes.includes(-1) ? 0 : Math.min(...indexes);
+      }
+      this.options.onBatch?.({
+        records: pending.length,
+        failed: failedFrom < 0 ? 0 : pending.length - failedFrom,
+        ...(invocation.ok ? {} : { error: invocation.error.errorMessage }),
+      });
+      if (failedFrom < 0) return;
+      pending = pending.slice(failedFrom);
+      if (mapping.maximumRetryAttempts >= 0 && attempt >= mapping.maximumRetryAttempts) {
+        await this.sendToFailureDestination(shardId, pending);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** attempt)));
+    }
+  }
+
+  private async sendToFailureDestination(
+    shardId: string,
+    records: { dynamodb: { SequenceNumber?: string } }[],
+  ) {
+    const { mapping, sqs } = this.options;
+    if (!mapping.onFailureQueueUrl) return;
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: mapping.onFailureQueueUrl,
+        MessageBody: JSON.stringify({
+          requestContext: {
+            functionArn: mapping.functionArn,
+            condition: 'RetryAttemptsExhausted',
+            approximateInvokeCount: mapping.maximumRetryAttempts + 1,
+          },
+          version: '1.0',
+          timestamp: new Date().toISOString(),
+          DDBStreamBatchInfo: {
+            shardId,
+            startSequenceNumber: records[0]?.dynamodb.SequenceNumber,
+            endSequenceNumber: records.at(-1)?.dynamodb.SequenceNumber,
+            batchSize: records.length,
+            streamArn: mapping.streamArn,
+          },
+        }),
+      }),
+    );
+  }
+
+  private toEvent(record: StreamRecord) {
+    const { dynamodb } = record;
+    return {
+      eventID: record.eventID,
+      eventName: record.eventName,
+      eventVersion: record.eventVersion,
+      eventSource: 'aws:dynamodb',
+      awsRegion: this.options.region,
+      dynamodb: {
+        ...dynamodb,
+        ApproximateCreationDateTime: dynamodb?.ApproximateCreationDateTime
+          ? Math.floor(new Date(dynamodb.ApproximateCreationDateTime).getTime() / 1000)
+          : undefined,
+        SequenceNumber: dynamodb?.SequenceNumber,
+      },
+      eventSourceARN: this.options.mapping.streamArn,
+    };
+  }
+}
