@@ -27,12 +27,15 @@ export interface StatelessStackProps extends StackProps {
 }
 
 /**
- * Routes authenticated inside the function by an HMAC signature (DESIGN §4.1) rather
- * than by an API Gateway authorizer. Infra tests hold every route to this list or a JWT.
+ * Routes authenticated inside the function rather than by an API Gateway authorizer: by
+ * an HMAC signature (DESIGN §4.1) or by possession of a survey token (§4.4). Infra tests
+ * hold every route to this list or a JWT authorizer.
  */
-export const SIGNATURE_AUTHENTICATED_ROUTES = [
+export const FUNCTION_AUTHENTICATED_ROUTES = [
   'POST /webhooks/complaints/{source}',
   'POST /invitations',
+  'GET /s/{token}',
+  'POST /s/{token}',
 ] as const;
 
 /**
@@ -79,6 +82,7 @@ export class StatelessStack extends Stack {
   readonly complaintProcessor: ProjectFunction;
   readonly invitationIntake: ProjectFunction;
   readonly smsSender: ProjectFunction;
+  readonly surveyPage: ProjectFunction;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     const prod = props.config.stage === 'prod';
@@ -256,11 +260,32 @@ export class StatelessStack extends Stack {
       }),
     );
 
+    this.surveyPage = new ProjectFunction(this, 'SurveyPage', {
+      entry: 'survey-page',
+      description: 'Serves the web survey page and records its answers, once per link',
+      serviceName: 'survey-page',
+      timeout: Duration.seconds(10),
+      environment: {
+        SURVEYS_TABLE_NAME: stateful.surveysTable.tableName,
+        RAW_DATA_RETENTION_DAYS: String(config.rawDataRetentionDays),
+      },
+      ...logs,
+    });
+    // Read the link; use the token and record the response in one transaction.
+    this.surveyPage.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+        resources: [stateful.surveysTable.tableArn],
+      }),
+    );
+    stateful.dataKey.grantEncryptDecrypt(this.surveyPage);
+
     for (const fn of [
       this.complaintIntake,
       this.complaintProcessor,
       this.invitationIntake,
       this.smsSender,
+      this.surveyPage,
     ]) {
       acknowledgeKmsActionFamilies(fn);
     }
@@ -300,10 +325,15 @@ export class StatelessStack extends Stack {
       methods: [HttpMethod.POST],
       integration: new HttpLambdaIntegration('InvitationIntakeIntegration', this.invitationIntake),
     });
+    this.api.addRoutes({
+      path: '/s/{token}',
+      methods: [HttpMethod.GET, HttpMethod.POST],
+      integration: new HttpLambdaIntegration('SurveyPageIntegration', this.surveyPage),
+    });
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        'Webhook routes are authenticated inside the intake function by an HMAC-SHA256 signature over the raw body with a per-source secret and a 300 s replay window (DESIGN 4.1); an API Gateway authorizer cannot see the raw body it must verify.',
+        'Operator routes are authenticated inside the function by an HMAC-SHA256 signature over the raw body with a per-source secret and a 300 s replay window (DESIGN 4.1), which an API Gateway authorizer cannot see; survey routes by possession of a single-use 256-bit token checked against its stored hash (4.4), as customers have no account.',
     });
 
     new Monitoring(this, 'Monitoring', {
@@ -314,6 +344,7 @@ export class StatelessStack extends Stack {
         this.complaintProcessor,
         this.invitationIntake,
         this.smsSender,
+        this.surveyPage,
       ],
       deadLetterQueues: [stateful.complaintEventsDeadLetterQueue, stateful.smsDeadLetterQueue],
       queues: [stateful.complaintEventsQueue, stateful.smsWakeUpQueue],

@@ -131,6 +131,13 @@ export function dynamoDbInvitationStore(options: DynamoDbInvitationStoreOptions)
                     ...surveyKeys.token(invitation.tokenHash),
                     invitationId: invitation.invitationId,
                     linkExpiresAt: invitation.expiresAt,
+                    // What the survey page needs, so that one read serves every answer.
+                    locale: invitation.locale,
+                    touchpoint: invitation.touchpoint,
+                    surveyVersion: invitation.surveyVersion,
+                    channel: invitation.channel,
+                    region: invitation.region,
+                    service: invitation.service,
                     // The token item goes a day after the link dies.
                     expiresAt: epochSeconds(invitation.expiresAt) + 86_400,
                   },

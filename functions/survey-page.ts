@@ -1,0 +1,128 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { dynamoDbSurveyLinkStore } from '#shared/adapters/dynamodb-survey-link-store.ts';
+import { requireEnv, requirePositiveInteger } from '#shared/config.ts';
+import { parseSurveyAnswers, surveyLinkState } from '#shared/domain/survey-response.ts';
+import { hashSurveyToken, looksLikeSurveyToken } from '#shared/domain/survey-token.ts';
+import {
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '#shared/http/problem.ts';
+import { problemDetailsOnError } from '#shared/http/problem-middleware.ts';
+import { MAX_BODY_BYTES, rawBodyOf } from '#shared/http/signed-request.ts';
+import { logger } from '#shared/powertools/logger.ts';
+import {
+  renderSurveyForm,
+  renderThanks,
+  renderUnavailable,
+  SURVEY_PAGE_HEADERS,
+} from '#shared/web/survey-pages.ts';
+
+const store = dynamoDbSurveyLinkStore({
+  client: new DynamoDBClient({}),
+  tableName: requireEnv('SURVEYS_TABLE_NAME'),
+  retentionDays: requirePositiveInteger('RAW_DATA_RETENTION_DAYS'),
+});
+
+const html = (statusCode: number, body: string): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: { ...SURVEY_PAGE_HEADERS },
+  body,
+});
+
+/** Form fields, from a form post or JSON. */
+function readFields(request: APIGatewayProxyEventV2): {
+  json: boolean;
+  fields: Record<string, unknown>;
+} {
+  const raw = rawBodyOf(request);
+  if (raw.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
+  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type === 'application/x-www-form-urlencoded') {
+    return { json: false, fields: Object.fromEntries(new URLSearchParams(raw.toString('utf8'))) };
+  }
+  if (type === 'application/json') {
+    try {
+      const parsed = JSON.parse(raw.toString('utf8')) as unknown;
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+        return { json: true, fields: parsed as Record<string, unknown> };
+      }
+    } catch {
+      // answered below
+    }
+    throw new ValidationError('The body is not a JSON object.', [
+      { pointer: '', detail: 'not a JSON object' },
+    ]);
+  }
+  throw new UnsupportedMediaTypeError('application/x-www-form-urlencoded or application/json');
+}
+
+/**
+ * GET /s/{token}: the survey page, or the one "no longer available" page (404 unknown,
+ * 410 used or expired; one table read either way). POST /s/{token}: records the answers
+ * once (303 to the thank-you page, or 202 for JSON); a used link answers 409.
+ */
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(problemDetailsOnError())
+  .handler(async (request) => {
+    const token = request.pathParameters?.token ?? '';
+    // A malformed token costs the same read as a real one: no timing tells them apart.
+    const tokenHash = hashSurveyToken(looksLikeSurveyToken(token) ? token : `invalid:${token}`);
+    const link = await store.find(tokenHash);
+    const now = new Date();
+    const state = surveyLinkState(link, now);
+    const post = request.requestContext.http.method === 'POST';
+
+    if (!post) {
+      if (state === 'used' && link && request.queryStringParameters?.submitted === '1') {
+        return html(200, renderThanks(link.locale));
+      }
+      if (state !== 'open' || !link)
+        return html(state === 'unknown' ? 404 : 410, renderUnavailable());
+      return html(200, renderSurveyForm({ link, action: request.rawPath }));
+    }
+
+    if (state !== 'open' || !link) {
+      logger.info('survey answer refused', { state });
+      return html(state === 'used' ? 409 : state === 'unknown' ? 404 : 410, renderUnavailable());
+    }
+    const { json, fields } = readFields(request);
+    const parsed = parseSurveyAnswers(fields);
+    if (!parsed.success) {
+      if (json) throw new ValidationError('The answers are not valid.', parsed.errors);
+      const values = Object.fromEntries(
+        Object.entries(fields).map(([key, value]) => [key, String(value)]),
+      );
+      return html(
+        400,
+        renderSurveyForm({ link, action: request.rawPath, values, errors: parsed.errors }),
+      );
+    }
+    const recorded = await store.record(tokenHash, {
+      link,
+      answers: parsed.answers,
+      channel: 'web',
+      submittedAt: now,
+    });
+    if (recorded === 'refused') {
+      logger.info('survey answer refused', { state: 'used' });
+      return html(409, renderUnavailable());
+    }
+    logger.info('survey answer recorded', { invitationId: link.invitationId, channel: 'web' });
+    if (json) {
+      return {
+        statusCode: 202,
+        headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+        body: JSON.stringify({ status: 'recorded' }),
+      };
+    }
+    return {
+      statusCode: 303,
+      headers: { location: `${request.rawPath}?submitted=1`, 'cache-control': 'no-store' },
+      body: '',
+    };
+  });

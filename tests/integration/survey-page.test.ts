@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { freePort } from '#local/moto.ts';
+import { emulatorCredentials } from '#local/provision.ts';
+import { type Sandbox, startSandbox } from '#local/sandbox.ts';
+import {
+  deriveSurveyKeys,
+  hashSurveyToken,
+  newInvitationId,
+  surveyTokenFor,
+} from '#shared/domain/survey-token.ts';
+import { signatureHeader } from '#shared/http/signature.ts';
+
+let sandbox: Sandbox;
+let documents: DynamoDBDocumentClient;
+let tableName: string;
+let invitationSecret: string;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({
+    port: await freePort(),
+    directory: mkdtempSync(join(tmpdir(), 'sandbox-')),
+    assemblyDirectory: inject('assemblyDirectory'),
+    print: () => undefined,
+    colour: false,
+  });
+  const intake = sandbox.app.host('InvitationIntake').fn;
+  tableName = intake.environment.SURVEYS_TABLE_NAME ?? '';
+  const arns = JSON.parse(intake.environment.INVITATION_SOURCE_SECRETS ?? '{}') as Record<
+    string,
+    string
+  >;
+  invitationSecret = JSON.parse(
+    sandbox.app.provisioned.secretValues.get(arns.crm ?? '') ?? '{}',
+  ).current;
+  documents = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: sandbox.outputs.endpoint,
+      region: sandbox.outputs.region,
+      credentials: emulatorCredentials,
+    }),
+  );
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+/** A web invitation created through the API; answers its survey URL. */
+async function invite(locale: 'zh-CN' | 'en' = 'zh-CN', touchpoint = 'store') {
+  const body = Buffer.from(
+    JSON.stringify({
+      eventId: `inv-${randomUUID()}`,
+      customerRef: `cust-${randomUUID().slice(0, 12)}`,
+      phone: '+8613900139000',
+      locale,
+      channel: 'web',
+      touchpoint,
+      region: 'GD-SZ',
+      service: 'fixed_broadband',
+      occurredAt: '2026-10-08T09:15:00+08:00',
+    }),
+  );
+  const response = await fetch(`${sandbox.outputs.apiUrl}/invitations`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-signature': signatureHeader(invitationSecret, Math.floor(Date.now() / 1000), body),
+    },
+    body,
+  });
+  expect(response.status).toBe(201);
+  const { surveyUrl, invitationId } = (await response.json()) as {
+    surveyUrl: string;
+    invitationId: string;
+  };
+  // The sandbox serves the API where the link points.
+  expect(surveyUrl.startsWith(`${sandbox.outputs.apiUrl}/s/`)).toBe(true);
+  return { surveyUrl, invitationId };
+}
+
+const form = (fields: Record<string, string>) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams(fields).toString(),
+  redirect: 'manual' as const,
+});
+
+describe('the web survey', () => {
+  it('serves the form in the invitation locale with strict security headers and no script', async () => {
+    const { surveyUrl } = await invite('zh-CN', 'field_repair');
+
+    const response = await fetch(surveyUrl);
+    const page = await response.text();
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(response.headers.get('content-security-policy')).toMatch(
+      /default-src 'none'.*style-src 'sha256-/,
+    );
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(page).toContain('<html lang="zh-CN">');
+    expect(page).toContain('您对本次上门维修服务的满意程度如何？');
+    expect(page).toMatch(/<form method="post" action="\/s\/[A-Za-z0-9_-]{43}"/);
+    expect(page.match(/name="csat"/g)).toHaveLength(5);
+    expect(page.match(/name="nps"/g)).toHaveLength(11);
+    expect(page).not.toContain('<script');
+  });
+
+  it('records a form answer once, then thanks; a second submit is 409 and records nothing', async () => {
+    const { surveyUrl, invitationId } = await invite('en');
+
+    const submitted = await fetch(
+      surveyUrl,
+      form({ csat: '4', nps: '9', comment: 'Quick and kind.' }),
+    );
+    const thanks = await fetch(new URL(submitted.headers.get('location') ?? '', surveyUrl));
+    const again = await fetch(surveyUrl, form({ csat: '1', nps: '0' }));
+    const revisit = await fetch(surveyUrl);
+
+    expect(submitted.status).toBe(303);
+    expect(thanks.status).toBe(200);
+    expect(await thanks.text()).toContain('Thank you for your feedback');
+    expect(again.status).toBe(409);
+    expect(revisit.status).toBe(410);
+    const { Item } = await documents.send(
+      new GetCommand({
+        TableName: tableName,
+        Key: { pk: `INVITATION#${invitationId}`, sk: 'RESPONSE' },
+      }),
+    );
+    expect(Item).toMatchObject({
+      csat: 4,
+      nps: 9,
+      comment: 'Quick and kind.',
+      channel: 'web',
+      region: 'GD-SZ',
+    });
+  });
+
+  it('accepts JSON answers with 202', async () => {
+    const { surveyUrl } = await invite();
+
+    const response = await fetch(surveyUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ csat: 5, nps: 10 }),
+    });
+
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({ status: 'recorded' });
+  });
+
+  it('shows the form again with the errors, in the invitation locale, and records nothing', async () => {
+    const { surveyUrl, invitationId } = await invite('zh-CN');
+
+    const response = await fetch(surveyUrl, form({ csat: '7', comment: '信号差' }));
+    const page = await response.text();
+
+    expect(response.status).toBe(400);
+    expect(page).toContain('role="alert"');
+    expect(page).toContain('请检查以下问题');
+    expect(page).toContain('信号差');
+    const { Item } = await documents.send(
+      new GetCommand({
+        TableName: tableName,
+        Key: { pk: `INVITATION#${invitationId}`, sk: 'RESPONSE' },
+      }),
+    );
+    expect(Item).toBeUndefined();
+  });
+
+  it('answers unknown, used and expired links with one page that tells them apart by nothing', async () => {
+    // Prepare: a used link, an expired one and one that never existed.
+    const used = await invite();
+    await fetch(used.surveyUrl, form({ csat: '3', nps: '5' }));
+    const expiredId = newInvitationId();
+    const expiredToken = surveyTokenFor(
+      deriveSurveyKeys('unrelated-key-for-this-test-only').tokenKey,
+      expiredId,
+    );
+    await documents.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          pk: `TOKEN#${hashSurveyToken(expiredToken)}`,
+          sk: 'TOKEN',
+          invitationId: expiredId,
+          linkExpiresAt: '2026-01-01T00:00:00.000Z',
+          locale: 'en',
+          touchpoint: 'store',
+          surveyVersion: 1,
+          channel: 'web',
+          region: 'BJ',
+          service: 'iptv',
+        },
+      }),
+    );
+    const unknownToken = surveyTokenFor(
+      deriveSurveyKeys('another-unrelated-test-key').tokenKey,
+      newInvitationId(),
+    );
+    const base = `${sandbox.outputs.apiUrl}/s/`;
+
+    const pages = await Promise.all(
+      [used.surveyUrl, base + expiredToken, base + unknownToken, `${base}not-a-token`].map(
+        async (url) => {
+          const response = await fetch(url);
+          return { status: response.status, body: await response.text() };
+        },
+      ),
+    );
+
+    expect(pages.map((page) => page.status)).toEqual([410, 410, 404, 404]);
+    expect(new Set(pages.map((page) => page.body)).size).toBe(1);
+    expect(pages[0]?.body).toContain('This survey link is no longer available');
+  });
+});
