@@ -83,6 +83,7 @@ export class StatelessStack extends Stack {
   readonly invitationIntake: ProjectFunction;
   readonly smsSender: ProjectFunction;
   readonly surveyPage: ProjectFunction;
+  readonly responseAggregator: ProjectFunction;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     const prod = props.config.stage === 'prod';
@@ -280,12 +281,50 @@ export class StatelessStack extends Stack {
     );
     stateful.dataKey.grantEncryptDecrypt(this.surveyPage);
 
+    this.responseAggregator = new ProjectFunction(this, 'ResponseAggregator', {
+      entry: 'response-aggregator',
+      description: 'Counts new survey responses into sharded daily aggregates, exactly once',
+      serviceName: 'response-aggregator',
+      wildcardResourceReason:
+        'dynamodb:ListStreams also uses Resource "*": the stream event source needs it and it has no resource-level permissions.',
+      timeout: Duration.seconds(30),
+      environment: {
+        SURVEYS_TABLE_NAME: stateful.surveysTable.tableName,
+        REPORTING_TIME_ZONE: config.reportingTimeZone,
+      },
+      ...logs,
+    });
+    this.responseAggregator.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [stateful.surveysTable.tableArn],
+      }),
+    );
+    stateful.dataKey.grantEncryptDecrypt(this.responseAggregator);
+    this.responseAggregator.addEventSource(
+      new DynamoEventSource(stateful.surveysTable, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        // 25 responses and at most 25 groups: 50 items, within a transaction's 100.
+        batchSize: 25,
+        maxBatchingWindow: Duration.seconds(1),
+        filters: [
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('INSERT'),
+            dynamodb: { Keys: { sk: { S: FilterRule.isEqual('RESPONSE') } } },
+          }),
+        ],
+        retryAttempts: 5,
+        onFailure: new SqsDlq(stateful.aggregationDeadLetterQueue),
+      }),
+    );
+
     for (const fn of [
       this.complaintIntake,
       this.complaintProcessor,
       this.invitationIntake,
       this.smsSender,
       this.surveyPage,
+      this.responseAggregator,
     ]) {
       acknowledgeKmsActionFamilies(fn);
     }
@@ -345,8 +384,13 @@ export class StatelessStack extends Stack {
         this.invitationIntake,
         this.smsSender,
         this.surveyPage,
+        this.responseAggregator,
       ],
-      deadLetterQueues: [stateful.complaintEventsDeadLetterQueue, stateful.smsDeadLetterQueue],
+      deadLetterQueues: [
+        stateful.complaintEventsDeadLetterQueue,
+        stateful.smsDeadLetterQueue,
+        stateful.aggregationDeadLetterQueue,
+      ],
       queues: [stateful.complaintEventsQueue, stateful.smsWakeUpQueue],
     });
   }

@@ -276,7 +276,11 @@ describe('stateless stack', () => {
     expect(metrics.filter((metric) => metric === 'Errors')).toHaveLength(functions.length);
     expect(
       metrics.filter((metric) => metric === 'ApproximateNumberOfMessagesVisible'),
-    ).toHaveLength(Object.keys(ofType(stateful, 'AWS::SQS::Queue')).length / 2);
+    ).toHaveLength(
+      Object.keys(ofType(stateful, 'AWS::SQS::Queue')).filter((id) =>
+        id.includes('DeadLetterQueue'),
+      ).length,
+    );
     for (const alarm of alarms) {
       expect(JSON.stringify(alarm.Properties.AlarmActions)).toContain('AlarmTopic');
     }
