@@ -15,10 +15,6 @@ import { dayInTimeZone } from '#shared/domain/zoned-time.ts';
 let app: LocalApp;
 let documents: DynamoDBDocumentClient;
 let tableName: string;
-const region = `T${randomUUID()
-  .slice(0, 4)
-  .toUpperCase()
-  .replace(/[^A-Z0-9]/g, 'X')}`.slice(0, 2);
 
 beforeAll(async () => {
   app = await startLocalApp({ assemblyDirectory: inject('assemblyDirectory') });
