@@ -38,6 +38,7 @@ export class StatefulStack extends Stack {
   readonly surveysTable: Table;
   readonly invitationSourceSecrets: ReadonlyMap<string, Secret>;
   readonly surveyKeysSecret: Secret;
+  readonly smsAuthTokenSecret: Secret;
   readonly smsWakeUpQueue: Queue;
   readonly smsDeadLetterQueue: Queue;
   readonly aggregationDeadLetterQueue: Queue;
@@ -146,6 +147,23 @@ export class StatefulStack extends Stack {
       id: 'AwsSolutions-SMG4',
       reason:
         'Rotating this key would orphan every open survey link and break matching of SMS replies to invitations (both are derived from it); it is rotated by a planned migration, not on a schedule.',
+    });
+
+    this.smsAuthTokenSecret = new Secret(this, 'SmsAuthTokenSecret', {
+      description: 'The SMS gateway auth token that signs inbound SMS webhooks: {"authToken"}',
+      encryptionKey: this.dataKey,
+      generateSecretString: {
+        secretStringTemplate: '{}',
+        generateStringKey: 'authToken',
+        excludePunctuation: true,
+        passwordLength: 32,
+      },
+      removalPolicy,
+    });
+    Validations.of(this.smsAuthTokenSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        "The SMS gateway issues this token and signs with it; it is rotated in the gateway's console and then copied here (README, Configuration), which no rotation Lambda can do.",
     });
 
     // Failed outbox stream batches and wake-ups that kept failing land here (alarmed).

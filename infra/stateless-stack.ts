@@ -36,6 +36,7 @@ export const FUNCTION_AUTHENTICATED_ROUTES = [
   'POST /invitations',
   'GET /s/{token}',
   'POST /s/{token}',
+  'POST /sms/inbound',
 ] as const;
 
 /**
@@ -84,6 +85,7 @@ export class StatelessStack extends Stack {
   readonly smsSender: ProjectFunction;
   readonly surveyPage: ProjectFunction;
   readonly responseAggregator: ProjectFunction;
+  readonly smsInbound: ProjectFunction;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     const prod = props.config.stage === 'prod';
@@ -318,6 +320,34 @@ export class StatelessStack extends Stack {
       }),
     );
 
+    this.smsInbound = new ProjectFunction(this, 'SmsInbound', {
+      entry: 'sms-inbound',
+      description: 'Answers inbound SMS: survey replies, opt-out, START and HELP',
+      serviceName: 'sms-inbound',
+      readsSecrets: true,
+      timeout: Duration.seconds(10),
+      environment: {
+        SURVEYS_TABLE_NAME: stateful.surveysTable.tableName,
+        SMS_INBOUND_URL: `${config.surveyBaseUrl || this.api.apiEndpoint}/sms/inbound`,
+        SMS_AUTH_TOKEN_SECRET_ARN: stateful.smsAuthTokenSecret.secretArn,
+        SURVEY_KEYS_SECRET_ARN: stateful.surveyKeysSecret.secretArn,
+        RAW_DATA_RETENTION_DAYS: String(config.rawDataRetentionDays),
+      },
+      ...logs,
+    });
+    this.smsInbound.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        resources: [stateful.surveysTable.tableArn],
+      }),
+    );
+    stateful.dataKey.grantEncryptDecrypt(this.smsInbound);
+    grantSecretsRead(
+      this.smsInbound,
+      [stateful.smsAuthTokenSecret, stateful.surveyKeysSecret],
+      stateful.dataKey,
+    );
+
     for (const fn of [
       this.complaintIntake,
       this.complaintProcessor,
@@ -325,6 +355,7 @@ export class StatelessStack extends Stack {
       this.smsSender,
       this.surveyPage,
       this.responseAggregator,
+      this.smsInbound,
     ]) {
       acknowledgeKmsActionFamilies(fn);
     }
@@ -369,10 +400,15 @@ export class StatelessStack extends Stack {
       methods: [HttpMethod.GET, HttpMethod.POST],
       integration: new HttpLambdaIntegration('SurveyPageIntegration', this.surveyPage),
     });
+    this.api.addRoutes({
+      path: '/sms/inbound',
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration('SmsInboundIntegration', this.smsInbound),
+    });
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        'Operator routes are authenticated inside the function by an HMAC-SHA256 signature over the raw body with a per-source secret and a 300 s replay window (DESIGN 4.1), which an API Gateway authorizer cannot see; survey routes by possession of a single-use 256-bit token checked against its stored hash (4.4), as customers have no account.',
+        'Operator routes are authenticated inside the function by an HMAC-SHA256 signature over the raw body with a per-source secret and a 300 s replay window (DESIGN 4.1), which an API Gateway authorizer cannot see; survey routes by possession of a single-use 256-bit token checked against its stored hash (4.4), as customers have no account; the SMS webhook by the X-Twilio-Signature of the gateway over the URL and parameters (4.2).',
     });
 
     new Monitoring(this, 'Monitoring', {
@@ -385,6 +421,7 @@ export class StatelessStack extends Stack {
         this.smsSender,
         this.surveyPage,
         this.responseAggregator,
+        this.smsInbound,
       ],
       deadLetterQueues: [
         stateful.complaintEventsDeadLetterQueue,

@@ -27,7 +27,8 @@ export interface DynamoDbStreamEventSourceOptions {
  */
 export class DynamoDbStreamEventSource {
   private readonly options: DynamoDbStreamEventSourceOptions;
-  private readonly iterators = new Map<string, string | undefined>();
+  /** The last sequence number read from each shard: where the next read starts. */
+  private readonly positions = new Map<string, string>();
   private running = false;
   private loop: Promise<void> | undefined;
 
@@ -66,22 +67,25 @@ export class DynamoDbStreamEventSource {
     let handled = 0;
     for (const shard of StreamDescription?.Shards ?? []) {
       const shardId = shard.ShardId ?? '';
-      if (!this.iterators.has(shardId)) {
-        const { ShardIterator } = await streams.send(
-          new GetShardIteratorCommand({
-            StreamArn: mapping.streamArn,
-            ShardId: shardId,
-            ShardIteratorType: mapping.startingPosition,
-          }),
-        );
-        this.iterators.set(shardId, ShardIterator);
-      }
-      const iterator = this.iterators.get(shardId);
-      if (!iterator) continue;
-      const { Records = [], NextShardIterator } = await streams.send(
-        new GetRecordsCommand({ ShardIterator: iterator, Limit: mapping.batchSize }),
+      // A fresh iterator from the last position on every read: the emulator may replace a
+      // shard's records (it restores its tables after a cancelled transaction), which
+      // strands an iterator held across reads.
+      const position = this.positions.get(shardId);
+      const { ShardIterator } = await streams.send(
+        new GetShardIteratorCommand({
+          StreamArn: mapping.streamArn,
+          ShardId: shardId,
+          ...(position
+            ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: position }
+            : { ShardIteratorType: mapping.startingPosition }),
+        }),
       );
-      this.iterators.set(shardId, NextShardIterator);
+      if (!ShardIterator) continue;
+      const { Records = [] } = await streams.send(
+        new GetRecordsCommand({ ShardIterator, Limit: mapping.batchSize }),
+      );
+      const last = Records.at(-1)?.dynamodb?.SequenceNumber;
+      if (last) this.positions.set(shardId, last);
       const events = Records.map((record) => this.toEvent(record));
       const passing = mapping.filterPatterns.length
         ? events.filter((event) =>

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDbStreamEventSource } from './dynamodb-stream-event-source.ts';
-import { type FunctionError, LambdaHost } from './lambda-host.ts';
+import { displayNameOf, type FunctionError, LambdaHost } from './lambda-host.ts';
 import { type RunningEmulator, startMoto } from './moto.ts';
 import {
   emulatorCredentials,
@@ -33,6 +33,8 @@ export interface LocalAppOptions {
   failedMessageVisibilitySeconds?: number;
   onLog?: (functionName: string, line: string) => void;
   onError?: (functionName: string, error: FunctionError) => void;
+  /** Told when polling an event source fails (the emulator refused, a filter is unsupported…). */
+  onEventSourceError?: (functionName: string, message: string) => void;
 }
 
 /** The synthesized app, provisioned in an emulator, its functions ready to invoke. */
@@ -54,6 +56,10 @@ export interface LocalApp {
   drain(name: string): Promise<void>;
   /** Complaint source name → its seeded signing secret. */
   complaintSourceSecrets(): Record<string, string>;
+  /** Invitation source name → its seeded signing secret. */
+  invitationSourceSecrets(): Record<string, string>;
+  /** The seeded SMS gateway auth token that signs inbound SMS, if the app has one. */
+  smsAuthToken(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -108,6 +114,11 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
           host: hostByArn(mapping.functionArn),
           sqs,
           region,
+          onBatch: ({ error, records }) => {
+            if (error && records === 0) {
+              options.onEventSourceError?.(displayNameOf(hostByArn(mapping.functionArn).fn), error);
+            }
+          },
           ...(options.failedMessageVisibilitySeconds !== undefined
             ? { failedMessageVisibilitySeconds: options.failedMessageVisibilitySeconds }
             : {}),
@@ -121,6 +132,10 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
           streams,
           sqs,
           region,
+          onBatch: ({ error }) => {
+            if (error)
+              options.onEventSourceError?.(displayNameOf(hostByArn(mapping.functionArn).fn), error);
+          },
         }),
       })),
     ];
@@ -129,6 +144,20 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       const found = hosts.find((candidate) => candidate.fn.logicalId.startsWith(name));
       if (!found) throw new Error(`the template has no function ${name}`);
       return found;
+    };
+    /** Source name → current secret, from the map a function's environment holds. */
+    const sourceSecrets = (variable: string) => {
+      const arns = JSON.parse(
+        provisioned.functions.find((fn) => fn.environment[variable])?.environment[variable] ?? '{}',
+      ) as Record<string, string>;
+      return Object.fromEntries(
+        Object.entries(arns).map(([source, arn]) => {
+          const value = JSON.parse(provisioned.secretValues.get(arn) ?? '{}') as {
+            current?: string;
+          };
+          return [source, value.current ?? ''];
+        }),
+      );
     };
     const eventSourcesOf = (name: string) => {
       const target = host(name).fn.functionArn;
@@ -159,20 +188,13 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
         }
         throw new Error(`${name} still had work after 100 rounds`);
       },
-      complaintSourceSecrets() {
-        const intake = host('ComplaintIntake').fn;
-        const arns = JSON.parse(intake.environment.COMPLAINT_SOURCE_SECRETS ?? '{}') as Record<
-          string,
-          string
-        >;
-        return Object.fromEntries(
-          Object.entries(arns).map(([source, arn]) => {
-            const value = JSON.parse(provisioned.secretValues.get(arn) ?? '{}') as {
-              current?: string;
-            };
-            return [source, value.current ?? ''];
-          }),
-        );
+      complaintSourceSecrets: () => sourceSecrets('COMPLAINT_SOURCE_SECRETS'),
+      invitationSourceSecrets: () => sourceSecrets('INVITATION_SOURCE_SECRETS'),
+      smsAuthToken() {
+        const arn = provisioned.functions.find((fn) => fn.environment.SMS_AUTH_TOKEN_SECRET_ARN)
+          ?.environment.SMS_AUTH_TOKEN_SECRET_ARN;
+        const value = arn ? provisioned.secretValues.get(arn) : undefined;
+        return value ? (JSON.parse(value) as { authToken: string }).authToken : undefined;
       },
       async stop() {
         await Promise.all(eventSources.map((source) => source.stop()));

@@ -34,6 +34,7 @@ export interface SandboxOutputs {
   secrets: {
     complaintSources: Record<string, string>;
     invitationSources: Record<string, string>;
+    smsAuthToken: string;
   };
   users: Record<string, { username: string; password: string; idToken: string }>;
 }
@@ -88,6 +89,18 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       ? { failedMessageVisibilitySeconds: options.retrySeconds }
       : {}),
     onLog: (name, line) => options.print(formatFunctionLog(name, line, options.colour)),
+    onEventSourceError: (name, message) =>
+      options.print(
+        formatFunctionLog(
+          name,
+          JSON.stringify({
+            level: 'ERROR',
+            timestamp: new Date().toISOString(),
+            message: `event source polling failed: ${message}`,
+          }),
+          options.colour,
+        ),
+      ),
     // Lambda writes a failed invocation to the function's log; so does the sandbox.
     onError: (name, error) =>
       options.print(
@@ -143,7 +156,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     apiUrl,
     endpoint: app.endpoint,
     region: app.region,
-    secrets: { complaintSources: app.complaintSourceSecrets(), invitationSources: {} },
+    secrets: {
+      complaintSources: app.complaintSourceSecrets(),
+      invitationSources: app.invitationSourceSecrets(),
+      smsAuthToken: app.smsAuthToken() ?? '',
+    },
     users: {},
   };
   const state: SandboxState = {
@@ -201,8 +218,12 @@ export function describeSandbox(sandbox: Sandbox, directory: string): string[] {
     ...queues.map((queue, index) => `  ${index === 0 ? 'Queues' : '      '}        ${queue}`),
     '  Webhook secrets (X-Signature, DESIGN §4.1):',
     ...Object.entries(outputs.secrets.complaintSources).map(
-      ([name, value]) => `    ${name.padEnd(14)}${value}`,
+      ([name, value]) => `    complaints/${name.padEnd(14)}${value}`,
     ),
+    ...Object.entries(outputs.secrets.invitationSources).map(
+      ([name, value]) => `    invitations/${name.padEnd(13)}${value}`,
+    ),
+    `  SMS gateway auth token (X-Twilio-Signature): ${outputs.secrets.smsAuthToken}`,
     `  Outputs       ${join(directory, 'outputs.json')}`,
     '',
     'Send a signed complaint (bash; answers {"accepted":1}):',

@@ -1,0 +1,86 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import * as z from 'zod/mini';
+import { dynamoDbSmsStore } from '#shared/adapters/dynamodb-sms-store.ts';
+import { readSecretString } from '#shared/adapters/secrets-extension.ts';
+import { readSurveyKeys } from '#shared/adapters/survey-keys.ts';
+import { requireEnv, requirePositiveInteger } from '#shared/config.ts';
+import { phoneHash } from '#shared/domain/survey-token.ts';
+import { fieldErrorsOf } from '#shared/domain/validation.ts';
+import {
+  PayloadTooLargeError,
+  UnauthenticatedError,
+  ValidationError,
+} from '#shared/http/problem.ts';
+import { problemDetailsOnError } from '#shared/http/problem-middleware.ts';
+import { MAX_BODY_BYTES, rawBodyOf } from '#shared/http/signed-request.ts';
+import { verifyTwilioSignature } from '#shared/http/twilio-signature.ts';
+import { logger } from '#shared/powertools/logger.ts';
+import { handleInboundSms } from '#shared/use-cases/handle-inbound-sms.ts';
+
+const config = {
+  inboundUrl: requireEnv('SMS_INBOUND_URL'),
+  authTokenSecretArn: requireEnv('SMS_AUTH_TOKEN_SECRET_ARN'),
+  surveyKeysSecretArn: requireEnv('SURVEY_KEYS_SECRET_ARN'),
+};
+const store = dynamoDbSmsStore({
+  client: new DynamoDBClient({}),
+  tableName: requireEnv('SURVEYS_TABLE_NAME'),
+  retentionDays: requirePositiveInteger('RAW_DATA_RETENTION_DAYS'),
+});
+const InboundSmsSchema = z.object({
+  MessageSid: z.string().check(z.regex(/^[A-Za-z0-9]{2,64}$/, 'must be a message id')),
+  From: z.string().check(z.regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number')),
+  Body: z.string().check(z.maxLength(1600)),
+});
+
+const xml = (text: string) =>
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c,
+  );
+
+/**
+ * POST /sms/inbound (DESIGN §4.2): a customer's SMS, from the gateway, signed with
+ * X-Twilio-Signature. Answers TwiML with the reply: the next question, thanks, help, or
+ * the opt-out confirmation. Neither the number nor the text is ever logged.
+ */
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(problemDetailsOnError())
+  .handler(async (request) => {
+    const raw = rawBodyOf(request);
+    if (raw.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
+    const params = [...new URLSearchParams(raw.toString('utf8'))];
+    const { authToken } = JSON.parse(await readSecretString(config.authTokenSecretArn)) as {
+      authToken: string;
+    };
+    const signed = verifyTwilioSignature({
+      authToken,
+      url: config.inboundUrl,
+      params,
+      signature: request.headers['x-twilio-signature'],
+    });
+    if (!signed) {
+      logger.warn('sms signature refused');
+      throw new UnauthenticatedError();
+    }
+    const parsed = InboundSmsSchema.safeParse(Object.fromEntries(params));
+    if (!parsed.success)
+      throw new ValidationError('Not an inbound SMS.', fieldErrorsOf(parsed.error));
+    const keys = await readSurveyKeys(config.surveyKeysSecretArn);
+    const result = await handleInboundSms(store, {
+      messageSid: parsed.data.MessageSid,
+      phoneHash: phoneHash(keys.phonePepper, parsed.data.From),
+      body: parsed.data.Body,
+      now: new Date(),
+    });
+    logger.info('sms handled', { change: result.change, duplicate: result.duplicate });
+    return {
+      statusCode: 200,
+      headers: { 'content-type': 'text/xml; charset=utf-8', 'cache-control': 'no-store' },
+      body: `<?xml version="1.0" encoding="UTF-8"?><Response><Message>${xml(result.reply)}</Message></Response>`,
+    };
+  });

@@ -1,0 +1,137 @@
+import { type DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { CONVERSATION_TIMEOUT_HOURS, type SmsConversation } from '../domain/sms-conversation.ts';
+import type { SmsStore } from '../use-cases/handle-inbound-sms.ts';
+import { surveyKeys } from './dynamodb-invitation-store.ts';
+
+type TransactItem = NonNullable<
+  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+>[number];
+
+/** SMS conversations, opt-outs, inbound message ids and SMS responses in the surveys table. */
+export function dynamoDbSmsStore(options: {
+  client: DynamoDBClient;
+  tableName: string;
+  retentionDays: number;
+}): SmsStore {
+  const documents = DynamoDBDocumentClient.from(options.client, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const TableName = options.tableName;
+  const conversationKey = (phoneHash: string) => ({ pk: `PHONE#${phoneHash}`, sk: 'CONVERSATION' });
+  const inboundKey = (messageSid: string) => ({ pk: `SMS#${messageSid}`, sk: 'INBOUND' });
+  const seconds = (at: Date) => Math.floor(at.getTime() / 1000);
+
+  return {
+    async conversation(phoneHash) {
+      const { Item } = await documents.send(
+        new GetCommand({ TableName, Key: conversationKey(phoneHash), ConsistentRead: true }),
+      );
+      return Item as SmsConversation | undefined;
+    },
+
+    async apply({ messageSid, phoneHash, reply, change, at }) {
+      const items: TransactItem[] = [
+        {
+          Put: {
+            TableName,
+            // Gateways retry webhooks: the same MessageSid gets the same reply, once.
+            Item: { ...inboundKey(messageSid), reply, expiresAt: seconds(at) + 7 * 86_400 },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      ];
+      const saveConversation = (conversation: SmsConversation) => ({
+        Put: {
+          TableName,
+          Item: {
+            ...conversationKey(phoneHash),
+            ...conversation,
+            expiresAt: seconds(at) + CONVERSATION_TIMEOUT_HOURS * 3600,
+          },
+        },
+      });
+      const endConversation = { Delete: { TableName, Key: conversationKey(phoneHash) } };
+      switch (change.kind) {
+        case 'conversation':
+          items.push(saveConversation(change.conversation));
+          break;
+        case 'end':
+          items.push(endConversation);
+          break;
+        case 'optOut':
+          items.push(
+            {
+              Put: {
+                TableName,
+                Item: { ...surveyKeys.optOut(phoneHash), optedOutAt: at.toISOString() },
+              },
+            },
+            endConversation,
+          );
+          break;
+        case 'optIn':
+          items.push({ Delete: { TableName, Key: surveyKeys.optOut(phoneHash) } });
+          if (change.conversation) items.push(saveConversation(change.conversation));
+          break;
+        case 'response': {
+          const { Item: invitation } = await documents.send(
+            new GetCommand({
+              TableName,
+              Key: surveyKeys.invitation(change.invitationId),
+              ConsistentRead: true,
+            }),
+          );
+          items.push(endConversation);
+          if (invitation) {
+            items.push({
+              Put: {
+                TableName,
+                Item: {
+                  pk: `INVITATION#${change.invitationId}`,
+                  sk: 'RESPONSE',
+                  entity: 'response',
+                  invitationId: change.invitationId,
+                  channel: 'sms',
+                  invitationChannel: invitation.channel,
+                  touchpoint: invitation.touchpoint,
+                  surveyVersion: invitation.surveyVersion,
+                  region: invitation.region,
+                  service: invitation.service,
+                  locale: invitation.locale,
+                  ...change.answers,
+                  submittedAt: at.toISOString(),
+                  expiresAt: seconds(at) + options.retentionDays * 86_400,
+                },
+                // One response per invitation, whichever channel answers first.
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            });
+          }
+          break;
+        }
+        case 'none':
+          break;
+      }
+      try {
+        await documents.send(new TransactWriteCommand({ TransactItems: items }));
+        return { outcome: 'applied' };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') {
+          const { Item } = await documents.send(
+            new GetCommand({ TableName, Key: inboundKey(messageSid), ConsistentRead: true }),
+          );
+          return { outcome: 'duplicate', reply: String(Item?.reply ?? '') };
+        }
+        if (change.kind === 'response' && reasons.at(-1)?.Code === 'ConditionalCheckFailed') {
+          // Already answered on the web: end the conversation, record nothing more.
+          await documents.send(new TransactWriteCommand({ TransactItems: items.slice(0, 2) }));
+          return { outcome: 'applied' };
+        }
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import {
+  advanceSmsConversation,
+  isConversationExpired,
+  SMS_TEXTS,
+  type SmsConversation,
+} from '../domain/sms-conversation.ts';
+import { parseSmsReply } from '../domain/sms-reply.ts';
+
+/** One state change an inbound SMS causes, stored atomically with its MessageSid. */
+export type SmsChange =
+  | { kind: 'none' }
+  | { kind: 'conversation'; conversation: SmsConversation }
+  | { kind: 'optOut' }
+  | { kind: 'optIn'; conversation: SmsConversation | undefined }
+  | {
+      kind: 'response';
+      invitationId: string;
+      answers: { csat: number; nps?: number; comment?: string };
+    }
+  | { kind: 'end' };
+
+export interface SmsStore {
+  conversation(phoneHash: string): Promise<SmsConversation | undefined>;
+  /**
+   * Applies the change and remembers the reply under the MessageSid, in one transaction;
+   * `duplicate` (with the reply given the first time) when the MessageSid was seen.
+   */
+  apply(input: {
+    messageSid: string;
+    phoneHash: string;
+    reply: string;
+    change: SmsChange;
+    at: Date;
+  }): Promise<{ outcome: 'applied' } | { outcome: 'duplicate'; reply: string }>;
+}
+
+const both = (key: keyof typeof SMS_TEXTS) => `${SMS_TEXTS[key]?.['zh-CN']} ${SMS_TEXTS[key]?.en}`;
+
+/**
+ * Handles one inbound SMS: opt-out keywords at any time, START, HELP, and otherwise the
+ * next answer of the open survey. Answers the reply text; a repeated MessageSid changes
+ * nothing and gets the same reply.
+ */
+export async function handleInboundSms(
+  store: SmsStore,
+  input: { messageSid: string; phoneHash: string; body: string; now: Date },
+): Promise<{ reply: string; change: SmsChange['kind']; duplicate: boolean }> {
+  const { now, phoneHash, messageSid } = input;
+  const open = await store.conversation(phoneHash);
+  const conversation = open && !isConversationExpired(open, now) ? open : undefined;
+
+  let reply: string;
+  let change: SmsChange;
+  if (!conversation) {
+    const keyword = parseSmsReply(input.body, 'csat');
+    if (keyword.kind === 'opt_out') [reply, change] = [both('optedOut'), { kind: 'optOut' }];
+    else if (keyword.kind === 'opt_in')
+      [reply, change] = [both('optedIn'), { kind: 'optIn', conversation: undefined }];
+    else [reply, change] = [both('help'), open ? { kind: 'end' } : { kind: 'none' }];
+  } else {
+    const turn = advanceSmsConversation(conversation, input.body, now);
+    reply = turn.reply;
+    if (turn.optOut) change = { kind: 'optOut' };
+    else if (turn.optIn) change = { kind: 'optIn', conversation: turn.conversation };
+    else if (turn.completed)
+      change = {
+        kind: 'response',
+        invitationId: conversation.invitationId,
+        answers: turn.completed,
+      };
+    else if (turn.conversation) change = { kind: 'conversation', conversation: turn.conversation };
+    else change = { kind: 'end' };
+  }
+  const result = await store.apply({ messageSid, phoneHash, reply, change, at: now });
+  return result.outcome === 'duplicate'
+    ? { reply: result.reply, change: 'none', duplicate: true }
+    : { reply, change: change.kind, duplicate: false };
+}

@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import twilio from 'twilio';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { freePort } from '#local/moto.ts';
+import { emulatorCredentials } from '#local/provision.ts';
+import { type Sandbox, startSandbox } from '#local/sandbox.ts';
+import { SMS_TEXTS } from '#shared/domain/sms-conversation.ts';
+import { signatureHeader } from '#shared/http/signature.ts';
+
+let sandbox: Sandbox;
+let documents: DynamoDBDocumentClient;
+let tableName: string;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({
+    port: await freePort(),
+    directory: mkdtempSync(join(tmpdir(), 'sandbox-')),
+    assemblyDirectory: inject('assemblyDirectory'),
+    print: () => undefined,
+    colour: false,
+  });
+  // Quiet hours that never apply, so that the test does not depend on the time of day.
+  sandbox.app.host('InvitationIntake').fn.environment.QUIET_HOURS = '00:00-00:00';
+  tableName = sandbox.app.host('InvitationIntake').fn.environment.SURVEYS_TABLE_NAME ?? '';
+  documents = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: sandbox.outputs.endpoint,
+      region: sandbox.outputs.region,
+      credentials: emulatorCredentials,
+    }),
+  );
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+const phoneNumber = () => `+86139${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+
+async function invite(phone: string, customerRef = `cust-${randomUUID().slice(0, 12)}`) {
+  const body = Buffer.from(
+    JSON.stringify({
+      eventId: `inv-${randomUUID()}`,
+      customerRef,
+      phone,
+      locale: 'zh-CN',
+      channel: 'sms',
+      touchpoint: 'hotline',
+      region: 'SH',
+      service: 'mobile_voice',
+      occurredAt: '2026-10-08T09:15:00+08:00',
+    }),
+  );
+  const secret = sandbox.outputs.secrets.invitationSources.crm ?? '';
+  const response = await fetch(`${sandbox.outputs.apiUrl}/invitations`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-signature': signatureHeader(secret, Math.floor(Date.now() / 1000), body),
+    },
+    body,
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, string> };
+}
+
+/** An inbound SMS as the gateway posts it, signed by the official Twilio helper. */
+async function sms(
+  from: string,
+  text: string,
+  options: { messageSid?: string; tamper?: string } = {},
+) {
+  const url = `${sandbox.outputs.apiUrl}/sms/inbound`;
+  const params = {
+    MessageSid: options.messageSid ?? `SM${randomUUID().replaceAll('-', '')}`,
+    AccountSid: 'AC00000000000000000000000000000000',
+    From: from,
+    To: '+8610690000',
+    Body: text,
+  };
+  const signature = twilio.getExpectedTwilioSignature(
+    sandbox.outputs.secrets.smsAuthToken,
+    url,
+    params,
+  );
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': signature,
+    },
+    body: new URLSearchParams({
+      ...params,
+      ...(options.tamper ? { Body: options.tamper } : {}),
+    }).toString(),
+  });
+  const body = await response.text();
+  return {
+    status: response.status,
+    reply: /<Message>([\s\S]*)<\/Message>/.exec(body)?.[1] ?? body,
+    sid: params.MessageSid,
+  };
+}
+
+async function waitUntilSent(invitationId: string) {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const { Item } = await documents.send(
+      new GetCommand({
+        TableName: tableName,
+        Key: { pk: `INVITATION#${invitationId}`, sk: 'INVITATION' },
+      }),
+    );
+    if (Item?.status === 'sent') return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the SMS invitation was not sent');
+}
+
+describe('POST /sms/inbound', () => {
+  it('runs the survey by SMS: CSAT, NPS, comment, then records the response once', async () => {
+    const phone = phoneNumber();
+    const { json } = await invite(phone);
+    await waitUntilSent(json.invitationId ?? '');
+
+    const csat = await sms(phone, '５分');
+    const nps = await sms(phone, '十');
+    const comment = await sms(phone, '客服很耐心');
+    const retried = await sms(phone, '客服很耐心', { messageSid: comment.sid });
+
+    expect(csat).toMatchObject({ status: 200, reply: SMS_TEXTS.nps?.['zh-CN'] });
+    expect(nps.reply).toBe(SMS_TEXTS.comment?.['zh-CN']);
+    expect(comment.reply).toBe(SMS_TEXTS.thanks?.['zh-CN']);
+    expect(retried.reply).toBe(comment.reply);
+    const { Item } = await documents.send(
+      new GetCommand({
+        TableName: tableName,
+        Key: { pk: `INVITATION#${json.invitationId}`, sk: 'RESPONSE' },
+      }),
+    );
+    expect(Item).toMatchObject({
+      csat: 5,
+      nps: 10,
+      comment: '客服很耐心',
+      channel: 'sms',
+      region: 'SH',
+    });
+  });
+
+  it('re-prompts once on an unreadable reply', async () => {
+    const phone = phoneNumber();
+    const { json } = await invite(phone);
+    await waitUntilSent(json.invitationId ?? '');
+
+    const unreadable = await sms(phone, '还行吧');
+    const fixed = await sms(phone, '4分');
+
+    expect(unreadable.reply).toBe(SMS_TEXTS.repromptCsat?.['zh-CN']);
+    expect(fixed.reply).toBe(SMS_TEXTS.nps?.['zh-CN']);
+  });
+
+  it('opts out at once on 退订, refuses new invitations, and START undoes it', async () => {
+    const phone = phoneNumber();
+
+    const stop = await sms(phone, '退订');
+    const refused = await invite(phone);
+    const start = await sms(phone, 'START');
+    const allowed = await invite(phone);
+
+    expect(stop.reply).toContain(SMS_TEXTS.optedOut?.['zh-CN']);
+    expect(refused).toMatchObject({ status: 409, json: { reason: 'opted_out' } });
+    expect(start.reply).toContain(SMS_TEXTS.optedIn?.en);
+    expect(allowed.status).toBe(201);
+  });
+
+  it('answers HELP, and refuses a request whose signature does not match its content', async () => {
+    const phone = phoneNumber();
+
+    const help = await sms(phone, 'HELP');
+    const tampered = await sms(phone, 'HELP', { tamper: 'STOP' });
+
+    expect(help.reply).toContain(SMS_TEXTS.help?.en);
+    expect(tampered.status).toBe(401);
+    const { Item } = await documents.send(
+      new GetCommand({ TableName: tableName, Key: { pk: `SMS#${tampered.sid}`, sk: 'INBOUND' } }),
+    );
+    expect(Item).toBeUndefined();
+  });
+});
