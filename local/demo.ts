@@ -12,6 +12,7 @@ import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CATEGORIES, type ComplaintEvent, SERVICES } from '#shared/domain/complaint-event.ts';
 import { type ComplaintState, foldComplaintEvents } from '#shared/domain/complaint-lifecycle.ts';
 import { signatureHeader } from '#shared/http/signature.ts';
+import { demoSurveys } from './demo-surveys.ts';
 import { freePort } from './moto.ts';
 import { emulatorCredentials } from './provision.ts';
 import { type Sandbox, type SandboxOutputs, type SandboxState, startSandbox } from './sandbox.ts';
@@ -147,7 +148,7 @@ async function sandboxOrStart(
   }
   const port = process.env.SANDBOX_PORT ? Number(process.env.SANDBOX_PORT) : await freePort();
   console.log(
-    `No sandbox is running: starting one on port ${port} (failed messages retried after 1 s).`,
+    `No sandbox is running: starting one on port ${port} (failed messages retried after 1 s, no quiet hours).`,
   );
   const own = await startSandbox({
     port,
@@ -157,6 +158,8 @@ async function sandboxOrStart(
     retrySeconds: 1,
     ...(process.env.AWS_ENDPOINT_URL ? { endpoint: process.env.AWS_ENDPOINT_URL } : {}),
   });
+  // The demo's own sandbox sends SMS at any hour, so that the demo shows them day or night.
+  own.app.host('InvitationIntake').fn.environment.QUIET_HOURS = '00:00-00:00';
   const state = JSON.parse(readFileSync(join(directory, 'state.json'), 'utf8')) as SandboxState;
   return { outputs: own.outputs, state, own };
 }
@@ -320,11 +323,13 @@ async function main() {
         : `  never applied (the complaint is unchanged: ${untouched}); SQS retries it after the queue's visibility timeout and dead-letters it after 5 receives.`,
     );
 
+    const surveysAgree = await demoSurveys(outputs, state);
     const agree =
       accepted === all.length &&
       landed.size === expected.size &&
       matching.length === expected.size &&
-      untouched;
+      untouched &&
+      surveysAgree;
     console.log(`\n${agree ? 'Sent and landed agree.' : 'Sent and landed DISAGREE: see above.'}`);
     process.exitCode = agree ? 0 : 1;
   } finally {

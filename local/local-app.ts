@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDbStreamEventSource } from './dynamodb-stream-event-source.ts';
+import { EmulatorProxy } from './emulator-proxy.ts';
 import { displayNameOf, type FunctionError, LambdaHost } from './lambda-host.ts';
 import { type RunningEmulator, startMoto } from './moto.ts';
 import {
@@ -70,7 +71,9 @@ export interface LocalApp {
 export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp> {
   const region = options.region ?? 'us-east-1';
   const emulator = options.endpoint ? undefined : await startMoto();
-  const endpoint = options.endpoint ?? emulator?.endpoint ?? '';
+  // Functions, pollers and tools all reach the emulator through the serialising proxy.
+  const proxy = await EmulatorProxy.start(options.endpoint ?? emulator?.endpoint ?? '');
+  const endpoint = proxy.endpoint;
   try {
     const provisioned = await provisionCloudAssembly({
       assemblyDirectory: options.assemblyDirectory,
@@ -201,10 +204,12 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
         await Promise.all(hosts.map((candidate) => candidate.stop()));
         sqs.destroy();
         streams.destroy();
+        await proxy.stop();
         await emulator?.stop();
       },
     };
   } catch (error) {
+    await proxy.stop();
     await emulator?.stop();
     throw error;
   }
