@@ -81,21 +81,14 @@ export class StatefulStack extends Stack {
       });
     }
 
-    this.complaintEventsDeadLetterQueue = new Queue(this, 'ComplaintEventsDeadLetterQueue', {
-      encryption: QueueEncryption.KMS,
-      encryptionMasterKey: this.dataKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    this.complaintEventsDeadLetterQueue = this.deadLetterQueue(
+      'ComplaintEventsDeadLetterQueue',
       removalPolicy,
-    });
-    this.complaintEventsQueue = new Queue(this, 'ComplaintEventsQueue', {
-      encryption: QueueEncryption.KMS,
-      encryptionMasterKey: this.dataKey,
-      dataKeyReuse: Duration.hours(1),
-      enforceSSL: true,
-      visibilityTimeout: Duration.seconds(props.complaintProcessorTimeout.toSeconds() * 6),
+    );
+    this.complaintEventsQueue = this.workQueue('ComplaintEventsQueue', {
+      consumerTimeout: props.complaintProcessorTimeout,
       retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.complaintEventsDeadLetterQueue, maxReceiveCount: 5 },
+      deadLetterQueue: this.complaintEventsDeadLetterQueue,
       removalPolicy,
     });
 
@@ -167,35 +160,22 @@ export class StatefulStack extends Stack {
     });
 
     // Failed outbox stream batches and wake-ups that kept failing land here (alarmed).
-    this.smsDeadLetterQueue = new Queue(this, 'SmsDeadLetterQueue', {
-      encryption: QueueEncryption.KMS,
-      encryptionMasterKey: this.dataKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      removalPolicy,
-    });
+    this.smsDeadLetterQueue = this.deadLetterQueue('SmsDeadLetterQueue', removalPolicy);
     // Response batches that could not be aggregated after their retries (alarmed).
-    this.aggregationDeadLetterQueue = new Queue(this, 'AggregationDeadLetterQueue', {
-      encryption: QueueEncryption.KMS,
-      encryptionMasterKey: this.dataKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    this.aggregationDeadLetterQueue = this.deadLetterQueue(
+      'AggregationDeadLetterQueue',
       removalPolicy,
-    });
+    );
     Validations.of(this.aggregationDeadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:
         "This queue is a dead-letter queue: the on-failure destination of the response aggregator's stream event source (cdk-nag only recognises redrive targets). Its messages are alarmed; a last-resort queue has no queue behind it.",
     });
     // Deferred SMS sleep here (delayed messages naming only the invitation).
-    this.smsWakeUpQueue = new Queue(this, 'SmsWakeUpQueue', {
-      encryption: QueueEncryption.KMS,
-      encryptionMasterKey: this.dataKey,
-      dataKeyReuse: Duration.hours(1),
-      enforceSSL: true,
-      visibilityTimeout: Duration.seconds(props.smsSenderTimeout.toSeconds() * 6),
+    this.smsWakeUpQueue = this.workQueue('SmsWakeUpQueue', {
+      consumerTimeout: props.smsSenderTimeout,
       retentionPeriod: Duration.days(2),
-      deadLetterQueue: { queue: this.smsDeadLetterQueue, maxReceiveCount: 5 },
+      deadLetterQueue: this.smsDeadLetterQueue,
       removalPolicy,
     });
 
@@ -232,5 +212,41 @@ export class StatefulStack extends Stack {
       secrets.set(source, secret);
     }
     return secrets;
+  }
+
+  /** A dead-letter queue: KMS, TLS only, fourteen days to look at what failed. */
+  private deadLetterQueue(id: string, removalPolicy: RemovalPolicy) {
+    return new Queue(this, id, {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: this.dataKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy,
+    });
+  }
+
+  /**
+   * A queue a function consumes: KMS, TLS only, redrive after five receives, and a
+   * visibility timeout six times the consumer's timeout.
+   */
+  private workQueue(
+    id: string,
+    options: {
+      consumerTimeout: Duration;
+      retentionPeriod: Duration;
+      deadLetterQueue: Queue;
+      removalPolicy: RemovalPolicy;
+    },
+  ) {
+    return new Queue(this, id, {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: this.dataKey,
+      dataKeyReuse: Duration.hours(1),
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(options.consumerTimeout.toSeconds() * 6),
+      retentionPeriod: options.retentionPeriod,
+      deadLetterQueue: { queue: options.deadLetterQueue, maxReceiveCount: 5 },
+      removalPolicy: options.removalPolicy,
+    });
   }
 }

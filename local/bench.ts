@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { benchSurveys } from './bench-surveys.ts';
 import { readCloudAssembly } from './cloud-assembly.ts';
 import { type ResolutionContext, resolveValue } from './intrinsics.ts';
 import { freePort } from './moto.ts';
@@ -146,4 +147,20 @@ withinBudget &&= ready <= 30_000;
 console.log(
   `Sandbox ready after synthesis (emulator start, provisioning, workers, API): median ${(ready / 1000).toFixed(2)} s of 3 (≤ 30 s ${ready <= 30_000 ? 'ok' : 'OVER'})`,
 );
+
+// Surveys: cost per million responses and the sandbox's ingest rate.
+const surveySandbox = await startSandbox({
+  port: await freePort(),
+  directory: join(process.cwd(), '.tmp', 'bench-sandbox'),
+  assemblyDirectory: directory,
+  print: () => undefined,
+  colour: false,
+});
+try {
+  const surveys = await benchSurveys(surveySandbox);
+  for (const line of surveys.lines) console.log(line);
+  withinBudget &&= surveys.met;
+} finally {
+  await surveySandbox.stop();
+}
 console.log(withinBudget ? 'All measured budgets met.' : 'Some budgets are exceeded (see OVER).');

@@ -11,16 +11,23 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 export class EmulatorProxy {
   private readonly server: Server;
   private queue: Promise<void> = Promise.resolve();
+  /** Every AWS call that went through, by `service.Operation`, with DynamoDB capacity units. */
+  readonly counts = new Map<string, { calls: number; units: number }>();
 
-  private constructor(target: URL) {
-    this.server = createServer((incoming, outgoing) => {
-      const dynamodb = String(incoming.headers['x-amz-target'] ?? '').startsWith('DynamoDB_');
+  private constructor(upstreamUrl: URL) {
+    this.server = createServer(async (incoming, outgoing) => {
+      const target = String(incoming.headers['x-amz-target'] ?? '');
+      const dynamodb = target.startsWith('DynamoDB_');
+      const chunks: Buffer[] = [];
+      for await (const chunk of incoming) chunks.push(chunk as Buffer);
+      const body = Buffer.concat(chunks);
+      this.count(target, incoming.url ?? '', body);
       const forward = () =>
         new Promise<void>((done) => {
           const upstream = httpRequest(
             {
-              hostname: target.hostname,
-              port: target.port,
+              hostname: upstreamUrl.hostname,
+              port: upstreamUrl.port,
               method: incoming.method,
               path: incoming.url,
               headers: incoming.headers,
@@ -37,7 +44,7 @@ export class EmulatorProxy {
             outgoing.end(error.message);
             done();
           });
-          incoming.pipe(upstream);
+          upstream.end(body);
         });
       if (!dynamodb) {
         void forward();
@@ -45,6 +52,40 @@ export class EmulatorProxy {
       }
       this.queue = this.queue.then(forward);
     });
+  }
+
+  /** Counts one AWS call; DynamoDB calls with the capacity units they would consume. */
+  private count(target: string, url: string, body: Buffer) {
+    if (url.startsWith('/moto-api')) return;
+    let operation = target;
+    let units = 0;
+    if (!operation) {
+      const action = new URLSearchParams(body.toString('utf8')).get('Action');
+      if (!action) return;
+      operation = `query.${action}`;
+    }
+    if (target.startsWith('DynamoDB_')) {
+      const request = JSON.parse(body.toString('utf8') || '{}') as {
+        TransactItems?: unknown[];
+        ConsistentRead?: boolean;
+        RequestItems?: Record<string, { Keys?: unknown[]; ConsistentRead?: boolean }>;
+      };
+      const name = target.split('.')[1] ?? '';
+      // Items are under 1 KB: one unit per write, per strong read; transactions cost double.
+      if (name === 'TransactWriteItems') units = 2 * (request.TransactItems?.length ?? 0);
+      else if (['PutItem', 'UpdateItem', 'DeleteItem'].includes(name)) units = 1;
+      else if (name === 'GetItem' || name === 'Query') units = request.ConsistentRead ? 1 : 0.5;
+      else if (name === 'BatchGetItem') {
+        units = Object.values(request.RequestItems ?? {}).reduce(
+          (sum, table) => sum + (table.Keys?.length ?? 0) * (table.ConsistentRead ? 1 : 0.5),
+          0,
+        );
+      }
+    }
+    const entry = this.counts.get(operation) ?? { calls: 0, units: 0 };
+    entry.calls += 1;
+    entry.units += units;
+    this.counts.set(operation, entry);
   }
 
   /** Starts the proxy on a free loopback port in front of `target`. */

@@ -64,6 +64,8 @@ export class HttpApiServer {
   private readonly routes: CompiledRoute[];
   private readonly options: HttpApiServerOptions;
   private server: Server | undefined;
+  /** Requests served: what API Gateway bills. */
+  requests = 0;
 
   constructor(options: HttpApiServerOptions) {
     this.options = options;
@@ -111,6 +113,7 @@ export class HttpApiServer {
 
   private async handle(request: IncomingMessage, response: ServerResponse) {
     const started = Date.now();
+    this.requests += 1;
     const method = (request.method ?? 'GET').toUpperCase();
     const url = request.url ?? '/';
     const path = url.split('?')[0] ?? '/';

@@ -55,6 +55,8 @@ export class LambdaHost {
   private nextId = 1;
   private stopped = false;
   private extension: Promise<SecretsExtension> | undefined;
+  /** Invocations, billed milliseconds and log bytes so far: what Lambda and CloudWatch bill. */
+  readonly usage = { invocations: 0, billedMs: 0, logBytes: 0 };
   /** Lambda gives every environment a session token; the secrets extension checks it. */
   private readonly sessionToken = randomUUID();
 
@@ -65,7 +67,10 @@ export class LambdaHost {
 
   /** Invokes the function with an event; a timeout or a crash is a function error. */
   async invoke(event: unknown): Promise<InvocationResult> {
+    const started = performance.now();
     const result = await this.invokeOnce(event);
+    this.usage.invocations += 1;
+    this.usage.billedMs += Math.ceil(performance.now() - started);
     if (!result.ok) this.options.onError?.(displayNameOf(this.fn), result.error);
     return result;
   }
@@ -167,7 +172,10 @@ export class LambdaHost {
     });
     for (const stream of [worker.stdout, worker.stderr]) {
       const lines = createInterface({ input: stream });
-      lines.on('line', (line) => this.options.onLog?.(displayNameOf(fn), line));
+      lines.on('line', (line) => {
+        this.usage.logBytes += Buffer.byteLength(line) + 1;
+        this.options.onLog?.(displayNameOf(fn), line);
+      });
     }
     const ready = new Promise<FunctionError | undefined>((resolve) => {
       const onMessage = (message: { type: string; error?: FunctionError }) => {

@@ -43,6 +43,10 @@ export interface LocalApp {
   endpoint: string;
   region: string;
   emulator: RunningEmulator | undefined;
+  /** The proxy every call goes through, which counts them by operation. */
+  proxy: EmulatorProxy;
+  /** The emulator itself, for tools whose reads must not be counted. */
+  directEndpoint: string;
   provisioned: ProvisionedApp;
   hosts: LambdaHost[];
   eventSources: LocalEventSource[];
@@ -170,6 +174,8 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       endpoint,
       region,
       emulator,
+      proxy,
+      directEndpoint: options.endpoint ?? emulator?.endpoint ?? '',
       provisioned,
       hosts,
       eventSources,

@@ -52,6 +52,7 @@ export interface SandboxState {
 export interface Sandbox {
   outputs: SandboxOutputs;
   app: LocalApp;
+  server: HttpApiServer;
   readyMs: number;
   synthesized: boolean;
   stop(): Promise<void>;
@@ -79,6 +80,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     if (!synthesized) options.print('Synthesis skipped: nothing it reads has changed.');
   }
   const started = Date.now();
+  const printError = (name: string, message: string) =>
+    options.print(
+      formatFunctionLog(
+        name,
+        JSON.stringify({ level: 'ERROR', timestamp: new Date().toISOString(), message }),
+        options.colour,
+      ),
+    );
   const app = await startLocalApp({
     assemblyDirectory,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
@@ -90,30 +99,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       : {}),
     onLog: (name, line) => options.print(formatFunctionLog(name, line, options.colour)),
     onEventSourceError: (name, message) =>
-      options.print(
-        formatFunctionLog(
-          name,
-          JSON.stringify({
-            level: 'ERROR',
-            timestamp: new Date().toISOString(),
-            message: `event source polling failed: ${message}`,
-          }),
-          options.colour,
-        ),
-      ),
+      printError(name, `event source polling failed: ${message}`),
     // Lambda writes a failed invocation to the function's log; so does the sandbox.
     onError: (name, error) =>
-      options.print(
-        formatFunctionLog(
-          name,
-          JSON.stringify({
-            level: 'ERROR',
-            timestamp: new Date().toISOString(),
-            message: `invocation failed: ${error.errorType}: ${error.errorMessage}`,
-          }),
-          options.colour,
-        ),
-      ),
+      printError(name, `invocation failed: ${error.errorType}: ${error.errorMessage}`),
   });
   // An emulator started here must not outlive this process, however it ends.
   const emulatorPid = app.emulator?.pid;
@@ -188,7 +177,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     })();
     return stopping;
   };
-  return { outputs, app, readyMs, synthesized, stop };
+  return { outputs, app, server, readyMs, synthesized, stop };
 }
 
 /** What the sandbox prints once it is ready: where things are, and a request that works. */

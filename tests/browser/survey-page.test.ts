@@ -1,14 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import chromium from '@sparticuz/chromium';
 import { type Browser, chromium as playwright } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort } from '#local/moto.ts';
-import { type Sandbox, startSandbox } from '#local/sandbox.ts';
-import { signatureHeader } from '#shared/http/signature.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Sandbox } from '#local/sandbox.ts';
+import { postInvitation, startTestSandbox } from '../support/sandbox.ts';
 
 const axeSource = readFileSync(
   createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
@@ -18,13 +14,7 @@ let sandbox: Sandbox;
 let browser: Browser;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({
-    port: await freePort(),
-    directory: mkdtempSync(join(tmpdir(), 'sandbox-')),
-    assemblyDirectory: inject('assemblyDirectory'),
-    print: () => undefined,
-    colour: false,
-  });
+  sandbox = await startTestSandbox();
   // A real headless Chromium, shipped inside its npm package: nothing is downloaded.
   browser = await playwright.launch({
     executablePath: await chromium.executablePath(),
@@ -40,29 +30,8 @@ afterAll(async () => {
 });
 
 async function surveyUrlFor(locale: 'zh-CN' | 'en') {
-  const body = Buffer.from(
-    JSON.stringify({
-      eventId: `inv-${randomUUID()}`,
-      customerRef: `cust-${randomUUID().slice(0, 12)}`,
-      phone: '+8613700137000',
-      locale,
-      channel: 'web',
-      touchpoint: 'store',
-      region: 'GD-GZ',
-      service: 'mobile_data',
-      occurredAt: '2026-10-08T09:15:00+08:00',
-    }),
-  );
-  const secret = sandbox.outputs.secrets.invitationSources.crm ?? '';
-  const response = await fetch(`${sandbox.outputs.apiUrl}/invitations`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-signature': signatureHeader(secret, Math.floor(Date.now() / 1000), body),
-    },
-    body,
-  });
-  return ((await response.json()) as { surveyUrl: string }).surveyUrl;
+  return (await postInvitation(sandbox, { locale, region: 'GD-GZ', service: 'mobile_data' })).json
+    .surveyUrl;
 }
 
 /** A phone-sized page; axe is injected by the test tool, so the page's CSP is bypassed. */

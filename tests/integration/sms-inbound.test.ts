@@ -1,31 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import twilio from 'twilio';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort } from '#local/moto.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorCredentials } from '#local/provision.ts';
-import { type Sandbox, startSandbox } from '#local/sandbox.ts';
+import type { Sandbox } from '#local/sandbox.ts';
 import { SMS_TEXTS } from '#shared/domain/sms-conversation.ts';
-import { signatureHeader } from '#shared/http/signature.ts';
+import { postInvitation, startTestSandbox } from '../support/sandbox.ts';
 
 let sandbox: Sandbox;
 let documents: DynamoDBDocumentClient;
 let tableName: string;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({
-    port: await freePort(),
-    directory: mkdtempSync(join(tmpdir(), 'sandbox-')),
-    assemblyDirectory: inject('assemblyDirectory'),
-    print: () => undefined,
-    colour: false,
-  });
-  // Quiet hours that never apply, so that the test does not depend on the time of day.
-  sandbox.app.host('InvitationIntake').fn.environment.QUIET_HOURS = '00:00-00:00';
+  sandbox = await startTestSandbox();
   tableName = sandbox.app.host('InvitationIntake').fn.environment.SURVEYS_TABLE_NAME ?? '';
   documents = DynamoDBDocumentClient.from(
     new DynamoDBClient({
@@ -42,31 +30,15 @@ afterAll(async () => {
 
 const phoneNumber = () => `+86139${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
 
-async function invite(phone: string, customerRef = `cust-${randomUUID().slice(0, 12)}`) {
-  const body = Buffer.from(
-    JSON.stringify({
-      eventId: `inv-${randomUUID()}`,
-      customerRef,
-      phone,
-      locale: 'zh-CN',
-      channel: 'sms',
-      touchpoint: 'hotline',
-      region: 'SH',
-      service: 'mobile_voice',
-      occurredAt: '2026-10-08T09:15:00+08:00',
-    }),
-  );
-  const secret = sandbox.outputs.secrets.invitationSources.crm ?? '';
-  const response = await fetch(`${sandbox.outputs.apiUrl}/invitations`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-signature': signatureHeader(secret, Math.floor(Date.now() / 1000), body),
-    },
-    body,
+const invite = (phone: string, customerRef?: string) =>
+  postInvitation(sandbox, {
+    phone,
+    channel: 'sms',
+    touchpoint: 'hotline',
+    region: 'SH',
+    service: 'mobile_voice',
+    ...(customerRef ? { customerRef } : {}),
   });
-  return { status: response.status, json: (await response.json()) as Record<string, string> };
-}
 
 /** An inbound SMS as the gateway posts it, signed by the official Twilio helper. */
 async function sms(

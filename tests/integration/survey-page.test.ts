@@ -1,43 +1,23 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort } from '#local/moto.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorCredentials } from '#local/provision.ts';
-import { type Sandbox, startSandbox } from '#local/sandbox.ts';
+import type { Sandbox } from '#local/sandbox.ts';
 import {
   deriveSurveyKeys,
   hashSurveyToken,
   newInvitationId,
   surveyTokenFor,
 } from '#shared/domain/survey-token.ts';
-import { signatureHeader } from '#shared/http/signature.ts';
+import { postInvitation, startTestSandbox } from '../support/sandbox.ts';
 
 let sandbox: Sandbox;
 let documents: DynamoDBDocumentClient;
 let tableName: string;
-let invitationSecret: string;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({
-    port: await freePort(),
-    directory: mkdtempSync(join(tmpdir(), 'sandbox-')),
-    assemblyDirectory: inject('assemblyDirectory'),
-    print: () => undefined,
-    colour: false,
-  });
-  const intake = sandbox.app.host('InvitationIntake').fn;
-  tableName = intake.environment.SURVEYS_TABLE_NAME ?? '';
-  const arns = JSON.parse(intake.environment.INVITATION_SOURCE_SECRETS ?? '{}') as Record<
-    string,
-    string
-  >;
-  invitationSecret = JSON.parse(
-    sandbox.app.provisioned.secretValues.get(arns.crm ?? '') ?? '{}',
-  ).current;
+  sandbox = await startTestSandbox();
+  tableName = sandbox.app.host('InvitationIntake').fn.environment.SURVEYS_TABLE_NAME ?? '';
   documents = DynamoDBDocumentClient.from(
     new DynamoDBClient({
       endpoint: sandbox.outputs.endpoint,
@@ -52,36 +32,15 @@ afterAll(async () => {
 });
 
 /** A web invitation created through the API; answers its survey URL. */
-async function invite(locale: 'zh-CN' | 'en' = 'zh-CN', touchpoint = 'store') {
-  const body = Buffer.from(
-    JSON.stringify({
-      eventId: `inv-${randomUUID()}`,
-      customerRef: `cust-${randomUUID().slice(0, 12)}`,
-      phone: '+8613900139000',
-      locale,
-      channel: 'web',
-      touchpoint,
-      region: 'GD-SZ',
-      service: 'fixed_broadband',
-      occurredAt: '2026-10-08T09:15:00+08:00',
-    }),
-  );
-  const response = await fetch(`${sandbox.outputs.apiUrl}/invitations`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-signature': signatureHeader(invitationSecret, Math.floor(Date.now() / 1000), body),
-    },
-    body,
-  });
-  expect(response.status).toBe(201);
-  const { surveyUrl, invitationId } = (await response.json()) as {
-    surveyUrl: string;
-    invitationId: string;
-  };
+async function invite(
+  locale: 'zh-CN' | 'en' = 'zh-CN',
+  touchpoint: 'store' | 'field_repair' = 'store',
+) {
+  const { status, json } = await postInvitation(sandbox, { locale, touchpoint });
+  expect(status).toBe(201);
   // The sandbox serves the API where the link points.
-  expect(surveyUrl.startsWith(`${sandbox.outputs.apiUrl}/s/`)).toBe(true);
-  return { surveyUrl, invitationId };
+  expect(json.surveyUrl.startsWith(`${sandbox.outputs.apiUrl}/s/`)).toBe(true);
+  return { surveyUrl: json.surveyUrl, invitationId: json.invitationId };
 }
 
 const form = (fields: Record<string, string>) => ({

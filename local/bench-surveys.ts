@@ -1,0 +1,268 @@
+/**
+ * The survey budgets of DESIGN §9 that a sandbox run can measure: AWS cost per million
+ * responses (every AWS call the functions make, counted at the emulator proxy, and every
+ * request, invocation and log line, priced at us-east-1 list prices), and the sandbox's
+ * end-to-end ingest rate with exact counts afterwards.
+ */
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { dayInTimeZone } from '#shared/domain/zoned-time.ts';
+import { signatureHeader } from '#shared/http/signature.ts';
+import { twilioSignature } from '#shared/http/twilio-signature.ts';
+import { emulatorCredentials } from './provision.ts';
+import type { Sandbox } from './sandbox.ts';
+
+/** us-east-1 list prices (USD) used for the estimate, per unit named. */
+export const PRICES = {
+  httpApiPerMillionRequests: 1.0,
+  lambdaPerMillionRequests: 0.2,
+  lambdaArmPerGbSecond: 0.0000133334,
+  dynamoDbPerMillionWriteUnits: 0.625,
+  dynamoDbPerMillionReadUnits: 0.125,
+  sqsPerMillionRequests: 0.4,
+  secretsManagerPerTenThousandCalls: 0.05,
+  cloudWatchLogsPerGbIngested: 0.5,
+};
+
+interface Usage {
+  apiRequests: number;
+  invocations: number;
+  gbSeconds: number;
+  logBytes: number;
+  calls: Map<string, { calls: number; units: number }>;
+}
+
+function snapshot(sandbox: Sandbox): Usage {
+  let invocations = 0;
+  let gbSeconds = 0;
+  let logBytes = 0;
+  for (const host of sandbox.app.hosts) {
+    invocations += host.usage.invocations;
+    gbSeconds += (host.usage.billedMs / 1000) * (host.fn.memorySize / 1024);
+    logBytes += host.usage.logBytes;
+  }
+  return {
+    apiRequests: sandbox.server.requests,
+    invocations,
+    gbSeconds,
+    logBytes,
+    calls: new Map([...sandbox.app.proxy.counts].map(([key, value]) => [key, { ...value }])),
+  };
+}
+
+/** The cost of what happened between two snapshots, itemised. */
+function costBetween(before: Usage, after: Usage) {
+  const delta = (key: string) => {
+    const a = before.calls.get(key) ?? { calls: 0, units: 0 };
+    const b = after.calls.get(key) ?? { calls: 0, units: 0 };
+    return { calls: b.calls - a.calls, units: b.units - a.units };
+  };
+  let writeUnits = 0;
+  let readUnits = 0;
+  let sqs = 0;
+  let secrets = 0;
+  for (const key of after.calls.keys()) {
+    const { calls, units } = delta(key);
+    if (key.startsWith('DynamoDB_')) {
+      if (/(Put|Update|Delete|TransactWrite|BatchWrite)/.test(key)) writeUnits += units;
+      else readUnits += units;
+    } else if (key.startsWith('AmazonSQS.')) sqs += calls;
+    else if (key.startsWith('secretsmanager.')) secrets += calls;
+    // DynamoDB Streams reads by Lambda are free; SNS SMS is the carrier fee, excluded.
+  }
+  const items = {
+    'API Gateway (HTTP API)':
+      ((after.apiRequests - before.apiRequests) / 1e6) * PRICES.httpApiPerMillionRequests,
+    'Lambda requests':
+      ((after.invocations - before.invocations) / 1e6) * PRICES.lambdaPerMillionRequests,
+    'Lambda duration (ARM)': (after.gbSeconds - before.gbSeconds) * PRICES.lambdaArmPerGbSecond,
+    'DynamoDB writes': (writeUnits / 1e6) * PRICES.dynamoDbPerMillionWriteUnits,
+    'DynamoDB reads': (readUnits / 1e6) * PRICES.dynamoDbPerMillionReadUnits,
+    'SQS requests': (sqs / 1e6) * PRICES.sqsPerMillionRequests,
+    'Secrets Manager': (secrets / 1e4) * PRICES.secretsManagerPerTenThousandCalls,
+    'CloudWatch Logs':
+      ((after.logBytes - before.logBytes) / 1e9) * PRICES.cloudWatchLogsPerGbIngested,
+  };
+  return items;
+}
+
+async function invite(sandbox: Sandbox, channel: 'web' | 'sms', phone: string) {
+  const body = Buffer.from(
+    JSON.stringify({
+      eventId: `bench-${randomUUID()}`,
+      customerRef: `bench-${randomUUID()}`,
+      phone,
+      locale: 'zh-CN',
+      channel,
+      touchpoint: 'store',
+      region: 'BJ',
+      service: 'mobile_data',
+      occurredAt: new Date().toISOString(),
+    }),
+  );
+  const response = await fetch(`${sandbox.outputs.apiUrl}/invitations`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-signature': signatureHeader(
+        sandbox.outputs.secrets.invitationSources.crm ?? '',
+        Math.floor(Date.now() / 1000),
+        body,
+      ),
+    },
+    body,
+  });
+  return (await response.json()) as { invitationId: string; surveyUrl: string };
+}
+
+const answer = (url: string, csat: number, nps: number) =>
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `csat=${csat}&nps=${nps}`,
+    redirect: 'manual',
+  });
+
+async function sms(sandbox: Sandbox, from: string, text: string) {
+  const url = `${sandbox.outputs.apiUrl}/sms/inbound`;
+  const params: [string, string][] = [
+    ['MessageSid', `SM${randomUUID().replaceAll('-', '')}`],
+    ['From', from],
+    ['Body', text],
+  ];
+  await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': twilioSignature(sandbox.outputs.secrets.smsAuthToken, url, params),
+    },
+    body: new URLSearchParams(params).toString(),
+  });
+}
+
+/** Responses counted in today's BJ aggregates, read from moto directly (not counted). */
+async function countedResponses(sandbox: Sandbox, documents: DynamoDBDocumentClient) {
+  const tableName = sandbox.app.host('ResponseAggregator').fn.environment.SURVEYS_TABLE_NAME;
+  const day = dayInTimeZone(new Date(), 'Asia/Shanghai');
+  const { Items = [] } = await documents.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `AGG#${day}` },
+    }),
+  );
+  return Items.filter((item) => String(item.sk).startsWith('BJ#')).reduce(
+    (sum, item) => sum + Number(item.responses ?? 0),
+    0,
+  );
+}
+
+async function until(predicate: () => Promise<boolean>, seconds: number) {
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    if (await predicate()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return false;
+}
+
+const phoneOf = (n: number) => `+86137${String(n).padStart(8, '0')}`;
+
+async function inParallel<T>(items: T[], concurrency: number, work: (item: T) => Promise<unknown>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) {
+        const item = items[next++] as T;
+        await work(item);
+      }
+    }),
+  );
+}
+
+/** Runs the survey benches; answers printable lines and whether the budgets were met. */
+export async function benchSurveys(sandbox: Sandbox): Promise<{ lines: string[]; met: boolean }> {
+  sandbox.app.host('InvitationIntake').fn.environment.QUIET_HOURS = '00:00-00:00';
+  const documents = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: sandbox.app.directEndpoint,
+      region: sandbox.outputs.region,
+      credentials: emulatorCredentials,
+    }),
+  );
+  const lines: string[] = [];
+  let met = true;
+  let expected = 0;
+  try {
+    // Cost, web: invitation, page, answer, aggregation.
+    const webCount = 20;
+    const beforeWeb = snapshot(sandbox);
+    await inParallel([...Array(webCount).keys()], 10, async (n) => {
+      const { surveyUrl } = await invite(sandbox, 'web', phoneOf(n));
+      await fetch(surveyUrl);
+      await answer(surveyUrl, 1 + (n % 5), n % 11);
+    });
+    expected += webCount;
+    await until(async () => (await countedResponses(sandbox, documents)) >= expected, 60);
+    const web = costBetween(beforeWeb, snapshot(sandbox));
+
+    // Cost, SMS: invitation, send, three replies, aggregation.
+    const smsCount = 6;
+    const beforeSms = snapshot(sandbox);
+    await inParallel([...Array(smsCount).keys()], 5, async (n) => {
+      const phone = phoneOf(10_000 + n);
+      await invite(sandbox, 'sms', phone);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      for (const text of ['5', '9', '无']) await sms(sandbox, phone, text);
+    });
+    expected += smsCount;
+    await until(async () => (await countedResponses(sandbox, documents)) >= expected, 60);
+    const smsCost = costBetween(beforeSms, snapshot(sandbox));
+
+    const perMillion = (items: Record<string, number>, count: number) =>
+      Object.values(items).reduce((sum, value) => sum + value, 0) * (1e6 / count);
+    const webTotal = perMillion(web, webCount);
+    const smsTotal = perMillion(smsCost, smsCount);
+    met &&= webTotal <= 2.5 && smsTotal <= 2.5;
+    lines.push(
+      'AWS cost per million survey responses (us-east-1 list prices; SMS carrier fees excluded):',
+    );
+    for (const [name, value] of Object.entries(web)) {
+      lines.push(
+        `  ${name.padEnd(24)} web ${(value * (1e6 / webCount)).toFixed(3).padStart(7)}   sms ${((smsCost[name as keyof typeof smsCost] ?? 0) * (1e6 / smsCount)).toFixed(3).padStart(7)}`,
+      );
+    }
+    lines.push(
+      `  ${'total'.padEnd(24)} web ${webTotal.toFixed(2).padStart(7)}   sms ${smsTotal.toFixed(2).padStart(7)}   (budget ≤ $2.50 ${webTotal <= 2.5 && smsTotal <= 2.5 ? 'ok' : 'OVER'})`,
+    );
+
+    // Ingest: answers to pre-created invitations, as fast as they come, counted exactly.
+    const ingestCount = 100;
+    const links: string[] = [];
+    await inParallel([...Array(ingestCount).keys()], 20, async (n) => {
+      links.push((await invite(sandbox, 'web', phoneOf(20_000 + n))).surveyUrl);
+    });
+    const started = performance.now();
+    let accepted = 0;
+    await inParallel(links, 50, async (url) => {
+      if ((await answer(url, 5, 10)).status === 303) accepted += 1;
+    });
+    const target = expected + ingestCount;
+    const complete = await until(
+      async () => (await countedResponses(sandbox, documents)) >= target,
+      300,
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const counted = (await countedResponses(sandbox, documents)) - expected;
+    const rate = ingestCount / seconds;
+    const exact = complete && counted === ingestCount && accepted === ingestCount;
+    met &&= exact && rate >= 200;
+    lines.push(
+      `Sandbox ingest: ${ingestCount} web answers in ${seconds.toFixed(1)} s = ${rate.toFixed(0)} responses/s end to end (budget ≥ 200 ${rate >= 200 ? 'ok' : 'OVER'}); accepted ${accepted}, counted ${counted}: ${exact ? 'none lost, none counted twice' : 'COUNTS DIFFER'}`,
+    );
+    return { lines, met };
+  } finally {
+    documents.destroy();
+  }
+}

@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { freePort } from '#local/moto.ts';
+import { type Sandbox, startSandbox } from '#local/sandbox.ts';
+import type { InvitationRequest } from '#shared/domain/invitation.ts';
+import { signatureHeader } from '#shared/http/signature.ts';
+
+/**
+ * A quiet sandbox of the synthesized test assembly on free ports, in a temporary
+ * directory. Its quiet hours never apply, so that tests do not depend on the time of day.
+ */
+export async function startTestSandbox(): Promise<Sandbox> {
+  const sandbox = await startSandbox({
+    port: await freePort(),
+    directory: mkdtempSync(join(tmpdir(), 'sandbox-')),
+    assemblyDirectory: inject('assemblyDirectory'),
+    print: () => undefined,
+    colour: false,
+  });
+  sandbox.app.host('InvitationIntake').fn.environment.QUIET_HOURS = '00:00-00:00';
+  return sandbox;
+}
+
+/** POST /invitations over HTTP, signed with the sandbox's crm secret; unique ids. */
+export async function postInvitation(sandbox: Sandbox, fields: Partial<InvitationRequest> = {}) {
+  const body = Buffer.from(
+    JSON.stringify({
+      eventId: `inv-${randomUUID()}`,
+      customerRef: `cust-${randomUUID().slice(0, 12)}`,
+      phone: '+8613900139000',
+      locale: 'zh-CN',
+      channel: 'web',
+      touchpoint: 'store',
+      region: 'GD-SZ',
+      service: 'fixed_broadband',
+      occurredAt: '2026-10-08T09:15:00+08:00',
+      ...fields,
+    }),
+  );
+  const secret = sandbox.outputs.secrets.invitationSources.crm ?? '';
+  const response = await fetch(`${sandbox.outputs.apiUrl}/invitations`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-signature': signatureHeader(secret, Math.floor(Date.now() / 1000), body),
+    },
+    body,
+  });
+  return {
+    status: response.status,
+    json: (await response.json()) as Record<string, string> & {
+      surveyUrl: string;
+      invitationId: string;
+    },
+  };
+}
