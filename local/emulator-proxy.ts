@@ -13,6 +13,14 @@ export class EmulatorProxy {
   private queue: Promise<void> = Promise.resolve();
   /** Every AWS call that went through, by `service.Operation`, with DynamoDB capacity units. */
   readonly counts = new Map<string, { calls: number; units: number }>();
+  /**
+   * For fault-injection tests: every `everyNth` DynamoDB write is answered as throttled
+   * (ProvisionedThroughputExceededException) instead of reaching the emulator.
+   */
+  faults: { everyNth: number } | undefined;
+  /** How many writes were answered as throttled. */
+  faultsInjected = 0;
+  private writes = 0;
 
   private constructor(upstreamUrl: URL) {
     this.server = createServer(async (incoming, outgoing) => {
@@ -49,6 +57,23 @@ export class EmulatorProxy {
       if (!dynamodb) {
         void forward();
         return;
+      }
+      if (
+        this.faults &&
+        /\.(PutItem|UpdateItem|DeleteItem|TransactWriteItems|BatchWriteItem)$/.test(target)
+      ) {
+        this.writes += 1;
+        if (this.writes % this.faults.everyNth === 0) {
+          this.faultsInjected += 1;
+          outgoing.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
+          outgoing.end(
+            JSON.stringify({
+              __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
+              message: 'Throughput exceeded (injected by the sandbox)',
+            }),
+          );
+          return;
+        }
       }
       this.queue = this.queue.then(forward);
     });
