@@ -39,6 +39,8 @@ export class StatefulStack extends Stack {
   readonly invitationSourceSecrets: ReadonlyMap<string, Secret>;
   readonly surveyKeysSecret: Secret;
   readonly smsAuthTokenSecret: Secret;
+  /** Where AWS End User Messaging publishes inbound two-way SMS. */
+  readonly smsInboundTopic: Topic;
   readonly smsWakeUpQueue: Queue;
   readonly smsDeadLetterQueue: Queue;
   readonly aggregationDeadLetterQueue: Queue;
@@ -158,6 +160,16 @@ export class StatefulStack extends Stack {
       reason:
         "The SMS gateway issues this token and signs with it; it is rotated in the gateway's console and then copied here (README, Configuration), which no rotation Lambda can do.",
     });
+
+    this.smsInboundTopic = new Topic(this, 'SmsInboundTopic', {
+      displayName: 'Inbound two-way SMS (AWS End User Messaging)',
+      masterKey: this.dataKey,
+      enforceSSL: true,
+    });
+    // End User Messaging publishes inbound SMS to the topic and encrypts with the data key.
+    const smsVoice = new ServicePrincipal('sms-voice.amazonaws.com');
+    this.smsInboundTopic.grantPublish(smsVoice);
+    this.dataKey.grant(smsVoice, 'kms:Decrypt', 'kms:GenerateDataKey*');
 
     // Failed outbox stream batches and wake-ups that kept failing land here (alarmed).
     this.smsDeadLetterQueue = this.deadLetterQueue('SmsDeadLetterQueue', removalPolicy);

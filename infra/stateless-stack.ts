@@ -10,9 +10,11 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { StageConfig } from './config.ts';
 import { Monitoring } from './constructs/monitoring.ts';
@@ -86,6 +88,7 @@ export class StatelessStack extends Stack {
   readonly surveyPage: ProjectFunction;
   readonly responseAggregator: ProjectFunction;
   readonly smsInbound: ProjectFunction;
+  readonly smsInboundSns: ProjectFunction;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     const prod = props.config.stage === 'prod';
@@ -348,6 +351,40 @@ export class StatelessStack extends Stack {
       stateful.dataKey,
     );
 
+    this.smsInboundSns = new ProjectFunction(this, 'SmsInboundSns', {
+      entry: 'sms-inbound-sns',
+      description: 'Answers inbound two-way SMS from AWS End User Messaging (via SNS)',
+      serviceName: 'sms-inbound-sns',
+      readsSecrets: true,
+      timeout: Duration.seconds(30),
+      wildcardResourceReason:
+        'sns:Publish also uses Resource "*": the reply SMS is published to a phone number, which has no ARN to name.',
+      environment: {
+        SURVEYS_TABLE_NAME: stateful.surveysTable.tableName,
+        SURVEY_KEYS_SECRET_ARN: stateful.surveyKeysSecret.secretArn,
+        RAW_DATA_RETENTION_DAYS: String(config.rawDataRetentionDays),
+        SMS_SENDER_ID: config.smsSenderId,
+      },
+      ...logs,
+    });
+    this.smsInboundSns.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        resources: [stateful.surveysTable.tableArn],
+      }),
+    );
+    this.smsInboundSns.addToRolePolicy(
+      new PolicyStatement({ actions: ['sns:Publish'], resources: ['*'] }),
+    );
+    stateful.dataKey.grantEncryptDecrypt(this.smsInboundSns);
+    grantSecretsRead(this.smsInboundSns, [stateful.surveyKeysSecret], stateful.dataKey);
+    // SNS invokes asynchronously: after Lambda's retries a message lands in the SMS DLQ.
+    this.smsInboundSns.configureAsyncInvoke({
+      retryAttempts: 2,
+      onFailure: new SqsDestination(stateful.smsDeadLetterQueue),
+    });
+    stateful.smsInboundTopic.addSubscription(new LambdaSubscription(this.smsInboundSns));
+
     for (const fn of [
       this.complaintIntake,
       this.complaintProcessor,
@@ -356,6 +393,7 @@ export class StatelessStack extends Stack {
       this.surveyPage,
       this.responseAggregator,
       this.smsInbound,
+      this.smsInboundSns,
     ]) {
       acknowledgeKmsActionFamilies(fn);
     }
@@ -422,6 +460,7 @@ export class StatelessStack extends Stack {
         this.surveyPage,
         this.responseAggregator,
         this.smsInbound,
+        this.smsInboundSns,
       ],
       deadLetterQueues: [
         stateful.complaintEventsDeadLetterQueue,

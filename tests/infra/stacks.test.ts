@@ -123,13 +123,15 @@ describe('stateful stack', () => {
 
   it('encrypts the alarm topic and lets CloudWatch use the key', () => {
     stateful.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
-    stateful.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' } }),
-        ]),
-      },
-    });
+    const key = Object.values(ofType(stateful, 'AWS::KMS::Key'))[0]?.Properties;
+    type Statement = { Principal?: { Service?: unknown }; Action: unknown };
+    const statements = (key?.KeyPolicy as { Statement: Statement[] } | undefined)?.Statement ?? [];
+    const forService = (service: string) =>
+      statements.find((statement) => [statement.Principal?.Service].flat().includes(service));
+    // CloudWatch alarms publish to the alarm topic; End User Messaging to the inbound SMS topic.
+    for (const service of ['cloudwatch.amazonaws.com', 'sms-voice.amazonaws.com']) {
+      expect(forService(service)?.Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    }
   });
 });
 
