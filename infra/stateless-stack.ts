@@ -7,6 +7,7 @@ import {
   LogGroupLogDestination,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
@@ -62,6 +63,20 @@ function grantSecretsRead(fn: ProjectFunction, secrets: ISecret[], key: IKey) {
       },
     }),
   );
+}
+
+/**
+ * Exactly the table actions a function performs, on that table alone (no index, no
+ * wildcard), and use of the key the table is encrypted with.
+ */
+function grantTable(fn: ProjectFunction, table: ITable, key: IKey, actions: string[]) {
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      actions: actions.map((action) => `dynamodb:${action}`),
+      resources: [table.tableArn],
+    }),
+  );
+  key.grantEncryptDecrypt(fn);
 }
 
 /**
@@ -139,13 +154,11 @@ export class StatelessStack extends Stack {
       ...logs,
     });
     // Exactly what the processor does: read a complaint's partition, write it in a transaction.
-    this.complaintProcessor.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
-        resources: [stateful.complaintsTable.tableArn],
-      }),
-    );
-    stateful.dataKey.grantEncryptDecrypt(this.complaintProcessor);
+    grantTable(this.complaintProcessor, stateful.complaintsTable, stateful.dataKey, [
+      'Query',
+      'PutItem',
+      'ConditionCheckItem',
+    ]);
     this.complaintProcessor.addEventSource(
       new SqsEventSource(stateful.complaintEventsQueue, {
         batchSize: 10,
@@ -186,18 +199,12 @@ export class StatelessStack extends Stack {
       ...logs,
     });
     // Reads for the decision, one transaction to create (no scan, no delete).
-    this.invitationIntake.addToRolePolicy(
-      new PolicyStatement({
-        actions: [
-          'dynamodb:GetItem',
-          'dynamodb:BatchGetItem',
-          'dynamodb:PutItem',
-          'dynamodb:ConditionCheckItem',
-        ],
-        resources: [stateful.surveysTable.tableArn],
-      }),
-    );
-    stateful.dataKey.grantEncryptDecrypt(this.invitationIntake);
+    grantTable(this.invitationIntake, stateful.surveysTable, stateful.dataKey, [
+      'GetItem',
+      'BatchGetItem',
+      'PutItem',
+      'ConditionCheckItem',
+    ]);
     grantSecretsRead(
       this.invitationIntake,
       [...stateful.invitationSourceSecrets.values(), stateful.surveyKeysSecret],
@@ -220,22 +227,16 @@ export class StatelessStack extends Stack {
       },
       ...logs,
     });
-    this.smsSender.addToRolePolicy(
-      new PolicyStatement({
-        actions: [
-          'dynamodb:BatchGetItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:PutItem',
-          'dynamodb:DeleteItem',
-        ],
-        resources: [stateful.surveysTable.tableArn],
-      }),
-    );
+    grantTable(this.smsSender, stateful.surveysTable, stateful.dataKey, [
+      'BatchGetItem',
+      'UpdateItem',
+      'PutItem',
+      'DeleteItem',
+    ]);
     // Publishing to a phone number has no topic to name: SNS allows only "*" here.
     this.smsSender.addToRolePolicy(
       new PolicyStatement({ actions: ['sns:Publish'], resources: ['*'] }),
     );
-    stateful.dataKey.grantEncryptDecrypt(this.smsSender);
     stateful.smsWakeUpQueue.grantSendMessages(this.smsSender);
     grantSecretsRead(this.smsSender, [stateful.surveyKeysSecret], stateful.dataKey);
     // New OUTBOX items on the surveys table's stream: the transactional outbox.
@@ -278,13 +279,11 @@ export class StatelessStack extends Stack {
       ...logs,
     });
     // Read the link; use the token and record the response in one transaction.
-    this.surveyPage.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
-        resources: [stateful.surveysTable.tableArn],
-      }),
-    );
-    stateful.dataKey.grantEncryptDecrypt(this.surveyPage);
+    grantTable(this.surveyPage, stateful.surveysTable, stateful.dataKey, [
+      'GetItem',
+      'UpdateItem',
+      'PutItem',
+    ]);
 
     this.responseAggregator = new ProjectFunction(this, 'ResponseAggregator', {
       entry: 'response-aggregator',
@@ -299,13 +298,7 @@ export class StatelessStack extends Stack {
       },
       ...logs,
     });
-    this.responseAggregator.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:UpdateItem'],
-        resources: [stateful.surveysTable.tableArn],
-      }),
-    );
-    stateful.dataKey.grantEncryptDecrypt(this.responseAggregator);
+    grantTable(this.responseAggregator, stateful.surveysTable, stateful.dataKey, ['UpdateItem']);
     this.responseAggregator.addEventSource(
       new DynamoEventSource(stateful.surveysTable, {
         startingPosition: StartingPosition.TRIM_HORIZON,
@@ -338,13 +331,11 @@ export class StatelessStack extends Stack {
       },
       ...logs,
     });
-    this.smsInbound.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
-        resources: [stateful.surveysTable.tableArn],
-      }),
-    );
-    stateful.dataKey.grantEncryptDecrypt(this.smsInbound);
+    grantTable(this.smsInbound, stateful.surveysTable, stateful.dataKey, [
+      'GetItem',
+      'PutItem',
+      'DeleteItem',
+    ]);
     grantSecretsRead(
       this.smsInbound,
       [stateful.smsAuthTokenSecret, stateful.surveyKeysSecret],
@@ -367,16 +358,14 @@ export class StatelessStack extends Stack {
       },
       ...logs,
     });
-    this.smsInboundSns.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
-        resources: [stateful.surveysTable.tableArn],
-      }),
-    );
+    grantTable(this.smsInboundSns, stateful.surveysTable, stateful.dataKey, [
+      'GetItem',
+      'PutItem',
+      'DeleteItem',
+    ]);
     this.smsInboundSns.addToRolePolicy(
       new PolicyStatement({ actions: ['sns:Publish'], resources: ['*'] }),
     );
-    stateful.dataKey.grantEncryptDecrypt(this.smsInboundSns);
     grantSecretsRead(this.smsInboundSns, [stateful.surveyKeysSecret], stateful.dataKey);
     // SNS invokes asynchronously: after Lambda's retries a message lands in the SMS DLQ.
     this.smsInboundSns.configureAsyncInvoke({

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulatorCredentials } from '#local/provision.ts';
 import type { Sandbox } from '#local/sandbox.ts';
 import { dayInTimeZone } from '#shared/domain/zoned-time.ts';
-import { postInvitation, startTestSandbox } from '../support/sandbox.ts';
+import { directSurveysTable, postInvitation, startTestSandbox } from '../support/sandbox.ts';
 
 let sandbox: Sandbox;
 let documents: DynamoDBDocumentClient;
@@ -13,15 +11,7 @@ let tableName: string;
 
 beforeAll(async () => {
   sandbox = await startTestSandbox();
-  tableName = sandbox.app.host('InvitationIntake').fn.environment.SURVEYS_TABLE_NAME ?? '';
-  // Reads for the assertions go to moto directly: no fault, and not counted.
-  documents = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: sandbox.app.directEndpoint,
-      region: sandbox.outputs.region,
-      credentials: emulatorCredentials,
-    }),
-  );
+  ({ documents, tableName } = directSurveysTable(sandbox));
 });
 
 afterAll(async () => {

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulatorCredentials } from '#local/provision.ts';
 import type { Sandbox } from '#local/sandbox.ts';
 import { SMS_TEXTS } from '#shared/domain/sms-conversation.ts';
-import { postInvitation, startTestSandbox } from '../support/sandbox.ts';
+import { directSurveysTable, postInvitation, startTestSandbox } from '../support/sandbox.ts';
 
 let sandbox: Sandbox;
 let documents: DynamoDBDocumentClient;
@@ -14,14 +12,7 @@ let tableName: string;
 
 beforeAll(async () => {
   sandbox = await startTestSandbox();
-  tableName = sandbox.app.host('InvitationIntake').fn.environment.SURVEYS_TABLE_NAME ?? '';
-  documents = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: sandbox.outputs.endpoint,
-      region: sandbox.outputs.region,
-      credentials: emulatorCredentials,
-    }),
-  );
+  ({ documents, tableName } = directSurveysTable(sandbox));
 });
 
 afterAll(async () => {

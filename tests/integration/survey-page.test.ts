@@ -1,7 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulatorCredentials } from '#local/provision.ts';
 import type { Sandbox } from '#local/sandbox.ts';
 import {
   deriveSurveyKeys,
@@ -9,7 +7,7 @@ import {
   newInvitationId,
   surveyTokenFor,
 } from '#shared/domain/survey-token.ts';
-import { postInvitation, startTestSandbox } from '../support/sandbox.ts';
+import { directSurveysTable, postInvitation, startTestSandbox } from '../support/sandbox.ts';
 
 let sandbox: Sandbox;
 let documents: DynamoDBDocumentClient;
@@ -17,14 +15,7 @@ let tableName: string;
 
 beforeAll(async () => {
   sandbox = await startTestSandbox();
-  tableName = sandbox.app.host('InvitationIntake').fn.environment.SURVEYS_TABLE_NAME ?? '';
-  documents = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: sandbox.outputs.endpoint,
-      region: sandbox.outputs.region,
-      credentials: emulatorCredentials,
-    }),
-  );
+  ({ documents, tableName } = directSurveysTable(sandbox));
 });
 
 afterAll(async () => {

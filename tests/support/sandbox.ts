@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { freePort } from '#local/moto.ts';
+import { emulatorCredentials } from '#local/provision.ts';
 import { type Sandbox, startSandbox } from '#local/sandbox.ts';
 import type { InvitationRequest } from '#shared/domain/invitation.ts';
 import { signatureHeader } from '#shared/http/signature.ts';
@@ -55,5 +58,23 @@ export async function postInvitation(sandbox: Sandbox, fields: Partial<Invitatio
       surveyUrl: string;
       invitationId: string;
     },
+  };
+}
+
+/**
+ * The surveys table, read straight from moto: assertions are neither counted by the
+ * proxy nor subject to the faults it injects.
+ */
+export function directSurveysTable(sandbox: Sandbox) {
+  const documents = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: sandbox.app.directEndpoint,
+      region: sandbox.outputs.region,
+      credentials: emulatorCredentials,
+    }),
+  );
+  return {
+    documents,
+    tableName: sandbox.app.host('InvitationIntake').fn.environment.SURVEYS_TABLE_NAME ?? '',
   };
 }
