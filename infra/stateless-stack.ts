@@ -374,7 +374,7 @@ export class StatelessStack extends Stack {
     });
     stateful.smsInboundTopic.addSubscription(new LambdaSubscription(this.smsInboundSns));
 
-    for (const fn of [
+    const functions = [
       this.complaintIntake,
       this.complaintProcessor,
       this.invitationIntake,
@@ -383,9 +383,8 @@ export class StatelessStack extends Stack {
       this.responseAggregator,
       this.smsInbound,
       this.smsInboundSns,
-    ]) {
-      acknowledgeKmsActionFamilies(fn);
-    }
+    ];
+    for (const fn of functions) acknowledgeKmsActionFamilies(fn);
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
       retention: logs.logRetention,
       removalPolicy: logs.logRemovalPolicy,
@@ -441,16 +440,7 @@ export class StatelessStack extends Stack {
     new Monitoring(this, 'Monitoring', {
       alarmTopic: stateful.alarmTopic,
       api: this.api,
-      functions: [
-        this.complaintIntake,
-        this.complaintProcessor,
-        this.invitationIntake,
-        this.smsSender,
-        this.surveyPage,
-        this.responseAggregator,
-        this.smsInbound,
-        this.smsInboundSns,
-      ],
+      functions,
       deadLetterQueues: [
         stateful.complaintEventsDeadLetterQueue,
         stateful.smsDeadLetterQueue,

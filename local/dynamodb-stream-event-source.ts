@@ -8,6 +8,7 @@ import {
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { matchesPattern } from './event-filter.ts';
 import type { LambdaHost } from './lambda-host.ts';
+import { type PollingLoop, pollContinuously } from './polling-loop.ts';
 import type { LocalStreamMapping } from './provision.ts';
 
 export interface DynamoDbStreamEventSourceOptions {
@@ -29,33 +30,23 @@ export class DynamoDbStreamEventSource {
   private readonly options: DynamoDbStreamEventSourceOptions;
   /** The last sequence number read from each shard: where the next read starts. */
   private readonly positions = new Map<string, string>();
-  private running = false;
-  private loop: Promise<void> | undefined;
+  private loop: PollingLoop | undefined;
 
   constructor(options: DynamoDbStreamEventSourceOptions) {
     this.options = options;
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = (async () => {
-      while (this.running) {
-        try {
-          const handled = await this.pollOnce();
-          if (handled === 0) await new Promise((resolve) => setTimeout(resolve, 250));
-        } catch (error) {
-          if (!this.running) break;
-          this.options.onBatch?.({ records: 0, failed: 0, error: (error as Error).message });
-          await new Promise((resolve) => setTimeout(resolve, 500));
-        }
-      }
-    })();
+    this.loop ??= pollContinuously({
+      poll: () => this.pollOnce(),
+      idleMs: 250,
+      onError: (error) => this.options.onBatch?.({ records: 0, failed: 0, error }),
+    });
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    await this.loop?.catch(() => undefined);
+    await this.loop?.stop();
+    this.loop = undefined;
   }
 
   /** Reads every shard once and delivers what passes the filter; answers how many it read. */

@@ -6,6 +6,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { LambdaHost } from './lambda-host.ts';
+import { type PollingLoop, pollContinuously } from './polling-loop.ts';
 import type { LocalQueueMapping } from './provision.ts';
 
 export interface SqsEventSourceOptions {
@@ -30,8 +31,7 @@ export interface SqsEventSourceOptions {
  */
 export class SqsEventSource {
   private readonly options: SqsEventSourceOptions;
-  private running = false;
-  private loop: Promise<void> | undefined;
+  private loop: PollingLoop | undefined;
   private abort = new AbortController();
 
   constructor(options: SqsEventSourceOptions) {
@@ -39,26 +39,20 @@ export class SqsEventSource {
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
+    if (this.loop) return;
     this.abort = new AbortController();
-    this.loop = (async () => {
-      while (this.running) {
-        try {
-          await this.pollOnce(1);
-        } catch (error) {
-          if (!this.running) break;
-          this.options.onBatch?.({ records: 0, failed: 0, error: (error as Error).message });
-          await new Promise((resolve) => setTimeout(resolve, 500));
-        }
-      }
-    })();
+    // Long polling (one second) is the wait between empty receives.
+    this.loop = pollContinuously({
+      poll: () => this.pollOnce(1),
+      idleMs: 0,
+      onError: (error) => this.options.onBatch?.({ records: 0, failed: 0, error }),
+    });
   }
 
   async stop(): Promise<void> {
-    this.running = false;
     this.abort.abort();
-    await this.loop?.catch(() => undefined);
+    await this.loop?.stop();
+    this.loop = undefined;
   }
 
   /** One receive-invoke-acknowledge cycle; answers how many messages it handled. */

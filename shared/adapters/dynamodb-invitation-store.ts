@@ -6,7 +6,7 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Invitation } from '../domain/invitation.ts';
-import { monthInTimeZone } from '../domain/reporting-time.ts';
+import { monthInTimeZone } from '../domain/zoned-time.ts';
 import type { InvitationStore } from '../use-cases/create-invitation.ts';
 
 /** Key layout of the surveys table (README, Data model: the surveys table). */

@@ -1,5 +1,5 @@
 import { type ComplaintEvent, EVENT_TYPES } from './complaint-event.ts';
-import { monthInTimeZone, toUtcIso } from './reporting-time.ts';
+import { monthInTimeZone, toUtcIso } from './zoned-time.ts';
 
 export type ComplaintStatus = 'open' | 'resolved' | 'closed';
 

@@ -79,3 +79,16 @@ export function instantOfWallClock(clock: WallClock, timeZone: string): Date {
   }
   return new Date(guess);
 }
+
+/** The calendar month (`YYYY-MM`) of an instant in a time zone: 2026-09-30T16:30Z is 2026-10 in Asia/Shanghai. */
+export function monthInTimeZone(instant: string | Date, timeZone: string): string {
+  return dayInTimeZone(typeof instant === 'string' ? new Date(instant) : instant, timeZone).slice(
+    0,
+    7,
+  );
+}
+
+/** Normalises an RFC 3339 time with any offset to UTC ISO 8601 with milliseconds. */
+export function toUtcIso(instant: string): string {
+  return new Date(instant).toISOString();
+}

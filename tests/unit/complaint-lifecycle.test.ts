@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ComplaintEvent } from '#shared/domain/complaint-event.ts';
 import { foldComplaintEvents, reportingMonthsOf } from '#shared/domain/complaint-lifecycle.ts';
-import { monthInTimeZone } from '#shared/domain/reporting-time.ts';
+import { monthInTimeZone } from '#shared/domain/zoned-time.ts';
 
 let sequence = 0;
 function event(
