@@ -17,33 +17,43 @@ import { metrics } from '#shared/powertools/metrics.ts';
 import { aggregateResponses } from '#shared/use-cases/aggregate-responses.ts';
 
 const config = {
-  tableName: requireEnv('SURVEYS_TABLE_NAME'),
+  tableName: requireEnv('AGGREGATES_TABLE_NAME'),
   timeZone: requireEnv('REPORTING_TIME_ZONE'),
 };
 const store = dynamoDbAggregateStore(new DynamoDBClient({}), config.tableName);
-const ResponseSchema = z.object({
+const SequenceNumber = z.string().check(z.regex(/^\d{1,40}$/));
+/** An answered link's new image (README, Data model: the surveys table). */
+const AnsweredLinkSchema = z.object({
   invitationId: z.string().check(z.minLength(1)),
-  submittedAt: z.iso.datetime({ offset: true }),
+  answeredAt: z.iso.datetime({ offset: true }),
+  answeredBy: z.enum(['web', 'sms']),
   region: z.string(),
   service: z.string(),
   touchpoint: z.string(),
-  channel: z.enum(['web', 'sms']),
   csat: z.optional(z.number()),
   nps: z.optional(z.number()),
 });
 
 /**
- * New responses from the surveys table's stream (filtered to RESPONSE inserts) → daily
+ * New responses (links becoming answered, from the surveys table's stream) → daily
  * aggregates, exactly once and atomically per batch. A batch fails whole and is retried
- * by the event source; the transaction makes the retry harmless.
+ * by the event source from its first record; the batch's mark makes the retry harmless.
  */
 export const handler = middy<DynamoDBStreamEvent>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .handler(async (event) => {
-    const responses = event.Records.map((record) =>
-      ResponseSchema.parse(unmarshall((record.dynamodb?.NewImage ?? {}) as never)),
-    );
+    const responses = event.Records.map((record) => {
+      const { answeredAt, answeredBy, ...link } = AnsweredLinkSchema.parse(
+        unmarshall((record.dynamodb?.NewImage ?? {}) as never),
+      );
+      return {
+        ...link,
+        submittedAt: answeredAt,
+        channel: answeredBy,
+        sequenceNumber: SequenceNumber.parse(record.dynamodb?.SequenceNumber),
+      };
+    });
     const result = await aggregateResponses(
       {
         store,

@@ -4,7 +4,11 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { dynamoDbSurveyLinkStore } from '#shared/adapters/dynamodb-survey-link-store.ts';
 import { requireEnv, requirePositiveInteger } from '#shared/config.ts';
-import { parseSurveyAnswers, surveyLinkState } from '#shared/domain/survey-response.ts';
+import {
+  parseSurveyAnswers,
+  type SurveyLinkState,
+  surveyLinkState,
+} from '#shared/domain/survey-response.ts';
 import { hashSurveyToken, looksLikeSurveyToken } from '#shared/domain/survey-token.ts';
 import {
   PayloadTooLargeError,
@@ -60,24 +64,27 @@ function readFields(request: APIGatewayProxyEventV2): {
   throw new UnsupportedMediaTypeError('application/x-www-form-urlencoded or application/json');
 }
 
+const unavailable = (state: Exclude<SurveyLinkState, 'open'>) =>
+  html(state === 'used' ? 409 : state === 'unknown' ? 404 : 410, renderUnavailable());
+
 /**
  * GET /s/{token}: the survey page, or the one "no longer available" page (404 unknown,
  * 410 used or expired; one table read either way). POST /s/{token}: records the answers
- * once (303 to the thank-you page, or 202 for JSON); a used link answers 409.
+ * once with one conditional write (303 to the thank-you page, or 202 for JSON); a used
+ * link answers 409.
  */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(problemDetailsOnError())
   .handler(async (request) => {
     const token = request.pathParameters?.token ?? '';
-    // A malformed token costs the same read as a real one: no timing tells them apart.
+    // A malformed token costs the same request as a real one: no timing tells them apart.
     const tokenHash = hashSurveyToken(looksLikeSurveyToken(token) ? token : `invalid:${token}`);
-    const link = await store.find(tokenHash);
     const now = new Date();
-    const state = surveyLinkState(link, now);
-    const post = request.requestContext.http.method === 'POST';
 
-    if (!post) {
+    if (request.requestContext.http.method !== 'POST') {
+      const link = await store.find(tokenHash);
+      const state = surveyLinkState(link, now);
       if (state === 'used' && link && request.queryStringParameters?.submitted === '1') {
         return html(200, renderThanks(link.locale));
       }
@@ -86,13 +93,13 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
       return html(200, renderSurveyForm({ link, action: request.rawPath }));
     }
 
-    if (state !== 'open' || !link) {
-      logger.info('survey answer refused', { state });
-      return html(state === 'used' ? 409 : state === 'unknown' ? 404 : 410, renderUnavailable());
-    }
     const { json, fields } = readFields(request);
     const parsed = parseSurveyAnswers(fields);
     if (!parsed.success) {
+      // The rare path: read the link to answer in its language, or to say it is gone.
+      const link = await store.find(tokenHash);
+      const state = surveyLinkState(link, now);
+      if (state !== 'open' || !link) return unavailable(state === 'open' ? 'unknown' : state);
       if (json) throw new ValidationError('The answers are not valid.', parsed.errors);
       const values = Object.fromEntries(
         Object.entries(fields).map(([key, value]) => [key, String(value)]),
@@ -102,17 +109,18 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
         renderSurveyForm({ link, action: request.rawPath, values, errors: parsed.errors }),
       );
     }
-    const recorded = await store.record(tokenHash, {
-      link,
-      answers: parsed.answers,
-      channel: 'web',
-      submittedAt: now,
-    });
-    if (recorded === 'refused') {
-      logger.info('survey answer refused', { state: 'used' });
-      return html(409, renderUnavailable());
+
+    const outcome = await store.answer(tokenHash, parsed.answers, now);
+    if ('refused' in outcome) {
+      logger.info('survey answer refused', { state: outcome.refused });
+      return unavailable(outcome.refused);
     }
-    logger.info('survey answer recorded', { invitationId: link.invitationId, channel: 'web' });
+    // Debug, not info: every answer is already in the API's access log and the table's
+    // stream, and an info line per answer would cost about as much as counting it.
+    logger.debug('survey answer recorded', {
+      invitationId: outcome.recorded.invitationId,
+      channel: 'web',
+    });
     if (json) {
       return {
         statusCode: 202,

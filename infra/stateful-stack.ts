@@ -36,6 +36,8 @@ export class StatefulStack extends Stack {
   readonly complaintEventsDeadLetterQueue: Queue;
   readonly complaintSourceSecrets: ReadonlyMap<string, Secret>;
   readonly surveysTable: Table;
+  /** Anonymous daily aggregates: no personal data, no stream, kept when raw data expires. */
+  readonly aggregatesTable: Table;
   readonly invitationSourceSecrets: ReadonlyMap<string, Secret>;
   readonly surveyKeysSecret: Secret;
   readonly smsAuthTokenSecret: Secret;
@@ -113,8 +115,9 @@ export class StatefulStack extends Stack {
       encryptionKey: this.dataKey,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: 'expiresAt',
-      // The SMS outbox is read from the stream: new OUTBOX items wake the sender.
-      stream: StreamViewType.NEW_IMAGE,
+      // The stream feeds the SMS sender (new OUTBOX items) and the aggregator (links
+      // becoming answered, told by the old and the new image).
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
       deletionProtection: prod,
       removalPolicy,
     });
@@ -126,6 +129,21 @@ export class StatefulStack extends Stack {
         projectionType: index.keysOnly ? ProjectionType.KEYS_ONLY : ProjectionType.ALL,
       });
     }
+
+    // Apart from the surveys table: nothing here identifies anyone (erasure never touches
+    // it, retention differs), and the aggregator's transactions stay on small items.
+    this.aggregatesTable = new Table(this, 'AggregatesTable', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.dataKey,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Batch marks expire; aggregates have no expiry and are kept.
+      timeToLiveAttribute: 'expiresAt',
+      deletionProtection: prod,
+      removalPolicy,
+    });
 
     this.surveyKeysSecret = this.generatedSecret('SurveyKeysSecret', {
       description: 'Master key from which survey tokens and the phone-number pepper are derived',

@@ -278,12 +278,8 @@ export class StatelessStack extends Stack {
       },
       ...logs,
     });
-    // Read the link; use the token and record the response in one transaction.
-    grantTable(this.surveyPage, stateful.surveysTable, stateful.dataKey, [
-      'GetItem',
-      'UpdateItem',
-      'PutItem',
-    ]);
+    // Read the link; answer it with one conditional update.
+    grantTable(this.surveyPage, stateful.surveysTable, stateful.dataKey, ['GetItem', 'UpdateItem']);
 
     this.responseAggregator = new ProjectFunction(this, 'ResponseAggregator', {
       entry: 'response-aggregator',
@@ -293,22 +289,36 @@ export class StatelessStack extends Stack {
         'dynamodb:ListStreams also uses Resource "*": the stream event source needs it and it has no resource-level permissions.',
       timeout: Duration.seconds(30),
       environment: {
-        SURVEYS_TABLE_NAME: stateful.surveysTable.tableName,
+        AGGREGATES_TABLE_NAME: stateful.aggregatesTable.tableName,
         REPORTING_TIME_ZONE: config.reportingTimeZone,
       },
       ...logs,
     });
-    grantTable(this.responseAggregator, stateful.surveysTable, stateful.dataKey, ['UpdateItem']);
+    // The batch mark (Put, and Get when a redelivery finds it) and the aggregate ADDs.
+    grantTable(this.responseAggregator, stateful.aggregatesTable, stateful.dataKey, [
+      'PutItem',
+      'UpdateItem',
+      'GetItem',
+    ]);
     this.responseAggregator.addEventSource(
       new DynamoEventSource(stateful.surveysTable, {
         startingPosition: StartingPosition.TRIM_HORIZON,
-        // 25 responses and at most 25 groups: 50 items, within a transaction's 100.
-        batchSize: 25,
+        // 99 responses make at most 99 groups; with the batch mark, a transaction's 100.
+        batchSize: 99,
         maxBatchingWindow: Duration.seconds(1),
+        // A failed batch must come back from its first record, in order: the batch mark
+        // that makes counting exactly-once is keyed by it.
+        bisectBatchOnError: false,
+        parallelizationFactor: 1,
+        // A link becoming answered: the one change that makes a response.
         filters: [
           FilterCriteria.filter({
-            eventName: FilterRule.isEqual('INSERT'),
-            dynamodb: { Keys: { sk: { S: FilterRule.isEqual('RESPONSE') } } },
+            eventName: FilterRule.isEqual('MODIFY'),
+            dynamodb: {
+              Keys: { sk: { S: FilterRule.isEqual('TOKEN') } },
+              NewImage: { answeredAt: { S: FilterRule.exists() } },
+              OldImage: { answeredAt: { S: FilterRule.notExists() } },
+            },
           }),
         ],
         retryAttempts: 5,
@@ -331,9 +341,11 @@ export class StatelessStack extends Stack {
       },
       ...logs,
     });
+    // The conversation, opt-outs and message ids; a finished survey answers its link.
     grantTable(this.smsInbound, stateful.surveysTable, stateful.dataKey, [
       'GetItem',
       'PutItem',
+      'UpdateItem',
       'DeleteItem',
     ]);
     grantSecretsRead(
@@ -358,9 +370,11 @@ export class StatelessStack extends Stack {
       },
       ...logs,
     });
+    // The conversation, opt-outs and message ids; a finished survey answers its link.
     grantTable(this.smsInboundSns, stateful.surveysTable, stateful.dataKey, [
       'GetItem',
       'PutItem',
+      'UpdateItem',
       'DeleteItem',
     ]);
     this.smsInboundSns.addToRolePolicy(

@@ -82,6 +82,9 @@ export async function demoSurveys(outputs: SandboxOutputs, state: SandboxState):
   const tableName =
     state.functions.find((fn) => fn.environment.SURVEYS_TABLE_NAME)?.environment
       .SURVEYS_TABLE_NAME ?? '';
+  const aggregatesTable =
+    state.functions.find((fn) => fn.environment.AGGREGATES_TABLE_NAME)?.environment
+      .AGGREGATES_TABLE_NAME ?? '';
   const timeZone =
     state.functions.find((fn) => fn.environment.REPORTING_TIME_ZONE)?.environment
       .REPORTING_TIME_ZONE ?? 'Asia/Shanghai';
@@ -188,7 +191,7 @@ export async function demoSurveys(outputs: SandboxOutputs, state: SandboxState):
       got.clear();
       const { Items = [] } = await documents.send(
         new QueryCommand({
-          TableName: tableName,
+          TableName: aggregatesTable,
           KeyConditionExpression: 'pk = :pk',
           ExpressionAttributeValues: { ':pk': `AGG#${day}` },
         }),

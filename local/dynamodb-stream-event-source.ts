@@ -11,6 +11,9 @@ import type { LambdaHost } from './lambda-host.ts';
 import { type PollingLoop, pollContinuously } from './polling-loop.ts';
 import type { LocalStreamMapping } from './provision.ts';
 
+/** Records per GetRecords call, DynamoDB Streams' maximum; batches are cut from them. */
+const RECORDS_PER_READ = 1000;
+
 export interface DynamoDbStreamEventSourceOptions {
   mapping: LocalStreamMapping;
   host: LambdaHost;
@@ -38,7 +41,13 @@ export class DynamoDbStreamEventSource {
 
   start(): void {
     this.loop ??= pollContinuously({
-      poll: () => this.pollOnce(),
+      // As Lambda reads a shard: four times a second, and again at once only while a full
+      // read says there is a backlog. (Reading again after every record would flood the
+      // emulator with stream reads while the functions are writing.)
+      poll: async () => {
+        const read = await this.pollOnce();
+        return read >= RECORDS_PER_READ ? read : 0;
+      },
       idleMs: 250,
       onError: (error) => this.options.onBatch?.({ records: 0, failed: 0, error }),
     });
@@ -73,7 +82,7 @@ export class DynamoDbStreamEventSource {
       );
       if (!ShardIterator) continue;
       const { Records = [] } = await streams.send(
-        new GetRecordsCommand({ ShardIterator, Limit: mapping.batchSize }),
+        new GetRecordsCommand({ ShardIterator, Limit: RECORDS_PER_READ }),
       );
       const last = Records.at(-1)?.dynamodb?.SequenceNumber;
       if (last) this.positions.set(shardId, last);
@@ -83,7 +92,9 @@ export class DynamoDbStreamEventSource {
             mapping.filterPatterns.some((pattern) => matchesPattern(event, pattern)),
           )
         : events;
-      if (passing.length > 0) await this.deliver(shardId, passing);
+      for (let start = 0; start < passing.length; start += mapping.batchSize) {
+        await this.deliver(shardId, passing.slice(start, start + mapping.batchSize));
+      }
       // Filtered-out records count too: they were read, and the shard moved past them.
       handled += Records.length;
     }
@@ -154,21 +165,26 @@ export class DynamoDbStreamEventSource {
   }
 
   private toEvent(record: StreamRecord) {
-    const { dynamodb } = record;
-    return {
-      eventID: record.eventID,
-      eventName: record.eventName,
-      eventVersion: record.eventVersion,
-      eventSource: 'aws:dynamodb',
-      awsRegion: this.options.region,
-      dynamodb: {
-        ...dynamodb,
-        ApproximateCreationDateTime: dynamodb?.ApproximateCreationDateTime
-          ? Math.floor(new Date(dynamodb.ApproximateCreationDateTime).getTime() / 1000)
-          : undefined,
-        SequenceNumber: dynamodb?.SequenceNumber,
-      },
-      eventSourceARN: this.options.mapping.streamArn,
-    };
+    return streamRecordEvent(record, this.options.region, this.options.mapping.streamArn);
   }
+}
+
+/** A record read from a DynamoDB stream as Lambda hands it to a function. */
+export function streamRecordEvent(record: StreamRecord, region: string, streamArn: string) {
+  const { dynamodb } = record;
+  return {
+    eventID: record.eventID,
+    eventName: record.eventName,
+    eventVersion: record.eventVersion,
+    eventSource: 'aws:dynamodb',
+    awsRegion: region,
+    dynamodb: {
+      ...dynamodb,
+      ApproximateCreationDateTime: dynamodb?.ApproximateCreationDateTime
+        ? Math.floor(new Date(dynamodb.ApproximateCreationDateTime).getTime() / 1000)
+        : undefined,
+      SequenceNumber: dynamodb?.SequenceNumber,
+    },
+    eventSourceARN: streamArn,
+  };
 }

@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** moto_server is not installed: say so plainly, with the fix. */
 export class EmulatorMissingError extends Error {
@@ -37,8 +40,12 @@ export async function freePort(): Promise<number> {
 export async function startMoto(options: { port?: number } = {}): Promise<RunningEmulator> {
   const port = options.port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
+  // moto's request recorder writes to a file: keep it out of the working tree.
+  const scratch = await mkdtemp(join(tmpdir(), 'moto-'));
   const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    cwd: scratch,
+    env: { ...process.env, MOTO_RECORDER_FILEPATH: join(scratch, 'recording.jsonl') },
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -60,6 +67,7 @@ export async function startMoto(options: { port?: number } = {}): Promise<Runnin
     const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
     await exit;
     clearTimeout(timer);
+    await rm(scratch, { recursive: true, force: true });
   };
 
   const deadline = Date.now() + 30_000;

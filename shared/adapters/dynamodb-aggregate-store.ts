@@ -1,6 +1,7 @@
 import { type DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { AggregateCounts, AggregateGroup } from '../domain/response-aggregates.ts';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { AggregateGroup } from '../domain/response-aggregates.ts';
+import type { AggregateStore } from '../use-cases/aggregate-responses.ts';
 
 /** Aggregate shards per group: a batch writes one, chosen at random, so none runs hot. */
 export const AGGREGATE_SHARDS = 8;
@@ -11,34 +12,37 @@ export const aggregateKey = (group: AggregateGroup, shard: number) => ({
   sk: `${group.region}#${group.service}#${group.touchpoint}#${group.channel}#${shard}`,
 });
 
-export type CountOutcome =
-  | { counted: string[] }
-  | { alreadyCounted: string[] }
-  | { conflict: true };
+/** Key of the mark a counted stream batch leaves, by the batch's first sequence number. */
+export const countedBatchKey = (firstSequence: string) => ({
+  pk: `COUNTED#${firstSequence}`,
+  sk: 'BATCH',
+});
+
+/** Stream records live 24 hours; a batch mark outlives every redelivery of its batch. */
+const BATCH_MARK_DAYS = 3;
 
 /**
- * Counts a batch of responses in their daily aggregates in one transaction: each response
- * is marked counted (only if it was not), each group's shard gets one ADD of the batch's
- * sums. All or nothing, so a retry can neither lose nor double a count.
+ * Counts a batch of stream records into daily aggregates in one transaction: a mark for
+ * the batch (its first and last sequence numbers, only if no mark is there) and one ADD
+ * of the batch's sums per group, on one shard. All or nothing: a redelivered batch finds
+ * its mark and is told how far it was already counted.
  */
-export function dynamoDbAggregateStore(client: DynamoDBClient, TableName: string) {
+export function dynamoDbAggregateStore(client: DynamoDBClient, TableName: string): AggregateStore {
   const documents = DynamoDBDocumentClient.from(client);
   return {
-    async count(
-      invitationIds: string[],
-      groups: { group: AggregateGroup; counts: AggregateCounts }[],
-      shard: number,
-      countedAt: Date,
-    ): Promise<CountOutcome> {
-      const marks = invitationIds.map((invitationId) => ({
-        Update: {
+    async count({ firstSequence, lastSequence }, groups, shard, countedAt) {
+      const mark = {
+        Put: {
           TableName,
-          Key: { pk: `INVITATION#${invitationId}`, sk: 'RESPONSE' },
-          UpdateExpression: 'SET countedAt = :at',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(countedAt)',
-          ExpressionAttributeValues: { ':at': countedAt.toISOString() },
+          Item: {
+            ...countedBatchKey(firstSequence),
+            lastSequence,
+            countedAt: countedAt.toISOString(),
+            expiresAt: Math.floor(countedAt.getTime() / 1000) + BATCH_MARK_DAYS * 86_400,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
         },
-      }));
+      };
       const adds = groups.map(({ group, counts }) => {
         const names = Object.keys(counts);
         const dimensions = ['day', 'region', 'service', 'touchpoint', 'channel'] as const;
@@ -62,15 +66,21 @@ export function dynamoDbAggregateStore(client: DynamoDBClient, TableName: string
         };
       });
       try {
-        await documents.send(new TransactWriteCommand({ TransactItems: [...marks, ...adds] }));
-        return { counted: invitationIds };
+        await documents.send(new TransactWriteCommand({ TransactItems: [mark, ...adds] }));
+        return { counted: true };
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
         const reasons = error.CancellationReasons ?? [];
-        const already = invitationIds.filter(
-          (_, index) => reasons[index]?.Code === 'ConditionalCheckFailed',
-        );
-        if (already.length > 0) return { alreadyCounted: already };
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') {
+          const { Item } = await documents.send(
+            new GetCommand({
+              TableName,
+              Key: countedBatchKey(firstSequence),
+              ConsistentRead: true,
+            }),
+          );
+          if (Item) return { countedThrough: String(Item.lastSequence) };
+        }
         if (reasons.some((reason) => reason.Code === 'TransactionConflict'))
           return { conflict: true };
         throw error;

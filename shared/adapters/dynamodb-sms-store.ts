@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-s
 import { CONVERSATION_TIMEOUT_HOURS, type SmsConversation } from '../domain/sms-conversation.ts';
 import type { SmsStore } from '../use-cases/handle-inbound-sms.ts';
 import { surveyKeys } from './dynamodb-invitation-store.ts';
+import { answerLinkUpdate } from './link-answer.ts';
 
 type TransactItem = NonNullable<
   ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
@@ -84,28 +85,16 @@ export function dynamoDbSmsStore(options: {
           );
           items.push(endConversation);
           if (invitation) {
+            // One answer per link, whichever channel answers first.
             items.push({
-              Put: {
+              Update: answerLinkUpdate({
                 TableName,
-                Item: {
-                  pk: `INVITATION#${change.invitationId}`,
-                  sk: 'RESPONSE',
-                  entity: 'response',
-                  invitationId: change.invitationId,
-                  channel: 'sms',
-                  invitationChannel: invitation.channel,
-                  touchpoint: invitation.touchpoint,
-                  surveyVersion: invitation.surveyVersion,
-                  region: invitation.region,
-                  service: invitation.service,
-                  locale: invitation.locale,
-                  ...change.answers,
-                  submittedAt: at.toISOString(),
-                  expiresAt: seconds(at) + options.retentionDays * 86_400,
-                },
-                // One response per invitation, whichever channel answers first.
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
+                tokenHash: String(invitation.tokenHash),
+                answers: change.answers,
+                channel: 'sms',
+                at,
+                retentionDays: options.retentionDays,
+              }),
             });
           }
           break;

@@ -1,17 +1,20 @@
-import { type DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { SurveyAnswers, SurveyLink } from '../domain/survey-response.ts';
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import {
+  type SurveyLink,
+  type SurveyLinkState,
+  surveyLinkState,
+} from '../domain/survey-response.ts';
 import { surveyKeys } from './dynamodb-invitation-store.ts';
+import { answerLinkUpdate, type LinkAnswers } from './link-answer.ts';
 
-/** A recorded answer, whichever channel it came by; the stream carries it to aggregation. */
-export interface RecordedResponse {
-  link: SurveyLink;
-  answers: SurveyAnswers;
-  channel: 'web' | 'sms';
-  submittedAt: Date;
-}
+const toLink = (item: Record<string, unknown>): SurveyLink => {
+  const { pk: _pk, sk: _sk, expiresAt: _purge, ...link } = item;
+  return link as unknown as SurveyLink;
+};
 
-/** Survey links and responses in the surveys table. */
+/** Survey links, and the answers they receive, in the surveys table. */
 export function dynamoDbSurveyLinkStore(options: {
   client: DynamoDBClient;
   tableName: string;
@@ -27,63 +30,41 @@ export function dynamoDbSurveyLinkStore(options: {
       const { Item } = await documents.send(
         new GetCommand({ TableName, Key: surveyKeys.token(tokenHash), ConsistentRead: true }),
       );
-      return Item as SurveyLink | undefined;
+      return Item ? toLink(Item) : undefined;
     },
 
     /**
-     * Uses the token and records the response in one transaction: the token can be used
-     * once, and only before it expires; a response is never recorded twice.
+     * Records web answers with one conditional update and no read before it: this is the
+     * product's busiest path. A refusal says why, from the item as it was (one request,
+     * whatever the state, so timing tells no state from another).
      */
-    async record(tokenHash: string, response: RecordedResponse): Promise<'recorded' | 'refused'> {
-      const at = response.submittedAt.toISOString();
+    async answer(
+      tokenHash: string,
+      answers: LinkAnswers,
+      at: Date,
+    ): Promise<{ recorded: SurveyLink } | { refused: Exclude<SurveyLinkState, 'open'> }> {
       try {
-        await documents.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName,
-                  Key: surveyKeys.token(tokenHash),
-                  UpdateExpression: 'SET usedAt = :at',
-                  ConditionExpression:
-                    'attribute_exists(pk) AND attribute_not_exists(usedAt) AND linkExpiresAt > :at',
-                  ExpressionAttributeValues: { ':at': at },
-                },
-              },
-              {
-                Put: {
-                  TableName,
-                  Item: {
-                    pk: `INVITATION#${response.link.invitationId}`,
-                    sk: 'RESPONSE',
-                    entity: 'response',
-                    invitationId: response.link.invitationId,
-                    channel: response.channel,
-                    invitationChannel: response.link.channel,
-                    touchpoint: response.link.touchpoint,
-                    surveyVersion: response.link.surveyVersion,
-                    region: response.link.region,
-                    service: response.link.service,
-                    locale: response.link.locale,
-                    csat: response.answers.csat,
-                    nps: response.answers.nps,
-                    // Personal data: encrypted at rest with the table, never logged or reported.
-                    comment: response.answers.comment,
-                    submittedAt: at,
-                    expiresAt:
-                      Math.floor(response.submittedAt.getTime() / 1000) +
-                      options.retentionDays * 86_400,
-                  },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-            ],
+        const { Attributes } = await documents.send(
+          new UpdateCommand({
+            ...answerLinkUpdate({
+              TableName,
+              tokenHash,
+              answers,
+              channel: 'web',
+              at,
+              retentionDays: options.retentionDays,
+              openAt: at,
+            }),
+            ReturnValues: 'ALL_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
-        return 'recorded';
+        return { recorded: toLink(Attributes ?? {}) };
       } catch (error) {
-        if (error instanceof TransactionCanceledException) return 'refused';
-        throw error;
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const old = error.Item ? toLink(unmarshall(error.Item)) : undefined;
+        const state = surveyLinkState(old, at);
+        return { refused: state === 'open' ? 'expired' : state };
       }
     },
   };

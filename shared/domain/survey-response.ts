@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import type { Locale, Touchpoint } from './survey-definitions.ts';
 import { type FieldError, fieldErrorsOf } from './validation.ts';
 
-/** What a survey link leads to: read from its token item in one request. */
+/** What a survey link leads to: its token item, read in one request. */
 export interface SurveyLink {
   invitationId: string;
   locale: Locale;
@@ -12,7 +12,8 @@ export interface SurveyLink {
   region: string;
   service: string;
   linkExpiresAt: string;
-  usedAt?: string;
+  /** Set once, when the link is answered (by web or by SMS). */
+  answeredAt?: string;
 }
 
 export type SurveyLinkState = 'open' | 'used' | 'expired' | 'unknown';
@@ -20,7 +21,7 @@ export type SurveyLinkState = 'open' | 'used' | 'expired' | 'unknown';
 /** Whether a link can still be answered at `now`. */
 export function surveyLinkState(link: SurveyLink | undefined, now: Date): SurveyLinkState {
   if (!link) return 'unknown';
-  if (link.usedAt) return 'used';
+  if (link.answeredAt) return 'used';
   return Date.parse(link.linkExpiresAt) <= now.getTime() ? 'expired' : 'open';
 }
 

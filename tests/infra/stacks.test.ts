@@ -185,7 +185,7 @@ describe('stateless stack', () => {
 
   it('sends SMS from the surveys table stream (OUTBOX inserts only) with retries and a DLQ', () => {
     stateful.hasResourceProperties('AWS::DynamoDB::Table', {
-      StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
     });
     const mapping = Object.entries(ofType(stateless, 'AWS::Lambda::EventSourceMapping')).find(
       ([id]) => id.startsWith('SmsSenderDynamoDBEventSource'),
@@ -202,6 +202,58 @@ describe('stateless stack', () => {
       { eventName: ['INSERT'], dynamodb: { Keys: { sk: { S: ['OUTBOX'] } } } },
     ]);
     expect(JSON.stringify(mapping?.DestinationConfig)).toContain('SmsDeadLetterQueue');
+  });
+
+  it('counts links becoming answered, in order, in batches that fit one transaction', () => {
+    const mapping = Object.entries(ofType(stateless, 'AWS::Lambda::EventSourceMapping')).find(
+      ([id]) => id.startsWith('ResponseAggregatorDynamoDBEventSource'),
+    )?.[1].Properties;
+    expect(mapping).toMatchObject({
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 99,
+      MaximumRetryAttempts: 5,
+      BisectBatchOnFunctionError: false,
+      ParallelizationFactor: 1,
+    });
+    expect(mapping).not.toHaveProperty('FunctionResponseTypes');
+    const filters =
+      (mapping?.FilterCriteria as { Filters: { Pattern: string }[] } | undefined)?.Filters ?? [];
+    expect(filters.map((filter) => JSON.parse(filter.Pattern))).toEqual([
+      {
+        eventName: ['MODIFY'],
+        dynamodb: {
+          Keys: { sk: { S: ['TOKEN'] } },
+          NewImage: { answeredAt: { S: [{ exists: true }] } },
+          OldImage: { answeredAt: { S: [{ exists: false }] } },
+        },
+      },
+    ]);
+    expect(JSON.stringify(mapping?.DestinationConfig)).toContain('AggregationDeadLetterQueue');
+  });
+
+  it('keeps aggregates in their own encrypted table, apart from personal data', () => {
+    const table = named(stateful, 'AWS::DynamoDB::Table', 'AggregatesTable');
+    expect(table).toMatchObject({
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+    expect(table).not.toHaveProperty('StreamSpecification');
+    // The aggregator writes the aggregates table only; the surveys table it reads by stream.
+    const writes = policyStatementsOf('ResponseAggregatorRole').filter((statement) =>
+      actionsOf([statement]).some((action) => /dynamodb:(Put|Update)Item/.test(action)),
+    );
+    expect(writes).toHaveLength(1);
+    expect(JSON.stringify(writes[0]?.Resource)).toContain('AggregatesTable');
+    expect(JSON.stringify(writes[0]?.Resource)).not.toContain('SurveysTable');
+  });
+
+  it('answers a survey link with one conditional update: no transaction, no query', () => {
+    const actions = actionsOf(policyStatementsOf('SurveyPageRole'));
+    expect(actions.filter((action) => action.startsWith('dynamodb:')).sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+    ]);
   });
 
   it('gives the invitation intake no queue and no delete: one transaction creates everything', () => {

@@ -66,7 +66,7 @@ describe('with every fifth DynamoDB write throttled', () => {
     for (let attempt = 0; attempt < 100 && counted < count; attempt += 1) {
       const { Items = [] } = await documents.send(
         new QueryCommand({
-          TableName: tableName,
+          TableName: sandbox.app.host('ResponseAggregator').fn.environment.AGGREGATES_TABLE_NAME,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :region)',
           ExpressionAttributeValues: { ':pk': `AGG#${day}`, ':region': `${region}#` },
         }),

@@ -1,24 +1,34 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
 import {
   DynamoDBDocumentClient,
-  GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { streamRecordEvent } from '#local/dynamodb-stream-event-source.ts';
 import { type LocalApp, startLocalApp } from '#local/local-app.ts';
 import { emulatorCredentials } from '#local/provision.ts';
+import { surveyKeys } from '#shared/adapters/dynamodb-invitation-store.ts';
+import { answerLinkUpdate } from '#shared/adapters/link-answer.ts';
 import { dayInTimeZone } from '#shared/domain/zoned-time.ts';
 
 let app: LocalApp;
 let documents: DynamoDBDocumentClient;
 let tableName: string;
+let aggregatesTable: string;
 
 beforeAll(async () => {
   app = await startLocalApp({ assemblyDirectory: inject('assemblyDirectory') });
-  tableName = app.host('ResponseAggregator').fn.environment.SURVEYS_TABLE_NAME ?? '';
+  tableName = app.host('SurveyPage').fn.environment.SURVEYS_TABLE_NAME ?? '';
+  aggregatesTable = app.host('ResponseAggregator').fn.environment.AGGREGATES_TABLE_NAME ?? '';
   documents = DynamoDBDocumentClient.from(
     new DynamoDBClient({
       endpoint: app.endpoint,
@@ -32,32 +42,59 @@ afterAll(async () => {
   await app?.stop();
 });
 
-/** A recorded response, as the survey page or the SMS flow writes it. */
-function response(csat: number, nps: number, overrides: Record<string, unknown> = {}) {
-  const invitationId = randomUUID();
+/** A survey link, and the answers it will get, as the survey page or the SMS flow gives them. */
+function response(
+  csat: number,
+  nps: number,
+  overrides: { region?: string; answeredAt?: string; answeredBy?: 'web' | 'sms' } = {},
+) {
   return {
-    pk: `INVITATION#${invitationId}`,
-    sk: 'RESPONSE',
-    entity: 'response',
-    invitationId,
-    channel: 'web',
-    touchpoint: 'store',
-    region: 'GD-SZ',
-    service: 'fixed_broadband',
-    locale: 'zh-CN',
-    csat,
-    nps,
-    comment: '私人意见',
-    submittedAt: '2026-10-08T01:00:00.000Z',
-    ...overrides,
+    tokenHash: randomUUID(),
+    invitationId: randomUUID(),
+    region: overrides.region ?? 'GD-SZ',
+    answers: { csat, nps, comment: '私人意见' },
+    answeredAt: overrides.answeredAt ?? '2026-10-08T01:00:00.000Z',
+    answeredBy: overrides.answeredBy ?? 'web',
   };
+}
+
+/** Creates the link, then answers it: the change the aggregator counts. */
+async function record(item: ReturnType<typeof response>) {
+  await documents.send(
+    new PutCommand({
+      TableName: tableName,
+      Item: {
+        ...surveyKeys.token(item.tokenHash),
+        invitationId: item.invitationId,
+        channel: 'web',
+        touchpoint: 'store',
+        region: item.region,
+        service: 'fixed_broadband',
+        locale: 'zh-CN',
+        surveyVersion: 1,
+        linkExpiresAt: '2099-01-01T00:00:00.000Z',
+      },
+    }),
+  );
+  await documents.send(
+    new UpdateCommand(
+      answerLinkUpdate({
+        TableName: tableName,
+        tokenHash: item.tokenHash,
+        answers: item.answers,
+        channel: item.answeredBy,
+        at: new Date(item.answeredAt),
+        retentionDays: 400,
+      }),
+    ),
+  );
 }
 
 /** A group's counters, summed over its shards. */
 async function aggregate(day: string, group: string) {
   const { Items = [] } = await documents.send(
     new QueryCommand({
-      TableName: tableName,
+      TableName: aggregatesTable,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :group)',
       ExpressionAttributeValues: { ':pk': `AGG#${day}`, ':group': `${group}#` },
     }),
@@ -78,12 +115,11 @@ describe('daily response aggregates', () => {
     const responses = [
       response(5, 10),
       response(4, 9),
-      response(2, 3, { submittedAt: '2026-10-07T16:30:00.000Z' }),
-      response(5, 7, { channel: 'sms' }),
+      response(2, 3, { answeredAt: '2026-10-07T16:30:00.000Z' }),
+      response(5, 7, { answeredBy: 'sms' }),
       response(1, 0, { region: 'BJ' }),
     ];
-    for (const item of responses)
-      await documents.send(new PutCommand({ TableName: tableName, Item: item }));
+    for (const item of responses) await record(item);
 
     // Act
     await app.drain('ResponseAggregator');
@@ -111,34 +147,28 @@ describe('daily response aggregates', () => {
     expect(dayInTimeZone(new Date('2026-10-07T16:30:00.000Z'), 'Asia/Shanghai')).toBe('2026-10-08');
   });
 
-  it('counts nothing twice when a batch is delivered again, or twice within itself', async () => {
+  it('counts nothing twice when a batch comes again, even when the redelivery reaches further', async () => {
     // Prepare: three responses in their own group, counted once.
     const day = '2026-10-09';
-    const items = [1, 2, 3].map((n) =>
-      response(n, n, { region: 'ZJ-HZ', submittedAt: `${day}T02:00:00.000Z` }),
-    );
-    for (const item of items)
-      await documents.send(new PutCommand({ TableName: tableName, Item: item }));
-    await app.drain('ResponseAggregator');
     const group = 'ZJ-HZ#fixed_broadband#store#web';
+    const inGroup = (n: number) =>
+      response(n, n, { region: 'ZJ-HZ', answeredAt: `${day}T02:00:00.000Z` });
+    const items = [1, 2, 3].map(inGroup);
+    for (const item of items) await record(item);
+    await app.drain('ResponseAggregator');
     const before = await aggregate(day, group);
+    const fourth = inGroup(4);
+    await record(fourth);
+    const batch = await streamRecordsOf([...items, fourth]);
 
-    // Act: the same records arrive again as a stream batch, one of them twice.
-    const records = [...items, items[0]].map((item, index) => ({
-      eventID: `redelivered-${index}`,
-      eventName: 'INSERT',
-      eventSource: 'aws:dynamodb',
-      dynamodb: {
-        Keys: marshall({ pk: item?.pk, sk: 'RESPONSE' }),
-        NewImage: marshall(item),
-        SequenceNumber: String(index),
-      },
-    }));
-    const first = await app.host('ResponseAggregator').invoke({ Records: records });
-    const second = await app.host('ResponseAggregator').invoke({ Records: records });
+    // Act: the first batch exactly as the stream gave it, again; then a redelivery from
+    // the same first record that reaches the fourth; then the mapping's own delivery.
+    const again = await app.host('ResponseAggregator').invoke({ Records: batch.slice(0, 3) });
+    const further = await app.host('ResponseAggregator').invoke({ Records: batch });
+    await app.drain('ResponseAggregator');
 
     // Assess
-    expect(first.ok && second.ok).toBe(true);
+    expect(again.ok && further.ok).toBe(true);
     expect(before.totals).toEqual({
       responses: 3,
       csat_1: 1,
@@ -148,10 +178,59 @@ describe('daily response aggregates', () => {
       nps_2: 1,
       nps_3: 1,
     });
-    expect((await aggregate(day, group)).totals).toEqual(before.totals);
-    const { Item } = await documents.send(
-      new GetCommand({ TableName: tableName, Key: { pk: items[0]?.pk, sk: 'RESPONSE' } }),
-    );
-    expect(Item?.countedAt).toEqual(expect.any(String));
+    expect((await aggregate(day, group)).totals).toEqual({
+      ...before.totals,
+      responses: 4,
+      csat_4: 1,
+      nps_4: 1,
+    });
   });
 });
+
+/** The stream records of the given response items, in stream order, as Lambda gets them. */
+async function streamRecordsOf(items: { invitationId: string }[]) {
+  const ids = new Set(items.map((item) => item.invitationId));
+  const client = new DynamoDBClient({
+    endpoint: app.endpoint,
+    region: app.region,
+    credentials: emulatorCredentials,
+  });
+  const streams = new DynamoDBStreamsClient({
+    endpoint: app.endpoint,
+    region: app.region,
+    credentials: emulatorCredentials,
+  });
+  try {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const streamArn = Table?.LatestStreamArn ?? '';
+    const { StreamDescription } = await streams.send(
+      new DescribeStreamCommand({ StreamArn: streamArn }),
+    );
+    const records = [];
+    for (const shard of StreamDescription?.Shards ?? []) {
+      let { ShardIterator } = await streams.send(
+        new GetShardIteratorCommand({
+          StreamArn: streamArn,
+          ShardId: shard.ShardId,
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
+      );
+      while (ShardIterator) {
+        const page = await streams.send(new GetRecordsCommand({ ShardIterator }));
+        const found = (page.Records ?? []).filter(
+          (record) =>
+            record.eventName === 'MODIFY' &&
+            ids.has(record.dynamodb?.NewImage?.invitationId?.S ?? ''),
+        );
+        records.push(...found.map((record) => streamRecordEvent(record, app.region, streamArn)));
+        if ((page.Records ?? []).length === 0) break;
+        ShardIterator = page.NextShardIterator;
+      }
+    }
+    expect(records).toHaveLength(ids.size);
+    return records;
+  } finally {
+    client.destroy();
+    streams.destroy();
+  }
+}

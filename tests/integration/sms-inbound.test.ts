@@ -4,7 +4,12 @@ import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '#local/sandbox.ts';
 import { SMS_TEXTS } from '#shared/domain/sms-conversation.ts';
-import { directSurveysTable, postInvitation, startTestSandbox } from '../support/sandbox.ts';
+import {
+  directSurveysTable,
+  linkKeyOf,
+  postInvitation,
+  startTestSandbox,
+} from '../support/sandbox.ts';
 
 let sandbox: Sandbox;
 let documents: DynamoDBDocumentClient;
@@ -101,14 +106,14 @@ describe('POST /sms/inbound', () => {
     const { Item } = await documents.send(
       new GetCommand({
         TableName: tableName,
-        Key: { pk: `INVITATION#${json.invitationId}`, sk: 'RESPONSE' },
+        Key: linkKeyOf(json.surveyUrl ?? ''),
       }),
     );
     expect(Item).toMatchObject({
       csat: 5,
       nps: 10,
       comment: '客服很耐心',
-      channel: 'sms',
+      answeredBy: 'sms',
       region: 'SH',
     });
   });

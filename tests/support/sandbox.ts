@@ -8,7 +8,9 @@ import { inject } from 'vitest';
 import { freePort } from '#local/moto.ts';
 import { emulatorCredentials } from '#local/provision.ts';
 import { type Sandbox, startSandbox } from '#local/sandbox.ts';
+import { surveyKeys } from '#shared/adapters/dynamodb-invitation-store.ts';
 import type { InvitationRequest } from '#shared/domain/invitation.ts';
+import { hashSurveyToken } from '#shared/domain/survey-token.ts';
 import { signatureHeader } from '#shared/http/signature.ts';
 
 /**
@@ -77,4 +79,9 @@ export function directSurveysTable(sandbox: Sandbox) {
     documents,
     tableName: sandbox.app.host('InvitationIntake').fn.environment.SURVEYS_TABLE_NAME ?? '',
   };
+}
+
+/** The key of a survey link's token item, which also holds its answers once answered. */
+export function linkKeyOf(surveyUrl: string) {
+  return surveyKeys.token(hashSurveyToken(surveyUrl.split('/').at(-1) ?? ''));
 }

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { ResponseForAggregation } from '#shared/domain/response-aggregates.ts';
-import { tallyResponses } from '#shared/domain/response-aggregates.ts';
-import { type AggregateStore, aggregateResponses } from '#shared/use-cases/aggregate-responses.ts';
+import {
+  type AggregateCounts,
+  groupKeyOf,
+  type ResponseForAggregation,
+  tallyResponses,
+} from '#shared/domain/response-aggregates.ts';
+import {
+  type AggregateStore,
+  aggregateResponses,
+  type StreamedResponse,
+} from '#shared/use-cases/aggregate-responses.ts';
 
 const response = (
   invitationId: string,
@@ -45,45 +53,107 @@ describe('tallyResponses', () => {
 });
 
 describe('aggregateResponses', () => {
-  /** A store that answers with the outcomes given, in turn, and records what it was asked. */
-  function scripted(...outcomes: Awaited<ReturnType<AggregateStore['count']>>[]) {
-    const calls: { ids: string[]; groups: number }[] = [];
+  /**
+   * A store that keeps the contract in memory: batch marks by first sequence number and
+   * totals per group; `conflicts` transactions are refused first as conflicting.
+   */
+  function memoryStore(conflicts = 0) {
+    const marks = new Map<string, string>();
+    const totals = new Map<string, AggregateCounts>();
+    const calls: { first: string; last: string; groups: number }[] = [];
     const store: AggregateStore = {
-      async count(ids, groups) {
-        calls.push({ ids, groups: groups.length });
-        return outcomes.shift() ?? { counted: ids };
+      async count(batch, groups) {
+        calls.push({ first: batch.firstSequence, last: batch.lastSequence, groups: groups.length });
+        if (conflicts-- > 0) return { conflict: true };
+        const through = marks.get(batch.firstSequence);
+        if (through) return { countedThrough: through };
+        marks.set(batch.firstSequence, batch.lastSequence);
+        for (const { group, counts } of groups) {
+          const entry = totals.get(groupKeyOf(group)) ?? {};
+          for (const [name, value] of Object.entries(counts))
+            entry[name] = (entry[name] ?? 0) + value;
+          totals.set(groupKeyOf(group), entry);
+        }
+        return { counted: true };
       },
     };
-    return { store, calls };
+    return { store, calls, totals };
   }
-  const run = (store: AggregateStore, responses: ResponseForAggregation[]) =>
+  const streamed = (
+    sequence: number,
+    csat: number,
+    extra: Partial<ResponseForAggregation> = {},
+  ) => ({
+    ...response(`invitation-${sequence}`, csat, extra),
+    // Real sequence numbers are longer than a double holds exactly.
+    sequenceNumber: `${'1'.repeat(20)}${String(sequence).padStart(6, '0')}`,
+  });
+  const run = (store: AggregateStore, records: StreamedResponse[]) =>
     aggregateResponses(
       { store, timeZone: 'Asia/Shanghai', shard: () => 3, now: () => new Date() },
-      responses,
+      records,
     );
+  const group = '2026-10-08#GD-SZ#mobile_data#hotline#web';
 
   it('writes each group once per batch and drops a response repeated within the batch', async () => {
-    const { store, calls } = scripted();
+    const { store, calls, totals } = memoryStore();
 
-    const result = await run(store, [response('a', 5), response('b', 4), response('a', 5)]);
+    const result = await run(store, [streamed(1, 5), streamed(2, 4), streamed(1, 5)]);
 
     expect(result).toEqual({ counted: 2, duplicates: 1, groups: 1 });
-    expect(calls).toEqual([{ ids: ['a', 'b'], groups: 1 }]);
+    expect(calls).toHaveLength(1);
+    expect(totals.get(group)).toEqual({ responses: 2, csat_5: 1, csat_4: 1, nps_10: 2 });
   });
 
-  it('drops responses counted by an earlier delivery and counts the rest', async () => {
-    const { store, calls } = scripted({ alreadyCounted: ['a'] });
+  it('counts nothing again when the same batch is delivered twice', async () => {
+    const { store, totals } = memoryStore();
+    const batch = [streamed(1, 5), streamed(2, 4), streamed(3, 3)];
+    await run(store, batch);
 
-    const result = await run(store, [response('a', 5), response('b', 4, { region: 'BJ' })]);
+    const again = await run(store, batch);
 
-    expect(result).toEqual({ counted: 1, duplicates: 1, groups: 1 });
-    expect(calls.map((call) => call.ids)).toEqual([['a', 'b'], ['b']]);
+    expect(again).toEqual({ counted: 0, duplicates: 3, groups: 0 });
+    expect(totals.get(group)?.responses).toBe(3);
+  });
+
+  it('counts only the records past the counted range when a redelivery reaches further', async () => {
+    const { store, totals, calls } = memoryStore();
+    await run(store, [streamed(1, 5), streamed(2, 4)]);
+
+    const again = await run(store, [
+      streamed(1, 5),
+      streamed(2, 4),
+      streamed(3, 1, { region: 'BJ' }),
+      streamed(4, 2, { region: 'BJ' }),
+    ]);
+
+    expect(again).toEqual({ counted: 2, duplicates: 2, groups: 1 });
+    expect(totals.get(group)?.responses).toBe(2);
+    expect(totals.get('2026-10-08#BJ#mobile_data#hotline#web')).toEqual({
+      responses: 2,
+      csat_1: 1,
+      csat_2: 1,
+      nps_10: 2,
+    });
+    expect(calls.at(-1)?.first).toBe(streamed(3, 1).sequenceNumber);
+  });
+
+  it('orders records by sequence number, not by their place in the event', async () => {
+    const { store, calls } = memoryStore();
+
+    await run(store, [streamed(10, 5), streamed(9, 5)]);
+
+    expect(calls[0]).toMatchObject({
+      first: streamed(9, 5).sequenceNumber,
+      last: streamed(10, 5).sequenceNumber,
+    });
   });
 
   it('retries a transaction that conflicted with a concurrent batch', async () => {
-    const { store, calls } = scripted({ conflict: true }, { conflict: true });
+    const { store, calls, totals } = memoryStore(2);
 
-    expect((await run(store, [response('a', 5)])).counted).toBe(1);
+    expect((await run(store, [streamed(1, 5)])).counted).toBe(1);
     expect(calls).toHaveLength(3);
+    expect(totals.get(group)?.responses).toBe(1);
   });
 });

@@ -77,7 +77,7 @@ describe('survey answers', () => {
   it('know a link as open, used, expired or unknown', () => {
     const now = new Date('2026-10-10T00:00:00Z');
     expect(surveyLinkState(link, now)).toBe('open');
-    expect(surveyLinkState({ ...link, usedAt: '2026-10-09T00:00:00Z' }, now)).toBe('used');
+    expect(surveyLinkState({ ...link, answeredAt: '2026-10-09T00:00:00Z' }, now)).toBe('used');
     expect(surveyLinkState(link, new Date('2026-10-15T00:00:00Z'))).toBe('expired');
     expect(surveyLinkState(undefined, now)).toBe('unknown');
   });
