@@ -1,0 +1,106 @@
+/**
+ * Report profiles: which indicators a regulator wants, their targets and period, as data
+ * (DESIGN §6, reference §4). The built-in ones are JSON documents beside this file; an operator
+ * adds its own as one more JSON document that `parseProfile` validates, with no code change.
+ */
+import * as z from 'zod/mini';
+import { type FieldError, fieldErrorsOf } from '../domain/validation.ts';
+import { resolveIndicator } from './catalogue.ts';
+import baseline from './profiles/baseline.json' with { type: 'json' };
+import cnMiit from './profiles/cn-miit.json' with { type: 'json' };
+import inTrai from './profiles/in-trai.json' with { type: 'json' };
+import ukOfcom from './profiles/uk-ofcom.json' with { type: 'json' };
+
+/** Cells with fewer observations are suppressed unless a profile says otherwise (reference §2). */
+export const DEFAULT_MIN_CELL = 10;
+
+const TARGET_OPS = ['>=', '<=', '='] as const;
+export type TargetOp = (typeof TARGET_OPS)[number];
+
+const TargetSchema = z.strictObject({
+  op: z.enum(TARGET_OPS, { error: `must be one of: ${TARGET_OPS.join(', ')}` }),
+  value: z.number({ error: 'must be a finite number' }),
+});
+
+const IndicatorEntrySchema = z
+  .strictObject({
+    id: z.string().check(
+      z.refine((id) => resolveIndicator(id) !== undefined, {
+        error: 'is not an indicator of the catalogue',
+      }),
+    ),
+    target: z.optional(TargetSchema),
+    compareWithPrevious: z.optional(z.boolean()),
+    rankBy: z.optional(z.literal('region', { error: 'must be region' })),
+  })
+  .check(
+    z.refine(
+      (entry) => {
+        const value = entry.target?.value;
+        return (
+          value === undefined ||
+          resolveIndicator(entry.id)?.unit !== '%' ||
+          (value >= 0 && value <= 100)
+        );
+      },
+      { error: 'a percentage target must be between 0 and 100', path: ['target', 'value'] },
+    ),
+  );
+
+export const ProfileSchema = z.strictObject({
+  id: z
+    .string()
+    .check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 characters of a-z 0-9 -')),
+  name: z.strictObject({
+    en: z.string().check(z.minLength(1, 'must not be empty')),
+    'zh-CN': z.string().check(z.minLength(1, 'must not be empty')),
+  }),
+  period: z.enum(['month', 'quarter', 'year'], { error: 'must be one of: month, quarter, year' }),
+  minCell: z._default(
+    z.int({ error: 'must be a whole number' }).check(z.gte(1), z.lte(1_000_000)),
+    DEFAULT_MIN_CELL,
+  ),
+  indicators: z.array(IndicatorEntrySchema).check(
+    z.minLength(1, 'must name at least one indicator'),
+    z.refine(
+      (entries) => new Set(entries.map((entry) => entry.id)).size === entries.length,
+      'must not name an indicator twice',
+    ),
+  ),
+});
+
+/** A validated profile. */
+export type Profile = z.infer<typeof ProfileSchema>;
+export type ProfileIndicator = Profile['indicators'][number];
+export type Target = NonNullable<ProfileIndicator['target']>;
+
+/** A profile document that does not validate; `errors` locate each problem by JSON pointer. */
+export class InvalidProfileError extends Error {
+  override readonly name = 'InvalidProfileError';
+  readonly errors: FieldError[];
+  constructor(errors: FieldError[]) {
+    super(
+      `invalid profile: ${errors.map((error) => `${error.pointer || '/'} ${error.detail}`).join('; ')}`,
+    );
+    this.errors = errors;
+  }
+}
+
+/** Validates a profile document (an operator's own, or a built-in one); throws InvalidProfileError. */
+export function parseProfile(json: unknown): Profile {
+  const parsed = ProfileSchema.safeParse(json);
+  if (!parsed.success) throw new InvalidProfileError(fieldErrorsOf(parsed.error));
+  return parsed.data;
+}
+
+/** The ids of the profiles that ship with the product. */
+export const BUILT_IN_PROFILE_IDS = ['cn-miit', 'in-trai', 'uk-ofcom', 'baseline'] as const;
+export type BuiltInProfileId = (typeof BUILT_IN_PROFILE_IDS)[number];
+
+/** The profiles that ship with the product, validated like any other at module load. */
+export const BUILT_IN_PROFILES: Readonly<Record<BuiltInProfileId, Profile>> = Object.freeze({
+  'cn-miit': parseProfile(cnMiit),
+  'in-trai': parseProfile(inTrai),
+  'uk-ofcom': parseProfile(ukOfcom),
+  baseline: parseProfile(baseline),
+});
