@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Node } from 'constructs';
 
 /** Deployment settings, read once from CDK context (`-c key=value` or cdk.json). */
@@ -22,7 +23,22 @@ export interface StageConfig {
   quietHours: string;
   /** The SMS sender id (alphanumeric, where carriers allow one); empty for none. */
   smsSenderId: string;
+  /** The operator's name as reports carry it. */
+  operatorName: string;
+  /** Object Lock retention of reports, in days (default 5 years). */
+  reportRetentionDays: number;
+  /** The code version reports name in their manifest and methodology. */
+  codeVersion: string;
 }
+
+/** The version in package.json, unless the deployment names one (`-c codeVersion=…`). */
+const PACKAGE_VERSION = String(
+  (
+    JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    }
+  ).version ?? '0.0.0',
+);
 
 const SOURCE_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
@@ -65,6 +81,9 @@ export function readStageConfig(node: Node): StageConfig {
     frequencyCapDays: positive(node, 'frequencyCapDays', 30),
     quietHours,
     smsSenderId: String(node.tryGetContext('smsSenderId') ?? ''),
+    operatorName: String(node.tryGetContext('operatorName') ?? 'Example Telecom'),
+    reportRetentionDays: positive(node, 'reportRetentionDays', 1826),
+    codeVersion: String(node.tryGetContext('codeVersion') ?? PACKAGE_VERSION),
   };
 }
 

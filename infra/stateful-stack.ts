@@ -8,7 +8,14 @@ import {
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  ObjectLockRetention,
+  ObjectOwnership,
+} from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -47,6 +54,10 @@ export class StatefulStack extends Stack {
   readonly smsDeadLetterQueue: Queue;
   readonly aggregationDeadLetterQueue: Queue;
   readonly alarmTopic: Topic;
+  /** Signed reports: KMS-encrypted, versioned, Object Lock (DESIGN §7). */
+  readonly reportsBucket: Bucket;
+  /** Signs report manifests (ECDSA P-256); its public key verifies them offline. */
+  readonly reportSigningKey: Key;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     const prod = props.config.stage === 'prod';
@@ -200,6 +211,46 @@ export class StatefulStack extends Stack {
     if (props.config.alarmEmail) {
       this.alarmTopic.addSubscription(new EmailSubscription(props.config.alarmEmail));
     }
+
+    // Server access logs of the reports bucket: who read which report file, from S3's side.
+    const accessLogs = new Bucket(this, 'ReportsAccessLogsBucket', {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      // No ACLs: S3 log delivery is granted by bucket policy.
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(prod ? 3653 : 90) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'This is the access-log bucket of the reports bucket; logging a log bucket into itself would log its own log deliveries without end.',
+    });
+    this.reportsBucket = new Bucket(this, 'ReportsBucket', {
+      bucketName: reportsBucketName(props.config.stage, this.account, this.region),
+      encryption: BucketEncryption.KMS,
+      encryptionKey: this.dataKey,
+      bucketKeyEnabled: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      // Reports are immutable: in prod no one, root included, can change or delete one
+      // before its retention ends; elsewhere governance mode lets a stage be torn down.
+      objectLockEnabled: true,
+      objectLockDefaultRetention: prod
+        ? ObjectLockRetention.compliance(Duration.days(props.config.reportRetentionDays))
+        : ObjectLockRetention.governance(Duration.days(props.config.reportRetentionDays)),
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'reports/',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.reportSigningKey = new Key(this, 'ReportSigningKey', {
+      description: 'Signs report manifests (ECDSA P-256, SHA-256); the public key verifies them',
+      keySpec: KeySpec.ECC_NIST_P256,
+      keyUsage: KeyUsage.SIGN_VERIFY,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
   }
 
   /** One secret per webhook source: `{"current", "previous"?}` for rotation without downtime. */
@@ -286,4 +337,12 @@ export class StatefulStack extends Stack {
     });
     return secret;
   }
+}
+
+/**
+ * The reports bucket's name: fixed by stage, account and region, so that the stateless
+ * stack names its objects in IAM without a cross-stack import.
+ */
+export function reportsBucketName(stage: string, account: string, region: string): string {
+  return `tsq-${stage}-reports-${account}-${region}`;
 }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   HttpApi,
@@ -20,7 +20,7 @@ import type { Construct } from 'constructs';
 import type { StageConfig } from './config.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { ProjectFunction } from './constructs/project-function.ts';
-import type { StatefulStack } from './stateful-stack.ts';
+import { reportsBucketName, type StatefulStack } from './stateful-stack.ts';
 
 export interface StatelessStackProps extends StackProps {
   config: StageConfig;
@@ -102,6 +102,7 @@ export class StatelessStack extends Stack {
   readonly smsSender: ProjectFunction;
   readonly surveyPage: ProjectFunction;
   readonly responseAggregator: ProjectFunction;
+  readonly reportBuilder: ProjectFunction;
   readonly smsInbound: ProjectFunction;
   readonly smsInboundSns: ProjectFunction;
 
@@ -388,7 +389,55 @@ export class StatelessStack extends Stack {
     });
     stateful.smsInboundTopic.addSubscription(new LambdaSubscription(this.smsInboundSns));
 
+    this.reportBuilder = new ProjectFunction(this, 'ReportBuilder', {
+      entry: 'report-builder',
+      description: 'Builds a signed regulatory report for a profile and period into S3',
+      serviceName: 'report-builder',
+      memorySize: 1024,
+      timeout: Duration.minutes(5),
+      environment: {
+        AGGREGATES_TABLE_NAME: stateful.aggregatesTable.tableName,
+        COMPLAINTS_TABLE_NAME: stateful.complaintsTable.tableName,
+        REPORTS_BUCKET_NAME: stateful.reportsBucket.bucketName,
+        SIGNING_KEY_ID: stateful.reportSigningKey.keyId,
+        REPORTING_TIME_ZONE: config.reportingTimeZone,
+        OPERATOR_NAME: config.operatorName,
+        CODE_VERSION: config.codeVersion,
+      },
+      ...logs,
+    });
+    // Reads: a day's aggregates, complaints by month index. Writes: report files only.
+    this.reportBuilder.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [
+          stateful.aggregatesTable.tableArn,
+          `${stateful.complaintsTable.tableArn}/index/byCreatedMonth`,
+          `${stateful.complaintsTable.tableArn}/index/byFirstResolvedMonth`,
+        ],
+      }),
+    );
+    // The bucket's name is fixed per stage, account and region (reportsBucketName), so the
+    // ARN is written here without an import, and the acknowledgment can name it.
+    const reportObjects = `arn:${Aws.PARTITION}:s3:::${reportsBucketName(config.stage, Aws.ACCOUNT_ID, Aws.REGION)}/reports/*`;
+    this.reportBuilder.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:PutObject'], resources: [reportObjects] }),
+    );
+    Validations.of(this.reportBuilder.role ?? this.reportBuilder).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${reportsBucketName(config.stage, '<AWS::AccountId>', '<AWS::Region>')}/reports/*]`,
+      reason:
+        'Each report run writes new keys (reports/{profile}/{period}/{reportId}/…), so the grant names the reports/ prefix of the one bucket; the action is PutObject only, and Object Lock keeps every written version.',
+    });
+    stateful.dataKey.grantEncryptDecrypt(this.reportBuilder);
+    this.reportBuilder.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['kms:Sign'],
+        resources: [stateful.reportSigningKey.keyArn],
+      }),
+    );
+
     const functions = [
+      this.reportBuilder,
       this.complaintIntake,
       this.complaintProcessor,
       this.invitationIntake,

@@ -7,6 +7,13 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import {
+  CreateBucketCommand,
+  PutBucketEncryptionCommand,
+  PutBucketVersioningCommand,
+  PutObjectLockConfigurationCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
@@ -120,6 +127,8 @@ export async function provisionCloudAssembly(options: {
   const clients = {
     dynamodb: new DynamoDBClient(clientConfig),
     kms: new KMSClient(clientConfig),
+    // Path-style: bucket names as hosts do not resolve on 127.0.0.1.
+    s3: new S3Client({ ...clientConfig, forcePathStyle: true }),
     secrets: new SecretsManagerClient(clientConfig),
     sns: new SNSClient(clientConfig),
     sqs: new SQSClient(clientConfig),
@@ -243,6 +252,17 @@ export async function provisionCloudAssembly(options: {
             context.refs.set(logicalId, TopicArn ?? '');
             context.attributes.set(`${logicalId}.TopicArn`, TopicArn ?? '');
             context.attributes.set(`${logicalId}.TopicName`, name);
+            break;
+          }
+          case 'AWS::S3::Bucket': {
+            const bucket = `${namePrefix}-${logicalId}`
+              .toLowerCase()
+              .replace(/[^a-z0-9-]/g, '')
+              .slice(0, 63);
+            await createBucket(clients.s3, bucket, resolveValue(props, context) as BucketProps);
+            context.refs.set(logicalId, bucket);
+            context.attributes.set(`${logicalId}.Arn`, `arn:aws:s3:::${bucket}`);
+            context.attributes.set(`${logicalId}.DomainName`, `${bucket}.s3.amazonaws.com`);
             break;
           }
           case 'AWS::Lambda::Function': {
@@ -521,5 +541,69 @@ function collectRoutes(stack: AssemblyStack, context: ResolutionContext, app: Pr
       authorizationType,
       ...(jwt ? { jwt } : {}),
     });
+  }
+}
+
+/** The bucket properties the sandbox carries over from the template. */
+interface BucketProps {
+  ObjectLockEnabled?: boolean;
+  ObjectLockConfiguration?: {
+    Rule?: { DefaultRetention?: { Mode?: 'GOVERNANCE' | 'COMPLIANCE'; Days?: number } };
+  };
+  VersioningConfiguration?: { Status?: 'Enabled' | 'Suspended' };
+  BucketEncryption?: {
+    ServerSideEncryptionConfiguration?: {
+      ServerSideEncryptionByDefault?: { SSEAlgorithm?: string; KMSMasterKeyID?: string };
+      BucketKeyEnabled?: boolean;
+    }[];
+  };
+}
+
+/** A bucket as the template gives it: Object Lock, versioning, default encryption. */
+async function createBucket(s3: S3Client, Bucket: string, props: BucketProps) {
+  await s3.send(
+    new CreateBucketCommand({
+      Bucket,
+      ...(props.ObjectLockEnabled ? { ObjectLockEnabledForBucket: true } : {}),
+    }),
+  );
+  if (props.VersioningConfiguration?.Status) {
+    await s3.send(
+      new PutBucketVersioningCommand({
+        Bucket,
+        VersioningConfiguration: { Status: props.VersioningConfiguration.Status },
+      }),
+    );
+  }
+  const encryption = props.BucketEncryption?.ServerSideEncryptionConfiguration?.[0];
+  if (encryption?.ServerSideEncryptionByDefault?.SSEAlgorithm) {
+    await s3.send(
+      new PutBucketEncryptionCommand({
+        Bucket,
+        ServerSideEncryptionConfiguration: {
+          Rules: [
+            {
+              ApplyServerSideEncryptionByDefault: {
+                SSEAlgorithm: encryption.ServerSideEncryptionByDefault.SSEAlgorithm as never,
+                KMSMasterKeyID: encryption.ServerSideEncryptionByDefault.KMSMasterKeyID,
+              },
+              BucketKeyEnabled: encryption.BucketKeyEnabled,
+            },
+          ],
+        },
+      }),
+    );
+  }
+  const retention = props.ObjectLockConfiguration?.Rule?.DefaultRetention;
+  if (props.ObjectLockEnabled && retention?.Mode) {
+    await s3.send(
+      new PutObjectLockConfigurationCommand({
+        Bucket,
+        ObjectLockConfiguration: {
+          ObjectLockEnabled: 'Enabled',
+          Rule: { DefaultRetention: { Mode: retention.Mode, Days: retention.Days } },
+        },
+      }),
+    );
   }
 }

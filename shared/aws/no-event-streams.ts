@@ -18,3 +18,10 @@ export class EventStreamSerde {
 }
 
 export const eventStreamSerdeProvider = missing;
+
+/**
+ * The S3 client resolves its event-stream configuration when it is created; with no
+ * marshaller, only the event-stream operations (SelectObjectContent), which the functions
+ * never call, would fail.
+ */
+export const resolveEventStreamSerdeConfig = <T>(config: T): T => config;

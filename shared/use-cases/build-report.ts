@@ -1,0 +1,163 @@
+import type { ComplaintState } from '../domain/complaint-lifecycle.ts';
+import { buildIndicators } from '../indicators/build-indicators.ts';
+import type { IndicatorInputs, ResponseAggregateRow } from '../indicators/catalogue.ts';
+import { containsDay, type Period, parsePeriod, previousPeriod } from '../indicators/periods.ts';
+import type { Profile } from '../indicators/profiles.ts';
+import {
+  type ReportFile,
+  type ReportMeta,
+  renderIndicatorsCsv,
+  renderManifest,
+  renderMethodologyJson,
+  renderReportJson,
+  sha256Hex,
+} from '../reports/report-files.ts';
+
+export interface ReportInputs {
+  responseAggregates(days: readonly string[]): Promise<ResponseAggregateRow[]>;
+  complaintStates(months: readonly string[]): Promise<ComplaintState[]>;
+}
+
+export interface BuildReportDependencies {
+  inputs: ReportInputs;
+  store: { put(prefix: string, file: ReportFile): Promise<void> };
+  signer: { sign(bytes: Buffer): Promise<Buffer> };
+  profiles: Readonly<Record<string, Profile>>;
+  timezone: string;
+  operator: string;
+  codeVersion: string;
+  now: () => Date;
+  newReportId: (at: Date) => string;
+  prefixOf: (profile: string, period: string, reportId: string) => string;
+}
+
+/** A report asked for a profile that does not exist. */
+export class UnknownProfileError extends Error {
+  override readonly name = 'UnknownProfileError';
+}
+
+/**
+ * How far back complaints are read for "open at period end": complaints still open after
+ * a year are read only if they were created within this many months before the period.
+ */
+export const OPEN_COMPLAINT_LOOKBACK_MONTHS = 12;
+
+/** Every `YYYY-MM-DD` from `first` to `last`, inclusive. */
+export function daysBetween(first: string, last: string): string[] {
+  const days: string[] = [];
+  for (let time = Date.parse(`${first}T00:00:00Z`); ; time += 86_400_000) {
+    const day = new Date(time).toISOString().slice(0, 10);
+    if (day > last) return days;
+    days.push(day);
+  }
+}
+
+/** Every `YYYY-MM` from `months` months before `first`'s month to `last`'s, inclusive. */
+export function monthsBack(first: string, last: string, months: number): string[] {
+  const result: string[] = [];
+  const start = new Date(
+    Date.UTC(Number(first.slice(0, 4)), Number(first.slice(5, 7)) - 1 - months),
+  );
+  for (let at = start; at.toISOString().slice(0, 7) <= last.slice(0, 7); ) {
+    result.push(at.toISOString().slice(0, 7));
+    at = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1));
+  }
+  return result;
+}
+
+const inputsFor = (
+  period: Period,
+  aggregates: readonly ResponseAggregateRow[],
+  complaints: readonly ComplaintState[],
+): IndicatorInputs => ({
+  responses: aggregates.filter((row) => containsDay(period, row.day)),
+  // Response rate and per-subscriber rates need invitation tallies and subscriber
+  // reference data, which are not stored yet: those indicators say so (null, with a note).
+  invitations: [],
+  complaints,
+});
+
+/**
+ * Builds one report: reads the period's (and the previous period's) aggregates and
+ * complaint states, computes the profile's indicators, writes the files, then the
+ * manifest, then its KMS signature last, so a report with a signature is complete.
+ */
+export async function buildReport(
+  dependencies: BuildReportDependencies,
+  request: { profile: string; period: string },
+) {
+  const profile = dependencies.profiles[request.profile];
+  if (!profile) throw new UnknownProfileError(`there is no profile "${request.profile}"`);
+  const period = parsePeriod(request.period, dependencies.timezone);
+  const previous = previousPeriod(period);
+  const aggregates = await dependencies.inputs.responseAggregates(
+    daysBetween(previous.start, period.end),
+  );
+  const complaints = await dependencies.inputs.complaintStates(
+    monthsBack(previous.start, period.end, OPEN_COMPLAINT_LOOKBACK_MONTHS),
+  );
+  const built = buildIndicators({
+    profile,
+    period,
+    timezone: dependencies.timezone,
+    inputs: inputsFor(period, aggregates, complaints),
+    previous: inputsFor(previous, aggregates, complaints),
+  });
+
+  const generatedAt = dependencies.now();
+  const reportId = dependencies.newReportId(generatedAt);
+  const latest = (values: (string | undefined)[]) =>
+    values.reduce<string | null>(
+      (max, value) => (value && (!max || value > max) ? value : max),
+      null,
+    );
+  const meta: ReportMeta = {
+    reportId,
+    operator: dependencies.operator,
+    generatedAt: generatedAt.toISOString(),
+    codeVersion: dependencies.codeVersion,
+    dataWatermark: JSON.stringify({
+      complaints: latest(complaints.map((state) => state.lastEventAt)),
+      responses: latest(aggregates.map((row) => row.day)),
+    }),
+  };
+  const files: ReportFile[] = [
+    {
+      name: 'report.json',
+      contentType: 'application/json',
+      body: Buffer.from(renderReportJson(built, profile, meta)),
+    },
+    {
+      name: 'indicators.csv',
+      contentType: 'text/csv; charset=utf-8',
+      body: Buffer.from(renderIndicatorsCsv(built)),
+    },
+    {
+      name: 'methodology.json',
+      contentType: 'application/json',
+      body: Buffer.from(renderMethodologyJson(built, profile, meta)),
+    },
+  ];
+  const manifest = Buffer.from(renderManifest(files, profile, built, meta));
+  const signature = await dependencies.signer.sign(manifest);
+  const prefix = dependencies.prefixOf(profile.id, period.id, reportId);
+  for (const file of files) await dependencies.store.put(prefix, file);
+  await dependencies.store.put(prefix, {
+    name: 'manifest.json',
+    contentType: 'application/json',
+    body: manifest,
+  });
+  await dependencies.store.put(prefix, {
+    name: 'manifest.sig',
+    contentType: 'text/plain',
+    body: Buffer.from(`${signature.toString('base64')}\n`),
+  });
+  return {
+    reportId,
+    prefix,
+    period: period.id,
+    profile: profile.id,
+    manifestSha256: sha256Hex(manifest),
+    indicators: built.indicators.length,
+  };
+}

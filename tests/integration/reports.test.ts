@@ -1,0 +1,248 @@
+import { execSync } from 'node:child_process';
+import { createHash, createPublicKey, verify } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetPublicKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type LocalApp, startLocalApp } from '#local/local-app.ts';
+import { emulatorCredentials } from '#local/provision.ts';
+import type { ComplaintEvent } from '#shared/domain/complaint-event.ts';
+import { roundHalfAwayFromZero, wilson95 } from '#shared/indicators/statistics.ts';
+import { complaintEvent, signedWebhookRequest } from '../support/webhooks.ts';
+
+let app: LocalApp;
+let s3: S3Client;
+let kms: KMSClient;
+let bucket: string;
+
+beforeAll(async () => {
+  app = await startLocalApp({ assemblyDirectory: inject('assemblyDirectory') });
+  const clientConfig = {
+    endpoint: app.endpoint,
+    region: app.region,
+    credentials: emulatorCredentials,
+  };
+  s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
+  kms = new KMSClient(clientConfig);
+  bucket = app.host('ReportBuilder').fn.environment.REPORTS_BUCKET_NAME ?? '';
+  await seed();
+});
+
+afterAll(async () => {
+  s3?.destroy();
+  kms?.destroy();
+  await app?.stop();
+});
+
+/**
+ * October 2026 in Shanghai: 12 complaints created, 10 first resolved in October (8 of them
+ * within 15 days), 2 resolved in November; and 20 web answers on 5 October with CSAT
+ * 5 ×10, 4 ×6, 3 ×2, 1 ×2 (16 satisfied: 80%).
+ */
+async function seed() {
+  const events: ComplaintEvent[] = [];
+  for (let n = 0; n < 12; n += 1) {
+    const complaintId = `report-test-${n}`;
+    const created = `2026-10-${String(1 + n).padStart(2, '0')}T10:00:00+08:00`;
+    const base = { complaintId, region: n % 2 ? 'BJ' : 'SH', service: 'mobile_data' as const };
+    events.push(complaintEvent({ ...base, type: 'created', occurredAt: created }));
+    // 0-7: resolved after 3 days; 8-9: after 20 days (still October); 10-11: in November.
+    const resolvedAfterDays = n < 8 ? 3 : n < 10 ? 20 : 40;
+    const resolved = new Date(Date.parse(created) + resolvedAfterDays * 86_400_000).toISOString();
+    events.push(complaintEvent({ ...base, type: 'resolved', occurredAt: resolved }));
+  }
+  const secret = app.complaintSourceSecrets().crm ?? '';
+  const accepted = await app
+    .host('ComplaintIntake')
+    .invoke(signedWebhookRequest({ secret, body: { events } }));
+  expect(accepted.ok && (accepted.result as { statusCode: number }).statusCode).toBe(202);
+  await app.drain('ComplaintProcessor');
+
+  const documents = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: app.endpoint,
+      region: app.region,
+      credentials: emulatorCredentials,
+    }),
+  );
+  const shard = (shardNo: number, counts: Record<string, number>) => ({
+    PutRequest: {
+      Item: {
+        pk: 'AGG#2026-10-05',
+        sk: `BJ#mobile_data#store#web#${shardNo}`,
+        day: '2026-10-05',
+        region: 'BJ',
+        service: 'mobile_data',
+        touchpoint: 'store',
+        channel: 'web',
+        ...counts,
+      },
+    },
+  });
+  await documents.send(
+    new BatchWriteCommand({
+      RequestItems: {
+        [app.host('ReportBuilder').fn.environment.AGGREGATES_TABLE_NAME ?? '']: [
+          shard(0, { responses: 12, csat_5: 10, csat_3: 2, nps_10: 12 }),
+          shard(5, { responses: 8, csat_4: 6, csat_1: 2, nps_6: 8 }),
+        ],
+      },
+    }),
+  );
+  documents.destroy();
+}
+
+async function build(profile: string, period: string) {
+  const invocation = await app.host('ReportBuilder').invoke({ profile, period });
+  if (!invocation.ok) throw new Error(invocation.error.errorMessage);
+  return invocation.result as { reportId: string; prefix: string };
+}
+
+async function download(key: string): Promise<Buffer> {
+  const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return Buffer.from((await Body?.transformToByteArray()) ?? []);
+}
+
+/** The signing key's public key as GET /reports/signing-key will serve it. */
+async function publicKey() {
+  const keyId = app.host('ReportBuilder').fn.environment.SIGNING_KEY_ID;
+  const { PublicKey } = await kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
+  return createPublicKey({ key: Buffer.from(PublicKey ?? []), format: 'der', type: 'spki' });
+}
+
+describe('signed regulatory reports', () => {
+  it('writes the report files, a manifest of their hashes and a signature that verifies', async () => {
+    const { prefix } = await build('baseline', '2026-10');
+
+    const { Contents = [] } = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }),
+    );
+    expect(Contents.map((object) => object.Key?.slice(prefix.length)).sort()).toEqual([
+      'indicators.csv',
+      'manifest.json',
+      'manifest.sig',
+      'methodology.json',
+      'report.json',
+    ]);
+    const manifestBytes = await download(`${prefix}manifest.json`);
+    const signature = Buffer.from((await download(`${prefix}manifest.sig`)).toString(), 'base64');
+    const key = await publicKey();
+    expect(verify('sha256', manifestBytes, key, signature)).toBe(true);
+    // As README tells a regulator: base64 and openssl, nothing of ours.
+    const directory = mkdtempSync(join(tmpdir(), 'report-'));
+    writeFileSync(join(directory, 'manifest.json'), manifestBytes);
+    writeFileSync(join(directory, 'manifest.sig'), await download(`${prefix}manifest.sig`));
+    writeFileSync(
+      join(directory, 'signing-key.pem'),
+      key.export({ format: 'pem', type: 'spki' }).toString(),
+    );
+    const openssl = execSync(
+      'base64 -d manifest.sig > manifest.der && openssl dgst -sha256 -verify signing-key.pem -signature manifest.der manifest.json',
+      { cwd: directory, encoding: 'utf8' },
+    );
+    expect(openssl.trim()).toBe('Verified OK');
+    const tampered = Buffer.from(manifestBytes.toString().replace('"baseline"', '"baselinf"'));
+    expect(verify('sha256', tampered, key, signature)).toBe(false);
+    const manifest = JSON.parse(manifestBytes.toString()) as {
+      files: { name: string; bytes: number; sha256: string }[];
+    };
+    expect(manifest.files.map((file) => file.name)).toEqual([
+      'indicators.csv',
+      'methodology.json',
+      'report.json',
+    ]);
+    for (const file of manifest.files) {
+      const bytes = await download(`${prefix}${file.name}`);
+      expect(bytes.length).toBe(file.bytes);
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(file.sha256);
+    }
+  });
+
+  it('reports the period in the reporting time zone with the figures the data gives', async () => {
+    const { prefix, reportId } = await build('baseline', '2026-10');
+
+    const report = JSON.parse((await download(`${prefix}report.json`)).toString());
+    expect(report).toMatchObject({
+      schema: 'quality-report/v1',
+      reportId,
+      profile: 'baseline',
+      period: { id: '2026-10', start: '2026-10-01', end: '2026-10-31', timezone: 'Asia/Shanghai' },
+    });
+    const whole = (id: string) =>
+      report.indicators.find(
+        (entry: { id: string; dimensions: Record<string, string> }) =>
+          entry.id === id && Object.values(entry.dimensions).every((value) => value === '*'),
+      );
+    const [low = 0, high = 0] = wilson95(16, 20) ?? [];
+    expect(whole('survey.csat_pct')).toMatchObject({
+      value: 80,
+      n: 20,
+      ci95: [roundHalfAwayFromZero(low, 1), roundHalfAwayFromZero(high, 1)],
+      target: { op: '>=', value: 85 },
+      compliant: false,
+      suppressed: false,
+    });
+    // 10 first resolved in October, 8 within 15 days; the November two wait for November.
+    expect(whole('complaints.resolved_within_15d_pct')).toMatchObject({ value: 80, n: 10 });
+    // No subscriber counts for the period: no guess.
+    expect(whole('complaints.per_million_subscribers')).toMatchObject({ value: null });
+    expect(whole('complaints.per_million_subscribers').note).toMatch(/subscriber/i);
+    const csv = (await download(`${prefix}indicators.csv`)).toString('utf8');
+    expect(csv.startsWith('\uFEFFindicator,region,service,')).toBe(true);
+    expect(csv).toContain('\r\nsurvey.csat_pct,*,*,');
+  });
+
+  it('gives the same report.json for the same data, apart from its id and time', async () => {
+    const first = await build('baseline', '2026-10');
+    const second = await build('baseline', '2026-10');
+
+    const read = async (prefix: string) => {
+      const {
+        reportId: _id,
+        generatedAt: _at,
+        ...rest
+      } = JSON.parse((await download(`${prefix}report.json`)).toString());
+      return rest;
+    };
+    expect(second.reportId).not.toBe(first.reportId);
+    expect(await read(second.prefix)).toEqual(await read(first.prefix));
+  });
+
+  it('locks every file against change for the retention period', async () => {
+    const { prefix } = await build('cn-miit', '2026-Q4');
+
+    const key = `${prefix}report.json`;
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    const deleting = s3.send(
+      new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: head.VersionId }),
+    );
+
+    expect(head.ObjectLockMode).toBe('GOVERNANCE');
+    const years =
+      ((head.ObjectLockRetainUntilDate?.getTime() ?? 0) - Date.now()) / (365.25 * 86_400_000);
+    expect(years).toBeGreaterThan(4.9);
+    await expect(deleting).rejects.toThrow(/Access ?Denied/i);
+    expect((await download(key)).length).toBeGreaterThan(0);
+  });
+
+  it('refuses an unknown profile, and a period that does not fit the profile', async () => {
+    const unknown = await app.host('ReportBuilder').invoke({ profile: 'nope', period: '2026-10' });
+    const wrongKind = await app
+      .host('ReportBuilder')
+      .invoke({ profile: 'baseline', period: '2026-Q3' });
+
+    expect(unknown.ok).toBe(false);
+    expect(!unknown.ok && unknown.error.errorType).toBe('UnknownProfileError');
+    expect(!wrongKind.ok && wrongKind.error.errorType).toBe('InvalidPeriodError');
+  });
+});
