@@ -42,6 +42,9 @@ export const FUNCTION_AUTHENTICATED_ROUTES = [
   'POST /sms/inbound',
 ] as const;
 
+/** Routes anyone may call: the public key that verifies reports is meant to be public. */
+export const PUBLIC_ROUTES = ['GET /reports/signing-key'] as const;
+
 /**
  * Lets a function read secrets encrypted with the data key. `Secret.grantRead` would put
  * the role into the stateful stack's key policy, a reference back from the stateful stack
@@ -103,6 +106,7 @@ export class StatelessStack extends Stack {
   readonly surveyPage: ProjectFunction;
   readonly responseAggregator: ProjectFunction;
   readonly reportBuilder: ProjectFunction;
+  readonly signingKey: ProjectFunction;
   readonly smsInbound: ProjectFunction;
   readonly smsInboundSns: ProjectFunction;
 
@@ -436,7 +440,23 @@ export class StatelessStack extends Stack {
       }),
     );
 
+    this.signingKey = new ProjectFunction(this, 'SigningKey', {
+      entry: 'signing-key',
+      description: 'Serves the public key that verifies report manifests',
+      serviceName: 'signing-key',
+      timeout: Duration.seconds(10),
+      environment: { SIGNING_KEY_ID: stateful.reportSigningKey.keyId },
+      ...logs,
+    });
+    this.signingKey.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['kms:GetPublicKey'],
+        resources: [stateful.reportSigningKey.keyArn],
+      }),
+    );
+
     const functions = [
+      this.signingKey,
       this.reportBuilder,
       this.complaintIntake,
       this.complaintProcessor,
@@ -490,6 +510,11 @@ export class StatelessStack extends Stack {
       integration: new HttpLambdaIntegration('SurveyPageIntegration', this.surveyPage),
     });
     this.api.addRoutes({
+      path: '/reports/signing-key',
+      methods: [HttpMethod.GET],
+      integration: new HttpLambdaIntegration('SigningKeyIntegration', this.signingKey),
+    });
+    this.api.addRoutes({
       path: '/sms/inbound',
       methods: [HttpMethod.POST],
       integration: new HttpLambdaIntegration('SmsInboundIntegration', this.smsInbound),
@@ -497,7 +522,7 @@ export class StatelessStack extends Stack {
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        'Operator routes are authenticated inside the function by an HMAC-SHA256 signature over the raw body with a per-source secret and a 300 s replay window (DESIGN 4.1), which an API Gateway authorizer cannot see; survey routes by possession of a single-use 256-bit token checked against its stored hash (4.4), as customers have no account; the SMS webhook by the X-Twilio-Signature of the gateway over the URL and parameters (4.2).',
+        'Operator routes are authenticated inside the function by an HMAC-SHA256 signature over the raw body with a per-source secret and a 300 s replay window (DESIGN 4.1), which an API Gateway authorizer cannot see; survey routes by possession of a single-use 256-bit token checked against its stored hash (4.4), as customers have no account; the SMS webhook by the X-Twilio-Signature of the gateway over the URL and parameters (4.2). GET /reports/signing-key is public on purpose: it serves the public key that lets anyone verify a report (DESIGN 3).',
     });
 
     new Monitoring(this, 'Monitoring', {

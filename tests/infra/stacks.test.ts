@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { FUNCTION_AUTHENTICATED_ROUTES } from '#infra/stateless-stack.ts';
+import { FUNCTION_AUTHENTICATED_ROUTES, PUBLIC_ROUTES } from '#infra/stateless-stack.ts';
 
 let stateful: Template;
 let stateless: Template;
@@ -300,7 +300,7 @@ describe('stateless stack', () => {
     for (const route of routes) {
       const key = String(route.Properties.RouteKey);
       if (route.Properties.AuthorizationType === 'JWT') continue;
-      expect(FUNCTION_AUTHENTICATED_ROUTES as readonly string[]).toContain(key);
+      expect([...FUNCTION_AUTHENTICATED_ROUTES, ...PUBLIC_ROUTES] as string[]).toContain(key);
     }
     stateless.hasResourceProperties('AWS::ApiGatewayV2::Route', {
       RouteKey: 'POST /webhooks/complaints/{source}',

@@ -18,6 +18,7 @@ import { type LocalApp, startLocalApp } from '#local/local-app.ts';
 import { emulatorCredentials } from '#local/provision.ts';
 import type { ComplaintEvent } from '#shared/domain/complaint-event.ts';
 import { roundHalfAwayFromZero, wilson95 } from '#shared/indicators/statistics.ts';
+import { verifyReport } from '#shared/reports/verify-report.ts';
 import { complaintEvent, signedWebhookRequest } from '../support/webhooks.ts';
 
 let app: LocalApp;
@@ -233,6 +234,41 @@ describe('signed regulatory reports', () => {
     expect(years).toBeGreaterThan(4.9);
     await expect(deleting).rejects.toThrow(/Access ?Denied/i);
     expect((await download(key)).length).toBeGreaterThan(0);
+  });
+
+  it('serves the public key that verifies the manifests, to anyone', async () => {
+    const { prefix } = await build('baseline', '2026-10');
+    const invocation = await app.host('SigningKey').invoke({
+      version: '2.0',
+      routeKey: 'GET /reports/signing-key',
+      rawPath: '/reports/signing-key',
+      rawQueryString: '',
+      headers: {},
+      requestContext: { http: { method: 'GET', path: '/reports/signing-key' } },
+      isBase64Encoded: false,
+    });
+
+    const response = invocation.ok
+      ? (invocation.result as { statusCode: number; headers: Record<string, string>; body: string })
+      : undefined;
+    expect(response?.statusCode).toBe(200);
+    expect(response?.headers['content-type']).toBe('application/x-pem-file');
+    expect(response?.body).toMatch(
+      /^-----BEGIN PUBLIC KEY-----\n[A-Za-z0-9+/=\n]+-----END PUBLIC KEY-----\n$/,
+    );
+    const verification = verifyReport({
+      manifest: await download(`${prefix}manifest.json`),
+      signature: (await download(`${prefix}manifest.sig`)).toString(),
+      publicKeyPem: response?.body ?? '',
+      files: new Map(
+        await Promise.all(
+          ['report.json', 'indicators.csv', 'methodology.json'].map(
+            async (name) => [name, await download(`${prefix}${name}`)] as const,
+          ),
+        ),
+      ),
+    });
+    expect(verification.ok).toBe(true);
   });
 
   it('refuses an unknown profile, and a period that does not fit the profile', async () => {
