@@ -12,6 +12,7 @@ import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CATEGORIES, type ComplaintEvent, SERVICES } from '#shared/domain/complaint-event.ts';
 import { type ComplaintState, foldComplaintEvents } from '#shared/domain/complaint-lifecycle.ts';
 import { signatureHeader } from '#shared/http/signature.ts';
+import { demoReport } from './demo-report.ts';
 import { demoSurveys } from './demo-surveys.ts';
 import { freePort } from './moto.ts';
 import { emulatorCredentials } from './provision.ts';
@@ -324,12 +325,14 @@ async function main() {
     );
 
     const surveysAgree = await demoSurveys(outputs, state);
+    const reportVerifies = await demoReport(outputs, state, directory);
     const agree =
       accepted === all.length &&
       landed.size === expected.size &&
       matching.length === expected.size &&
       untouched &&
-      surveysAgree;
+      surveysAgree &&
+      reportVerifies;
     console.log(`\n${agree ? 'Sent and landed agree.' : 'Sent and landed DISAGREE: see above.'}`);
     process.exitCode = agree ? 0 : 1;
   } finally {

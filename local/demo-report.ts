@@ -1,0 +1,118 @@
+/**
+ * The demo's last act: a report built for the demo's month, its headline figures, and a
+ * verification of what was downloaded, with the commands that repeat it.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { monthInTimeZone } from '#shared/domain/zoned-time.ts';
+import { verifyReport } from '#shared/reports/verify-report.ts';
+import { LambdaHost } from './lambda-host.ts';
+import { emulatorCredentials } from './provision.ts';
+import type { SandboxOutputs, SandboxState } from './sandbox.ts';
+
+const HEADLINES = [
+  'survey.csat_pct',
+  'survey.nps',
+  'complaints.resolved_within_15d_pct',
+  'complaints.resolution_hours_p50',
+  'complaints.reopened_pct',
+  'faults.repaired_within_24h_pct',
+];
+
+interface Indicator {
+  id: string;
+  dimensions: Record<string, string>;
+  value: number | null;
+  n: number;
+  unit: string;
+  target?: { op: string; value: number };
+  compliant: boolean | null;
+  note?: string;
+}
+
+/** Builds, downloads and verifies the report; answers whether it verified. */
+export async function demoReport(
+  outputs: SandboxOutputs,
+  state: SandboxState,
+  directory: string,
+): Promise<boolean> {
+  const fn = state.functions.find(
+    (candidate) => candidate.environment.POWERTOOLS_SERVICE_NAME === 'report-builder',
+  );
+  if (!fn) throw new Error('the sandbox has no report-builder function');
+  const period = monthInTimeZone(new Date(), fn.environment.REPORTING_TIME_ZONE ?? 'Asia/Shanghai');
+  const host = new LambdaHost({
+    fn,
+    endpoint: state.endpoint,
+    region: state.region,
+    credentials: emulatorCredentials,
+  });
+  const invocation = await host.invoke({ profile: 'baseline', period }).finally(() => host.stop());
+  if (!invocation.ok)
+    throw new Error(`the report builder failed: ${invocation.error.errorMessage}`);
+  const { reportId, prefix } = invocation.result as { reportId: string; prefix: string };
+
+  // Download every file, and the public key through the API, as a regulator would.
+  const s3 = new S3Client({
+    endpoint: state.endpoint,
+    region: state.region,
+    credentials: emulatorCredentials,
+    forcePathStyle: true,
+  });
+  const bucket = fn.environment.REPORTS_BUCKET_NAME ?? '';
+  const target = join(directory, 'reports', reportId);
+  const files = new Map<string, Buffer>();
+  try {
+    const { Contents = [] } = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }),
+    );
+    for (const object of Contents) {
+      const name = (object.Key ?? '').slice(prefix.length);
+      const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
+      const body = Buffer.from((await Body?.transformToByteArray()) ?? []);
+      files.set(name, body);
+      mkdirSync(dirname(join(target, name)), { recursive: true });
+      writeFileSync(join(target, name), body);
+    }
+  } finally {
+    s3.destroy();
+  }
+  const publicKeyPem = await (await fetch(`${outputs.apiUrl}/reports/signing-key`)).text();
+  writeFileSync(join(target, 'signing-key.pem'), publicKeyPem);
+
+  const report = JSON.parse(files.get('report.json')?.toString('utf8') ?? '{}') as {
+    indicators?: Indicator[];
+  };
+  console.log(`\nReport ${reportId}: profile baseline, period ${period} (${prefix} in ${bucket}).`);
+  for (const id of HEADLINES) {
+    const entry = report.indicators?.find(
+      (candidate) =>
+        candidate.id === id && Object.values(candidate.dimensions).every((value) => value === '*'),
+    );
+    if (!entry) continue;
+    const value =
+      entry.value === null
+        ? `— (${entry.note ?? 'not computable'})`
+        : `${entry.value} ${entry.unit}`;
+    const target = entry.target
+      ? `  target ${entry.target.op} ${entry.target.value}: ${entry.compliant === null ? 'n/a' : entry.compliant ? 'met' : 'NOT met'}`
+      : '';
+    console.log(`  ${id.padEnd(36)} ${value.padEnd(22)} n ${String(entry.n).padEnd(5)}${target}`);
+  }
+  const verification = verifyReport({
+    manifest: files.get('manifest.json') ?? Buffer.alloc(0),
+    signature: files.get('manifest.sig')?.toString('utf8') ?? '',
+    publicKeyPem,
+    files,
+  });
+  console.log(
+    `Downloaded to ${target}; the signature ${verification.signatureValid ? 'verifies' : 'does NOT verify'} with GET /reports/signing-key and ${verification.files.filter((file) => file.ok).length} of ${verification.files.length} files match the manifest.`,
+  );
+  console.log('Verify it again, offline:');
+  console.log(`  npm run admin -- verify ${target}`);
+  console.log(
+    `  cd ${target} && base64 -d manifest.sig > manifest.der && openssl dgst -sha256 -verify signing-key.pem -signature manifest.der manifest.json`,
+  );
+  return verification.ok;
+}
