@@ -1,5 +1,14 @@
 import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import {
+  AccountRecovery,
+  CfnUserPoolGroup,
+  FeaturePlan,
+  Mfa,
+  StandardThreatProtectionMode,
+  UserPool,
+  type UserPoolClient,
+} from 'aws-cdk-lib/aws-cognito';
+import {
   AttributeType,
   BillingMode,
   ProjectionType,
@@ -58,6 +67,9 @@ export class StatefulStack extends Stack {
   readonly reportsBucket: Bucket;
   /** Signs report manifests (ECDSA P-256); its public key verifies them offline. */
   readonly reportSigningKey: Key;
+  /** Regulators, assessors and admins (DESIGN §4.3): MFA required, no self sign-up. */
+  readonly userPool: UserPool;
+  readonly userPoolClient: UserPoolClient;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     const prod = props.config.stage === 'prod';
@@ -245,6 +257,48 @@ export class StatefulStack extends Stack {
       serverAccessLogsPrefix: 'reports/',
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    this.userPool = new UserPool(this, 'UserPool', {
+      userPoolName: `tsq-${props.config.stage}-people`,
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      mfa: Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
+      passwordPolicy: {
+        minLength: 14,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      // Threat protection: compromised-credential checks and adaptive authentication for
+      // the few people who can read every report.
+      featurePlan: FeaturePlan.PLUS,
+      standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,
+      deletionProtection: prod,
+      removalPolicy,
+    });
+    for (const [group, description] of [
+      ['regulators', 'Read reports (not the assessor extracts)'],
+      ['assessors', 'Read reports and their pseudonymised extracts'],
+      ['admins', 'Run reports, upload reference data, erase customers, manage people'],
+    ] as const) {
+      new CfnUserPoolGroup(this, `Group-${group}`, {
+        userPoolId: this.userPool.userPoolId,
+        groupName: group,
+        description,
+      });
+    }
+    this.userPoolClient = this.userPool.addClient('PeopleClient', {
+      authFlows: { userSrp: true },
+      generateSecret: false,
+      preventUserExistenceErrors: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.hours(12),
+    });
+
     this.reportSigningKey = new Key(this, 'ReportSigningKey', {
       description: 'Signs report manifests (ECDSA P-256, SHA-256); the public key verifies them',
       keySpec: KeySpec.ECC_NIST_P256,

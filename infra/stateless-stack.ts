@@ -6,6 +6,7 @@ import {
   HttpStage,
   LogGroupLogDestination,
 } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -107,6 +108,7 @@ export class StatelessStack extends Stack {
   readonly responseAggregator: ProjectFunction;
   readonly reportBuilder: ProjectFunction;
   readonly signingKey: ProjectFunction;
+  readonly referenceData: ProjectFunction;
   readonly smsInbound: ProjectFunction;
   readonly smsInboundSns: ProjectFunction;
 
@@ -455,7 +457,18 @@ export class StatelessStack extends Stack {
       }),
     );
 
+    this.referenceData = new ProjectFunction(this, 'ReferenceData', {
+      entry: 'reference-data',
+      description: 'Stores subscriber counts per region and service, versioned (admins)',
+      serviceName: 'reference-data',
+      timeout: Duration.seconds(10),
+      environment: { AGGREGATES_TABLE_NAME: stateful.aggregatesTable.tableName },
+      ...logs,
+    });
+    grantTable(this.referenceData, stateful.aggregatesTable, stateful.dataKey, ['PutItem']);
+
     const functions = [
+      this.referenceData,
       this.signingKey,
       this.reportBuilder,
       this.complaintIntake,
@@ -508,6 +521,17 @@ export class StatelessStack extends Stack {
       path: '/s/{token}',
       methods: [HttpMethod.GET, HttpMethod.POST],
       integration: new HttpLambdaIntegration('SurveyPageIntegration', this.surveyPage),
+    });
+    // People's routes: the user pool's access token, checked by API Gateway; the group is
+    // checked again inside each function (DESIGN §4.3).
+    const people = new HttpUserPoolAuthorizer('PeopleAuthorizer', stateful.userPool, {
+      userPoolClients: [stateful.userPoolClient],
+    });
+    this.api.addRoutes({
+      path: '/reference/subscribers/{period}',
+      methods: [HttpMethod.PUT],
+      integration: new HttpLambdaIntegration('ReferenceDataIntegration', this.referenceData),
+      authorizer: people,
     });
     this.api.addRoutes({
       path: '/reports/signing-key',

@@ -5,7 +5,9 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { ComplaintState } from '../domain/complaint-lifecycle.ts';
+import type { SubscriberCountRow } from '../domain/subscriber-counts.ts';
 import type { ResponseAggregateRow } from '../indicators/catalogue.ts';
+import { dynamoDbSubscriberStore } from './dynamodb-subscriber-store.ts';
 
 /** What the report builder reads: daily aggregates and folded complaint states. */
 export interface ReportInputsReader {
@@ -13,6 +15,8 @@ export interface ReportInputsReader {
   responseAggregates(days: readonly string[]): Promise<ResponseAggregateRow[]>;
   /** Complaints created, or first resolved, in the given months; each complaint once. */
   complaintStates(months: readonly string[]): Promise<ComplaintState[]>;
+  /** The latest uploaded subscriber counts of a period id, if any. */
+  subscriberCounts(period: string): Promise<SubscriberCountRow[] | undefined>;
 }
 
 /** Stored attributes of a complaint's STATE item that are keys, not state. */
@@ -37,6 +41,7 @@ export function dynamoDbReportInputs(options: {
   complaintsTable: string;
 }): ReportInputsReader {
   const documents = DynamoDBDocumentClient.from(options.client);
+  const subscribers = dynamoDbSubscriberStore(options.client, options.aggregatesTable);
   const query = async function* (input: QueryCommandInput) {
     for await (const page of paginateQuery({ client: documents }, input)) {
       yield* page.Items ?? [];
@@ -44,6 +49,8 @@ export function dynamoDbReportInputs(options: {
   };
 
   return {
+    subscriberCounts: (period) => subscribers.latest(period),
+
     async responseAggregates(days) {
       const rows: ResponseAggregateRow[] = [];
       for (const day of days) {

@@ -51,6 +51,32 @@ export class UnauthenticatedError extends HttpProblemError {
   }
 }
 
+/** 401 for people: no verified identity reached the function (the JWT authorizer's job). */
+export class SignInRequiredError extends HttpProblemError {
+  override name = 'SignInRequiredError';
+  constructor() {
+    super({
+      type: problemType('sign-in-required'),
+      title: 'Sign-in required',
+      status: 401,
+      detail: 'This request needs a valid access token from the user pool.',
+    });
+  }
+}
+
+/** 403: signed in, but not in a group that may do this (DESIGN §4.3). */
+export class ForbiddenError extends HttpProblemError {
+  override name = 'ForbiddenError';
+  constructor(allowedGroups: readonly string[]) {
+    super({
+      type: problemType('forbidden'),
+      title: 'Forbidden',
+      status: 403,
+      detail: `Only members of ${allowedGroups.join(' or ')} may do this.`,
+    });
+  }
+}
+
 /** 413: body over the API's limit. */
 export class PayloadTooLargeError extends HttpProblemError {
   override name = 'PayloadTooLargeError';

@@ -1,6 +1,11 @@
 import type { ComplaintState } from '../domain/complaint-lifecycle.ts';
+import type { SubscriberCountRow } from '../domain/subscriber-counts.ts';
 import { buildIndicators } from '../indicators/build-indicators.ts';
-import type { IndicatorInputs, ResponseAggregateRow } from '../indicators/catalogue.ts';
+import type {
+  IndicatorInputs,
+  ResponseAggregateRow,
+  SubscriberCount,
+} from '../indicators/catalogue.ts';
 import { containsDay, type Period, parsePeriod, previousPeriod } from '../indicators/periods.ts';
 import type { Profile } from '../indicators/profiles.ts';
 import {
@@ -16,6 +21,50 @@ import {
 export interface ReportInputs {
   responseAggregates(days: readonly string[]): Promise<ResponseAggregateRow[]>;
   complaintStates(months: readonly string[]): Promise<ComplaintState[]>;
+  subscriberCounts(period: string): Promise<SubscriberCountRow[] | undefined>;
+}
+
+/**
+ * The subscribers a period divides by (DESIGN §3): the record for the period itself, else
+ * for each region and service the mean of the records of the months inside it that have
+ * one; with neither, undefined, and per-subscriber indicators say so.
+ */
+export async function subscribersFor(
+  inputs: Pick<ReportInputs, 'subscriberCounts'>,
+  period: Period,
+): Promise<SubscriberCount[] | undefined> {
+  const own = await inputs.subscriberCounts(period.id);
+  if (own) return own;
+  if (period.kind === 'month') return undefined;
+  const months = (
+    await Promise.all(period.months.map((month) => inputs.subscriberCounts(month)))
+  ).filter((counts): counts is SubscriberCountRow[] => counts !== undefined);
+  if (months.length === 0) return undefined;
+  const sums = new Map<
+    string,
+    { region: string; service: string; total: number; records: number }
+  >();
+  for (const counts of months) {
+    for (const row of counts) {
+      const key = `${row.region}#${row.service}`;
+      const entry = sums.get(key) ?? {
+        region: row.region,
+        service: row.service,
+        total: 0,
+        records: 0,
+      };
+      entry.total += row.subscribers;
+      entry.records += 1;
+      sums.set(key, entry);
+    }
+  }
+  return [...sums.values()]
+    .sort((a, b) => (a.region + a.service < b.region + b.service ? -1 : 1))
+    .map(({ region, service, total, records }) => ({
+      region,
+      service,
+      subscribers: total / records,
+    }));
 }
 
 export interface BuildReportDependencies {
@@ -69,12 +118,14 @@ const inputsFor = (
   period: Period,
   aggregates: readonly ResponseAggregateRow[],
   complaints: readonly ComplaintState[],
+  subscribers: SubscriberCount[] | undefined,
 ): IndicatorInputs => ({
   responses: aggregates.filter((row) => containsDay(period, row.day)),
-  // Response rate and per-subscriber rates need invitation tallies and subscriber
-  // reference data, which are not stored yet: those indicators say so (null, with a note).
+  // The response rate needs invitation tallies, which are not stored yet: it says so
+  // (null, with a note) rather than guess.
   invitations: [],
   complaints,
+  subscribers,
 });
 
 /**
@@ -100,8 +151,18 @@ export async function buildReport(
     profile,
     period,
     timezone: dependencies.timezone,
-    inputs: inputsFor(period, aggregates, complaints),
-    previous: inputsFor(previous, aggregates, complaints),
+    inputs: inputsFor(
+      period,
+      aggregates,
+      complaints,
+      await subscribersFor(dependencies.inputs, period),
+    ),
+    previous: inputsFor(
+      previous,
+      aggregates,
+      complaints,
+      await subscribersFor(dependencies.inputs, previous),
+    ),
   });
 
   const generatedAt = dependencies.now();

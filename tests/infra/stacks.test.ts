@@ -248,6 +248,29 @@ describe('stateless stack', () => {
     expect(JSON.stringify(writes[0]?.Resource)).not.toContain('SurveysTable');
   });
 
+  it('lets people in through a user pool with MFA required and the three groups', () => {
+    expect(named(stateful, 'AWS::Cognito::UserPool', 'UserPool')).toMatchObject({
+      MfaConfiguration: 'ON',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+    });
+    const groups = Object.values(ofType(stateful, 'AWS::Cognito::UserPoolGroup')).map(
+      (group) => group.Properties.GroupName,
+    );
+    expect(groups.sort()).toEqual(['admins', 'assessors', 'regulators']);
+    const route = Object.values(ofType(stateless, 'AWS::ApiGatewayV2::Route')).find(
+      (candidate) => candidate.Properties.RouteKey === 'PUT /reference/subscribers/{period}',
+    );
+    expect(route?.Properties.AuthorizationType).toBe('JWT');
+    const authorizers = Object.values(ofType(stateless, 'AWS::ApiGatewayV2::Authorizer'));
+    expect(authorizers).toHaveLength(1);
+    expect(authorizers[0]?.Properties).toMatchObject({
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+    });
+    expect(JSON.stringify(authorizers[0]?.Properties.JwtConfiguration)).toContain('UserPool');
+  });
+
   it('answers a survey link with one conditional update: no transaction, no query', () => {
     const actions = actionsOf(policyStatementsOf('SurveyPageRole'));
     expect(actions.filter((action) => action.startsWith('dynamodb:')).sort()).toEqual([
