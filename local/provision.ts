@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import {
+  CognitoIdentityProviderClient,
+  CreateGroupCommand,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import {
   CreateTableCommand,
   type CreateTableCommandInput,
   DynamoDBClient,
@@ -97,6 +103,8 @@ export interface ProvisionedApp {
   queueMappings: LocalQueueMapping[];
   streamMappings: LocalStreamMapping[];
   routes: LocalRoute[];
+  /** The user pools, for the sandbox's people: pool id, its groups, its app clients. */
+  userPools: { poolId: string; groups: string[]; clientIds: string[] }[];
 }
 
 /** The account that moto answers for. */
@@ -127,6 +135,7 @@ export async function provisionCloudAssembly(options: {
   const clients = {
     dynamodb: new DynamoDBClient(clientConfig),
     kms: new KMSClient(clientConfig),
+    cognito: new CognitoIdentityProviderClient(clientConfig),
     // Path-style: bucket names as hosts do not resolve on 127.0.0.1.
     s3: new S3Client({ ...clientConfig, forcePathStyle: true }),
     secrets: new SecretsManagerClient(clientConfig),
@@ -143,6 +152,7 @@ export async function provisionCloudAssembly(options: {
     queueMappings: [],
     streamMappings: [],
     routes: [],
+    userPools: [],
   };
 
   try {
@@ -263,6 +273,58 @@ export async function provisionCloudAssembly(options: {
             context.refs.set(logicalId, bucket);
             context.attributes.set(`${logicalId}.Arn`, `arn:aws:s3:::${bucket}`);
             context.attributes.set(`${logicalId}.DomainName`, `${bucket}.s3.amazonaws.com`);
+            break;
+          }
+          case 'AWS::Cognito::UserPool': {
+            const { UserPool } = await clients.cognito.send(
+              new CreateUserPoolCommand({
+                PoolName: name,
+                MfaConfiguration: props.MfaConfiguration as never,
+                UsernameAttributes: props.UsernameAttributes as never,
+                AdminCreateUserConfig: resolveValue(
+                  props.AdminCreateUserConfig ?? {},
+                  context,
+                ) as never,
+                Policies: resolveValue(props.Policies ?? {}, context) as never,
+              }),
+            );
+            const poolId = UserPool?.Id ?? '';
+            provisioned.userPools.push({ poolId, groups: [], clientIds: [] });
+            context.refs.set(logicalId, poolId);
+            context.attributes.set(`${logicalId}.Arn`, UserPool?.Arn ?? '');
+            context.attributes.set(
+              `${logicalId}.ProviderName`,
+              `cognito-idp.${target.region}.amazonaws.com/${poolId}`,
+            );
+            context.attributes.set(
+              `${logicalId}.ProviderURL`,
+              `https://cognito-idp.${target.region}.amazonaws.com/${poolId}`,
+            );
+            break;
+          }
+          case 'AWS::Cognito::UserPoolGroup': {
+            const poolId = resolveString(props.UserPoolId, context);
+            const groupName = resolveString(props.GroupName, context);
+            await clients.cognito.send(
+              new CreateGroupCommand({ UserPoolId: poolId, GroupName: groupName }),
+            );
+            provisioned.userPools.find((pool) => pool.poolId === poolId)?.groups.push(groupName);
+            context.refs.set(logicalId, groupName);
+            break;
+          }
+          case 'AWS::Cognito::UserPoolClient': {
+            const poolId = resolveString(props.UserPoolId, context);
+            const { UserPoolClient } = await clients.cognito.send(
+              new CreateUserPoolClientCommand({
+                UserPoolId: poolId,
+                ClientName: name,
+                ExplicitAuthFlows: props.ExplicitAuthFlows as never,
+              }),
+            );
+            const clientId = UserPoolClient?.ClientId ?? '';
+            provisioned.userPools.find((pool) => pool.poolId === poolId)?.clientIds.push(clientId);
+            context.refs.set(logicalId, clientId);
+            context.attributes.set(`${logicalId}.ClientId`, clientId);
             break;
           }
           case 'AWS::Lambda::Function': {

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { HttpApiServer } from './http-api-server.ts';
 import { type LocalApp, startLocalApp } from './local-app.ts';
 import { formatFunctionLog } from './log-format.ts';
+import { jwtAuthorizer, seedPeople } from './people.ts';
 import { synthesizeIfChanged } from './synthesize.ts';
 
 export interface SandboxOptions {
@@ -117,8 +118,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   };
   process.once('exit', killEmulator);
 
+  const users = await seedPeople(app.provisioned);
   const server = new HttpApiServer({
     routes: app.provisioned.routes,
+    authorizeJwt: jwtAuthorizer(app.provisioned.target),
     hostOf: (functionArn) => {
       const host = app.hosts.find((candidate) => candidate.fn.functionArn === functionArn);
       if (!host) throw new Error(`a route targets ${functionArn}, which the template lacks`);
@@ -150,7 +153,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       invitationSources: app.invitationSourceSecrets(),
       smsAuthToken: app.smsAuthToken() ?? '',
     },
-    users: {},
+    users,
   };
   const state: SandboxState = {
     pid: process.pid,
@@ -213,6 +216,10 @@ export function describeSandbox(sandbox: Sandbox, directory: string): string[] {
       ([name, value]) => `    invitations/${name.padEnd(13)}${value}`,
     ),
     `  SMS gateway auth token (X-Twilio-Signature): ${outputs.secrets.smsAuthToken}`,
+    '  People (user pool; ID tokens, valid an hour, in outputs.json):',
+    ...Object.entries(outputs.users).map(
+      ([group, user]) => `    ${group.padEnd(12)}${user.username} / ${user.password}`,
+    ),
     `  Outputs       ${join(directory, 'outputs.json')}`,
     '',
     'Send a signed complaint (bash; answers {"accepted":1}):',
