@@ -5,6 +5,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
 import * as z from 'zod/mini';
+import { dynamoDbReportIndex } from '#shared/adapters/dynamodb-report-index.ts';
 import { dynamoDbReportInputs } from '#shared/adapters/dynamodb-report-inputs.ts';
 import { kmsManifestSigner } from '#shared/adapters/kms-manifest-signer.ts';
 import { reportPrefix, s3ReportStore } from '#shared/adapters/s3-report-store.ts';
@@ -21,15 +22,18 @@ const config = {
   timezone: requireEnv('REPORTING_TIME_ZONE'),
   operator: requireEnv('OPERATOR_NAME'),
   codeVersion: requireEnv('CODE_VERSION'),
+  reportsTable: requireEnv('REPORTS_TABLE_NAME'),
 };
+const dynamodb = new DynamoDBClient({});
 const dependencies = {
   inputs: dynamoDbReportInputs({
-    client: new DynamoDBClient({}),
+    client: dynamodb,
     aggregatesTable: config.aggregatesTable,
     complaintsTable: config.complaintsTable,
   }),
   store: s3ReportStore(new S3Client({}), config.bucket),
   signer: kmsManifestSigner(new KMSClient({}), config.signingKeyId),
+  index: dynamoDbReportIndex(dynamodb, config.reportsTable),
   profiles: BUILT_IN_PROFILES,
   timezone: config.timezone,
   operator: config.operator,

@@ -65,6 +65,8 @@ export class StatefulStack extends Stack {
   readonly alarmTopic: Topic;
   /** Signed reports: KMS-encrypted, versioned, Object Lock (DESIGN §7). */
   readonly reportsBucket: Bucket;
+  /** The report index and the download audit log. */
+  readonly reportsTable: Table;
   /** Signs report manifests (ECDSA P-256); its public key verifies them offline. */
   readonly reportSigningKey: Key;
   /** Regulators, assessors and admins (DESIGN §4.3): MFA required, no self sign-up. */
@@ -256,6 +258,16 @@ export class StatefulStack extends Stack {
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'reports/',
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.reportsTable = new Table(this, 'ReportsTable', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.dataKey,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: prod,
+      removalPolicy,
     });
     this.userPool = new UserPool(this, 'UserPool', {
       userPoolName: `tsq-${props.config.stage}-people`,

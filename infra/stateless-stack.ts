@@ -109,6 +109,7 @@ export class StatelessStack extends Stack {
   readonly reportBuilder: ProjectFunction;
   readonly signingKey: ProjectFunction;
   readonly referenceData: ProjectFunction;
+  readonly reportsApi: ProjectFunction;
   readonly smsInbound: ProjectFunction;
   readonly smsInboundSns: ProjectFunction;
 
@@ -409,9 +410,11 @@ export class StatelessStack extends Stack {
         REPORTING_TIME_ZONE: config.reportingTimeZone,
         OPERATOR_NAME: config.operatorName,
         CODE_VERSION: config.codeVersion,
+        REPORTS_TABLE_NAME: stateful.reportsTable.tableName,
       },
       ...logs,
     });
+    grantTable(this.reportBuilder, stateful.reportsTable, stateful.dataKey, ['PutItem']);
     // Reads: a day's aggregates, complaints by month index. Writes: report files only.
     this.reportBuilder.addToRolePolicy(
       new PolicyStatement({
@@ -457,6 +460,32 @@ export class StatelessStack extends Stack {
       }),
     );
 
+    this.reportsApi = new ProjectFunction(this, 'ReportsApi', {
+      entry: 'reports-api',
+      description: 'Lists reports and hands out audited, five-minute download links',
+      serviceName: 'reports-api',
+      timeout: Duration.seconds(10),
+      environment: {
+        REPORTS_TABLE_NAME: stateful.reportsTable.tableName,
+        REPORTS_BUCKET_NAME: stateful.reportsBucket.bucketName,
+      },
+      ...logs,
+    });
+    // The index and the audit log; a presigned GET is signed with this role's credentials.
+    grantTable(this.reportsApi, stateful.reportsTable, stateful.dataKey, [
+      'GetItem',
+      'Query',
+      'PutItem',
+    ]);
+    this.reportsApi.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:GetObject'], resources: [reportObjects] }),
+    );
+    Validations.of(this.reportsApi.role ?? this.reportsApi).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${reportsBucketName(config.stage, '<AWS::AccountId>', '<AWS::Region>')}/reports/*]`,
+      reason:
+        'Downloads are presigned GETs of any report file under reports/ of the one bucket; which files a caller may fetch (extracts for assessors only) is decided in the function before it signs, and every download is audited.',
+    });
+
     this.referenceData = new ProjectFunction(this, 'ReferenceData', {
       entry: 'reference-data',
       description: 'Stores subscriber counts per region and service, versioned (admins)',
@@ -468,6 +497,7 @@ export class StatelessStack extends Stack {
     grantTable(this.referenceData, stateful.aggregatesTable, stateful.dataKey, ['PutItem']);
 
     const functions = [
+      this.reportsApi,
       this.referenceData,
       this.signingKey,
       this.reportBuilder,
@@ -533,6 +563,17 @@ export class StatelessStack extends Stack {
       integration: new HttpLambdaIntegration('ReferenceDataIntegration', this.referenceData),
       authorizer: people,
     });
+    for (const path of ['/reports', '/reports/{reportId}', '/reports/{reportId}/files/{name+}']) {
+      this.api.addRoutes({
+        path,
+        methods: [HttpMethod.GET],
+        integration: new HttpLambdaIntegration(
+          `ReportsApiIntegration${path.split('/').length}`,
+          this.reportsApi,
+        ),
+        authorizer: people,
+      });
+    }
     this.api.addRoutes({
       path: '/reports/signing-key',
       methods: [HttpMethod.GET],

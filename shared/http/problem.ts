@@ -77,6 +77,14 @@ export class ForbiddenError extends HttpProblemError {
   }
 }
 
+/** 404: no such report, or no such file in it. */
+export class NotFoundError extends HttpProblemError {
+  override name = 'NotFoundError';
+  constructor(detail: string) {
+    super({ type: problemType('not-found'), title: 'Not found', status: 404, detail });
+  }
+}
+
 /** 413: body over the API's limit. */
 export class PayloadTooLargeError extends HttpProblemError {
   override name = 'PayloadTooLargeError';

@@ -1,3 +1,4 @@
+import type { ReportEntry } from '../adapters/dynamodb-report-index.ts';
 import type { ComplaintState } from '../domain/complaint-lifecycle.ts';
 import type { SubscriberCountRow } from '../domain/subscriber-counts.ts';
 import { buildIndicators } from '../indicators/build-indicators.ts';
@@ -71,6 +72,8 @@ export interface BuildReportDependencies {
   inputs: ReportInputs;
   store: { put(prefix: string, file: ReportFile): Promise<void> };
   signer: { sign(bytes: Buffer): Promise<Buffer> };
+  /** The report index that GET /reports reads: written once the report is complete. */
+  index: { add(entry: ReportEntry): Promise<void> };
   profiles: Readonly<Record<string, Profile>>;
   timezone: string;
   operator: string;
@@ -202,16 +205,28 @@ export async function buildReport(
   const manifest = Buffer.from(renderManifest(files, profile, built, meta));
   const signature = await dependencies.signer.sign(manifest);
   const prefix = dependencies.prefixOf(profile.id, period.id, reportId);
-  for (const file of files) await dependencies.store.put(prefix, file);
-  await dependencies.store.put(prefix, {
-    name: 'manifest.json',
-    contentType: 'application/json',
-    body: manifest,
-  });
-  await dependencies.store.put(prefix, {
-    name: 'manifest.sig',
-    contentType: 'text/plain',
-    body: Buffer.from(`${signature.toString('base64')}\n`),
+  // The signature goes last: a report whose manifest.sig exists is complete.
+  const stored: ReportFile[] = [
+    ...files,
+    { name: 'manifest.json', contentType: 'application/json', body: manifest },
+    {
+      name: 'manifest.sig',
+      contentType: 'text/plain',
+      body: Buffer.from(`${signature.toString('base64')}\n`),
+    },
+  ];
+  for (const file of stored) await dependencies.store.put(prefix, file);
+  await dependencies.index.add({
+    reportId,
+    profile: profile.id,
+    period: period.id,
+    generatedAt: meta.generatedAt,
+    prefix,
+    files: stored
+      .map((file) => ({ name: file.name, bytes: file.body.length, sha256: sha256Hex(file.body) }))
+      .sort((a, b) => (a.name < b.name ? -1 : 1)),
+    manifest: manifest.toString('utf8'),
+    signature: signature.toString('base64'),
   });
   return {
     reportId,

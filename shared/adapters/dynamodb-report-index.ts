@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+
+/** What GET /reports lists and GET /reports/{id} answers about one report. */
+export interface ReportEntry {
+  reportId: string;
+  profile: string;
+  period: string;
+  generatedAt: string;
+  /** Where its files are: `reports/{profile}/{period}/{reportId}/`. */
+  prefix: string;
+  files: { name: string; bytes: number; sha256: string }[];
+  /** manifest.json as signed, and manifest.sig (base64 DER). */
+  manifest: string;
+  signature: string;
+}
+
+/** One download, for the audit log: who (user pool subject and groups), what, when. */
+export interface DownloadRecord {
+  subject: string;
+  groups: string[];
+  reportId: string;
+  file: string;
+  at: Date;
+}
+
+/**
+ * The report index and the download audit log (README, the reports table). Report ids
+ * start with their build time, so the index sorts newest first by key alone.
+ */
+export function dynamoDbReportIndex(client: DynamoDBClient, TableName: string) {
+  const documents = DynamoDBDocumentClient.from(client);
+  return {
+    async add(entry: ReportEntry): Promise<void> {
+      await documents.send(
+        new PutCommand({
+          TableName,
+          Item: { pk: 'REPORTS', sk: entry.reportId, ...entry },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    },
+
+    async get(reportId: string): Promise<ReportEntry | undefined> {
+      const { Item } = await documents.send(
+        new GetCommand({ TableName, Key: { pk: 'REPORTS', sk: reportId } }),
+      );
+      if (!Item) return undefined;
+      const { pk: _pk, sk: _sk, ...entry } = Item;
+      return entry as ReportEntry;
+    },
+
+    /** Newest first, optionally one profile and/or period; at most `limit`. */
+    async list(filter: { profile?: string; period?: string }, limit = 100): Promise<ReportEntry[]> {
+      const entries: ReportEntry[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      const conditions = [
+        ...(filter.profile ? ['profile = :profile'] : []),
+        ...(filter.period ? ['#period = :period'] : []),
+      ];
+      do {
+        const page = await documents.send(
+          new QueryCommand({
+            TableName,
+            KeyConditionExpression: 'pk = :pk',
+            ScanIndexForward: false,
+            ExclusiveStartKey: startKey,
+            ...(conditions.length ? { FilterExpression: conditions.join(' AND ') } : {}),
+            ...(filter.period ? { ExpressionAttributeNames: { '#period': 'period' } } : {}),
+            ExpressionAttributeValues: {
+              ':pk': 'REPORTS',
+              ...(filter.profile ? { ':profile': filter.profile } : {}),
+              ...(filter.period ? { ':period': filter.period } : {}),
+            },
+          }),
+        );
+        for (const { pk: _pk, sk: _sk, ...entry } of page.Items ?? []) {
+          entries.push(entry as ReportEntry);
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey && entries.length < limit);
+      return entries.slice(0, limit);
+    },
+
+    /** Written before the download link is handed out: no audit entry, no link. */
+    async recordDownload(record: DownloadRecord): Promise<void> {
+      const at = record.at.toISOString();
+      await documents.send(
+        new PutCommand({
+          TableName,
+          Item: {
+            pk: `AUDIT#${at.slice(0, 10)}`,
+            sk: `${at}#${randomBytes(4).toString('hex')}`,
+            subject: record.subject,
+            groups: record.groups,
+            reportId: record.reportId,
+            file: record.file,
+            at,
+          },
+        }),
+      );
+    },
+  };
+}

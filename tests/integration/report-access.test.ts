@@ -1,0 +1,128 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emulatorCredentials } from '#local/provision.ts';
+import type { Sandbox } from '#local/sandbox.ts';
+import { verifyReport } from '#shared/reports/verify-report.ts';
+import { startTestSandbox } from '../support/sandbox.ts';
+
+let sandbox: Sandbox;
+let reportId: string;
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+  const built = await sandbox.app
+    .host('ReportBuilder')
+    .invoke({ profile: 'baseline', period: '2026-10' });
+  if (!built.ok) throw new Error(built.error.errorMessage);
+  reportId = (built.result as { reportId: string }).reportId;
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+const as = (group: 'regulators' | 'assessors' | 'admins' | undefined, path: string) =>
+  fetch(`${sandbox.outputs.apiUrl}${path}`, {
+    redirect: 'manual',
+    headers: group ? { authorization: `Bearer ${sandbox.outputs.users[group]?.idToken}` } : {},
+  });
+
+const subjectOf = (group: 'regulators' | 'assessors' | 'admins') =>
+  JSON.parse(
+    Buffer.from(sandbox.outputs.users[group]?.idToken.split('.')[1] ?? '', 'base64url').toString(),
+  ).sub as string;
+
+describe('regulator and assessor access to reports', () => {
+  it('lists reports newest first to people, and to no one else', async () => {
+    const anonymous = await as(undefined, '/reports');
+    const listed = await as('regulators', '/reports?profile=baseline&period=2026-10');
+    const otherPeriod = await as('regulators', '/reports?period=2026-09');
+
+    expect(anonymous.status).toBe(401);
+    expect(listed.status).toBe(200);
+    const { reports } = (await listed.json()) as {
+      reports: { reportId: string; files: string[] }[];
+    };
+    expect(reports[0]).toMatchObject({ reportId, profile: 'baseline', period: '2026-10' });
+    expect(reports[0]?.files).toEqual(
+      expect.arrayContaining(['manifest.json', 'manifest.sig', 'report.json']),
+    );
+    expect(((await otherPeriod.json()) as { reports: unknown[] }).reports).toEqual([]);
+  });
+
+  it('downloads through a five-minute presigned link, and the download verifies', async () => {
+    const manifestResponse = await as('regulators', `/reports/${reportId}`);
+    const { manifest, signature } = (await manifestResponse.json()) as {
+      manifest: { files: { name: string; sha256: string }[] };
+      signature: string;
+    };
+    const files = new Map<string, Buffer>();
+    for (const { name } of manifest.files) {
+      const redirect = await as('regulators', `/reports/${reportId}/files/${name}`);
+      expect(redirect.status).toBe(302);
+      const location = new URL(redirect.headers.get('location') ?? '');
+      expect(location.searchParams.get('X-Amz-Expires')).toBe('300');
+      expect(location.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+      const download = await fetch(location);
+      expect(download.status).toBe(200);
+      files.set(name, Buffer.from(await download.arrayBuffer()));
+    }
+    const key = await (await fetch(`${sandbox.outputs.apiUrl}/reports/signing-key`)).text();
+    const manifestBytes = Buffer.from(
+      await (
+        await fetch(
+          (
+            await as('regulators', `/reports/${reportId}/files/manifest.json`)
+          ).headers.get('location') ?? '',
+        )
+      ).arrayBuffer(),
+    );
+
+    expect(verifyReport({ manifest: manifestBytes, signature, publicKeyPem: key, files }).ok).toBe(
+      true,
+    );
+  });
+
+  it('keeps extracts from regulators, and answers 404 for what does not exist', async () => {
+    const regulator = await as('regulators', `/reports/${reportId}/files/extract/responses.csv.gz`);
+    const assessor = await as('assessors', `/reports/${reportId}/files/extract/responses.csv.gz`);
+    const unknownReport = await as(
+      'regulators',
+      '/reports/20990101T000000Z-00000000/files/report.json',
+    );
+
+    expect(regulator.status).toBe(403);
+    expect(regulator.headers.get('content-type')).toBe('application/problem+json');
+    // No extract is written yet: an assessor passes the group check and finds nothing.
+    expect(assessor.status).toBe(404);
+    expect(unknownReport.status).toBe(404);
+  });
+
+  it('writes every download to the audit log: who, what, when', async () => {
+    const before = Date.now();
+    await as('assessors', `/reports/${reportId}/files/indicators.csv`);
+
+    const documents = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: sandbox.app.directEndpoint,
+        region: sandbox.outputs.region,
+        credentials: emulatorCredentials,
+      }),
+    );
+    const { Items = [] } = await documents.send(
+      new QueryCommand({
+        TableName: sandbox.app.host('ReportsApi').fn.environment.REPORTS_TABLE_NAME,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `AUDIT#${new Date().toISOString().slice(0, 10)}` },
+      }),
+    );
+    documents.destroy();
+    const entry = Items.find(
+      (item) => item.file === 'indicators.csv' && item.subject === subjectOf('assessors'),
+    );
+    expect(entry).toMatchObject({ reportId, groups: ['assessors'] });
+    expect(Date.parse(String(entry?.at))).toBeGreaterThanOrEqual(before - 1000);
+    expect(JSON.stringify(Items)).not.toContain('@sandbox.local');
+  });
+});
