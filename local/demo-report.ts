@@ -4,7 +4,6 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { monthInTimeZone } from '#shared/domain/zoned-time.ts';
 import { verifyReport } from '#shared/reports/verify-report.ts';
 import { LambdaHost } from './lambda-host.ts';
@@ -51,32 +50,26 @@ export async function demoReport(
   const invocation = await host.invoke({ profile: 'baseline', period }).finally(() => host.stop());
   if (!invocation.ok)
     throw new Error(`the report builder failed: ${invocation.error.errorMessage}`);
-  const { reportId, prefix } = invocation.result as { reportId: string; prefix: string };
+  const { reportId } = invocation.result as { reportId: string };
 
-  // Download every file, and the public key through the API, as a regulator would.
-  const s3 = new S3Client({
-    endpoint: state.endpoint,
-    region: state.region,
-    credentials: emulatorCredentials,
-    forcePathStyle: true,
-  });
-  const bucket = fn.environment.REPORTS_BUCKET_NAME ?? '';
+  // Download every file through the API as a regulator would: the manifest's file list,
+  // then each file by its five-minute link, and the public key.
+  const regulator = outputs.users.regulators?.idToken ?? '';
+  const api = (path: string) =>
+    fetch(`${outputs.apiUrl}${path}`, {
+      redirect: 'manual',
+      headers: { authorization: `Bearer ${regulator}` },
+    });
+  const listing = (await (await api(`/reports/${reportId}`)).json()) as { files: string[] };
   const target = join(directory, 'reports', reportId);
   const files = new Map<string, Buffer>();
-  try {
-    const { Contents = [] } = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }),
-    );
-    for (const object of Contents) {
-      const name = (object.Key ?? '').slice(prefix.length);
-      const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
-      const body = Buffer.from((await Body?.transformToByteArray()) ?? []);
-      files.set(name, body);
-      mkdirSync(dirname(join(target, name)), { recursive: true });
-      writeFileSync(join(target, name), body);
-    }
-  } finally {
-    s3.destroy();
+  for (const name of listing.files) {
+    const link = (await api(`/reports/${reportId}/files/${name}`)).headers.get('location');
+    if (!link) throw new Error(`no download link for ${name}`);
+    const body = Buffer.from(await (await fetch(link)).arrayBuffer());
+    files.set(name, body);
+    mkdirSync(dirname(join(target, name)), { recursive: true });
+    writeFileSync(join(target, name), body);
   }
   const publicKeyPem = await (await fetch(`${outputs.apiUrl}/reports/signing-key`)).text();
   writeFileSync(join(target, 'signing-key.pem'), publicKeyPem);
@@ -84,7 +77,9 @@ export async function demoReport(
   const report = JSON.parse(files.get('report.json')?.toString('utf8') ?? '{}') as {
     indicators?: Indicator[];
   };
-  console.log(`\nReport ${reportId}: profile baseline, period ${period} (${prefix} in ${bucket}).`);
+  console.log(
+    `\nReport ${reportId}: profile baseline, period ${period}; downloaded through GET /reports/${reportId}/files/… as ${outputs.users.regulators?.username}.`,
+  );
   for (const id of HEADLINES) {
     const entry = report.indicators?.find(
       (candidate) =>
