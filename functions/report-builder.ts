@@ -1,18 +1,21 @@
 import { randomBytes } from 'node:crypto';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
-import * as z from 'zod/mini';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { dynamoDbReportIndex } from '#shared/adapters/dynamodb-report-index.ts';
 import { dynamoDbReportInputs } from '#shared/adapters/dynamodb-report-inputs.ts';
 import { kmsManifestSigner } from '#shared/adapters/kms-manifest-signer.ts';
 import { reportPrefix, s3ReportStore } from '#shared/adapters/s3-report-store.ts';
 import { requireEnv } from '#shared/config.ts';
+import { resolveReportRun } from '#shared/domain/report-run.ts';
+import { InvalidPeriodError } from '#shared/indicators/periods.ts';
 import { BUILT_IN_PROFILES } from '#shared/indicators/profiles.ts';
 import { logger } from '#shared/powertools/logger.ts';
-import { buildReport } from '#shared/use-cases/build-report.ts';
+import { buildReport, UnknownProfileError } from '#shared/use-cases/build-report.ts';
 
 const config = {
   aggregatesTable: requireEnv('AGGREGATES_TABLE_NAME'),
@@ -48,18 +51,57 @@ const dependencies = {
   prefixOf: reportPrefix,
 };
 
-/** A run: from the schedule (one per profile period), an admin's request, or the CLI. */
-const ReportRunSchema = z.object({
-  profile: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/)),
-  period: z.string().check(z.regex(/^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$/)),
-});
+const processor = new BatchProcessor(EventType.SQS);
 
-/** Builds one signed report into the reports bucket and answers where it went. */
+/** One run: resolved against the profiles ("previous" is the last complete period). */
+async function run(body: unknown) {
+  const resolved = resolveReportRun(body, BUILT_IN_PROFILES, new Date(), config.timezone);
+  if (!resolved.success) {
+    const detail = resolved.errors.map((error) => `${error.pointer} ${error.detail}`).join('; ');
+    if (resolved.errors.some((error) => error.pointer === '/profile')) {
+      throw new UnknownProfileError(detail);
+    }
+    if (resolved.errors.some((error) => error.pointer === '/period')) {
+      throw new InvalidPeriodError(detail);
+    }
+    throw new InvalidReportRunError(detail);
+  }
+  const report = await buildReport(dependencies, resolved);
+  logger.info('report built', report);
+  return report;
+}
+
+/** A run message that can never succeed: dead-lettered after its retries, and alarmed. */
+class InvalidReportRunError extends Error {
+  override name = 'InvalidReportRunError';
+}
+
+/**
+ * Builds signed reports into the reports bucket: from the run queue (POST /reports/runs
+ * and the schedules), or invoked directly with `{profile, period}` (npm run invoke).
+ */
 export const handler = middy<unknown>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .handler(async (event) => {
-    const run = ReportRunSchema.parse(event);
-    const report = await buildReport(dependencies, run);
-    logger.info('report built', report);
-    return report;
+  .handler(async (event, context) => {
+    if (typeof event === 'object' && event !== null && 'Records' in event) {
+      return processPartialResponse(
+        event as SQSEvent,
+        (record: SQSRecord) => {
+          // The queue message is the request plus who asked and its run id (for the log).
+          const {
+            runId,
+            requestedBy: _by,
+            ...request
+          } = JSON.parse(record.body) as Record<string, unknown>;
+          logger.appendKeys({ runId: typeof runId === 'string' ? runId : 'scheduled' });
+          return run(request).catch((error: unknown) => {
+            logger.error('report run failed', error as Error);
+            throw error;
+          });
+        },
+        processor,
+        { context },
+      );
+    }
+    return run(event);
   });

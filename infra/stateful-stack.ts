@@ -65,6 +65,9 @@ export class StatefulStack extends Stack {
   readonly alarmTopic: Topic;
   /** Signed reports: KMS-encrypted, versioned, Object Lock (DESIGN §7). */
   readonly reportsBucket: Bucket;
+  /** Report runs waiting for the builder: on demand (POST /reports/runs) and scheduled. */
+  readonly reportRunsQueue: Queue;
+  readonly reportRunsDeadLetterQueue: Queue;
   /** The report index and the download audit log. */
   readonly reportsTable: Table;
   /** Signs report manifests (ECDSA P-256); its public key verifies them offline. */
@@ -259,6 +262,16 @@ export class StatefulStack extends Stack {
       serverAccessLogsPrefix: 'reports/',
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    this.reportRunsDeadLetterQueue = this.deadLetterQueue(
+      'ReportRunsDeadLetterQueue',
+      removalPolicy,
+    );
+    this.reportRunsQueue = this.workQueue('ReportRunsQueue', {
+      consumerTimeout: REPORT_BUILDER_TIMEOUT,
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: this.reportRunsDeadLetterQueue,
+      removalPolicy,
+    });
     this.reportsTable = new Table(this, 'ReportsTable', {
       partitionKey: { name: 'pk', type: AttributeType.STRING },
       sortKey: { name: 'sk', type: AttributeType.STRING },
@@ -404,6 +417,9 @@ export class StatefulStack extends Stack {
     return secret;
   }
 }
+
+/** A report build's time limit: its queue's visibility timeout is six times it. */
+export const REPORT_BUILDER_TIMEOUT = Duration.minutes(5);
 
 /**
  * The reports bucket's name: fixed by stage, account and region, so that the stateless

@@ -21,7 +21,7 @@ import type { Construct } from 'constructs';
 import type { StageConfig } from './config.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { ProjectFunction } from './constructs/project-function.ts';
-import { reportsBucketName, type StatefulStack } from './stateful-stack.ts';
+import { REPORT_BUILDER_TIMEOUT, reportsBucketName, type StatefulStack } from './stateful-stack.ts';
 
 export interface StatelessStackProps extends StackProps {
   config: StageConfig;
@@ -110,6 +110,7 @@ export class StatelessStack extends Stack {
   readonly signingKey: ProjectFunction;
   readonly referenceData: ProjectFunction;
   readonly reportsApi: ProjectFunction;
+  readonly reportRuns: ProjectFunction;
   readonly smsInbound: ProjectFunction;
   readonly smsInboundSns: ProjectFunction;
 
@@ -401,7 +402,7 @@ export class StatelessStack extends Stack {
       description: 'Builds a signed regulatory report for a profile and period into S3',
       serviceName: 'report-builder',
       memorySize: 1024,
-      timeout: Duration.minutes(5),
+      timeout: REPORT_BUILDER_TIMEOUT,
       environment: {
         AGGREGATES_TABLE_NAME: stateful.aggregatesTable.tableName,
         COMPLAINTS_TABLE_NAME: stateful.complaintsTable.tableName,
@@ -415,6 +416,23 @@ export class StatelessStack extends Stack {
       ...logs,
     });
     grantTable(this.reportBuilder, stateful.reportsTable, stateful.dataKey, ['PutItem']);
+    // One run at a time per message; a failing run is retried, then dead-lettered (alarmed).
+    this.reportBuilder.addEventSource(
+      new SqsEventSource(stateful.reportRunsQueue, { batchSize: 1, reportBatchItemFailures: true }),
+    );
+
+    this.reportRuns = new ProjectFunction(this, 'ReportRuns', {
+      entry: 'report-runs',
+      description: 'Queues a report run for a profile and period (admins)',
+      serviceName: 'report-runs',
+      timeout: Duration.seconds(10),
+      environment: {
+        REPORT_RUNS_QUEUE_URL: stateful.reportRunsQueue.queueUrl,
+        REPORTING_TIME_ZONE: config.reportingTimeZone,
+      },
+      ...logs,
+    });
+    stateful.reportRunsQueue.grantSendMessages(this.reportRuns);
     // Reads: a day's aggregates, complaints by month index. Writes: report files only.
     this.reportBuilder.addToRolePolicy(
       new PolicyStatement({
@@ -497,6 +515,7 @@ export class StatelessStack extends Stack {
     grantTable(this.referenceData, stateful.aggregatesTable, stateful.dataKey, ['PutItem']);
 
     const functions = [
+      this.reportRuns,
       this.reportsApi,
       this.referenceData,
       this.signingKey,
@@ -575,6 +594,12 @@ export class StatelessStack extends Stack {
       });
     }
     this.api.addRoutes({
+      path: '/reports/runs',
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration('ReportRunsIntegration', this.reportRuns),
+      authorizer: people,
+    });
+    this.api.addRoutes({
       path: '/reports/signing-key',
       methods: [HttpMethod.GET],
       integration: new HttpLambdaIntegration('SigningKeyIntegration', this.signingKey),
@@ -598,8 +623,9 @@ export class StatelessStack extends Stack {
         stateful.complaintEventsDeadLetterQueue,
         stateful.smsDeadLetterQueue,
         stateful.aggregationDeadLetterQueue,
+        stateful.reportRunsDeadLetterQueue,
       ],
-      queues: [stateful.complaintEventsQueue, stateful.smsWakeUpQueue],
+      queues: [stateful.complaintEventsQueue, stateful.smsWakeUpQueue, stateful.reportRunsQueue],
     });
   }
 }

@@ -1,4 +1,4 @@
-import { instantOfWallClock } from '../domain/zoned-time.ts';
+import { instantOfWallClock, monthInTimeZone } from '../domain/zoned-time.ts';
 
 /** The reporting time zone unless a deployment sets another (DESIGN §6). */
 export const DEFAULT_REPORTING_TIMEZONE = 'Asia/Shanghai';
@@ -136,4 +136,24 @@ export function contains(period: Period, instant: Date | string): boolean {
 /** Whether a reporting-zone day (`YYYY-MM-DD`) falls in the period. */
 export function containsDay(period: Period, day: string): boolean {
   return day >= period.start && day <= period.end;
+}
+
+/**
+ * The last period of a kind that has ended by `now` in the time zone: what a schedule
+ * that fires early on the 1st asks for (`"period": "previous"`).
+ */
+export function lastCompletePeriod(
+  kind: PeriodKind,
+  now: Date,
+  timezone: string = DEFAULT_REPORTING_TIMEZONE,
+): Period {
+  const month = monthInTimeZone(now, timezone);
+  const year = month.slice(0, 4);
+  const current =
+    kind === 'month'
+      ? month
+      : kind === 'quarter'
+        ? `${year}-Q${Math.ceil(Number(month.slice(5)) / 3)}`
+        : year;
+  return previousPeriod(current, timezone);
 }

@@ -125,4 +125,42 @@ describe('regulator and assessor access to reports', () => {
     expect(Date.parse(String(entry?.at))).toBeGreaterThanOrEqual(before - 1000);
     expect(JSON.stringify(Items)).not.toContain('@sandbox.local');
   });
+
+  it("runs a report on an admin's request, through the run queue, and lists it", async () => {
+    const post = (group: 'regulators' | 'admins', body: unknown) =>
+      fetch(`${sandbox.outputs.apiUrl}/reports/runs`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${sandbox.outputs.users[group]?.idToken}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(body),
+      });
+
+    const regulator = await post('regulators', { profile: 'uk-ofcom', period: '2026-Q3' });
+    const invalid = await post('admins', { profile: 'uk-ofcom', period: '2026-09' });
+    const unknown = await post('admins', { profile: 'ofcom', period: '2026-Q3' });
+    const accepted = await post('admins', { profile: 'uk-ofcom', period: '2026-Q3' });
+
+    expect(regulator.status).toBe(403);
+    expect(invalid.status).toBe(400);
+    expect(((await invalid.json()) as { errors: { pointer: string }[] }).errors[0]?.pointer).toBe(
+      '/period',
+    );
+    expect(((await unknown.json()) as { errors: { pointer: string }[] }).errors[0]?.pointer).toBe(
+      '/profile',
+    );
+    expect(accepted.status).toBe(202);
+    expect(await accepted.json()).toMatchObject({ runId: expect.any(String), period: '2026-Q3' });
+    let reports: { profile: string; period: string }[] = [];
+    for (let attempt = 0; attempt < 100 && reports.length === 0; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      reports = (
+        (await (await as('admins', '/reports?profile=uk-ofcom')).json()) as {
+          reports: typeof reports;
+        }
+      ).reports;
+    }
+    expect(reports).toEqual([expect.objectContaining({ profile: 'uk-ofcom', period: '2026-Q3' })]);
+  });
 });

@@ -5,6 +5,7 @@ import {
   DEFAULT_REPORTING_TIMEZONE,
   InvalidPeriodError,
   isPeriodId,
+  lastCompletePeriod,
   parsePeriod,
   previousPeriod,
 } from '#shared/indicators/periods.ts';
@@ -156,5 +157,29 @@ describe('previousPeriod', () => {
     expect(september.endInstant).toEqual(october.startInstant);
     expect(september.start).toBe('2026-09-01');
     expect(september.end).toBe('2026-09-30');
+  });
+});
+
+describe('lastCompletePeriod', () => {
+  // 2026-09-30T16:30Z is 00:30 on 1 October in Shanghai, still 30 September in London.
+  const firstOfOctoberInShanghai = new Date('2026-09-30T16:30:00Z');
+
+  it('answers the month, quarter and year that ended before now, in the reporting zone', () => {
+    expect(lastCompletePeriod('month', firstOfOctoberInShanghai, 'Asia/Shanghai').id).toBe(
+      '2026-09',
+    );
+    expect(lastCompletePeriod('quarter', firstOfOctoberInShanghai, 'Asia/Shanghai').id).toBe(
+      '2026-Q3',
+    );
+    expect(lastCompletePeriod('year', firstOfOctoberInShanghai, 'Asia/Shanghai').id).toBe('2025');
+  });
+
+  it('depends on the zone: the same instant is still September in London', () => {
+    expect(lastCompletePeriod('month', firstOfOctoberInShanghai, 'Europe/London').id).toBe(
+      '2026-08',
+    );
+    expect(lastCompletePeriod('quarter', firstOfOctoberInShanghai, 'Europe/London').id).toBe(
+      '2026-Q2',
+    );
   });
 });

@@ -1,0 +1,54 @@
+import * as z from 'zod/mini';
+import { isPeriodId, lastCompletePeriod, parsePeriod } from '../indicators/periods.ts';
+import type { Profile } from '../indicators/profiles.ts';
+import type { FieldError } from './validation.ts';
+import { fieldErrorsOf } from './validation.ts';
+
+/** A run request (POST /reports/runs): `{profile, period}`; schedules send `"previous"`. */
+export const ReportRunSchema = z.strictObject({
+  profile: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a profile id')),
+  period: z
+    .string()
+    .check(
+      z.refine(
+        (period) => period === 'previous' || isPeriodId(period),
+        'must be a month (2026-10), a quarter (2026-Q3), a year (2026) or "previous"',
+      ),
+    ),
+});
+
+/**
+ * The run, checked against the profiles and resolved to a period id: the period must be
+ * of the profile's kind; "previous" is the last complete one at `now`.
+ */
+export function resolveReportRun(
+  body: unknown,
+  profiles: Readonly<Record<string, Profile>>,
+  now: Date,
+  timezone: string,
+): { success: true; profile: string; period: string } | { success: false; errors: FieldError[] } {
+  const parsed = ReportRunSchema.safeParse(body);
+  if (!parsed.success) return { success: false, errors: fieldErrorsOf(parsed.error) };
+  const profile = profiles[parsed.data.profile];
+  if (!profile) {
+    return {
+      success: false,
+      errors: [
+        { pointer: '/profile', detail: `must be one of: ${Object.keys(profiles).join(', ')}` },
+      ],
+    };
+  }
+  const period =
+    parsed.data.period === 'previous'
+      ? lastCompletePeriod(profile.period, now, timezone)
+      : parsePeriod(parsed.data.period, timezone);
+  if (period.kind !== profile.period) {
+    return {
+      success: false,
+      errors: [
+        { pointer: '/period', detail: `profile ${profile.id} reports by ${profile.period}` },
+      ],
+    };
+  }
+  return { success: true, profile: profile.id, period: period.id };
+}
