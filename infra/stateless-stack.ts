@@ -1,4 +1,12 @@
-import { Aws, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  Aws,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  TimeZone,
+  Validations,
+} from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   HttpApi,
@@ -9,15 +17,18 @@ import {
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { SqsSendMessage } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
+import { BUILT_IN_PROFILES } from '../shared/indicators/profiles.ts';
 import type { StageConfig } from './config.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { ProjectFunction } from './constructs/project-function.ts';
@@ -420,6 +431,41 @@ export class StatelessStack extends Stack {
     this.reportBuilder.addEventSource(
       new SqsEventSource(stateful.reportRunsQueue, { batchSize: 1, reportBatchItemFailures: true }),
     );
+
+    // Each built-in profile's report, early on the day after its period ends, in the
+    // reporting time zone: the run asks for the "previous" (last complete) period.
+    const cronOf: Record<string, { month: string }> = {
+      month: { month: '*' },
+      quarter: { month: '1,4,7,10' },
+      year: { month: '1' },
+    };
+    const schedulerRole = new Role(this, 'ReportSchedulerRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com'),
+      description: 'Lets the report schedules queue report runs',
+    });
+    Validations.of(schedulerRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      reason:
+        'kms:GenerateDataKey* is the action family SQS needs to encrypt a message with a customer-managed key; the statement names the one data key, and the role can only send to the report run queue.',
+    });
+    for (const profile of Object.values(BUILT_IN_PROFILES)) {
+      new Schedule(this, `ReportSchedule-${profile.id}`, {
+        description: `Builds the ${profile.id} report for each ${profile.period} that has ended`,
+        schedule: ScheduleExpression.cron({
+          minute: '0',
+          hour: '3',
+          day: '1',
+          ...cronOf[profile.period],
+          timeZone: TimeZone.of(config.reportingTimeZone),
+        }),
+        target: new SqsSendMessage(stateful.reportRunsQueue, {
+          input: ScheduleTargetInput.fromObject({ profile: profile.id, period: 'previous' }),
+          deadLetterQueue: stateful.reportRunsDeadLetterQueue,
+          retryAttempts: 10,
+          role: schedulerRole,
+        }),
+      });
+    }
 
     this.reportRuns = new ProjectFunction(this, 'ReportRuns', {
       entry: 'report-runs',

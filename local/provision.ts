@@ -35,6 +35,7 @@ import {
   resolveValue,
   UnresolvableValueError,
 } from './intrinsics.ts';
+import type { LocalSchedule } from './schedules.ts';
 
 /** Where the emulator is and how to talk to it. */
 export interface EmulatorTarget {
@@ -105,6 +106,8 @@ export interface ProvisionedApp {
   routes: LocalRoute[];
   /** The user pools, for the sandbox's people: pool id, its groups, its app clients. */
   userPools: { poolId: string; groups: string[]; clientIds: string[] }[];
+  /** EventBridge Scheduler schedules, which the sandbox fires itself. */
+  schedules: LocalSchedule[];
 }
 
 /** The account that moto answers for. */
@@ -153,6 +156,7 @@ export async function provisionCloudAssembly(options: {
     streamMappings: [],
     routes: [],
     userPools: [],
+    schedules: [],
   };
 
   try {
@@ -325,6 +329,29 @@ export async function provisionCloudAssembly(options: {
             provisioned.userPools.find((pool) => pool.poolId === poolId)?.clientIds.push(clientId);
             context.refs.set(logicalId, clientId);
             context.attributes.set(`${logicalId}.ClientId`, clientId);
+            break;
+          }
+          case 'AWS::Scheduler::Schedule': {
+            const schedule = resolveValue(props, context) as {
+              ScheduleExpression?: string;
+              ScheduleExpressionTimezone?: string;
+              State?: string;
+              Target?: { Arn?: string; Input?: string };
+            };
+            if (schedule.State !== 'DISABLED') {
+              provisioned.schedules.push({
+                name,
+                expression: schedule.ScheduleExpression ?? '',
+                timeZone: schedule.ScheduleExpressionTimezone ?? 'UTC',
+                targetArn: schedule.Target?.Arn ?? '',
+                input: schedule.Target?.Input ?? '{}',
+              });
+            }
+            context.refs.set(logicalId, name);
+            context.attributes.set(
+              `${logicalId}.Arn`,
+              arn('scheduler', `schedule/default/${name}`),
+            );
             break;
           }
           case 'AWS::Lambda::Function': {

@@ -6,6 +6,7 @@ import { HttpApiServer } from './http-api-server.ts';
 import { type LocalApp, startLocalApp } from './local-app.ts';
 import { formatFunctionLog } from './log-format.ts';
 import { jwtAuthorizer, seedPeople } from './people.ts';
+import { ScheduleRunner } from './schedules.ts';
 import { synthesizeIfChanged } from './synthesize.ts';
 
 export interface SandboxOptions {
@@ -54,6 +55,8 @@ export interface Sandbox {
   outputs: SandboxOutputs;
   app: LocalApp;
   server: HttpApiServer;
+  /** The template's schedules, fired by the sandbox (moto never fires them). */
+  schedules: ScheduleRunner;
   readyMs: number;
   synthesized: boolean;
   stop(): Promise<void>;
@@ -142,6 +145,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     );
   }
   for (const source of app.eventSources) source.start();
+  const schedules = new ScheduleRunner(app.provisioned.schedules, app.sqs, (schedule) =>
+    options.print(
+      `${''.padEnd(13)}${'scheduler'.padEnd(18)} fired ${schedule.name}: ${schedule.input}`,
+    ),
+  );
+  schedules.start((error) => printError('scheduler', error.message));
 
   const apiUrl = `http://127.0.0.1:${options.port}`;
   const outputs: SandboxOutputs = {
@@ -174,13 +183,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     stopping ??= (async () => {
       rmSync(outputsFile, { force: true });
       rmSync(stateFile, { force: true });
+      schedules.stop();
       await server.close();
       await app.stop();
       process.off('exit', killEmulator);
     })();
     return stopping;
   };
-  return { outputs, app, server, readyMs, synthesized, stop };
+  return { outputs, app, server, schedules, readyMs, synthesized, stop };
 }
 
 /** What the sandbox prints once it is ready: where things are, and a request that works. */

@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorCredentials } from '#local/provision.ts';
 import type { Sandbox } from '#local/sandbox.ts';
+import { lastCompletePeriod } from '#shared/indicators/periods.ts';
 import { verifyReport } from '#shared/reports/verify-report.ts';
 import { startTestSandbox } from '../support/sandbox.ts';
 
@@ -162,5 +163,32 @@ describe('regulator and assessor access to reports', () => {
       ).reports;
     }
     expect(reports).toEqual([expect.objectContaining({ profile: 'uk-ofcom', period: '2026-Q3' })]);
+  });
+
+  it('fires the report schedules at their time, and the reports follow', async () => {
+    // 03:00 on 1 October in Shanghai: the monthly and the quarterly schedules are due.
+    const fired = await sandbox.schedules.tick(new Date('2026-09-30T19:00:00Z'));
+    const again = await sandbox.schedules.tick(new Date('2026-09-30T19:00:30Z'));
+
+    expect(fired.map((schedule) => JSON.parse(schedule.input).profile).sort()).toEqual([
+      'baseline',
+      'cn-miit',
+      'in-trai',
+      'uk-ofcom',
+    ]);
+    expect(again).toEqual([]);
+    // "previous" is resolved when the run is built: the last quarter complete by now.
+    const quarter = lastCompletePeriod('quarter', new Date(), 'Asia/Shanghai').id;
+    let reports: { profile: string; period: string }[] = [];
+    for (let attempt = 0; attempt < 150; attempt += 1) {
+      reports = (
+        (await (await as('admins', `/reports?profile=cn-miit&period=${quarter}`)).json()) as {
+          reports: typeof reports;
+        }
+      ).reports;
+      if (reports.length > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(reports).toEqual([expect.objectContaining({ profile: 'cn-miit', period: quarter })]);
   });
 });
