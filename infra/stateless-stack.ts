@@ -122,6 +122,7 @@ export class StatelessStack extends Stack {
   readonly referenceData: ProjectFunction;
   readonly reportsApi: ProjectFunction;
   readonly reportRuns: ProjectFunction;
+  readonly erasure: ProjectFunction;
   readonly smsInbound: ProjectFunction;
   readonly smsInboundSns: ProjectFunction;
 
@@ -560,7 +561,33 @@ export class StatelessStack extends Stack {
     });
     grantTable(this.referenceData, stateful.aggregatesTable, stateful.dataKey, ['PutItem']);
 
+    this.erasure = new ProjectFunction(this, 'Erasure', {
+      entry: 'erasure',
+      description: "Erases a customer's personal data; aggregates and reports stay (admins)",
+      serviceName: 'erasure',
+      timeout: Duration.seconds(30),
+      environment: {
+        SURVEYS_TABLE_NAME: stateful.surveysTable.tableName,
+        COMPLAINTS_TABLE_NAME: stateful.complaintsTable.tableName,
+      },
+      ...logs,
+    });
+    // Finds the customer's items by the byCustomer indexes; deletes survey items, and
+    // removes the reference from complaints (which stay, anonymous).
+    grantTable(this.erasure, stateful.surveysTable, stateful.dataKey, ['GetItem', 'DeleteItem']);
+    grantTable(this.erasure, stateful.complaintsTable, stateful.dataKey, ['Query', 'UpdateItem']);
+    this.erasure.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [
+          `${stateful.surveysTable.tableArn}/index/byCustomer`,
+          `${stateful.complaintsTable.tableArn}/index/byCustomer`,
+        ],
+      }),
+    );
+
     const functions = [
+      this.erasure,
       this.reportRuns,
       this.reportsApi,
       this.referenceData,
@@ -639,6 +666,12 @@ export class StatelessStack extends Stack {
         authorizer: people,
       });
     }
+    this.api.addRoutes({
+      path: '/customers/{customerRef}',
+      methods: [HttpMethod.DELETE],
+      integration: new HttpLambdaIntegration('ErasureIntegration', this.erasure),
+      authorizer: people,
+    });
     this.api.addRoutes({
       path: '/reports/runs',
       methods: [HttpMethod.POST],
