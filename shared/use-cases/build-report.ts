@@ -18,6 +18,7 @@ import {
   renderReportJson,
   sha256Hex,
 } from '../reports/report-files.ts';
+import { renderReportHtml } from '../reports/report-html.ts';
 
 export interface ReportInputs {
   responseAggregates(days: readonly string[]): Promise<ResponseAggregateRow[]>;
@@ -195,6 +196,11 @@ export async function buildReport(
       name: 'indicators.csv',
       contentType: 'text/csv; charset=utf-8',
       body: Buffer.from(renderIndicatorsCsv(built)),
+    },
+    {
+      name: 'report.html',
+      contentType: 'text/html; charset=utf-8',
+      body: Buffer.from(renderReportHtml(built, profile, meta)),
     },
     {
       name: 'methodology.json',

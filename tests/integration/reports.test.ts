@@ -133,6 +133,7 @@ describe('signed regulatory reports', () => {
       'manifest.json',
       'manifest.sig',
       'methodology.json',
+      'report.html',
       'report.json',
     ]);
     const manifestBytes = await download(`${prefix}manifest.json`);
@@ -160,6 +161,7 @@ describe('signed regulatory reports', () => {
     expect(manifest.files.map((file) => file.name)).toEqual([
       'indicators.csv',
       'methodology.json',
+      'report.html',
       'report.json',
     ]);
     for (const file of manifest.files) {
@@ -262,7 +264,7 @@ describe('signed regulatory reports', () => {
       publicKeyPem: response?.body ?? '',
       files: new Map(
         await Promise.all(
-          ['report.json', 'indicators.csv', 'methodology.json'].map(
+          ['report.json', 'report.html', 'indicators.csv', 'methodology.json'].map(
             async (name) => [name, await download(`${prefix}${name}`)] as const,
           ),
         ),
