@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { benchReports } from './bench-reports.ts';
 import { benchSurveys } from './bench-surveys.ts';
 import { readCloudAssembly } from './cloud-assembly.ts';
 import { type ResolutionContext, resolveValue } from './intrinsics.ts';
@@ -160,6 +161,9 @@ try {
   const surveys = await benchSurveys(surveySandbox);
   for (const line of surveys.lines) console.log(line);
   withinBudget &&= surveys.met;
+  const reports = await benchReports(surveySandbox);
+  for (const line of reports.lines) console.log(line);
+  withinBudget &&= reports.met;
 } finally {
   await surveySandbox.stop();
 }
