@@ -5,7 +5,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import middy from '@middy/core';
-import type { DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
 import {
   AGGREGATE_SHARDS,
@@ -14,7 +14,7 @@ import {
 import { requireEnv } from '#shared/config.ts';
 import { logger } from '#shared/powertools/logger.ts';
 import { metrics } from '#shared/powertools/metrics.ts';
-import { aggregateResponses } from '#shared/use-cases/aggregate-responses.ts';
+import { aggregateResponses, type StreamedRecord } from '#shared/use-cases/aggregate-responses.ts';
 
 const config = {
   tableName: requireEnv('AGGREGATES_TABLE_NAME'),
@@ -22,38 +22,57 @@ const config = {
 };
 const store = dynamoDbAggregateStore(new DynamoDBClient({}), config.tableName);
 const SequenceNumber = z.string().check(z.regex(/^\d{1,40}$/));
-/** An answered link's new image (README, Data model: the surveys table). */
-const AnsweredLinkSchema = z.object({
+const Dimensions = {
   invitationId: z.string().check(z.minLength(1)),
-  answeredAt: z.iso.datetime({ offset: true }),
-  answeredBy: z.enum(['web', 'sms']),
   region: z.string(),
   service: z.string(),
   touchpoint: z.string(),
+};
+/** An answered link's new image (README, Data model: the surveys table). */
+const AnsweredLinkSchema = z.object({
+  ...Dimensions,
+  answeredAt: z.iso.datetime({ offset: true }),
+  answeredBy: z.enum(['web', 'sms']),
+  channel: z.enum(['web', 'sms']),
+  createdAt: z.optional(z.iso.datetime({ offset: true })),
   csat: z.optional(z.number()),
   nps: z.optional(z.number()),
 });
+/** A new web link, or an SMS invitation just sent: the invitation reached its customer. */
+const SentInvitationSchema = z.object({
+  ...Dimensions,
+  channel: z.enum(['web', 'sms']),
+  createdAt: z.iso.datetime({ offset: true }),
+});
+
+/** What a stream record of the mapping's filter is: an answer, or an invitation sent. */
+function classify(record: DynamoDBRecord): StreamedRecord {
+  const image = unmarshall((record.dynamodb?.NewImage ?? {}) as never);
+  const sequenceNumber = SequenceNumber.parse(record.dynamodb?.SequenceNumber);
+  const answered = record.eventName === 'MODIFY' && image.sk === 'TOKEN';
+  if (!answered) return { kind: 'sent', sequenceNumber, ...SentInvitationSchema.parse(image) };
+  const { answeredAt, answeredBy, channel, createdAt, ...link } = AnsweredLinkSchema.parse(image);
+  return {
+    kind: 'answered',
+    ...link,
+    submittedAt: answeredAt,
+    channel: answeredBy,
+    sequenceNumber,
+    ...(createdAt ? { invitation: { createdAt, channel } } : {}),
+  };
+}
 
 /**
- * New responses (links becoming answered, from the surveys table's stream) → daily
- * aggregates, exactly once and atomically per batch. A batch fails whole and is retried
- * by the event source from its first record; the batch's mark makes the retry harmless.
+ * New responses (links becoming answered) and invitations sent, from the surveys table's
+ * stream → daily aggregates and response-rate tallies, exactly once and atomically per
+ * batch. A batch fails whole and is retried by the event source from its first record;
+ * the batch's mark makes the retry harmless.
  */
 export const handler = middy<DynamoDBStreamEvent>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .handler(async (event) => {
-    const responses = event.Records.map((record) => {
-      const { answeredAt, answeredBy, ...link } = AnsweredLinkSchema.parse(
-        unmarshall((record.dynamodb?.NewImage ?? {}) as never),
-      );
-      return {
-        ...link,
-        submittedAt: answeredAt,
-        channel: answeredBy,
-        sequenceNumber: SequenceNumber.parse(record.dynamodb?.SequenceNumber),
-      };
-    });
+    const responses = event.Records.map(classify);
     const result = await aggregateResponses(
       {
         store,

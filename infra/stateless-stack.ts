@@ -324,14 +324,17 @@ export class StatelessStack extends Stack {
     this.responseAggregator.addEventSource(
       new DynamoEventSource(stateful.surveysTable, {
         startingPosition: StartingPosition.TRIM_HORIZON,
-        // 99 responses make at most 99 groups; with the batch mark, a transaction's 100.
-        batchSize: 99,
+        // 49 records make at most 49 aggregate and 49 tally groups; with the batch mark,
+        // 99 items, within a transaction's 100.
+        batchSize: 49,
         maxBatchingWindow: Duration.seconds(1),
         // A failed batch must come back from its first record, in order: the batch mark
         // that makes counting exactly-once is keyed by it.
         bisectBatchOnError: false,
         parallelizationFactor: 1,
-        // A link becoming answered: the one change that makes a response.
+        // A link becoming answered (the one change that makes a response), and an
+        // invitation reaching its customer (a web link created, an SMS sent): the
+        // response rate's numerator and denominator.
         filters: [
           FilterCriteria.filter({
             eventName: FilterRule.isEqual('MODIFY'),
@@ -339,6 +342,21 @@ export class StatelessStack extends Stack {
               Keys: { sk: { S: FilterRule.isEqual('TOKEN') } },
               NewImage: { answeredAt: { S: FilterRule.exists() } },
               OldImage: { answeredAt: { S: FilterRule.notExists() } },
+            },
+          }),
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('INSERT'),
+            dynamodb: {
+              Keys: { sk: { S: FilterRule.isEqual('TOKEN') } },
+              NewImage: { channel: { S: FilterRule.isEqual('web') } },
+            },
+          }),
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('MODIFY'),
+            dynamodb: {
+              Keys: { sk: { S: FilterRule.isEqual('INVITATION') } },
+              NewImage: { status: { S: FilterRule.isEqual('sent') } },
+              OldImage: { status: { S: FilterRule.notEquals('sent') } },
             },
           }),
         ],

@@ -13,6 +13,7 @@ import type { SandboxOutputs, SandboxState } from './sandbox.ts';
 const HEADLINES = [
   'survey.csat_pct',
   'survey.nps',
+  'survey.response_rate_pct',
   'complaints.resolved_within_15d_pct',
   'complaints.resolution_hours_p50',
   'complaints.reopened_pct',

@@ -6,9 +6,9 @@ import type { AggregateStore } from '../use-cases/aggregate-responses.ts';
 /** Aggregate shards per group: a batch writes one, chosen at random, so none runs hot. */
 export const AGGREGATE_SHARDS = 8;
 
-/** Key of one shard of a daily aggregate (README, Data model: the surveys table). */
-export const aggregateKey = (group: AggregateGroup, shard: number) => ({
-  pk: `AGG#${group.day}`,
+/** Key of one shard of a daily aggregate (README, the aggregates table). */
+export const aggregateKey = (group: AggregateGroup, shard: number, prefix = 'AGG') => ({
+  pk: `${prefix}#${group.day}`,
   sk: `${group.region}#${group.service}#${group.touchpoint}#${group.channel}#${shard}`,
 });
 
@@ -30,7 +30,7 @@ const BATCH_MARK_DAYS = 3;
 export function dynamoDbAggregateStore(client: DynamoDBClient, TableName: string): AggregateStore {
   const documents = DynamoDBDocumentClient.from(client);
   return {
-    async count({ firstSequence, lastSequence }, groups, shard, countedAt) {
+    async count({ firstSequence, lastSequence }, groups, invitationGroups, shard, countedAt) {
       const mark = {
         Put: {
           TableName,
@@ -43,13 +43,17 @@ export function dynamoDbAggregateStore(client: DynamoDBClient, TableName: string
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       };
-      const adds = groups.map(({ group, counts }) => {
+      const tagged = [
+        ...groups.map((entry) => ({ ...entry, prefix: 'AGG' })),
+        ...invitationGroups.map((entry) => ({ ...entry, prefix: 'INV' })),
+      ];
+      const adds = tagged.map(({ group, counts, prefix }) => {
         const names = Object.keys(counts);
         const dimensions = ['day', 'region', 'service', 'touchpoint', 'channel'] as const;
         return {
           Update: {
             TableName,
-            Key: aggregateKey(group, shard),
+            Key: aggregateKey(group, shard, prefix),
             // Every name is a placeholder: day and region are reserved words in DynamoDB.
             UpdateExpression: `SET ${dimensions.map((name) => `#${name} = :${name}`).join(', ')} ADD ${names
               .map((_, index) => `#c${index} :c${index}`)

@@ -138,6 +138,8 @@ export function dynamoDbInvitationStore(options: DynamoDbInvitationStoreOptions)
                     channel: invitation.channel,
                     region: invitation.region,
                     service: invitation.service,
+                    // The response rate counts answers by the day the invitation was made.
+                    createdAt: invitation.createdAt,
                     // The token item goes a day after the link dies.
                     expiresAt: epochSeconds(invitation.expiresAt) + 86_400,
                   },

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ComplaintState } from '../domain/complaint-lifecycle.ts';
 import type { SubscriberCountRow } from '../domain/subscriber-counts.ts';
-import type { ResponseAggregateRow } from '../indicators/catalogue.ts';
+import type { InvitationTallyRow, ResponseAggregateRow } from '../indicators/catalogue.ts';
 import { dynamoDbSubscriberStore } from './dynamodb-subscriber-store.ts';
 
 /** What the report builder reads: daily aggregates and folded complaint states. */
@@ -15,6 +15,8 @@ export interface ReportInputsReader {
   responseAggregates(days: readonly string[]): Promise<ResponseAggregateRow[]>;
   /** Complaints created, or first resolved, in the given months; each complaint once. */
   complaintStates(months: readonly string[]): Promise<ComplaintState[]>;
+  /** Invitations sent and answered, by creation day (shards summed). */
+  invitationTallies(days: readonly string[]): Promise<InvitationTallyRow[]>;
   /** The latest uploaded subscriber counts of a period id, if any. */
   subscriberCounts(period: string): Promise<SubscriberCountRow[] | undefined>;
 }
@@ -81,6 +83,39 @@ export function dynamoDbReportInputs(options: {
               : 1,
           ),
         );
+      }
+      return rows;
+    },
+
+    async invitationTallies(days) {
+      const rows: InvitationTallyRow[] = [];
+      for (const day of days) {
+        const groups = new Map<string, InvitationTallyRow>();
+        for await (const item of query({
+          TableName: options.aggregatesTable,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `INV#${day}` },
+        })) {
+          const [region = '', service = '', touchpoint = '', channel = ''] = String(item.sk).split(
+            '#',
+          );
+          const key = [region, service, touchpoint, channel].join('#');
+          const row = groups.get(key) ?? {
+            day,
+            region,
+            service,
+            touchpoint,
+            channel,
+            sent: 0,
+            answered: 0,
+          };
+          groups.set(key, {
+            ...row,
+            sent: row.sent + Number(item.sent ?? 0),
+            answered: row.answered + Number(item.answered ?? 0),
+          });
+        }
+        rows.push(...[...groups.keys()].sort().map((key) => groups.get(key) as InvitationTallyRow));
       }
       return rows;
     },

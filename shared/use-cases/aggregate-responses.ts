@@ -1,13 +1,58 @@
 import {
   type AggregateCounts,
   type AggregateGroup,
+  groupKeyOf,
   type ResponseForAggregation,
   tallyResponses,
 } from '../domain/response-aggregates.ts';
+import { dayInTimeZone } from '../domain/zoned-time.ts';
 
 /** A response as its stream record brings it: the record's place in its shard, in order. */
 export interface StreamedResponse extends ResponseForAggregation {
+  kind: 'answered';
   sequenceNumber: string;
+  /** The invitation's creation time and channel, for the response-rate tally. */
+  invitation?: { createdAt: string; channel: string };
+}
+
+/** An invitation handed to its customer: a web link created, or an SMS sent. */
+export interface StreamedInvitation {
+  kind: 'sent';
+  invitationId: string;
+  sequenceNumber: string;
+  createdAt: string;
+  region: string;
+  service: string;
+  touchpoint: string;
+  channel: string;
+}
+
+export type StreamedRecord = StreamedResponse | StreamedInvitation;
+
+/** Invitations sent and answered, by creation day and group: the response rate's terms. */
+export function tallyInvitations(records: readonly StreamedRecord[], timeZone: string) {
+  const tally = new Map<string, { group: AggregateGroup; counts: AggregateCounts }>();
+  for (const record of records) {
+    const source =
+      record.kind === 'sent'
+        ? { createdAt: record.createdAt, channel: record.channel, counter: 'sent' }
+        : record.invitation
+          ? { ...record.invitation, counter: 'answered' }
+          : undefined;
+    if (!source) continue;
+    const group: AggregateGroup = {
+      day: dayInTimeZone(new Date(source.createdAt), timeZone),
+      region: record.region,
+      service: record.service,
+      touchpoint: record.touchpoint,
+      channel: source.channel,
+    };
+    const key = groupKeyOf(group);
+    const entry = tally.get(key) ?? { group, counts: {} };
+    entry.counts[source.counter] = (entry.counts[source.counter] ?? 0) + 1;
+    tally.set(key, entry);
+  }
+  return [...tally.values()];
 }
 
 export interface AggregateStore {
@@ -19,6 +64,7 @@ export interface AggregateStore {
   count(
     batch: { firstSequence: string; lastSequence: string },
     groups: { group: AggregateGroup; counts: AggregateCounts }[],
+    invitationGroups: { group: AggregateGroup; counts: AggregateCounts }[],
     shard: number,
     countedAt: Date,
   ): Promise<{ counted: true } | { countedThrough: string } | { conflict: true }>;
@@ -40,31 +86,36 @@ const MAX_ATTEMPTS = 6;
  */
 export async function aggregateResponses(
   dependencies: { store: AggregateStore; timeZone: string; shard: () => number; now: () => Date },
-  records: readonly StreamedResponse[],
+  records: readonly StreamedRecord[],
 ): Promise<{ counted: number; duplicates: number; groups: number }> {
-  const bySequence = (a: StreamedResponse, b: StreamedResponse) =>
+  const bySequence = (a: StreamedRecord, b: StreamedRecord) =>
     BigInt(a.sequenceNumber) < BigInt(b.sequenceNumber) ? -1 : 1;
-  // One response per invitation, whatever the stream repeats.
-  let pending = [...new Map(records.map((record) => [record.invitationId, record])).values()].sort(
-    bySequence,
-  );
+  // One answer and one sending per invitation, whatever the stream repeats.
+  let pending = [
+    ...new Map(records.map((record) => [`${record.kind}#${record.invitationId}`, record])).values(),
+  ].sort(bySequence);
   let duplicates = records.length - pending.length;
   let counted = 0;
   let groupsWritten = 0;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS && pending.length > 0; attempt += 1) {
-    const groups = [...tallyResponses(pending, dependencies.timeZone).values()];
+    const answered = pending.filter(
+      (record): record is StreamedResponse => record.kind === 'answered',
+    );
+    const groups = [...tallyResponses(answered, dependencies.timeZone).values()];
+    const invitationGroups = tallyInvitations(pending, dependencies.timeZone);
     const outcome = await dependencies.store.count(
       {
         firstSequence: pending[0]?.sequenceNumber ?? '',
         lastSequence: pending.at(-1)?.sequenceNumber ?? '',
       },
       groups,
+      invitationGroups,
       dependencies.shard(),
       dependencies.now(),
     );
     if ('counted' in outcome) {
       counted += pending.length;
-      groupsWritten += groups.length;
+      groupsWritten += groups.length + invitationGroups.length;
       pending = [];
     } else if ('countedThrough' in outcome) {
       const through = BigInt(outcome.countedThrough);

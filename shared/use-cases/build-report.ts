@@ -4,6 +4,7 @@ import type { SubscriberCountRow } from '../domain/subscriber-counts.ts';
 import { buildIndicators } from '../indicators/build-indicators.ts';
 import type {
   IndicatorInputs,
+  InvitationTallyRow,
   ResponseAggregateRow,
   SubscriberCount,
 } from '../indicators/catalogue.ts';
@@ -23,6 +24,7 @@ import { renderReportHtml } from '../reports/report-html.ts';
 export interface ReportInputs {
   responseAggregates(days: readonly string[]): Promise<ResponseAggregateRow[]>;
   complaintStates(months: readonly string[]): Promise<ComplaintState[]>;
+  invitationTallies(days: readonly string[]): Promise<InvitationTallyRow[]>;
   subscriberCounts(period: string): Promise<SubscriberCountRow[] | undefined>;
 }
 
@@ -121,13 +123,12 @@ export function monthsBack(first: string, last: string, months: number): string[
 const inputsFor = (
   period: Period,
   aggregates: readonly ResponseAggregateRow[],
+  tallies: readonly InvitationTallyRow[],
   complaints: readonly ComplaintState[],
   subscribers: SubscriberCount[] | undefined,
 ): IndicatorInputs => ({
   responses: aggregates.filter((row) => containsDay(period, row.day)),
-  // The response rate needs invitation tallies, which are not stored yet: it says so
-  // (null, with a note) rather than guess.
-  invitations: [],
+  invitations: tallies.filter((row) => containsDay(period, row.day)),
   complaints,
   subscribers,
 });
@@ -145,9 +146,9 @@ export async function buildReport(
   if (!profile) throw new UnknownProfileError(`there is no profile "${request.profile}"`);
   const period = parsePeriod(request.period, dependencies.timezone);
   const previous = previousPeriod(period);
-  const aggregates = await dependencies.inputs.responseAggregates(
-    daysBetween(previous.start, period.end),
-  );
+  const days = daysBetween(previous.start, period.end);
+  const aggregates = await dependencies.inputs.responseAggregates(days);
+  const tallies = await dependencies.inputs.invitationTallies(days);
   const complaints = await dependencies.inputs.complaintStates(
     monthsBack(previous.start, period.end, OPEN_COMPLAINT_LOOKBACK_MONTHS),
   );
@@ -158,12 +159,14 @@ export async function buildReport(
     inputs: inputsFor(
       period,
       aggregates,
+      tallies,
       complaints,
       await subscribersFor(dependencies.inputs, period),
     ),
     previous: inputsFor(
       previous,
       aggregates,
+      tallies,
       complaints,
       await subscribersFor(dependencies.inputs, previous),
     ),

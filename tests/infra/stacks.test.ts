@@ -210,7 +210,7 @@ describe('stateless stack', () => {
     )?.[1].Properties;
     expect(mapping).toMatchObject({
       StartingPosition: 'TRIM_HORIZON',
-      BatchSize: 99,
+      BatchSize: 49,
       MaximumRetryAttempts: 5,
       BisectBatchOnFunctionError: false,
       ParallelizationFactor: 1,
@@ -225,6 +225,18 @@ describe('stateless stack', () => {
           Keys: { sk: { S: ['TOKEN'] } },
           NewImage: { answeredAt: { S: [{ exists: true }] } },
           OldImage: { answeredAt: { S: [{ exists: false }] } },
+        },
+      },
+      {
+        eventName: ['INSERT'],
+        dynamodb: { Keys: { sk: { S: ['TOKEN'] } }, NewImage: { channel: { S: ['web'] } } },
+      },
+      {
+        eventName: ['MODIFY'],
+        dynamodb: {
+          Keys: { sk: { S: ['INVITATION'] } },
+          NewImage: { status: { S: ['sent'] } },
+          OldImage: { status: { S: [{ 'anything-but': ['sent'] }] } },
         },
       },
     ]);

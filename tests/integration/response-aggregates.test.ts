@@ -73,6 +73,8 @@ async function record(item: ReturnType<typeof response>) {
         locale: 'zh-CN',
         surveyVersion: 1,
         linkExpiresAt: '2099-01-01T00:00:00.000Z',
+        // 23:00 on 7 October in Shanghai: the response rate's day for this invitation.
+        createdAt: '2026-10-07T15:00:00.000Z',
       },
     }),
   );
@@ -91,18 +93,18 @@ async function record(item: ReturnType<typeof response>) {
 }
 
 /** A group's counters, summed over its shards. */
-async function aggregate(day: string, group: string) {
+async function aggregate(day: string, group: string, prefix = 'AGG') {
   const { Items = [] } = await documents.send(
     new QueryCommand({
       TableName: aggregatesTable,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :group)',
-      ExpressionAttributeValues: { ':pk': `AGG#${day}`, ':group': `${group}#` },
+      ExpressionAttributeValues: { ':pk': `${prefix}#${day}`, ':group': `${group}#` },
     }),
   );
   const totals: Record<string, number> = {};
   for (const item of Items) {
     for (const [key, value] of Object.entries(item)) {
-      if (/^(responses|csat_\d|nps_\d+)$/.test(key))
+      if (/^(responses|csat_\d|nps_\d+|sent|answered)$/.test(key))
         totals[key] = (totals[key] ?? 0) + Number(value);
     }
   }
@@ -144,6 +146,10 @@ describe('daily response aggregates', () => {
     expect((await aggregate('2026-10-08', 'BJ#fixed_broadband#store#web')).totals.responses).toBe(
       1,
     );
+    // Response-rate tallies: by the invitations' creation day and invitation channel (web,
+    // even when answered by SMS): 4 links made in GD-SZ and all 4 answered.
+    const tallies = await aggregate('2026-10-07', 'GD-SZ#fixed_broadband#store#web', 'INV');
+    expect(tallies.totals).toEqual({ sent: 4, answered: 4 });
     expect(dayInTimeZone(new Date('2026-10-07T16:30:00.000Z'), 'Asia/Shanghai')).toBe('2026-10-08');
   });
 
@@ -163,7 +169,8 @@ describe('daily response aggregates', () => {
 
     // Act: the first batch exactly as the stream gave it, again; then a redelivery from
     // the same first record that reaches the fourth; then the mapping's own delivery.
-    const again = await app.host('ResponseAggregator').invoke({ Records: batch.slice(0, 3) });
+    // Each item brings two records: its link made (INSERT) and answered (MODIFY).
+    const again = await app.host('ResponseAggregator').invoke({ Records: batch.slice(0, 6) });
     const further = await app.host('ResponseAggregator').invoke({ Records: batch });
     await app.drain('ResponseAggregator');
 
@@ -183,6 +190,12 @@ describe('daily response aggregates', () => {
       responses: 4,
       csat_4: 1,
       nps_4: 1,
+    });
+    expect(
+      (await aggregate('2026-10-07', 'ZJ-HZ#fixed_broadband#store#web', 'INV')).totals,
+    ).toEqual({
+      sent: 4,
+      answered: 4,
     });
   });
 });
@@ -219,7 +232,7 @@ async function streamRecordsOf(items: { invitationId: string }[]) {
         const page = await streams.send(new GetRecordsCommand({ ShardIterator }));
         const found = (page.Records ?? []).filter(
           (record) =>
-            record.eventName === 'MODIFY' &&
+            (record.eventName === 'MODIFY' || record.eventName === 'INSERT') &&
             ids.has(record.dynamodb?.NewImage?.invitationId?.S ?? ''),
         );
         records.push(...found.map((record) => streamRecordEvent(record, app.region, streamArn)));
@@ -227,7 +240,7 @@ async function streamRecordsOf(items: { invitationId: string }[]) {
         ShardIterator = page.NextShardIterator;
       }
     }
-    expect(records).toHaveLength(ids.size);
+    expect(records).toHaveLength(2 * ids.size);
     return records;
   } finally {
     client.destroy();

@@ -8,7 +8,9 @@ import {
 import {
   type AggregateStore,
   aggregateResponses,
+  type StreamedRecord,
   type StreamedResponse,
+  tallyInvitations,
 } from '#shared/use-cases/aggregate-responses.ts';
 
 const response = (
@@ -83,12 +85,13 @@ describe('aggregateResponses', () => {
     sequence: number,
     csat: number,
     extra: Partial<ResponseForAggregation> = {},
-  ) => ({
+  ): StreamedResponse => ({
+    kind: 'answered',
     ...response(`invitation-${sequence}`, csat, extra),
     // Real sequence numbers are longer than a double holds exactly.
     sequenceNumber: `${'1'.repeat(20)}${String(sequence).padStart(6, '0')}`,
   });
-  const run = (store: AggregateStore, records: StreamedResponse[]) =>
+  const run = (store: AggregateStore, records: StreamedRecord[]) =>
     aggregateResponses(
       { store, timeZone: 'Asia/Shanghai', shard: () => 3, now: () => new Date() },
       records,
@@ -147,6 +150,61 @@ describe('aggregateResponses', () => {
       first: streamed(9, 5).sequenceNumber,
       last: streamed(10, 5).sequenceNumber,
     });
+  });
+
+  it('tallies invitations sent and answered by the day they were created', async () => {
+    const sent = (sequence: number, createdAt: string): StreamedRecord => ({
+      kind: 'sent',
+      invitationId: `invitation-${sequence}`,
+      sequenceNumber: streamed(sequence, 5).sequenceNumber,
+      createdAt,
+      region: 'GD-SZ',
+      service: 'mobile_data',
+      touchpoint: 'hotline',
+      channel: 'web',
+    });
+    // Created at 23:30 on 7 October in Shanghai, answered on the 8th.
+    const created = '2026-10-07T15:30:00.000Z';
+    const tallies = tallyInvitations(
+      [
+        sent(1, created),
+        sent(2, created),
+        { ...streamed(1, 5), invitation: { createdAt: created, channel: 'web' } },
+      ],
+      'Asia/Shanghai',
+    );
+
+    expect(tallies).toEqual([
+      {
+        group: {
+          day: '2026-10-07',
+          region: 'GD-SZ',
+          service: 'mobile_data',
+          touchpoint: 'hotline',
+          channel: 'web',
+        },
+        counts: { sent: 2, answered: 1 },
+      },
+    ]);
+  });
+
+  it('counts an invitation sent and answered in one batch once each', async () => {
+    const { store, totals } = memoryStore();
+    const sentRecord: StreamedRecord = {
+      kind: 'sent',
+      invitationId: 'invitation-1',
+      sequenceNumber: streamed(0, 5).sequenceNumber,
+      createdAt: '2026-10-08T01:00:00.000Z',
+      region: 'GD-SZ',
+      service: 'mobile_data',
+      touchpoint: 'hotline',
+      channel: 'web',
+    };
+
+    const result = await run(store, [sentRecord, streamed(1, 5), sentRecord]);
+
+    expect(result).toMatchObject({ counted: 2, duplicates: 1 });
+    expect(totals.get(group)?.responses).toBe(1);
   });
 
   it('retries a transaction that conflicted with a concurrent batch', async () => {
