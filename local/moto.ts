@@ -38,7 +38,18 @@ export async function freePort(): Promise<number> {
  * answers. `stop()` ends it by its pid.
  */
 export async function startMoto(options: { port?: number } = {}): Promise<RunningEmulator> {
-  const port = options.port ?? (await freePort());
+  if (options.port !== undefined) return startMotoOn(options.port);
+  // A port found free can be taken by another process before moto binds it: try again.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startMotoOn(await freePort());
+    } catch (error) {
+      if (attempt >= 3 || error instanceof EmulatorMissingError) throw error;
+    }
+  }
+}
+
+async function startMotoOn(port: number): Promise<RunningEmulator> {
   const endpoint = `http://127.0.0.1:${port}`;
   // moto's request recorder writes to a file: keep it out of the working tree.
   const scratch = await mkdtemp(join(tmpdir(), 'moto-'));

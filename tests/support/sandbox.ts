@@ -18,13 +18,22 @@ import { signatureHeader } from '#shared/http/signature.ts';
  * directory. Its quiet hours never apply, so that tests do not depend on the time of day.
  */
 export async function startTestSandbox(): Promise<Sandbox> {
-  const sandbox = await startSandbox({
-    port: await freePort(),
-    directory: mkdtempSync(join(tmpdir(), 'sandbox-')),
-    assemblyDirectory: inject('assemblyDirectory'),
-    print: () => undefined,
-    colour: false,
-  });
+  let sandbox: Sandbox | undefined;
+  // A free port can be taken by a parallel test file's emulator before the sandbox
+  // listens on it: then it has cleaned up after itself, and another port is tried.
+  for (let attempt = 1; !sandbox; attempt += 1) {
+    try {
+      sandbox = await startSandbox({
+        port: await freePort(),
+        directory: mkdtempSync(join(tmpdir(), 'sandbox-')),
+        assemblyDirectory: inject('assemblyDirectory'),
+        print: () => undefined,
+        colour: false,
+      });
+    } catch (error) {
+      if (attempt >= 3 || !String((error as Error).message).includes('EADDRINUSE')) throw error;
+    }
+  }
   sandbox.app.host('InvitationIntake').fn.environment.QUIET_HOURS = '00:00-00:00';
   return sandbox;
 }
