@@ -45,12 +45,24 @@ const SentInvitationSchema = z.object({
   createdAt: z.iso.datetime({ offset: true }),
 });
 
-/** What a stream record of the mapping's filter is: an answer, or an invitation sent. */
-function classify(record: DynamoDBRecord): StreamedRecord {
+/**
+ * What a stream record of the mapping's filter is: an answer, or an invitation sent. An
+ * invitation without its creation time (made before links recorded it) cannot be tallied:
+ * it is skipped, never allowed to hold back the answers in its batch.
+ */
+function classify(record: DynamoDBRecord): StreamedRecord | undefined {
   const image = unmarshall((record.dynamodb?.NewImage ?? {}) as never);
   const sequenceNumber = SequenceNumber.parse(record.dynamodb?.SequenceNumber);
   const answered = record.eventName === 'MODIFY' && image.sk === 'TOKEN';
-  if (!answered) return { kind: 'sent', sequenceNumber, ...SentInvitationSchema.parse(image) };
+  if (!answered) {
+    const sent = SentInvitationSchema.safeParse(image);
+    if (!sent.success) {
+      logger.warn('invitation not tallied: no creation time', { sequenceNumber });
+      metrics.addMetric('invitationsNotTallied', MetricUnit.Count, 1);
+      return undefined;
+    }
+    return { kind: 'sent', sequenceNumber, ...sent.data };
+  }
   const { answeredAt, answeredBy, channel, createdAt, ...link } = AnsweredLinkSchema.parse(image);
   return {
     kind: 'answered',
@@ -72,7 +84,9 @@ export const handler = middy<DynamoDBStreamEvent>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .handler(async (event) => {
-    const responses = event.Records.map(classify);
+    const responses = event.Records.map(classify).filter(
+      (record): record is StreamedRecord => record !== undefined,
+    );
     const result = await aggregateResponses(
       {
         store,

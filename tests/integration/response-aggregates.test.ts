@@ -59,7 +59,7 @@ function response(
 }
 
 /** Creates the link, then answers it: the change the aggregator counts. */
-async function record(item: ReturnType<typeof response>) {
+async function record(item: ReturnType<typeof response>, options: { createdAt?: false } = {}) {
   await documents.send(
     new PutCommand({
       TableName: tableName,
@@ -74,7 +74,7 @@ async function record(item: ReturnType<typeof response>) {
         surveyVersion: 1,
         linkExpiresAt: '2099-01-01T00:00:00.000Z',
         // 23:00 on 7 October in Shanghai: the response rate's day for this invitation.
-        createdAt: '2026-10-07T15:00:00.000Z',
+        ...(options.createdAt === false ? {} : { createdAt: '2026-10-07T15:00:00.000Z' }),
       },
     }),
   );
@@ -151,6 +151,26 @@ describe('daily response aggregates', () => {
     const tallies = await aggregate('2026-10-07', 'GD-SZ#fixed_broadband#store#web', 'INV');
     expect(tallies.totals).toEqual({ sent: 4, answered: 4 });
     expect(dayInTimeZone(new Date('2026-10-07T16:30:00.000Z'), 'Asia/Shanghai')).toBe('2026-10-08');
+  });
+
+  it('counts the answers of links made before they recorded their creation time', async () => {
+    // Prepare: two links without createdAt (made before it was recorded), answered.
+    const day = '2026-10-10';
+    const items = [4, 5].map((n) =>
+      response(n, 9, { region: 'SC-CD', answeredAt: `${day}T03:00:00.000Z` }),
+    );
+    for (const item of items) await record(item, { createdAt: false });
+
+    // Act
+    await app.drain('ResponseAggregator');
+
+    // Assess: the answers count; the invitations cannot be tallied and are skipped.
+    expect((await aggregate(day, 'SC-CD#fixed_broadband#store#web')).totals).toEqual({
+      responses: 2,
+      csat_4: 1,
+      csat_5: 1,
+      nps_9: 2,
+    });
   });
 
   it('counts nothing twice when a batch comes again, even when the redelivery reaches further', async () => {
