@@ -93,17 +93,7 @@ export class StatefulStack extends Stack {
       'kms:GenerateDataKey*',
     );
 
-    this.complaintsTable = new Table(this, 'ComplaintsTable', {
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
-      sortKey: { name: 'sk', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      encryption: TableEncryption.CUSTOMER_MANAGED,
-      encryptionKey: this.dataKey,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: 'expiresAt',
-      deletionProtection: prod,
-      removalPolicy,
-    });
+    this.complaintsTable = this.table('ComplaintsTable', { prod, removalPolicy, expires: true });
     for (const index of COMPLAINT_INDEXES) {
       this.complaintsTable.addGlobalSecondaryIndex({
         indexName: index.name,
@@ -135,19 +125,13 @@ export class StatefulStack extends Stack {
       removalPolicy,
     );
 
-    this.surveysTable = new Table(this, 'SurveysTable', {
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
-      sortKey: { name: 'sk', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      encryption: TableEncryption.CUSTOMER_MANAGED,
-      encryptionKey: this.dataKey,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: 'expiresAt',
+    this.surveysTable = this.table('SurveysTable', {
+      prod,
+      removalPolicy,
+      expires: true,
       // The stream feeds the SMS sender (new OUTBOX items) and the aggregator (links
       // becoming answered, told by the old and the new image).
       stream: StreamViewType.NEW_AND_OLD_IMAGES,
-      deletionProtection: prod,
-      removalPolicy,
     });
     for (const index of SURVEY_INDEXES) {
       this.surveysTable.addGlobalSecondaryIndex({
@@ -160,18 +144,8 @@ export class StatefulStack extends Stack {
 
     // Apart from the surveys table: nothing here identifies anyone (erasure never touches
     // it, retention differs), and the aggregator's transactions stay on small items.
-    this.aggregatesTable = new Table(this, 'AggregatesTable', {
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
-      sortKey: { name: 'sk', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      encryption: TableEncryption.CUSTOMER_MANAGED,
-      encryptionKey: this.dataKey,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      // Batch marks expire; aggregates have no expiry and are kept.
-      timeToLiveAttribute: 'expiresAt',
-      deletionProtection: prod,
-      removalPolicy,
-    });
+    // Batch marks expire; aggregates have no expiry and are kept.
+    this.aggregatesTable = this.table('AggregatesTable', { prod, removalPolicy, expires: true });
 
     this.surveyKeysSecret = this.generatedSecret('SurveyKeysSecret', {
       description: 'Master key from which survey tokens and the phone-number pepper are derived',
@@ -272,16 +246,7 @@ export class StatefulStack extends Stack {
       deadLetterQueue: this.reportRunsDeadLetterQueue,
       removalPolicy,
     });
-    this.reportsTable = new Table(this, 'ReportsTable', {
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
-      sortKey: { name: 'sk', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      encryption: TableEncryption.CUSTOMER_MANAGED,
-      encryptionKey: this.dataKey,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: prod,
-      removalPolicy,
-    });
+    this.reportsTable = this.table('ReportsTable', { prod, removalPolicy, expires: false });
     this.userPool = new UserPool(this, 'UserPool', {
       userPoolName: `tsq-${props.config.stage}-people`,
       selfSignUpEnabled: false,
@@ -350,6 +315,33 @@ export class StatefulStack extends Stack {
   }
 
   /** A dead-letter queue: KMS, TLS only, fourteen days to look at what failed. */
+  /**
+   * A table of the project: `pk`/`sk` strings, on demand, the data key, PITR, deletion
+   * protection in prod; TTL on `expiresAt` where items expire.
+   */
+  private table(
+    id: string,
+    options: {
+      prod: boolean;
+      removalPolicy: RemovalPolicy;
+      expires: boolean;
+      stream?: StreamViewType;
+    },
+  ) {
+    return new Table(this, id, {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.dataKey,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      ...(options.expires ? { timeToLiveAttribute: 'expiresAt' } : {}),
+      ...(options.stream ? { stream: options.stream } : {}),
+      deletionProtection: options.prod,
+      removalPolicy: options.removalPolicy,
+    });
+  }
+
   private deadLetterQueue(id: string, removalPolicy: RemovalPolicy) {
     return new Queue(this, id, {
       encryption: QueueEncryption.KMS,
