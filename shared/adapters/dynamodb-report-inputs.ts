@@ -50,74 +50,55 @@ export function dynamoDbReportInputs(options: {
     }
   };
 
+  /**
+   * Counters kept in shards (`{prefix}#{day}` / `region#service#touchpoint#channel#shard`),
+   * summed per day and group: one Query per day, whatever the number of responses.
+   */
+  const shardedCounters = async (
+    prefix: 'AGG' | 'INV',
+    days: readonly string[],
+    isCounter: (name: string) => boolean,
+  ): Promise<ResponseAggregateRow[]> => {
+    const rows: ResponseAggregateRow[] = [];
+    for (const day of days) {
+      const groups = new Map<string, ResponseAggregateRow & { counts: Record<string, number> }>();
+      for await (const item of query({
+        TableName: options.aggregatesTable,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `${prefix}#${day}` },
+      })) {
+        const [region = '', service = '', touchpoint = '', channel = ''] = String(item.sk).split(
+          '#',
+        );
+        const key = [region, service, touchpoint, channel].join('#');
+        const row = groups.get(key) ?? { day, region, service, touchpoint, channel, counts: {} };
+        for (const [name, value] of Object.entries(item)) {
+          if (isCounter(name)) row.counts[name] = (row.counts[name] ?? 0) + Number(value);
+        }
+        groups.set(key, row);
+      }
+      rows.push(...[...groups.keys()].sort().map((key) => groups.get(key) as ResponseAggregateRow));
+    }
+    return rows;
+  };
+
   return {
     subscriberCounts: (period) => subscribers.latest(period),
 
-    async responseAggregates(days) {
-      const rows: ResponseAggregateRow[] = [];
-      for (const day of days) {
-        const groups = new Map<string, ResponseAggregateRow>();
-        for await (const item of query({
-          TableName: options.aggregatesTable,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': `AGG#${day}` },
-        })) {
-          const [region = '', service = '', touchpoint = '', channel = ''] = String(item.sk).split(
-            '#',
-          );
-          const key = [region, service, touchpoint, channel].join('#');
-          const row = groups.get(key) ?? { day, region, service, touchpoint, channel, counts: {} };
-          const counts: Record<string, number> = { ...row.counts };
-          for (const [name, value] of Object.entries(item)) {
-            if (/^(responses|csat_[1-5]|nps_(\d|10))$/.test(name)) {
-              counts[name] = (counts[name] ?? 0) + Number(value);
-            }
-          }
-          groups.set(key, { ...row, counts });
-        }
-        rows.push(
-          ...[...groups.values()].sort((a, b) =>
-            a.region + a.service + a.touchpoint + a.channel <
-            b.region + b.service + b.touchpoint + b.channel
-              ? -1
-              : 1,
-          ),
-        );
-      }
-      return rows;
-    },
+    responseAggregates: (days) =>
+      shardedCounters('AGG', days, (name) => /^(responses|csat_[1-5]|nps_(\d|10))$/.test(name)),
 
     async invitationTallies(days) {
-      const rows: InvitationTallyRow[] = [];
-      for (const day of days) {
-        const groups = new Map<string, InvitationTallyRow>();
-        for await (const item of query({
-          TableName: options.aggregatesTable,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': `INV#${day}` },
-        })) {
-          const [region = '', service = '', touchpoint = '', channel = ''] = String(item.sk).split(
-            '#',
-          );
-          const key = [region, service, touchpoint, channel].join('#');
-          const row = groups.get(key) ?? {
-            day,
-            region,
-            service,
-            touchpoint,
-            channel,
-            sent: 0,
-            answered: 0,
-          };
-          groups.set(key, {
-            ...row,
-            sent: row.sent + Number(item.sent ?? 0),
-            answered: row.answered + Number(item.answered ?? 0),
-          });
-        }
-        rows.push(...[...groups.keys()].sort().map((key) => groups.get(key) as InvitationTallyRow));
-      }
-      return rows;
+      const rows = await shardedCounters(
+        'INV',
+        days,
+        (name) => name === 'sent' || name === 'answered',
+      );
+      return rows.map(({ counts, ...group }) => ({
+        ...group,
+        sent: counts.sent ?? 0,
+        answered: counts.answered ?? 0,
+      }));
     },
 
     async complaintStates(months) {
