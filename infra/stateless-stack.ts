@@ -95,6 +95,26 @@ function grantTable(fn: ProjectFunction, table: ITable, key: IKey, actions: stri
 }
 
 /**
+ * One S3 action on the report files (`reports/*`). The bucket's name is fixed per stage,
+ * account and region (reportsBucketName), so the ARN is written without a cross-stack
+ * import and the cdk-nag acknowledgment, whose reason the caller gives, can name it.
+ */
+function grantReportObjects(fn: ProjectFunction, stage: string, action: string, reason: string) {
+  const objects = (account: string, region: string, partition: string) =>
+    `arn:${partition}:s3:::${reportsBucketName(stage, account, region)}/reports/*`;
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      actions: [action],
+      resources: [objects(Aws.ACCOUNT_ID, Aws.REGION, Aws.PARTITION)],
+    }),
+  );
+  Validations.of(fn.role ?? fn).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::${objects('<AWS::AccountId>', '<AWS::Region>', '<AWS::Partition>')}]`,
+    reason,
+  });
+}
+
+/**
  * `grantSendMessages` and `grantReadWriteData` on KMS-encrypted resources allow the
  * `kms:GenerateDataKey*` and `kms:ReEncrypt*` action families: wildcards over actions,
  * each statement scoped to the one data key.
@@ -509,17 +529,12 @@ export class StatelessStack extends Stack {
         ],
       }),
     );
-    // The bucket's name is fixed per stage, account and region (reportsBucketName), so the
-    // ARN is written here without an import, and the acknowledgment can name it.
-    const reportObjects = `arn:${Aws.PARTITION}:s3:::${reportsBucketName(config.stage, Aws.ACCOUNT_ID, Aws.REGION)}/reports/*`;
-    this.reportBuilder.addToRolePolicy(
-      new PolicyStatement({ actions: ['s3:PutObject'], resources: [reportObjects] }),
+    grantReportObjects(
+      this.reportBuilder,
+      config.stage,
+      's3:PutObject',
+      'Each report run writes new keys (reports/{profile}/{period}/{reportId}/…), so the grant names the reports/ prefix of the one bucket; the action is PutObject only, and Object Lock keeps every written version.',
     );
-    Validations.of(this.reportBuilder.role ?? this.reportBuilder).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${reportsBucketName(config.stage, '<AWS::AccountId>', '<AWS::Region>')}/reports/*]`,
-      reason:
-        'Each report run writes new keys (reports/{profile}/{period}/{reportId}/…), so the grant names the reports/ prefix of the one bucket; the action is PutObject only, and Object Lock keeps every written version.',
-    });
     stateful.dataKey.grantEncryptDecrypt(this.reportBuilder);
     this.reportBuilder.addToRolePolicy(
       new PolicyStatement({
@@ -560,14 +575,12 @@ export class StatelessStack extends Stack {
       'Query',
       'PutItem',
     ]);
-    this.reportsApi.addToRolePolicy(
-      new PolicyStatement({ actions: ['s3:GetObject'], resources: [reportObjects] }),
+    grantReportObjects(
+      this.reportsApi,
+      config.stage,
+      's3:GetObject',
+      'Downloads are presigned GETs of any report file under reports/ of the one bucket; which files a caller may fetch (extracts for assessors only) is decided in the function before it signs, and every download is audited.',
     );
-    Validations.of(this.reportsApi.role ?? this.reportsApi).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${reportsBucketName(config.stage, '<AWS::AccountId>', '<AWS::Region>')}/reports/*]`,
-      reason:
-        'Downloads are presigned GETs of any report file under reports/ of the one bucket; which files a caller may fetch (extracts for assessors only) is decided in the function before it signs, and every download is audited.',
-    });
 
     this.referenceData = new ProjectFunction(this, 'ReferenceData', {
       entry: 'reference-data',
