@@ -42,22 +42,36 @@ export const groupKeyOf = (group: AggregateGroup) =>
 export function tallyResponses(
   responses: readonly ResponseForAggregation[],
   timeZone: string,
-): Map<string, { group: AggregateGroup; counts: AggregateCounts }> {
-  const tally = new Map<string, { group: AggregateGroup; counts: AggregateCounts }>();
+): Tally {
+  const tally: Tally = new Map();
   for (const response of responses) {
-    const group: AggregateGroup = {
-      day: dayInTimeZone(new Date(response.submittedAt), timeZone),
-      region: response.region,
-      service: response.service,
-      touchpoint: response.touchpoint,
-      channel: response.channel,
-    };
-    const key = groupKeyOf(group);
-    const entry = tally.get(key) ?? { group, counts: {} };
-    for (const [name, value] of Object.entries(countersOf(response))) {
-      entry.counts[name] = (entry.counts[name] ?? 0) + value;
-    }
-    tally.set(key, entry);
+    addToTally(tally, response.submittedAt, timeZone, response, countersOf(response));
   }
   return tally;
+}
+
+/** Sums per group: a day in the reporting time zone and the dimensions. */
+export type Tally = Map<string, { group: AggregateGroup; counts: AggregateCounts }>;
+
+/** Adds counters to the group of the instant's day and the given dimensions. */
+export function addToTally(
+  tally: Tally,
+  at: string,
+  timeZone: string,
+  dimensions: Omit<AggregateGroup, 'day'>,
+  counts: AggregateCounts,
+): void {
+  const group: AggregateGroup = {
+    day: dayInTimeZone(new Date(at), timeZone),
+    region: dimensions.region,
+    service: dimensions.service,
+    touchpoint: dimensions.touchpoint,
+    channel: dimensions.channel,
+  };
+  const key = groupKeyOf(group);
+  const entry = tally.get(key) ?? { group, counts: {} };
+  for (const [name, value] of Object.entries(counts)) {
+    entry.counts[name] = (entry.counts[name] ?? 0) + value;
+  }
+  tally.set(key, entry);
 }

@@ -1,11 +1,11 @@
 import {
   type AggregateCounts,
   type AggregateGroup,
-  groupKeyOf,
+  addToTally,
   type ResponseForAggregation,
+  type Tally,
   tallyResponses,
 } from '../domain/response-aggregates.ts';
-import { dayInTimeZone } from '../domain/zoned-time.ts';
 
 /** A response as its stream record brings it: the record's place in its shard, in order. */
 export interface StreamedResponse extends ResponseForAggregation {
@@ -31,7 +31,7 @@ export type StreamedRecord = StreamedResponse | StreamedInvitation;
 
 /** Invitations sent and answered, by creation day and group: the response rate's terms. */
 export function tallyInvitations(records: readonly StreamedRecord[], timeZone: string) {
-  const tally = new Map<string, { group: AggregateGroup; counts: AggregateCounts }>();
+  const tally: Tally = new Map();
   for (const record of records) {
     const source =
       record.kind === 'sent'
@@ -40,17 +40,15 @@ export function tallyInvitations(records: readonly StreamedRecord[], timeZone: s
           ? { ...record.invitation, counter: 'answered' }
           : undefined;
     if (!source) continue;
-    const group: AggregateGroup = {
-      day: dayInTimeZone(new Date(source.createdAt), timeZone),
-      region: record.region,
-      service: record.service,
-      touchpoint: record.touchpoint,
-      channel: source.channel,
-    };
-    const key = groupKeyOf(group);
-    const entry = tally.get(key) ?? { group, counts: {} };
-    entry.counts[source.counter] = (entry.counts[source.counter] ?? 0) + 1;
-    tally.set(key, entry);
+    addToTally(
+      tally,
+      source.createdAt,
+      timeZone,
+      { ...record, channel: source.channel },
+      {
+        [source.counter]: 1,
+      },
+    );
   }
   return [...tally.values()];
 }
