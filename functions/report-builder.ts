@@ -49,6 +49,7 @@ const dependencies = {
       .replace(/[-:]/g, '')
       .replace(/\.\d+Z$/, 'Z')}-${randomBytes(6).toString('hex')}`,
   prefixOf: reportPrefix,
+  pseudonymKey: () => randomBytes(32),
 };
 
 const processor = new BatchProcessor(EventType.SQS);

@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { monthInTimeZone } from '#shared/domain/zoned-time.ts';
+import { recomputeReport } from '#shared/reports/report-extract.ts';
 import { verifyReport } from '#shared/reports/verify-report.ts';
 import { LambdaHost } from './lambda-host.ts';
 import { emulatorCredentials } from './provision.ts';
@@ -55,17 +56,20 @@ export async function demoReport(
 
   // Download every file through the API as a regulator would: the manifest's file list,
   // then each file by its five-minute link, and the public key.
-  const regulator = outputs.users.regulators?.idToken ?? '';
-  const api = (path: string) =>
+  // The assessor extract only an assessor may download.
+  const api = (path: string, as: 'regulators' | 'assessors' = 'regulators') =>
     fetch(`${outputs.apiUrl}${path}`, {
       redirect: 'manual',
-      headers: { authorization: `Bearer ${regulator}` },
+      headers: { authorization: `Bearer ${outputs.users[as]?.idToken ?? ''}` },
     });
-  const listing = (await (await api(`/reports/${reportId}`)).json()) as { files: string[] };
+  const listing = (await (await api(`/reports/${reportId}`, 'assessors')).json()) as {
+    files: string[];
+  };
   const target = join(directory, 'reports', reportId);
   const files = new Map<string, Buffer>();
   for (const name of listing.files) {
-    const link = (await api(`/reports/${reportId}/files/${name}`)).headers.get('location');
+    const as = name.startsWith('extract/') ? 'assessors' : 'regulators';
+    const link = (await api(`/reports/${reportId}/files/${name}`, as)).headers.get('location');
     if (!link) throw new Error(`no download link for ${name}`);
     const body = Buffer.from(await (await fetch(link)).arrayBuffer());
     files.set(name, body);
@@ -79,7 +83,7 @@ export async function demoReport(
     indicators?: Indicator[];
   };
   console.log(
-    `\nReport ${reportId}: profile baseline, period ${period}; downloaded through GET /reports/${reportId}/files/… as ${outputs.users.regulators?.username}.`,
+    `\nReport ${reportId}: profile baseline, period ${period}; downloaded through GET /reports/${reportId}/files/… as ${outputs.users.regulators?.username} (the extract as ${outputs.users.assessors?.username}).`,
   );
   for (const id of HEADLINES) {
     const entry = report.indicators?.find(
@@ -103,12 +107,17 @@ export async function demoReport(
     files,
   });
   console.log(
-    `Downloaded to ${target}; the signature ${verification.signatureValid ? 'verifies' : 'does NOT verify'} with GET /reports/signing-key and ${verification.files.filter((file) => file.ok).length} of ${verification.files.length} files match the manifest.`,
+    `Downloaded to ${target}; the signature ${verification.signatureValid ? 'verifies' : 'does NOT verify'} with GET /reports/signing-key and ${verification.files.filter((file) => file.ok && file.checked).length} of ${verification.files.length} files match the manifest.`,
   );
-  console.log('Verify it again, offline:');
+  const { recomputed, mismatches } = recomputeReport(files);
+  console.log(
+    `Recomputed from the assessor extract alone: ${recomputed.indicators.length} figures, ${mismatches.length === 0 ? 'every one equal to report.json' : `${mismatches.length} DIFFERENT`}.`,
+  );
+  console.log('Verify and recompute it again, offline:');
   console.log(`  npm run admin -- verify ${target}`);
+  console.log(`  npm run admin -- recompute ${target}`);
   console.log(
     `  cd ${target} && base64 -d manifest.sig > manifest.der && openssl dgst -sha256 -verify signing-key.pem -signature manifest.der manifest.json`,
   );
-  return verification.ok;
+  return verification.ok && mismatches.length === 0;
 }

@@ -3,6 +3,7 @@ import type { BuiltIndicators, IndicatorResult } from '../indicators/build-indic
 import { resolveIndicator } from '../indicators/catalogue.ts';
 import type { Profile } from '../indicators/profiles.ts';
 import { ROUNDING_RULE, Z95 } from '../indicators/statistics.ts';
+import { EXTRACT_DESCRIPTION } from './report-extract.ts';
 
 /** The report contract's schema id (DESIGN §7). */
 export const REPORT_SCHEMA = 'quality-report/v1';
@@ -133,6 +134,7 @@ export function renderMethodologyJson(built: BuiltIndicators, profile: Profile, 
       suppression: `cells with n < ${profile.minCell} (minCell) are suppressed, with complementary suppression so that no suppressed cell can be derived from a total and its siblings`,
       rounding: ROUNDING_RULE,
     },
+    extract: EXTRACT_DESCRIPTION,
     codeVersion: meta.codeVersion,
   });
 }

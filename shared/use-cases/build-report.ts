@@ -10,6 +10,7 @@ import type {
 } from '../indicators/catalogue.ts';
 import { containsDay, type Period, parsePeriod, previousPeriod } from '../indicators/periods.ts';
 import type { Profile } from '../indicators/profiles.ts';
+import { renderExtract } from '../reports/report-extract.ts';
 import {
   type ReportFile,
   type ReportMeta,
@@ -83,6 +84,8 @@ export interface BuildReportDependencies {
   codeVersion: string;
   now: () => Date;
   newReportId: (at: Date) => string;
+  /** A fresh random key per report for the extract's pseudonyms (never stored). */
+  pseudonymKey: () => Buffer;
   prefixOf: (profile: string, period: string, reportId: string) => string;
 }
 
@@ -152,24 +155,14 @@ export async function buildReport(
   const complaints = await dependencies.inputs.complaintStates(
     monthsBack(previous.start, period.end, OPEN_COMPLAINT_LOOKBACK_MONTHS),
   );
+  const subscribers = await subscribersFor(dependencies.inputs, period);
+  const previousSubscribers = await subscribersFor(dependencies.inputs, previous);
   const built = buildIndicators({
     profile,
     period,
     timezone: dependencies.timezone,
-    inputs: inputsFor(
-      period,
-      aggregates,
-      tallies,
-      complaints,
-      await subscribersFor(dependencies.inputs, period),
-    ),
-    previous: inputsFor(
-      previous,
-      aggregates,
-      tallies,
-      complaints,
-      await subscribersFor(dependencies.inputs, previous),
-    ),
+    inputs: inputsFor(period, aggregates, tallies, complaints, subscribers),
+    previous: inputsFor(previous, aggregates, tallies, complaints, previousSubscribers),
   });
 
   const generatedAt = dependencies.now();
@@ -210,6 +203,17 @@ export async function buildReport(
       contentType: 'application/json',
       body: Buffer.from(renderMethodologyJson(built, profile, meta)),
     },
+    // Exactly the rows the figures were computed from, for assessors to recompute them.
+    ...renderExtract({
+      responses: aggregates,
+      invitations: tallies,
+      complaints,
+      subscribers: [
+        { period: previous.id, counts: previousSubscribers },
+        { period: period.id, counts: subscribers },
+      ],
+      pseudonymKey: dependencies.pseudonymKey(),
+    }),
   ];
   const manifest = Buffer.from(renderManifest(files, profile, built, meta));
   const signature = await dependencies.signer.sign(manifest);

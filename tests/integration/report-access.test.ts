@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,7 +61,8 @@ describe('regulator and assessor access to reports', () => {
     };
     const files = new Map<string, Buffer>();
     for (const { name } of manifest.files) {
-      const redirect = await as('regulators', `/reports/${reportId}/files/${name}`);
+      const group = name.startsWith('extract/') ? 'assessors' : 'regulators';
+      const redirect = await as(group, `/reports/${reportId}/files/${name}`);
       expect(redirect.status).toBe(302);
       const location = new URL(redirect.headers.get('location') ?? '');
       expect(location.searchParams.get('X-Amz-Expires')).toBe('300');
@@ -95,8 +97,12 @@ describe('regulator and assessor access to reports', () => {
 
     expect(regulator.status).toBe(403);
     expect(regulator.headers.get('content-type')).toBe('application/problem+json');
-    // No extract is written yet: an assessor passes the group check and finds nothing.
-    expect(assessor.status).toBe(404);
+    expect(assessor.status).toBe(302);
+    const extract = await fetch(assessor.headers.get('location') ?? '');
+    expect(extract.status).toBe(200);
+    expect(gunzipSync(Buffer.from(await extract.arrayBuffer())).toString()).toMatch(
+      /^day,region,service,touchpoint,channel,responses,/,
+    );
     expect(unknownReport.status).toBe(404);
   });
 

@@ -3,6 +3,7 @@ import { createHash, createPublicKey, verify } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetPublicKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
@@ -16,8 +17,10 @@ import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type LocalApp, startLocalApp } from '#local/local-app.ts';
 import { emulatorCredentials } from '#local/provision.ts';
+import { dynamoDbSubscriberStore } from '#shared/adapters/dynamodb-subscriber-store.ts';
 import type { ComplaintEvent } from '#shared/domain/complaint-event.ts';
 import { roundHalfAwayFromZero, wilson95 } from '#shared/indicators/statistics.ts';
+import { parseCsv, recomputeReport } from '#shared/reports/report-extract.ts';
 import { verifyReport } from '#shared/reports/verify-report.ts';
 import { complaintEvent, signedWebhookRequest } from '../support/webhooks.ts';
 
@@ -55,7 +58,12 @@ async function seed() {
   for (let n = 0; n < 12; n += 1) {
     const complaintId = `report-test-${n}`;
     const created = `2026-10-${String(1 + n).padStart(2, '0')}T10:00:00+08:00`;
-    const base = { complaintId, region: n % 2 ? 'BJ' : 'SH', service: 'mobile_data' as const };
+    const base = {
+      complaintId,
+      customerRef: `report-test-customer-${n % 4}`,
+      region: n % 2 ? 'BJ' : 'SH',
+      service: 'mobile_data' as const,
+    };
     events.push(complaintEvent({ ...base, type: 'created', occurredAt: created }));
     // 0-7: resolved after 3 days; 8-9: after 20 days (still October); 10-11: in November.
     const resolvedAfterDays = n < 8 ? 3 : n < 10 ? 20 : 40;
@@ -96,11 +104,50 @@ async function seed() {
         [app.host('ReportBuilder').fn.environment.AGGREGATES_TABLE_NAME ?? '']: [
           shard(0, { responses: 12, csat_5: 10, csat_3: 2, nps_10: 12 }),
           shard(5, { responses: 8, csat_4: 6, csat_1: 2, nps_6: 8 }),
+          {
+            PutRequest: {
+              Item: {
+                pk: 'INV#2026-10-04',
+                sk: 'BJ#mobile_data#store#web#3',
+                day: '2026-10-04',
+                region: 'BJ',
+                service: 'mobile_data',
+                touchpoint: 'store',
+                channel: 'web',
+                sent: 25,
+                answered: 20,
+              },
+            },
+          },
         ],
       },
     }),
   );
   documents.destroy();
+  // Subscribers for September (the previous quarter) and November: a Q4 report divides by
+  // November's record; October has none, so monthly October reports say so.
+  const subscribers = dynamoDbSubscriberStore(
+    new DynamoDBClient({
+      endpoint: app.endpoint,
+      region: app.region,
+      credentials: emulatorCredentials,
+    }),
+    app.host('ReportBuilder').fn.environment.AGGREGATES_TABLE_NAME ?? '',
+  );
+  for (const [period, scale] of [
+    ['2026-09', 1],
+    ['2026-11', 1.5],
+  ] as const) {
+    await subscribers.put(
+      period,
+      [
+        { region: 'BJ', service: 'mobile_data', subscribers: 2_000_000 * scale },
+        { region: 'SH', service: 'mobile_data', subscribers: 3_000_000 * scale },
+      ],
+      new Date(),
+      'reports-test',
+    );
+  }
 }
 
 async function build(profile: string, period: string) {
@@ -112,6 +159,16 @@ async function build(profile: string, period: string) {
 async function download(key: string): Promise<Buffer> {
   const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return Buffer.from((await Body?.transformToByteArray()) ?? []);
+}
+
+/** Every file of a report, by its name in the report. */
+async function downloadAll(prefix: string): Promise<Map<string, Buffer>> {
+  const { Contents = [] } = await s3.send(
+    new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }),
+  );
+  const files = new Map<string, Buffer>();
+  for (const { Key = '' } of Contents) files.set(Key.slice(prefix.length), await download(Key));
+  return files;
 }
 
 /** The signing key's public key as GET /reports/signing-key will serve it. */
@@ -129,6 +186,10 @@ describe('signed regulatory reports', () => {
       new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }),
     );
     expect(Contents.map((object) => object.Key?.slice(prefix.length)).sort()).toEqual([
+      'extract/complaints.csv.gz',
+      'extract/invitations.csv.gz',
+      'extract/responses.csv.gz',
+      'extract/subscribers.csv.gz',
       'indicators.csv',
       'manifest.json',
       'manifest.sig',
@@ -159,6 +220,10 @@ describe('signed regulatory reports', () => {
       files: { name: string; bytes: number; sha256: string }[];
     };
     expect(manifest.files.map((file) => file.name)).toEqual([
+      'extract/complaints.csv.gz',
+      'extract/invitations.csv.gz',
+      'extract/responses.csv.gz',
+      'extract/subscribers.csv.gz',
       'indicators.csv',
       'methodology.json',
       'report.html',
@@ -221,6 +286,86 @@ describe('signed regulatory reports', () => {
     expect(await read(second.prefix)).toEqual(await read(first.prefix));
   });
 
+  it("lets an assessor recompute every figure of report.json from the report's extract alone", async () => {
+    const quarter = await build('cn-miit', '2026-Q4');
+    const month = await build('baseline', '2026-10');
+
+    for (const { prefix } of [quarter, month]) {
+      const files = await downloadAll(prefix);
+      const { mismatches, recomputed } = recomputeReport(files);
+      expect(mismatches).toEqual([]);
+      expect(recomputed.indicators.length).toBeGreaterThan(10);
+    }
+    // By hand, from the rows: CSAT is the 4s and 5s over all answers of the month.
+    const files = await downloadAll(month.prefix);
+    const rows = (name: string) =>
+      parseCsv(gunzipSync(files.get(name) ?? Buffer.alloc(0)).toString());
+    const october = rows('extract/responses.csv.gz').filter((row) =>
+      row.day?.startsWith('2026-10'),
+    );
+    const sum = (column: string) => october.reduce((total, row) => total + Number(row[column]), 0);
+    expect(((sum('csat_4') + sum('csat_5')) / sum('responses')) * 100).toBe(80);
+    // The Q4 report divided 12 complaints by November's 7.5 million subscribers.
+    const quarterFiles = await downloadAll(quarter.prefix);
+    const perMillion = JSON.parse(
+      (quarterFiles.get('report.json') ?? '').toString(),
+    ).indicators.find(
+      (entry: { id: string; dimensions: Record<string, string> }) =>
+        entry.id === 'complaints.per_million_subscribers' &&
+        Object.values(entry.dimensions).every((value) => value === '*'),
+    );
+    expect(perMillion.value).toBe(1.6);
+  });
+
+  it('pseudonymises complaints per report and keeps no identifier, phone or comment', async () => {
+    const first = await downloadAll((await build('baseline', '2026-10')).prefix);
+    const second = await downloadAll((await build('baseline', '2026-10')).prefix);
+
+    const complaints = (files: Map<string, Buffer>) =>
+      parseCsv(gunzipSync(files.get('extract/complaints.csv.gz') ?? Buffer.alloc(0)).toString());
+    const rows = complaints(first);
+    expect(rows).toHaveLength(12);
+    expect(new Set(rows.map((row) => row.complaint)).size).toBe(12);
+    // Four customers, each with three complaints: linkable within the report…
+    expect(new Set(rows.map((row) => row.customer)).size).toBe(4);
+    for (const row of rows) {
+      expect(row.complaint).toMatch(/^[0-9a-f]{32}$/);
+      expect(row.customer).toMatch(/^[0-9a-f]{32}$/);
+    }
+    // …but not across reports: another build draws another key.
+    const again = new Set(complaints(second).map((row) => row.customer));
+    expect(rows.some((row) => again.has(row.customer ?? ''))).toBe(false);
+    const everything = [...first.entries()]
+      .filter(([name]) => name.startsWith('extract/'))
+      .map(([, body]) => gunzipSync(body).toString())
+      .join('\n');
+    expect(everything).not.toMatch(/report-test-/);
+    expect(everything).not.toMatch(/\+?86\d{11}|phone|comment/i);
+  });
+
+  it('shows a changed extract: a recount that differs is reported, figure by figure', async () => {
+    const files = await downloadAll((await build('baseline', '2026-10')).prefix);
+    const responses = gunzipSync(files.get('extract/responses.csv.gz') ?? Buffer.alloc(0))
+      .toString()
+      // One satisfied answer fewer: 5s from 10 to 9 in the first shard's group.
+      .replace(/(2026-10-05,BJ,mobile_data,store,web,20,2,0,2,6,)10,/, '$19,');
+    files.set('extract/responses.csv.gz', gzipSync(responses));
+
+    const { mismatches } = recomputeReport(files);
+
+    expect(mismatches.length).toBeGreaterThan(0);
+    const csat = mismatches.find(
+      (mismatch) =>
+        (mismatch.published as { id: string }).id === 'survey.csat_pct' &&
+        Object.values((mismatch.published as { dimensions: object }).dimensions).every(
+          (value) => value === '*',
+        ),
+    );
+    // 15 satisfied of 19 answers, where the report published 16 of 20.
+    expect(csat?.published).toMatchObject({ value: 80, n: 20 });
+    expect(csat?.recomputed).toMatchObject({ value: 78.9, n: 19 });
+  });
+
   it('locks every file against change for the retention period', async () => {
     const { prefix } = await build('cn-miit', '2026-Q4');
 
@@ -262,13 +407,7 @@ describe('signed regulatory reports', () => {
       manifest: await download(`${prefix}manifest.json`),
       signature: (await download(`${prefix}manifest.sig`)).toString(),
       publicKeyPem: response?.body ?? '',
-      files: new Map(
-        await Promise.all(
-          ['report.json', 'report.html', 'indicators.csv', 'methodology.json'].map(
-            async (name) => [name, await download(`${prefix}${name}`)] as const,
-          ),
-        ),
-      ),
+      files: await downloadAll(prefix),
     });
     expect(verification.ok).toBe(true);
   });

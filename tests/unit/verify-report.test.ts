@@ -7,10 +7,11 @@ const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256
 const publicKeyPem = publicKey.export({ format: 'pem', type: 'spki' }).toString();
 
 /** A report as the builder writes it: files, a manifest of their hashes, its signature. */
-function signedReport() {
+function signedReport(extra: ReadonlyMap<string, Buffer> = new Map()) {
   const files = new Map([
     ['report.json', Buffer.from('{"schema":"quality-report/v1"}\n')],
     ['indicators.csv', Buffer.from('\uFEFFindicator,value\r\nsurvey.csat_pct,80\r\n')],
+    ...extra,
   ]);
   const manifest = Buffer.from(
     JSON.stringify({
@@ -33,8 +34,8 @@ describe('verifyReport', () => {
       signatureValid: true,
       ok: true,
       files: [
-        { name: 'report.json', ok: true },
-        { name: 'indicators.csv', ok: true },
+        { name: 'report.json', ok: true, checked: true },
+        { name: 'indicators.csv', ok: true, checked: true },
       ],
     });
   });
@@ -53,6 +54,7 @@ describe('verifyReport', () => {
     expect(result.files.find((file) => !file.ok)).toEqual({
       name: 'indicators.csv',
       ok: false,
+      checked: true,
       problem: 'SHA-256 differs from the manifest',
     });
   });
@@ -65,8 +67,35 @@ describe('verifyReport', () => {
     const result = verifyReport({ ...report, manifest: forged });
 
     expect(result.signatureValid).toBe(false);
-    expect(result.files[0]).toEqual({ name: 'report.json', ok: false, problem: 'missing' });
+    expect(result.files[0]).toEqual({
+      name: 'report.json',
+      ok: false,
+      checked: false,
+      problem: 'missing',
+    });
     expect(result.ok).toBe(false);
+  });
+
+  it("verifies a regulator's download without the extract, and an assessor's with it", () => {
+    const report = signedReport(new Map([['extract/responses.csv.gz', Buffer.from([31, 139])]]));
+    const regulator = new Map(report.files);
+    regulator.delete('extract/responses.csv.gz');
+    const tampered = new Map(report.files).set('extract/responses.csv.gz', Buffer.from([31, 140]));
+
+    const asRegulator = verifyReport({ ...report, files: regulator });
+    const asAssessor = verifyReport(report);
+    const changed = verifyReport({ ...report, files: tampered });
+
+    expect(asRegulator.ok).toBe(true);
+    expect(asRegulator.files.find((file) => file.name.startsWith('extract/'))).toEqual({
+      name: 'extract/responses.csv.gz',
+      ok: true,
+      checked: false,
+      problem: 'not downloaded (for assessors only)',
+    });
+    expect(asAssessor.ok).toBe(true);
+    expect(asAssessor.files.every((file) => file.checked)).toBe(true);
+    expect(changed.ok).toBe(false);
   });
 
   it('refuses a signature made by another key', () => {

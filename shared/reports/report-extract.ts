@@ -1,0 +1,296 @@
+/**
+ * The assessor extract (DESIGN §7): the exact inputs a report's figures were computed from,
+ * as gzipped CSV, so that an assessor can recompute every figure of report.json without us.
+ *
+ * - `extract/responses.csv.gz`: one row per day and survey group (region, service,
+ *   touchpoint, channel) with the answers' counts: `responses`, `csat_1`…`csat_5`,
+ *   `nps_0`…`nps_10`. Survey figures are functions of these counts alone, so the rows lose
+ *   nothing a figure needs; a response carries no identifier and no comment here, and the
+ *   file grows with days × groups, never with responses (DESIGN §9: build time flat).
+ * - `extract/invitations.csv.gz`: per creation day and group, invitations sent and answered.
+ * - `extract/complaints.csv.gz`: one row per complaint or fault, its lifecycle times (UTC),
+ *   with the complaint id and the customer reference replaced by HMAC-SHA-256 pseudonyms
+ *   under a random key drawn for this report and then discarded: rows of one report can be
+ *   joined with each other, never with another report's or with the operator's systems.
+ * - `extract/subscribers.csv.gz`: the denominators each period was divided by.
+ *
+ * Rows cover the report's period and the previous one (for `previous` and the change test),
+ * complaints as far back as the builder read them. Gzip without a name or time, so the
+ * same rows give the same bytes.
+ */
+import { createHmac } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { ComplaintState } from '../domain/complaint-lifecycle.ts';
+import { type BuiltIndicators, buildIndicators } from '../indicators/build-indicators.ts';
+import type {
+  IndicatorInputs,
+  InvitationTallyRow,
+  ResponseAggregateRow,
+  SubscriberCount,
+} from '../indicators/catalogue.ts';
+import { containsDay, type Period, parsePeriod, previousPeriod } from '../indicators/periods.ts';
+import { type Profile, parseProfile } from '../indicators/profiles.ts';
+import type { ReportFile } from './report-files.ts';
+
+export const EXTRACT_FILES = {
+  responses: 'extract/responses.csv.gz',
+  invitations: 'extract/invitations.csv.gz',
+  complaints: 'extract/complaints.csv.gz',
+  subscribers: 'extract/subscribers.csv.gz',
+} as const;
+
+const GROUP = ['day', 'region', 'service', 'touchpoint', 'channel'] as const;
+const COUNTERS = [
+  'responses',
+  ...[1, 2, 3, 4, 5].map((score) => `csat_${score}`),
+  ...Array.from({ length: 11 }, (_, score) => `nps_${score}`),
+];
+const RESPONSE_COLUMNS = [...GROUP, ...COUNTERS];
+const INVITATION_COLUMNS = [...GROUP, 'sent', 'answered'];
+const SUBSCRIBER_COLUMNS = ['period', 'region', 'service', 'subscribers'];
+/** ComplaintState's fields in extract order; `complaint` and `customer` are pseudonyms. */
+const COMPLAINT_COLUMNS = [
+  'complaint',
+  'customer',
+  'kind',
+  'category',
+  'region',
+  'service',
+  'via',
+  'outcome',
+  'status',
+  'createdAt',
+  'acknowledgedAt',
+  'escalatedAt',
+  'firstResolvedAt',
+  'lastResolvedAt',
+  'reopenedAt',
+  'reopenCount',
+  'closedAt',
+  'lastEventAt',
+  'eventCount',
+] as const;
+
+/** What each extract file holds, for methodology.json. */
+export const EXTRACT_DESCRIPTION = {
+  [EXTRACT_FILES.responses]: `one row per reporting-zone day and survey group: ${RESPONSE_COLUMNS.join(', ')}. Survey figures depend on these counts alone; rows carry no identifier and no comment.`,
+  [EXTRACT_FILES.invitations]: `one row per invitation creation day and group: ${INVITATION_COLUMNS.join(', ')} (answered by build time).`,
+  [EXTRACT_FILES.complaints]: `one row per complaint or fault as folded from its events at build time: ${COMPLAINT_COLUMNS.join(', ')}; times are UTC ISO 8601.`,
+  [EXTRACT_FILES.subscribers]: `the subscriber counts each period was divided by: ${SUBSCRIBER_COLUMNS.join(', ')} (a mean of monthly records when the period had no record of its own).`,
+  pseudonymisation:
+    'complaint and customer are the first 32 hex digits of HMAC-SHA-256 under a 256-bit key drawn at random for this report and discarded after it: stable within the report, unlinkable outside it.',
+  coverage:
+    "rows cover the report's period and the previous period; complaints are those the builder read (created up to 12 months before the previous period, or resolved in either period).",
+};
+
+/** An RFC 4180 field. */
+function field(value: unknown): string {
+  const text = value === null || value === undefined ? '' : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+function csv(columns: readonly string[], rows: readonly object[]): Buffer {
+  const lines = [
+    columns.join(','),
+    ...rows.map((row) => columns.map((c) => field((row as Record<string, unknown>)[c])).join(',')),
+  ];
+  return Buffer.from(`${lines.join('\r\n')}\r\n`);
+}
+
+/** Parses RFC 4180 text (CRLF or LF) into records keyed by the header row. */
+export function parseCsv(text: string): Record<string, string>[] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let value = '';
+  let quoted = false;
+  for (let at = 0; at < text.length; at += 1) {
+    const char = text[at];
+    if (quoted) {
+      if (char === '"' && text[at + 1] === '"') {
+        value += '"';
+        at += 1;
+      } else if (char === '"') quoted = false;
+      else value += char;
+    } else if (char === '"') quoted = true;
+    else if (char === ',') {
+      row.push(value);
+      value = '';
+    } else if (char === '\n' || char === '\r') {
+      if (char === '\r' && text[at + 1] === '\n') at += 1;
+      row.push(value);
+      rows.push(row);
+      row = [];
+      value = '';
+    } else value += char;
+  }
+  if (value !== '' || row.length > 0) rows.push([...row, value]);
+  const [header = [], ...records] = rows;
+  return records.map((cells) =>
+    Object.fromEntries(header.map((name, i) => [name, cells[i] ?? ''])),
+  );
+}
+
+const gz = (name: string, body: Buffer): ReportFile => ({
+  name,
+  contentType: 'application/gzip',
+  // Level 9 and no name or mtime in the header: the same rows give the same bytes.
+  body: gzipSync(body, { level: 9 }),
+});
+
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const groupKey = (row: { [K in (typeof GROUP)[number]]: string }) =>
+  GROUP.map((key) => String(row[key])).join('\u0000');
+
+export interface ExtractSource {
+  responses: readonly ResponseAggregateRow[];
+  invitations: readonly InvitationTallyRow[];
+  complaints: readonly ComplaintState[];
+  subscribers: readonly { period: string; counts: readonly SubscriberCount[] | undefined }[];
+  /** The report's pseudonym key: random, used for this report only, never stored. */
+  pseudonymKey: Buffer;
+}
+
+/** The extract files of a report, from exactly the rows its figures were computed from. */
+export function renderExtract(source: ExtractSource): ReportFile[] {
+  const pseudonym = (value: string | undefined) =>
+    value === undefined
+      ? ''
+      : createHmac('sha256', source.pseudonymKey).update(value).digest('hex').slice(0, 32);
+  const responses = source.responses
+    .map((row) => ({ ...row, ...Object.fromEntries(COUNTERS.map((c) => [c, row.counts[c] ?? 0])) }))
+    .sort((a, b) => byText(groupKey(a), groupKey(b)));
+  const invitations = [...source.invitations].sort((a, b) => byText(groupKey(a), groupKey(b)));
+  const complaints = source.complaints
+    .map((state) => ({
+      ...state,
+      complaint: pseudonym(state.complaintId),
+      customer: pseudonym(state.customerRef),
+    }))
+    .sort((a, b) => byText(a.complaint, b.complaint));
+  const subscribers = source.subscribers.flatMap(({ period, counts }) =>
+    (counts ?? []).map((row) => ({ period, ...row })),
+  );
+  return [
+    gz(EXTRACT_FILES.responses, csv(RESPONSE_COLUMNS, responses)),
+    gz(EXTRACT_FILES.invitations, csv(INVITATION_COLUMNS, invitations)),
+    gz(EXTRACT_FILES.complaints, csv(COMPLAINT_COLUMNS, complaints)),
+    gz(EXTRACT_FILES.subscribers, csv(SUBSCRIBER_COLUMNS, subscribers)),
+  ];
+}
+
+/** Reads one extract file back; a missing file is an error an assessor can act on. */
+function rowsOf(files: ReadonlyMap<string, Buffer>, name: string) {
+  const body = files.get(name);
+  if (!body) throw new Error(`the report has no ${name}`);
+  return parseCsv(gunzipSync(body).toString('utf8'));
+}
+
+const optional = (text: string | undefined) =>
+  text === undefined || text === '' ? undefined : text;
+
+/** The rows of the extract as the indicator inputs of the report's period and the previous one. */
+export function inputsFromExtract(
+  files: ReadonlyMap<string, Buffer>,
+  period: Period,
+): { current: IndicatorInputs; previous: IndicatorInputs } {
+  const responses: ResponseAggregateRow[] = rowsOf(files, EXTRACT_FILES.responses).map((row) => ({
+    day: row.day ?? '',
+    region: row.region ?? '',
+    service: row.service ?? '',
+    touchpoint: row.touchpoint ?? '',
+    channel: row.channel ?? '',
+    counts: Object.fromEntries(COUNTERS.map((c) => [c, Number(row[c])])),
+  }));
+  const invitations: InvitationTallyRow[] = rowsOf(files, EXTRACT_FILES.invitations).map((row) => ({
+    day: row.day ?? '',
+    region: row.region ?? '',
+    service: row.service ?? '',
+    touchpoint: row.touchpoint ?? '',
+    channel: row.channel ?? '',
+    sent: Number(row.sent),
+    answered: Number(row.answered),
+  }));
+  const complaints = rowsOf(files, EXTRACT_FILES.complaints).map((row) => {
+    const state: Record<string, unknown> = {
+      complaintId: row.complaint,
+      customerRef: optional(row.customer),
+    };
+    for (const column of COMPLAINT_COLUMNS.slice(2)) state[column] = optional(row[column]);
+    state.reopenCount = Number(row.reopenCount);
+    state.eventCount = Number(row.eventCount);
+    return Object.fromEntries(
+      Object.entries(state).filter(([, value]) => value !== undefined),
+    ) as unknown as ComplaintState;
+  });
+  const subscriberRows = rowsOf(files, EXTRACT_FILES.subscribers);
+  const subscribersOf = (id: string) => {
+    const rows = subscriberRows
+      .filter((row) => row.period === id)
+      .map((row) => ({
+        region: row.region ?? '',
+        service: row.service ?? '',
+        subscribers: Number(row.subscribers),
+      }));
+    return rows.length > 0 ? rows : undefined;
+  };
+  const previous = previousPeriod(period);
+  const of = (which: Period): IndicatorInputs => ({
+    responses: responses.filter((row) => containsDay(which, row.day)),
+    invitations: invitations.filter((row) => containsDay(which, row.day)),
+    complaints,
+    subscribers: subscribersOf(which.id),
+  });
+  return { current: of(period), previous: of(previous) };
+}
+
+/** One figure of report.json that the extract does not reproduce. */
+export interface RecomputeMismatch {
+  at: string;
+  published: unknown;
+  recomputed: unknown;
+}
+
+/**
+ * Recomputes a report's indicators and rankings from its extract, its methodology (the
+ * profile it applied) and its period alone, and lists every published figure that differs.
+ */
+export function recomputeReport(files: ReadonlyMap<string, Buffer>): {
+  recomputed: Pick<BuiltIndicators, 'indicators' | 'rankings'>;
+  mismatches: RecomputeMismatch[];
+} {
+  const read = (name: string) => {
+    const body = files.get(name);
+    if (!body) throw new Error(`the report has no ${name}`);
+    return JSON.parse(body.toString('utf8'));
+  };
+  const report = read('report.json') as {
+    period: { id: string; timezone: string };
+    indicators: unknown[];
+    rankings: unknown[];
+  };
+  const profile: Profile = parseProfile((read('methodology.json') as { profile: unknown }).profile);
+  const period = parsePeriod(report.period.id, report.period.timezone);
+  const { current, previous } = inputsFromExtract(files, period);
+  const built = buildIndicators({
+    profile,
+    period,
+    timezone: report.period.timezone,
+    inputs: current,
+    previous,
+  });
+  const recomputed = JSON.parse(
+    JSON.stringify({ indicators: built.indicators, rankings: built.rankings }),
+  ) as Pick<BuiltIndicators, 'indicators' | 'rankings'>;
+  const mismatches: RecomputeMismatch[] = [];
+  const compare = (at: string, published: unknown[], again: unknown[]) => {
+    for (let i = 0; i < Math.max(published.length, again.length); i += 1) {
+      const a = JSON.stringify(published[i]);
+      const b = JSON.stringify(again[i]);
+      if (a !== b)
+        mismatches.push({ at: `${at}[${i}]`, published: published[i], recomputed: again[i] });
+    }
+  };
+  compare('indicators', report.indicators, recomputed.indicators);
+  compare('rankings', report.rankings, recomputed.rankings);
+  return { recomputed, mismatches };
+}
