@@ -1,4 +1,11 @@
-import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import {
   AccountRecovery,
   CfnUserPoolGroup,
@@ -288,6 +295,9 @@ export class StatefulStack extends Stack {
       idTokenValidity: Duration.hours(1),
       refreshTokenValidity: Duration.hours(12),
     });
+    // For `npm run admin -- add-user` and the people's sign-in tools.
+    new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });
 
     this.reportSigningKey = new Key(this, 'ReportSigningKey', {
       description: 'Signs report manifests (ECDSA P-256, SHA-256); the public key verifies them',

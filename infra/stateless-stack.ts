@@ -1,5 +1,6 @@
 import {
   Aws,
+  CfnOutput,
   Duration,
   RemovalPolicy,
   Stack,
@@ -212,6 +213,7 @@ export class StatelessStack extends Stack {
       description: 'Telecom service quality: webhooks, surveys and reports',
       createDefaultStage: false,
     });
+    new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
 
     this.invitationIntake = new ProjectFunction(this, 'InvitationIntake', {
       entry: 'invitation-intake',

@@ -11,17 +11,180 @@
  *       in methodology.json alone, and lists each one that differs. Exit code 0 when all
  *       are equal.
  *
- * Running a report: `npm run invoke -- report-builder report-run.json` in the sandbox.
+ *   add-user <regulators|assessors|admins> <email> [--user-pool-id ID]
+ *       Adds a person to a group. With --user-pool-id (the Stateful stack's UserPoolId
+ *       output), in AWS with your credentials: Cognito emails a temporary password, and
+ *       the first sign-in sets a new one and the TOTP second factor. Without it, in the
+ *       running sandbox: prints a password that works at once.
+ *
+ *   token <regulators|assessors|admins|email> [--password P]
+ *       The sandbox only: signs a person in and prints a fresh ID token (valid an hour),
+ *       e.g. `curl -H "authorization: Bearer $(npm run -s admin -- token regulators)"`.
+ *
+ *   run <profile> <period|previous> [--api-url URL --token ID_TOKEN] [--wait SECONDS]
+ *       POST /reports/runs as an admin, then waits for the report in GET /reports and
+ *       prints its id. Without --api-url, against the running sandbox as its admin.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import {
+  AdminAddUserToGroupCommand,
+  AdminCreateUserCommand,
+  CognitoIdentityProviderClient,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { addPerson, emulatorCognito, signIn } from '#local/people.ts';
+import type { SandboxOutputs } from '#local/sandbox.ts';
 import { recomputeReport } from '#shared/reports/report-extract.ts';
 import { verifyReport } from '#shared/reports/verify-report.ts';
 
 const USAGE = [
   'usage: npm run admin -- verify <report directory> [--key signing-key.pem]',
   '       npm run admin -- recompute <report directory>',
+  '       npm run admin -- add-user <regulators|assessors|admins> <email> [--user-pool-id ID]',
+  '       npm run admin -- token <regulators|assessors|admins|email> [--password P]',
+  '       npm run admin -- run <profile> <period|previous> [--api-url URL --token T] [--wait S]',
 ].join('\n');
+
+const GROUPS = ['regulators', 'assessors', 'admins'];
+
+/** `--name value` from the arguments, and the arguments that are not options. */
+function parseArgs(args: string[]) {
+  const options = new Map<string, string>();
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i] ?? '';
+    if (arg.startsWith('--')) {
+      options.set(arg.slice(2), args[i + 1] ?? '');
+      i += 1;
+    } else positional.push(arg);
+  }
+  return { options, positional };
+}
+
+/** The running sandbox's outputs.json (SANDBOX_DIR, default .sandbox). */
+function sandboxOutputs(): SandboxOutputs {
+  const file = join(process.env.SANDBOX_DIR ?? '.sandbox', 'outputs.json');
+  if (!existsSync(file)) {
+    throw new Error(`no sandbox is running (no ${file}): start one with npm start`);
+  }
+  return JSON.parse(readFileSync(file, 'utf8')) as SandboxOutputs;
+}
+
+/** The sandbox's pool, and a Cognito client for its emulator. */
+function sandboxPeople() {
+  const outputs = sandboxOutputs();
+  if (!outputs.people) throw new Error('the sandbox has no user pool');
+  return {
+    outputs,
+    pool: { poolId: outputs.people.userPoolId, clientId: outputs.people.clientId },
+    cognito: emulatorCognito(outputs),
+  };
+}
+
+async function addUserCommand(args: string[]): Promise<number> {
+  const { options, positional } = parseArgs(args);
+  const [group = '', email = ''] = positional;
+  if (!GROUPS.includes(group) || !/^[^@\s]+@[^@\s]+$/.test(email)) throw new Error(USAGE);
+  const poolId = options.get('user-pool-id');
+  if (poolId) {
+    const cognito = new CognitoIdentityProviderClient({});
+    try {
+      await cognito.send(
+        new AdminCreateUserCommand({
+          UserPoolId: poolId,
+          Username: email,
+          DesiredDeliveryMediums: ['EMAIL'],
+          UserAttributes: [
+            { Name: 'email', Value: email },
+            { Name: 'email_verified', Value: 'true' },
+          ],
+        }),
+      );
+      await cognito.send(
+        new AdminAddUserToGroupCommand({ UserPoolId: poolId, Username: email, GroupName: group }),
+      );
+    } finally {
+      cognito.destroy();
+    }
+    console.log(
+      `Added ${email} to ${group}. Cognito emails a temporary password; the first sign-in sets a new password and a TOTP authenticator.`,
+    );
+    return 0;
+  }
+  const { pool, cognito } = sandboxPeople();
+  try {
+    const person = await addPerson(cognito, pool.poolId, group, email);
+    console.log(`Added ${email} to ${group} in the sandbox; password: ${person.password}`);
+    console.log(`Its ID token: npm run -s admin -- token ${email} --password '${person.password}'`);
+  } finally {
+    cognito.destroy();
+  }
+  return 0;
+}
+
+/** A fresh ID token for a sandbox person: a seeded group's user, or anyone with --password. */
+async function sandboxToken(who: string, password?: string): Promise<string> {
+  const { outputs, pool, cognito } = sandboxPeople();
+  try {
+    const seeded = outputs.users[who];
+    const username = seeded?.username ?? who;
+    const secret = password ?? seeded?.password;
+    if (!secret) throw new Error(`${who} is not a seeded group's user: give --password`);
+    return await signIn(cognito, pool, username, secret);
+  } finally {
+    cognito.destroy();
+  }
+}
+
+async function tokenCommand(args: string[]): Promise<number> {
+  const { options, positional } = parseArgs(args);
+  const [who] = positional;
+  if (!who) throw new Error(USAGE);
+  console.log(await sandboxToken(who, options.get('password')));
+  return 0;
+}
+
+async function runCommand(args: string[]): Promise<number> {
+  const { options, positional } = parseArgs(args);
+  const [profile, period] = positional;
+  if (!profile || !period) throw new Error(USAGE);
+  const apiUrl = options.get('api-url') ?? sandboxOutputs().apiUrl;
+  const token =
+    options.get('token') ??
+    (options.has('api-url') ? undefined : await sandboxToken('admins')) ??
+    process.env.TSQ_ID_TOKEN;
+  if (!token) throw new Error('give an admin ID token: --token, or TSQ_ID_TOKEN');
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const requested = await fetch(`${apiUrl}/reports/runs`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ profile, period }),
+  });
+  const answer = (await requested.json()) as { runId?: string; title?: string; detail?: string };
+  if (requested.status !== 202) {
+    console.error(`${requested.status} ${answer.title ?? ''}: ${answer.detail ?? ''}`);
+    return 1;
+  }
+  console.log(`Run ${answer.runId} queued: ${profile} ${period}.`);
+  const since = new Date(Date.now() - 1000).toISOString();
+  const deadline = Date.now() + Number(options.get('wait') ?? 120) * 1000;
+  while (Date.now() < deadline) {
+    const listed = await fetch(`${apiUrl}/reports?profile=${encodeURIComponent(profile)}`, {
+      headers,
+    });
+    const { reports = [] } = (await listed.json()) as {
+      reports?: { reportId: string; period: string; generatedAt: string }[];
+    };
+    const report = reports.find((entry) => entry.generatedAt >= since);
+    if (report) {
+      console.log(`Report ${report.reportId} (${report.period}) is in GET /reports.`);
+      return 0;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  console.error('No report appeared in time; see the builder logs and the run dead-letter queue.');
+  return 1;
+}
 
 /** Every file under a directory, by its path relative to it (extract/… included). */
 function filesUnder(directory: string, root = directory): Map<string, Buffer> {
@@ -91,6 +254,9 @@ try {
   const [command, ...args] = process.argv.slice(2);
   if (command === 'verify') process.exitCode = verifyCommand(args);
   else if (command === 'recompute') process.exitCode = recomputeCommand(args);
+  else if (command === 'add-user') process.exitCode = await addUserCommand(args);
+  else if (command === 'token') process.exitCode = await tokenCommand(args);
+  else if (command === 'run') process.exitCode = await runCommand(args);
   else throw new Error(USAGE);
 } catch (error) {
   console.error((error as Error).message);

@@ -19,6 +19,67 @@ export type SeededUsers = Record<string, { username: string; password: string; i
 const newPassword = () => `Sbx-${randomBytes(12).toString('base64url')}-9a!`;
 
 /**
+ * Creates a person in a group of the pool, without an invitation message, with a
+ * permanent password (the emulator's pools; in AWS, `npm run admin -- add-user` lets
+ * Cognito send the invitation instead).
+ */
+export async function addPerson(
+  cognito: CognitoIdentityProviderClient,
+  poolId: string,
+  group: string,
+  email: string,
+  password: string = newPassword(),
+): Promise<{ username: string; password: string }> {
+  await cognito.send(
+    new AdminCreateUserCommand({
+      UserPoolId: poolId,
+      Username: email,
+      MessageAction: 'SUPPRESS',
+      UserAttributes: [{ Name: 'email', Value: email }],
+    }),
+  );
+  await cognito.send(
+    new AdminSetUserPasswordCommand({
+      UserPoolId: poolId,
+      Username: email,
+      Password: password,
+      Permanent: true,
+    }),
+  );
+  await cognito.send(
+    new AdminAddUserToGroupCommand({ UserPoolId: poolId, Username: email, GroupName: group }),
+  );
+  return { username: email, password };
+}
+
+/** Signs a person in with a password and answers their ID token (valid an hour). */
+export async function signIn(
+  cognito: CognitoIdentityProviderClient,
+  pool: { poolId: string; clientId: string },
+  username: string,
+  password: string,
+): Promise<string> {
+  const { AuthenticationResult } = await cognito.send(
+    new AdminInitiateAuthCommand({
+      UserPoolId: pool.poolId,
+      ClientId: pool.clientId,
+      AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
+      AuthParameters: { USERNAME: username, PASSWORD: password },
+    }),
+  );
+  if (!AuthenticationResult?.IdToken) throw new Error(`${username} could not sign in`);
+  return AuthenticationResult.IdToken;
+}
+
+/** A Cognito client for the emulator the sandbox runs against. */
+export const emulatorCognito = (target: { endpoint: string; region: string }) =>
+  new CognitoIdentityProviderClient({
+    endpoint: target.endpoint,
+    region: target.region,
+    credentials: emulatorCredentials,
+  });
+
+/**
  * Creates `{group}@sandbox.local` in each group of the first user pool and signs it in
  * (the emulator issues RS256 ID tokens valid for an hour and serves their JWKS). The
  * emulator does not run the MFA step that the deployed pool requires.
@@ -27,48 +88,18 @@ export async function seedPeople(app: ProvisionedApp): Promise<SeededUsers> {
   const pool = app.userPools[0];
   const clientId = pool?.clientIds[0];
   if (!pool || !clientId) return {};
-  const cognito = new CognitoIdentityProviderClient({
-    endpoint: app.target.endpoint,
-    region: app.target.region,
-    credentials: emulatorCredentials,
-  });
+  const cognito = emulatorCognito(app.target);
   const users: SeededUsers = {};
   try {
     for (const group of pool.groups) {
-      const username = `${group}@sandbox.local`;
-      const password = newPassword();
-      await cognito.send(
-        new AdminCreateUserCommand({
-          UserPoolId: pool.poolId,
-          Username: username,
-          MessageAction: 'SUPPRESS',
-          UserAttributes: [{ Name: 'email', Value: username }],
-        }),
+      const person = await addPerson(cognito, pool.poolId, group, `${group}@sandbox.local`);
+      const idToken = await signIn(
+        cognito,
+        { poolId: pool.poolId, clientId },
+        person.username,
+        person.password,
       );
-      await cognito.send(
-        new AdminSetUserPasswordCommand({
-          UserPoolId: pool.poolId,
-          Username: username,
-          Password: password,
-          Permanent: true,
-        }),
-      );
-      await cognito.send(
-        new AdminAddUserToGroupCommand({
-          UserPoolId: pool.poolId,
-          Username: username,
-          GroupName: group,
-        }),
-      );
-      const { AuthenticationResult } = await cognito.send(
-        new AdminInitiateAuthCommand({
-          UserPoolId: pool.poolId,
-          ClientId: clientId,
-          AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
-          AuthParameters: { USERNAME: username, PASSWORD: password },
-        }),
-      );
-      users[group] = { username, password, idToken: AuthenticationResult?.IdToken ?? '' };
+      users[group] = { ...person, idToken };
     }
   } finally {
     cognito.destroy();

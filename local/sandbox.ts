@@ -39,6 +39,8 @@ export interface SandboxOutputs {
     smsAuthToken: string;
   };
   users: Record<string, { username: string; password: string; idToken: string }>;
+  /** The emulator's user pool, for `npm run admin -- add-user` and `token`. */
+  people?: { userPoolId: string; clientId: string };
 }
 
 /** `.sandbox/state.json`: what `npm run invoke` needs to run a function against this sandbox. */
@@ -53,6 +55,8 @@ export interface SandboxState {
 
 export interface Sandbox {
   outputs: SandboxOutputs;
+  /** Where outputs.json and state.json are (SANDBOX_DIR for the CLI tools). */
+  directory: string;
   app: LocalApp;
   server: HttpApiServer;
   /** The template's schedules, fired by the sandbox (moto never fires them). */
@@ -163,6 +167,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       smsAuthToken: app.smsAuthToken() ?? '',
     },
     users,
+    ...(app.provisioned.userPools[0]?.clientIds[0]
+      ? {
+          people: {
+            userPoolId: app.provisioned.userPools[0].poolId,
+            clientId: app.provisioned.userPools[0].clientIds[0],
+          },
+        }
+      : {}),
   };
   const state: SandboxState = {
     pid: process.pid,
@@ -190,7 +202,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     })();
     return stopping;
   };
-  return { outputs, app, server, schedules, readyMs, synthesized, stop };
+  return { outputs, directory, app, server, schedules, readyMs, synthesized, stop };
 }
 
 /** What the sandbox prints once it is ready: where things are, and a request that works. */

@@ -1,0 +1,111 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Sandbox } from '#local/sandbox.ts';
+import { startTestSandbox } from '../support/sandbox.ts';
+
+let sandbox: Sandbox;
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+/** `npm run admin -- …` as an operator's engineer runs it, against this test's sandbox. */
+async function admin(...args: string[]) {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      'node_modules/.bin/tsx',
+      ['local/admin.ts', ...args],
+      { env: { ...process.env, SANDBOX_DIR: sandbox.directory }, encoding: 'utf8' },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+const get = (path: string, token: string) =>
+  fetch(`${sandbox.outputs.apiUrl}${path}`, {
+    redirect: 'manual',
+    headers: { authorization: `Bearer ${token}` },
+  });
+
+describe('npm run admin', () => {
+  it('adds an assessor who can then sign in and read the reports', async () => {
+    const added = await admin('add-user', 'assessors', 'auditor@example.org');
+    const password = /password: (\S+)/.exec(added.stdout)?.[1] ?? '';
+    const token = await admin('token', 'auditor@example.org', '--password', password);
+    const wrong = await admin('token', 'auditor@example.org', '--password', `${password}x`);
+
+    expect(added.code).toBe(0);
+    expect(added.stdout).toContain('Added auditor@example.org to assessors');
+    expect(token.code).toBe(0);
+    const idToken = token.stdout.trim();
+    const claims = JSON.parse(Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString());
+    expect(claims['cognito:groups']).toEqual(['assessors']);
+    expect((await get('/reports', idToken)).status).toBe(200);
+    expect(wrong.code).not.toBe(0);
+  });
+
+  it('runs a report through the API, waits for it, and recomputes its download', async () => {
+    const run = await admin('run', 'baseline', '2026-10', '--wait', '60');
+
+    expect(run.code).toBe(0);
+    const reportId = /Report (\S+) \(2026-10\) is in GET \/reports/.exec(run.stdout)?.[1] ?? '';
+    expect(reportId).not.toBe('');
+    const assessor = (await admin('token', 'assessors')).stdout.trim();
+    const { files } = (await (await get(`/reports/${reportId}`, assessor)).json()) as {
+      files: string[];
+    };
+    const directory = mkdtempSync(join(tmpdir(), 'admin-report-'));
+    for (const name of files) {
+      const link = (await get(`/reports/${reportId}/files/${name}`, assessor)).headers.get(
+        'location',
+      );
+      mkdirSync(dirname(join(directory, name)), { recursive: true });
+      writeFileSync(
+        join(directory, name),
+        Buffer.from(await (await fetch(link ?? '')).arrayBuffer()),
+      );
+    }
+    const recomputed = await admin('recompute', directory);
+    expect(recomputed.code).toBe(0);
+    expect(recomputed.stdout).toMatch(/All \d+ figures and \d+ rankings recomputed/);
+
+    // An extract that says one more complaint than the report counted.
+    const complaints = join(directory, 'extract/complaints.csv.gz');
+    const rows = gunzipSync(
+      Buffer.from(
+        await (
+          await fetch(
+            (
+              await get(`/reports/${reportId}/files/extract/complaints.csv.gz`, assessor)
+            ).headers.get('location') ?? '',
+          )
+        ).arrayBuffer(),
+      ),
+    ).toString();
+    const extra = `ffffffffffffffffffffffffffffffff,,complaint,billing,BJ,mobile_data,direct,,open,2026-10-10T02:00:00.000Z,,,,,,0,,2026-10-10T02:00:00.000Z,1\r\n`;
+    writeFileSync(complaints, gzipSync(rows + extra));
+    const changed = await admin('recompute', directory);
+    expect(changed.code).toBe(1);
+    expect(changed.stdout).toMatch(/indicators\[\d+\] DIFFERS/);
+    expect(changed.stdout).toMatch(/NOT what the extract gives/);
+  });
+
+  it('refuses an unknown group and says what the commands are', async () => {
+    const refused = await admin('add-user', 'owners', 'someone@example.org');
+
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('npm run admin -- add-user <regulators|assessors|admins>');
+  });
+});
