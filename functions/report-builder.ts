@@ -9,6 +9,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { dynamoDbReportIndex } from '#shared/adapters/dynamodb-report-index.ts';
 import { dynamoDbReportInputs } from '#shared/adapters/dynamodb-report-inputs.ts';
 import { kmsManifestSigner } from '#shared/adapters/kms-manifest-signer.ts';
+import { publishedReports } from '#shared/adapters/published-reports.ts';
 import { reportPrefix, s3ReportStore } from '#shared/adapters/s3-report-store.ts';
 import { requireEnv } from '#shared/config.ts';
 import { resolveReportRun } from '#shared/domain/report-run.ts';
@@ -28,15 +29,18 @@ const config = {
   reportsTable: requireEnv('REPORTS_TABLE_NAME'),
 };
 const dynamodb = new DynamoDBClient({});
+const s3 = new S3Client({});
+const index = dynamoDbReportIndex(dynamodb, config.reportsTable);
 const dependencies = {
   inputs: dynamoDbReportInputs({
     client: dynamodb,
     aggregatesTable: config.aggregatesTable,
     complaintsTable: config.complaintsTable,
   }),
-  store: s3ReportStore(new S3Client({}), config.bucket),
+  store: s3ReportStore(s3, config.bucket),
   signer: kmsManifestSigner(new KMSClient({}), config.signingKeyId),
-  index: dynamoDbReportIndex(dynamodb, config.reportsTable),
+  index,
+  history: publishedReports(index, s3, config.bucket),
   profiles: BUILT_IN_PROFILES,
   timezone: config.timezone,
   operator: config.operator,

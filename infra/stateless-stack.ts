@@ -96,16 +96,16 @@ function grantTable(fn: ProjectFunction, table: ITable, key: IKey, actions: stri
 }
 
 /**
- * One S3 action on the report files (`reports/*`). The bucket's name is fixed per stage,
+ * S3 actions on the report files (`reports/*`). The bucket's name is fixed per stage,
  * account and region (reportsBucketName), so the ARN is written without a cross-stack
  * import and the cdk-nag acknowledgment, whose reason the caller gives, can name it.
  */
-function grantReportObjects(fn: ProjectFunction, stage: string, action: string, reason: string) {
+function grantReportObjects(fn: ProjectFunction, stage: string, actions: string[], reason: string) {
   const objects = (account: string, region: string, partition: string) =>
     `arn:${partition}:s3:::${reportsBucketName(stage, account, region)}/reports/*`;
   fn.addToRolePolicy(
     new PolicyStatement({
-      actions: [action],
+      actions,
       resources: [objects(Aws.ACCOUNT_ID, Aws.REGION, Aws.PARTITION)],
     }),
   );
@@ -467,7 +467,8 @@ export class StatelessStack extends Stack {
       },
       ...logs,
     });
-    grantTable(this.reportBuilder, stateful.reportsTable, stateful.dataKey, ['PutItem']);
+    // PutItem: the index entry of a built report; Query: earlier reports for the trend.
+    grantTable(this.reportBuilder, stateful.reportsTable, stateful.dataKey, ['PutItem', 'Query']);
     // One run at a time per message; a failing run is retried, then dead-lettered (alarmed).
     this.reportBuilder.addEventSource(
       new SqsEventSource(stateful.reportRunsQueue, { batchSize: 1, reportBatchItemFailures: true }),
@@ -534,8 +535,8 @@ export class StatelessStack extends Stack {
     grantReportObjects(
       this.reportBuilder,
       config.stage,
-      's3:PutObject',
-      'Each report run writes new keys (reports/{profile}/{period}/{reportId}/…), so the grant names the reports/ prefix of the one bucket; the action is PutObject only, and Object Lock keeps every written version.',
+      ['s3:PutObject', 's3:GetObject'],
+      "Each report run writes new keys (reports/{profile}/{period}/{reportId}/…), so the grant names the reports/ prefix of the one bucket; PutObject writes the run's files (Object Lock keeps every written version), GetObject reads earlier reports' report.json for the trend.",
     );
     stateful.dataKey.grantEncryptDecrypt(this.reportBuilder);
     this.reportBuilder.addToRolePolicy(
@@ -580,7 +581,7 @@ export class StatelessStack extends Stack {
     grantReportObjects(
       this.reportsApi,
       config.stage,
-      's3:GetObject',
+      ['s3:GetObject'],
       'Downloads are presigned GETs of any report file under reports/ of the one bucket; which files a caller may fetch (extracts for assessors only) is decided in the function before it signs, and every download is audited.',
     );
 

@@ -82,7 +82,19 @@ const TEXT = {
   suppressed: { 'zh-CN': '抑制说明', en: 'Suppression' },
   period: { 'zh-CN': '统计期', en: 'Period' },
   significant: { 'zh-CN': '变化显著', en: 'significant change' },
+  trend: { 'zh-CN': '趋势', en: 'Trend' },
+  trendNote: {
+    'zh-CN':
+      '往期数值取自各期已发布报告（同一期以最新一份为准）；上期无报告时取本报告的上期对比值。',
+    en: 'Earlier periods show the values their newest published report gave; the previous period, when it has no report, the value this report compares against.',
+  },
 } as const;
+
+/** One period of report.html's trend: whole-operator values by indicator id. */
+export interface TrendPoint {
+  period: string;
+  values: Readonly<Record<string, number | null>>;
+}
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
@@ -124,13 +136,67 @@ function barChart(entries: IndicatorResult[], target: number | undefined, title:
   return `<svg role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${width} ${shown.length * row + 8}" width="100%">${bars}${line}</svg>`;
 }
 
+/** A line chart of an indicator's whole-operator value over periods, the target dashed. */
+function lineChart(
+  points: readonly { period: string; value: number | null }[],
+  target: number | undefined,
+  title: string,
+): string {
+  const known = points.filter((point) => point.value !== null);
+  if (known.length < 2) return '';
+  const values = [
+    ...known.map((point) => point.value ?? 0),
+    ...(target === undefined ? [] : [target]),
+  ];
+  const low = Math.min(...values, 0);
+  const high = Math.max(...values, 1);
+  const width = 560;
+  const height = 160;
+  const left = 40;
+  const top = 16;
+  const plot = height - top - 28;
+  const x = (index: number) =>
+    left + ((width - left - 30) * index) / Math.max(points.length - 1, 1);
+  const y = (value: number) => top + plot - (plot * (value - low)) / (high - low || 1);
+  const path = points
+    .map((point, index) =>
+      point.value === null ? null : `${x(index).toFixed(1)},${y(point.value).toFixed(1)}`,
+    )
+    .filter((point): point is string => point !== null)
+    .join(' ');
+  const marks = points
+    .map((point, index) =>
+      point.value === null
+        ? `<text x="${x(index).toFixed(1)}" y="${height - 8}" text-anchor="middle">${escapeHtml(point.period)}</text>`
+        : `<circle cx="${x(index).toFixed(1)}" cy="${y(point.value).toFixed(1)}" r="3" class="point"/><text x="${x(index).toFixed(1)}" y="${(y(point.value) - 6).toFixed(1)}" text-anchor="middle">${point.value}</text><text x="${x(index).toFixed(1)}" y="${height - 8}" text-anchor="middle">${escapeHtml(point.period)}</text>`,
+    )
+    .join('');
+  const line =
+    target === undefined
+      ? ''
+      : `<line x1="${left}" x2="${width - 20}" y1="${y(target).toFixed(1)}" y2="${y(target).toFixed(1)}" class="target"/>`;
+  return `<svg role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${width} ${height}" width="100%">${line}<polyline points="${path}" class="trend"/>${marks}</svg>`;
+}
+
 function article(
   built: BuiltIndicators,
   profile: Profile,
   meta: ReportMeta,
   language: Language,
+  trend: readonly TrendPoint[],
 ): string {
   const t = (key: keyof typeof TEXT) => TEXT[key][language];
+  const trends = profile.indicators
+    .map((wanted) => {
+      const title = `${nameOf(wanted.id, language)} · ${t('trend')}`;
+      const chart = lineChart(
+        trend.map((point) => ({ period: point.period, value: point.values[wanted.id] ?? null })),
+        wanted.target?.value,
+        title,
+      );
+      return chart ? `<figure><figcaption>${escapeHtml(title)}</figcaption>${chart}</figure>` : '';
+    })
+    .join('');
   const wholes = built.indicators.filter(isWhole);
   const summaryRows = wholes
     .map((entry) => {
@@ -178,6 +244,7 @@ function article(
 <p>${escapeHtml(meta.operator)} · ${t('period')} ${escapeHtml(built.period.id)} (${built.period.start} – ${built.period.end}, ${escapeHtml(built.period.timezone)}) · ${escapeHtml(meta.reportId)}</p>
 <h2>${t('summary')}</h2>
 <table><thead><tr><th>${t('indicator')}</th><th>${t('value')}</th><th>n</th><th>${t('target')}</th><th>${t('previous')}</th></tr></thead><tbody>${summaryRows}</tbody></table>
+${trends ? `<h2>${t('trend')}</h2><p class="note">${t('trendNote')}</p>${trends}` : ''}
 <h2>${t('byRegion')}</h2>${charts}
 ${rankings ? `<h2>${t('ranking')}</h2>${rankings}` : ''}
 <h2>${t('suppressed')}</h2><p>${
@@ -198,6 +265,7 @@ nav a{margin-right:1rem}table{border-collapse:collapse;width:100%;margin:.5rem 0
 td,th{border-bottom:1px solid #ccc;padding:.3rem;text-align:left;vertical-align:top}
 .note{color:#555;font-size:.9em}figure{margin:1rem 0}svg text{font-size:12px}
 .bar{fill:#2b6cb0}.miss{fill:#c05621}.target{stroke:#1a1a1a;stroke-dasharray:4 2}
+.trend{fill:none;stroke:#2b6cb0;stroke-width:2}.point{fill:#2b6cb0}
 article+article{border-top:3px solid #1a1a1a;margin-top:2rem}`;
 
 /** The page's only style, allowed by its hash: nothing else may load or run. */
@@ -211,6 +279,7 @@ export function renderReportHtml(
   built: BuiltIndicators,
   profile: Profile,
   meta: ReportMeta,
+  trend: readonly TrendPoint[] = [],
 ): string {
   return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -218,8 +287,8 @@ export function renderReportHtml(
 <title>${escapeHtml(profile.name['zh-CN'])} · ${escapeHtml(profile.name.en)} · ${escapeHtml(built.period.id)}</title>
 <style>${STYLE}</style></head><body>
 <nav><a href="#zh-CN" lang="zh-CN">中文</a><a href="#en" lang="en">English</a></nav>
-${article(built, profile, meta, 'zh-CN')}
-${article(built, profile, meta, 'en')}
+${article(built, profile, meta, 'zh-CN', trend)}
+${article(built, profile, meta, 'en', trend)}
 </body></html>
 `;
 }

@@ -1,7 +1,11 @@
 import type { ReportEntry } from '../adapters/dynamodb-report-index.ts';
 import type { ComplaintState } from '../domain/complaint-lifecycle.ts';
 import type { SubscriberCountRow } from '../domain/subscriber-counts.ts';
-import { buildIndicators } from '../indicators/build-indicators.ts';
+import {
+  type BuiltIndicators,
+  buildIndicators,
+  type IndicatorResult,
+} from '../indicators/build-indicators.ts';
 import type {
   IndicatorInputs,
   InvitationTallyRow,
@@ -20,7 +24,7 @@ import {
   renderReportJson,
   sha256Hex,
 } from '../reports/report-files.ts';
-import { renderReportHtml } from '../reports/report-html.ts';
+import { renderReportHtml, type TrendPoint } from '../reports/report-html.ts';
 
 export interface ReportInputs {
   responseAggregates(days: readonly string[]): Promise<ResponseAggregateRow[]>;
@@ -86,6 +90,13 @@ export interface BuildReportDependencies {
   newReportId: (at: Date) => string;
   /** A fresh random key per report for the extract's pseudonyms (never stored). */
   pseudonymKey: () => Buffer;
+  /** Earlier reports' whole-operator figures as published, for report.html's trend. */
+  history: {
+    wholeOperator(
+      profile: string,
+      periods: readonly string[],
+    ): Promise<Map<string, IndicatorResult[]>>;
+  };
   prefixOf: (profile: string, period: string, reportId: string) => string;
 }
 
@@ -136,6 +147,52 @@ const inputsFor = (
   subscribers,
 });
 
+/** How many periods before the report's own report.html's trend reaches back. */
+export const TREND_PERIODS = 5;
+
+/**
+ * report.html's trend, oldest first: each of the TREND_PERIODS periods before this one
+ * with the whole-operator values its newest report published (the previous period, when
+ * it has no report, with the values this report compares against), then this period.
+ * Periods with neither are left out.
+ */
+async function trendOf(
+  history: BuildReportDependencies['history'],
+  profile: string,
+  built: BuiltIndicators,
+): Promise<TrendPoint[]> {
+  const earlier: Period[] = [];
+  for (let at = built.period; earlier.length < TREND_PERIODS; ) {
+    at = previousPeriod(at);
+    earlier.unshift(at);
+  }
+  const published = await history.wholeOperator(
+    profile,
+    earlier.map((period) => period.id),
+  );
+  const wholes = built.indicators.filter((entry) =>
+    Object.values(entry.dimensions).every((value) => value === '*'),
+  );
+  const valuesOf = (
+    entries: readonly IndicatorResult[],
+    pick: (entry: IndicatorResult) => number | null | undefined,
+  ) => Object.fromEntries(entries.map((entry) => [entry.id, pick(entry) ?? null]));
+  const points: TrendPoint[] = [];
+  for (const period of earlier) {
+    const report = published.get(period.id);
+    if (report)
+      points.push({ period: period.id, values: valuesOf(report, (entry) => entry.value) });
+    else if (
+      period.id === previousPeriod(built.period).id &&
+      wholes.some((entry) => entry.previous != null)
+    ) {
+      points.push({ period: period.id, values: valuesOf(wholes, (entry) => entry.previous) });
+    }
+  }
+  points.push({ period: built.period.id, values: valuesOf(wholes, (entry) => entry.value) });
+  return points;
+}
+
 /**
  * Builds one report: reads the period's (and the previous period's) aggregates and
  * complaint states, computes the profile's indicators, writes the files, then the
@@ -164,6 +221,8 @@ export async function buildReport(
     inputs: inputsFor(period, aggregates, tallies, complaints, subscribers),
     previous: inputsFor(previous, aggregates, tallies, complaints, previousSubscribers),
   });
+
+  const trend = await trendOf(dependencies.history, profile.id, built);
 
   const generatedAt = dependencies.now();
   const reportId = dependencies.newReportId(generatedAt);
@@ -196,7 +255,7 @@ export async function buildReport(
     {
       name: 'report.html',
       contentType: 'text/html; charset=utf-8',
-      body: Buffer.from(renderReportHtml(built, profile, meta)),
+      body: Buffer.from(renderReportHtml(built, profile, meta, trend)),
     },
     {
       name: 'methodology.json',

@@ -54,15 +54,22 @@ const html = renderReportHtml(
     codeVersion: '0.1.0',
     dataWatermark: '{}',
   },
+  // Three earlier periods as published (August without a CSAT figure), then October.
+  [
+    { period: '2026-07', values: { 'survey.csat_pct': 71.5, 'survey.nps': 2 } },
+    { period: '2026-08', values: { 'survey.csat_pct': null, 'survey.nps': 5.5 } },
+    { period: '2026-09', values: { 'survey.csat_pct': 83.1, 'survey.nps': 9 } },
+    { period: '2026-10', values: { 'survey.csat_pct': 74.4, 'survey.nps': 11.1 } },
+  ],
 );
 
 describe('report.html in Chromium', () => {
   it.each([
-    ['zh-CN', '客户满意度（CSAT）', '分地区'],
-    ['en', 'Customer satisfaction (CSAT)', 'By region'],
+    ['zh-CN', '客户满意度（CSAT）', '分地区', '趋势'],
+    ['en', 'Customer satisfaction (CSAT)', 'By region', 'Trend'],
   ] as const)(
     'shows the %s report with its charts, styled under its own CSP',
-    async (language, csat, byRegion) => {
+    async (language, csat, byRegion, trendTitle) => {
       const page = await browser.newPage({ viewport: { width: 1024, height: 1400 } });
       const violations: string[] = [];
       page.on('console', (message) => {
@@ -79,6 +86,15 @@ describe('report.html in Chromium', () => {
         // One bar per region in the CSAT chart, coloured by the page's style (CSP allowed it).
         const chart = article.locator(`svg[aria-label^="${csat}"]`);
         await expect(chart.locator('rect').count()).resolves.toBe(3);
+        // The trend: a line through the three periods with a figure, every period labelled.
+        const trend = article.locator(`svg[aria-label="${csat} · ${trendTitle}"]`);
+        await expect(trend.locator('circle').count()).resolves.toBe(3);
+        await expect(trend.locator('polyline').getAttribute('points')).resolves.toMatch(
+          /^(\S+,\S+ ){2}\S+,\S+$/,
+        );
+        await expect(trend.locator('text').allTextContents()).resolves.toEqual(
+          expect.arrayContaining(['2026-07', '2026-08', '2026-09', '2026-10', '71.5', '74.4']),
+        );
         const fill = await chart
           .locator('rect')
           .first()

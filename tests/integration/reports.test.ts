@@ -13,7 +13,7 @@ import {
   ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type LocalApp, startLocalApp } from '#local/local-app.ts';
 import { emulatorCredentials } from '#local/provision.ts';
@@ -84,12 +84,12 @@ async function seed() {
       credentials: emulatorCredentials,
     }),
   );
-  const shard = (shardNo: number, counts: Record<string, number>) => ({
+  const shard = (shardNo: number, counts: Record<string, number>, day = '2026-10-05') => ({
     PutRequest: {
       Item: {
-        pk: 'AGG#2026-10-05',
+        pk: `AGG#${day}`,
         sk: `BJ#mobile_data#store#web#${shardNo}`,
-        day: '2026-10-05',
+        day,
         region: 'BJ',
         service: 'mobile_data',
         touchpoint: 'store',
@@ -104,6 +104,8 @@ async function seed() {
         [app.host('ReportBuilder').fn.environment.AGGREGATES_TABLE_NAME ?? '']: [
           shard(0, { responses: 12, csat_5: 10, csat_3: 2, nps_10: 12 }),
           shard(5, { responses: 8, csat_4: 6, csat_1: 2, nps_6: 8 }),
+          // September: 7 of 10 satisfied (70%), for the previous period and the trend.
+          shard(1, { responses: 10, csat_5: 7, csat_2: 3, nps_9: 10 }, '2026-09-20'),
           {
             PutRequest: {
               Item: {
@@ -159,6 +161,24 @@ async function build(profile: string, period: string) {
 async function download(key: string): Promise<Buffer> {
   const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return Buffer.from((await Body?.transformToByteArray()) ?? []);
+}
+
+/** One aggregate shard item, written as the aggregator writes it. */
+async function putAggregate(item: Record<string, unknown>) {
+  const documents = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: app.endpoint,
+      region: app.region,
+      credentials: emulatorCredentials,
+    }),
+  );
+  await documents.send(
+    new PutCommand({
+      TableName: app.host('ReportBuilder').fn.environment.AGGREGATES_TABLE_NAME ?? '',
+      Item: item,
+    }),
+  );
+  documents.destroy();
 }
 
 /** Every file of a report, by its name in the report. */
@@ -364,6 +384,36 @@ describe('signed regulatory reports', () => {
     // 15 satisfied of 19 answers, where the report published 16 of 20.
     expect(csat?.published).toMatchObject({ value: 80, n: 20 });
     expect(csat?.recomputed).toMatchObject({ value: 78.9, n: 19 });
+  });
+
+  it("draws report.html's trend from the earlier reports as they were published", async () => {
+    await build('baseline', '2026-09');
+    // A late September answer batch after September's report: 8 of 10 more satisfied.
+    await putAggregate({
+      pk: 'AGG#2026-09-21',
+      sk: 'BJ#mobile_data#store#web#2',
+      day: '2026-09-21',
+      region: 'BJ',
+      service: 'mobile_data',
+      touchpoint: 'store',
+      channel: 'web',
+      responses: 10,
+      csat_5: 8,
+      csat_1: 2,
+      nps_9: 10,
+    });
+    const { prefix } = await build('baseline', '2026-10');
+
+    const html = (await download(`${prefix}report.html`)).toString('utf8');
+    // September's data now give 15 of 20 (75%); the trend shows what its report published.
+    const chart =
+      /<svg role="img" aria-label="Customer satisfaction \(CSAT\) · Trend"[^>]*>(.*?)<\/svg>/.exec(
+        html,
+      )?.[1] ?? '';
+    const labels = [...chart.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((match) => match[1]);
+    expect(labels).toEqual(expect.arrayContaining(['2026-09', '70', '2026-10', '80']));
+    expect(labels).not.toContain('75');
+    expect(chart.match(/<circle/g)).toHaveLength(2);
   });
 
   it('locks every file against change for the retention period', async () => {

@@ -1,0 +1,44 @@
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { IndicatorResult } from '../indicators/build-indicators.ts';
+import type { ReportEntry } from './dynamodb-report-index.ts';
+
+/**
+ * The whole-operator figures of earlier reports of a profile, as published: for each
+ * asked period, the newest report of it in the index, its report.json read from the
+ * bucket. One index query and one read per period, whatever the data behind them.
+ */
+export function publishedReports(
+  index: { list(filter: { profile?: string }): Promise<ReportEntry[]> },
+  client: S3Client,
+  bucket: string,
+) {
+  return {
+    async wholeOperator(
+      profile: string,
+      periods: readonly string[],
+    ): Promise<Map<string, IndicatorResult[]>> {
+      const newest = new Map<string, ReportEntry>();
+      for (const entry of await index.list({ profile })) {
+        if (periods.includes(entry.period) && !newest.has(entry.period)) {
+          newest.set(entry.period, entry);
+        }
+      }
+      const published = new Map<string, IndicatorResult[]>();
+      for (const [period, entry] of newest) {
+        const { Body } = await client.send(
+          new GetObjectCommand({ Bucket: bucket, Key: `${entry.prefix}report.json` }),
+        );
+        const report = JSON.parse((await Body?.transformToString('utf8')) ?? '{}') as {
+          indicators?: IndicatorResult[];
+        };
+        published.set(
+          period,
+          (report.indicators ?? []).filter((indicator) =>
+            Object.values(indicator.dimensions).every((value) => value === '*'),
+          ),
+        );
+      }
+      return published;
+    },
+  };
+}
