@@ -55,8 +55,11 @@ export class LambdaHost {
   private nextId = 1;
   private stopped = false;
   private extension: Promise<SecretsExtension> | undefined;
-  /** Invocations, billed milliseconds and log bytes so far: what Lambda and CloudWatch bill. */
-  readonly usage = { invocations: 0, billedMs: 0, logBytes: 0 };
+  /**
+   * Invocations, billed milliseconds and log bytes so far (what Lambda and CloudWatch
+   * bill), and the most memory one invocation's environment held (heap and buffers).
+   */
+  readonly usage = { invocations: 0, billedMs: 0, logBytes: 0, peakBytes: 0 };
   /** Lambda gives every environment a session token; the secrets extension checks it. */
   private readonly sessionToken = randomUUID();
 
@@ -209,8 +212,12 @@ export class LambdaHost {
         id?: number;
         result?: unknown;
         error?: FunctionError;
+        peakBytes?: number;
       }) => {
         if (message.id !== id) return;
+        if (message.peakBytes !== undefined) {
+          this.usage.peakBytes = Math.max(this.usage.peakBytes, message.peakBytes);
+        }
         if (message.type === 'result') finish({ ok: true, result: message.result });
         if (message.type === 'error' && message.error) finish({ ok: false, error: message.error });
       };

@@ -64,10 +64,29 @@ port.on('message', async (message: InvokeMessage) => {
     callbackWaitsForEmptyEventLoop: true,
     getRemainingTimeInMillis: () => Math.max(0, message.deadline - Date.now()),
   };
+  // The environment's memory during the invocation: this isolate's heap plus the buffers
+  // it holds (process-wide RSS would count the whole sandbox), sampled every 5 ms.
+  const inUse = () => {
+    const usage = process.memoryUsage();
+    return usage.heapUsed + usage.external + usage.arrayBuffers;
+  };
+  let peakBytes = inUse();
+  const sampler = setInterval(() => {
+    peakBytes = Math.max(peakBytes, inUse());
+  }, 5);
+  const settle = () => {
+    clearInterval(sampler);
+    return Math.max(peakBytes, inUse());
+  };
   try {
     const result = await handler(message.event, context);
-    port.postMessage({ type: 'result', id: message.id, result });
+    port.postMessage({ type: 'result', id: message.id, result, peakBytes: settle() });
   } catch (error) {
-    port.postMessage({ type: 'error', id: message.id, error: serializeError(error) });
+    port.postMessage({
+      type: 'error',
+      id: message.id,
+      error: serializeError(error),
+      peakBytes: settle(),
+    });
   }
 });
