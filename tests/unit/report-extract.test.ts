@@ -1,0 +1,127 @@
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import type { ComplaintState } from '#shared/domain/complaint-lifecycle.ts';
+import { parsePeriod } from '#shared/indicators/periods.ts';
+import {
+  EXTRACT_FILES,
+  type ExtractSource,
+  inputsFromExtract,
+  parseCsv,
+  renderExtract,
+} from '#shared/reports/report-extract.ts';
+
+const complaint: ComplaintState = {
+  complaintId: 'CMP-1',
+  kind: 'complaint',
+  category: 'billing',
+  region: 'GD-SZ, "north"',
+  service: 'mobile_data',
+  via: 'direct',
+  customerRef: 'CUST-9',
+  status: 'resolved',
+  createdAt: '2026-10-01T02:00:00.000Z',
+  firstResolvedAt: '2026-10-03T02:00:00.000Z',
+  lastResolvedAt: '2026-10-03T02:00:00.000Z',
+  reopenCount: 0,
+  lastEventAt: '2026-10-03T02:00:00.000Z',
+  eventCount: 2,
+};
+
+const source = (key: Buffer): ExtractSource => ({
+  responses: [
+    {
+      day: '2026-10-05',
+      region: 'BJ',
+      service: 'mobile_data',
+      touchpoint: 'store',
+      channel: 'web',
+      counts: { responses: 3, csat_5: 2, csat_1: 1, nps_10: 3 },
+    },
+    {
+      day: '2026-09-30',
+      region: 'BJ',
+      service: 'mobile_data',
+      touchpoint: 'store',
+      channel: 'sms',
+      counts: { responses: 1, csat_4: 1 },
+    },
+  ],
+  invitations: [
+    {
+      day: '2026-10-04',
+      region: 'BJ',
+      service: 'mobile_data',
+      touchpoint: 'store',
+      channel: 'web',
+      sent: 4,
+      answered: 3,
+    },
+  ],
+  complaints: [complaint, { ...complaint, complaintId: 'CMP-2', customerRef: undefined }],
+  subscribers: [
+    { period: '2026-09', counts: undefined },
+    { period: '2026-10', counts: [{ region: 'BJ', service: 'mobile_data', subscribers: 1.5e6 }] },
+  ],
+  pseudonymKey: key,
+});
+
+const filesOf = (key: Buffer) =>
+  new Map(renderExtract(source(key)).map((file) => [file.name, file.body]));
+
+describe('the assessor extract', () => {
+  it('reads back as exactly the inputs it was written from, period by period', () => {
+    const { current, previous } = inputsFromExtract(
+      filesOf(Buffer.alloc(32, 1)),
+      parsePeriod('2026-10', 'Asia/Shanghai'),
+    );
+
+    expect(current.responses).toEqual([
+      expect.objectContaining({
+        day: '2026-10-05',
+        channel: 'web',
+        counts: expect.objectContaining({
+          responses: 3,
+          csat_5: 2,
+          csat_1: 1,
+          nps_10: 3,
+          nps_0: 0,
+        }),
+      }),
+    ]);
+    expect(previous.responses.map((row) => row.day)).toEqual(['2026-09-30']);
+    expect(current.invitations).toEqual([source(Buffer.alloc(32)).invitations[0]]);
+    expect(current.subscribers).toEqual([
+      { region: 'BJ', service: 'mobile_data', subscribers: 1_500_000 },
+    ]);
+    expect(previous.subscribers).toBeUndefined();
+    // A region with a comma and quotes survives RFC 4180 quoting; the id does not appear.
+    const [first] = current.complaints;
+    expect(first).toMatchObject({ region: 'GD-SZ, "north"', reopenCount: 0, eventCount: 2 });
+    expect(first?.complaintId).toMatch(/^[0-9a-f]{32}$/);
+    expect(current.complaints.filter((state) => state.customerRef === undefined)).toHaveLength(1);
+  });
+
+  it('gives the same bytes for the same rows and key, other pseudonyms for another key', () => {
+    const once = filesOf(Buffer.alloc(32, 1));
+    const again = filesOf(Buffer.alloc(32, 1));
+    const otherKey = filesOf(Buffer.alloc(32, 2));
+
+    for (const name of Object.values(EXTRACT_FILES)) {
+      expect(again.get(name)?.equals(once.get(name) ?? Buffer.alloc(0))).toBe(true);
+    }
+    const pseudonyms = (files: Map<string, Buffer>) =>
+      parseCsv(gunzipSync(files.get(EXTRACT_FILES.complaints) ?? Buffer.alloc(0)).toString()).map(
+        (row) => row.complaint,
+      );
+    expect(pseudonyms(otherKey)).not.toEqual(pseudonyms(once));
+    const text = gunzipSync(once.get(EXTRACT_FILES.complaints) ?? Buffer.alloc(0)).toString();
+    expect(text).not.toMatch(/CMP-|CUST-/);
+  });
+
+  it('parses quoted fields, doubled quotes, line breaks in quotes, CRLF and LF', () => {
+    expect(parseCsv('a,b\r\n"x, y","say ""hi"""\n"two\nlines",\n')).toEqual([
+      { a: 'x, y', b: 'say "hi"' },
+      { a: 'two\nlines', b: '' },
+    ]);
+  });
+});
