@@ -2,6 +2,23 @@ import { once } from 'node:events';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 
 /**
+ * S3's answer to a SigV4 presigned URL past its `X-Amz-Date` + `X-Amz-Expires`, or
+ * undefined while it is valid (or not presigned). moto does not check expiry; S3 does, and
+ * the five-minute download links of GET /reports/{id}/files/{name} rely on it.
+ */
+export function expiredPresignedUrl(url: string, now: number): string | undefined {
+  const query = new URL(url, 'http://emulator').searchParams;
+  const date = query.get('X-Amz-Date');
+  const expires = Number(query.get('X-Amz-Expires'));
+  if (!date || !Number.isFinite(expires)) return undefined;
+  const signedAt = Date.parse(
+    date.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'),
+  );
+  if (now <= signedAt + expires * 1000) return undefined;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Request has expired</Message><X-Amz-Expires>${expires}</X-Amz-Expires></Error>`;
+}
+
+/**
  * A pass-through proxy in front of the emulator that lets one DynamoDB request run at a
  * time. moto undoes a cancelled transaction by restoring snapshots of whole tables, which
  * also undoes any write that another thread made meanwhile; in DynamoDB transactions are
@@ -54,6 +71,12 @@ export class EmulatorProxy {
           });
           upstream.end(body);
         });
+      const expired = expiredPresignedUrl(incoming.url ?? '', Date.now());
+      if (expired) {
+        outgoing.writeHead(403, { 'content-type': 'application/xml' });
+        outgoing.end(expired);
+        return;
+      }
       if (!dynamodb) {
         void forward();
         return;

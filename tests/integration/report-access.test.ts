@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { emulatorCredentials } from '#local/provision.ts';
 import type { Sandbox } from '#local/sandbox.ts';
 import { lastCompletePeriod } from '#shared/indicators/periods.ts';
@@ -85,6 +85,25 @@ describe('regulator and assessor access to reports', () => {
     expect(verifyReport({ manifest: manifestBytes, signature, publicKeyPem: key, files }).ok).toBe(
       true,
     );
+  });
+
+  it('refuses a download link once its five minutes are over', async () => {
+    const link = (await as('regulators', `/reports/${reportId}/files/report.json`)).headers.get(
+      'location',
+    );
+    const inTime = await fetch(link ?? '');
+
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 301_000 });
+    let late: Response;
+    try {
+      late = await fetch(link ?? '');
+    } finally {
+      vi.useRealTimers();
+    }
+
+    expect(inTime.status).toBe(200);
+    expect(late.status).toBe(403);
+    expect(await late.text()).toContain('<Message>Request has expired</Message>');
   });
 
   it('keeps extracts from regulators, and answers 404 for what does not exist', async () => {
