@@ -1,9 +1,22 @@
-import { type DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { CONVERSATION_TIMEOUT_HOURS, type SmsConversation } from '../domain/sms-conversation.ts';
-import type { SmsStore } from '../use-cases/handle-inbound-sms.ts';
+import type { SmsChange, SmsStore, StoredConversation } from '../use-cases/handle-inbound-sms.ts';
 import { surveyKeys } from './dynamodb-invitation-store.ts';
 import { answerLinkUpdate } from './link-answer.ts';
+
+/** Replies remembered per conversation for gateway retries: more than a survey's messages. */
+const REPLIES_KEPT = 12;
 
 type TransactItem = NonNullable<
   ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
@@ -23,15 +36,98 @@ export function dynamoDbSmsStore(options: {
   const inboundKey = (messageSid: string) => ({ pk: `SMS#${messageSid}`, sk: 'INBOUND' });
   const seconds = (at: Date) => Math.floor(at.getTime() / 1000);
 
-  return {
-    async conversation(phoneHash) {
-      const { Item } = await documents.send(
-        new GetCommand({ TableName, Key: conversationKey(phoneHash), ConsistentRead: true }),
-      );
-      return Item as SmsConversation | undefined;
-    },
+  const conversation = async (phoneHash: string) => {
+    const { Item } = await documents.send(
+      new GetCommand({ TableName, Key: conversationKey(phoneHash), ConsistentRead: true }),
+    );
+    return Item as StoredConversation | undefined;
+  };
 
-    async apply({ messageSid, phoneHash, reply, change, at }) {
+  /**
+   * A message of an open survey: the next state, or the end, and the reply under its
+   * MessageSid, in one conditional write of the conversation item (a transaction with a
+   * MessageSid record would cost four times the write units). The write's condition is
+   * that the conversation is still the one read. A completed survey first answers the
+   * link: answered already (on the web, or by this message's earlier attempt) is fine.
+   */
+  const applyOnConversation = async (input: {
+    messageSid: string;
+    phoneHash: string;
+    reply: string;
+    change: SmsChange;
+    read: StoredConversation;
+    at: Date;
+  }): Promise<{ outcome: 'applied' } | { outcome: 'duplicate'; reply: string }> => {
+    const { change, read, at } = input;
+    if (change.kind === 'response') {
+      const { Item: invitation } = await documents.send(
+        new GetCommand({
+          TableName,
+          Key: surveyKeys.invitation(change.invitationId),
+          ConsistentRead: true,
+        }),
+      );
+      if (invitation) {
+        try {
+          await documents.send(
+            new UpdateCommand(
+              answerLinkUpdate({
+                TableName,
+                tokenHash: String(invitation.tokenHash),
+                answers: change.answers,
+                channel: 'sms',
+                at,
+                retentionDays: options.retentionDays,
+              }),
+            ),
+          );
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+      }
+    }
+    const { replies: earlier = {}, ended: _ended, ...state } = read;
+    const replies = Object.fromEntries(
+      [...Object.entries(earlier), [input.messageSid, input.reply]].slice(-REPLIES_KEPT),
+    );
+    const next =
+      change.kind === 'conversation'
+        ? change.conversation
+        : { ...state, ended: true, updatedAt: at.toISOString() };
+    try {
+      await documents.send(
+        new PutCommand({
+          TableName,
+          Item: {
+            ...conversationKey(input.phoneHash),
+            ...next,
+            replies,
+            expiresAt: seconds(at) + CONVERSATION_TIMEOUT_HOURS * 3600,
+          },
+          ConditionExpression: 'updatedAt = :read',
+          ExpressionAttributeValues: { ':read': read.updatedAt },
+        }),
+      );
+      return { outcome: 'applied' };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const again = (await conversation(input.phoneHash))?.replies?.[input.messageSid];
+      if (again !== undefined) return { outcome: 'duplicate', reply: again };
+      throw new Error('the conversation changed while a message was handled; it is retried');
+    }
+  };
+
+  return {
+    conversation,
+
+    async apply({ messageSid, phoneHash, reply, change, read, at }) {
+      if (
+        read &&
+        !read.ended &&
+        (change.kind === 'conversation' || change.kind === 'response' || change.kind === 'end')
+      ) {
+        return applyOnConversation({ messageSid, phoneHash, reply, change, read, at });
+      }
       const items: TransactItem[] = [
         {
           Put: {
@@ -48,6 +144,7 @@ export function dynamoDbSmsStore(options: {
           Item: {
             ...conversationKey(phoneHash),
             ...conversation,
+            ...(read?.replies ? { replies: read.replies } : {}),
             expiresAt: seconds(at) + CONVERSATION_TIMEOUT_HOURS * 3600,
           },
         },

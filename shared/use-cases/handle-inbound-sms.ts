@@ -19,17 +19,31 @@ export type SmsChange =
     }
   | { kind: 'end' };
 
+/**
+ * A phone's conversation as stored: the survey in progress, or one that has ended (kept
+ * until it expires so that a gateway's retry still finds its reply), and the replies
+ * given to its messages by MessageSid.
+ */
+export type StoredConversation = SmsConversation & {
+  ended?: boolean;
+  replies?: Record<string, string>;
+};
+
 export interface SmsStore {
-  conversation(phoneHash: string): Promise<SmsConversation | undefined>;
+  conversation(phoneHash: string): Promise<StoredConversation | undefined>;
   /**
-   * Applies the change and remembers the reply under the MessageSid, in one transaction;
-   * `duplicate` (with the reply given the first time) when the MessageSid was seen.
+   * Applies the change and remembers the reply under the MessageSid, atomically: on the
+   * conversation item itself while a survey is open (one write, unless it records the
+   * response), else with a record of the MessageSid. `read` is the conversation the change
+   * was decided on: a concurrent change to it is refused. `duplicate` (with the reply
+   * given the first time) when the MessageSid was seen.
    */
   apply(input: {
     messageSid: string;
     phoneHash: string;
     reply: string;
     change: SmsChange;
+    read: StoredConversation | undefined;
     at: Date;
   }): Promise<{ outcome: 'applied' } | { outcome: 'duplicate'; reply: string }>;
 }
@@ -46,7 +60,10 @@ export async function handleInboundSms(
   input: { messageSid: string; phoneHash: string; body: string; now: Date },
 ): Promise<{ reply: string; change: SmsChange['kind']; duplicate: boolean }> {
   const { now, phoneHash, messageSid } = input;
-  const open = await store.conversation(phoneHash);
+  const stored = await store.conversation(phoneHash);
+  const seen = stored?.replies?.[messageSid];
+  if (seen !== undefined) return { reply: seen, change: 'none', duplicate: true };
+  const open = stored?.ended ? undefined : stored;
   const conversation = open && !isConversationExpired(open, now) ? open : undefined;
 
   let reply: string;
@@ -71,7 +88,14 @@ export async function handleInboundSms(
     else if (turn.conversation) change = { kind: 'conversation', conversation: turn.conversation };
     else change = { kind: 'end' };
   }
-  const result = await store.apply({ messageSid, phoneHash, reply, change, at: now });
+  const result = await store.apply({
+    messageSid,
+    phoneHash,
+    reply,
+    change,
+    read: stored,
+    at: now,
+  });
   return result.outcome === 'duplicate'
     ? { reply: result.reply, change: 'none', duplicate: true }
     : { reply, change: change.kind, duplicate: false };

@@ -118,6 +118,26 @@ describe('POST /sms/inbound', () => {
     });
   });
 
+  it('answers a late retry of an earlier message as the first time, and moves nothing', async () => {
+    const phone = phoneNumber();
+    const { json } = await invite(phone);
+    await waitUntilSent(json.invitationId ?? '');
+
+    const csat = await sms(phone, '4');
+    const nps = await sms(phone, '8');
+    // The gateway retries the CSAT message after the NPS one was answered.
+    const retried = await sms(phone, '4', { messageSid: csat.sid });
+    const comment = await sms(phone, 'fine');
+
+    expect(retried.reply).toBe(csat.reply);
+    expect(nps.reply).toBe(SMS_TEXTS.comment?.['zh-CN']);
+    expect(comment.reply).toBe(SMS_TEXTS.thanks?.['zh-CN']);
+    const { Item } = await documents.send(
+      new GetCommand({ TableName: tableName, Key: linkKeyOf(json.surveyUrl ?? '') }),
+    );
+    expect(Item).toMatchObject({ csat: 4, nps: 8, comment: 'fine', answeredBy: 'sms' });
+  });
+
   it('re-prompts once on an unreadable reply', async () => {
     const phone = phoneNumber();
     const { json } = await invite(phone);
