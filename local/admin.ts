@@ -21,17 +21,30 @@
  *       The sandbox only: signs a person in and prints a fresh ID token (valid an hour),
  *       e.g. `curl -H "authorization: Bearer $(npm run -s admin -- token regulators)"`.
  *
+ *   sign-in <email> [--client-id ID --user-pool-id ID] [--password P] [--new-password P] [--code C]
+ *       Signs a person in to the user pool (SRP, then the TOTP code; on the first sign-in
+ *       the new password and the authenticator's setup) and prints their ID token, valid an
+ *       hour, for the API. With --client-id and --user-pool-id (the Stateful stack's
+ *       outputs), in AWS; without, in the running sandbox. What is not given is asked for.
+ *
  *   run <profile> <period|previous> [--api-url URL --token ID_TOKEN] [--wait SECONDS]
  *       POST /reports/runs as an admin, then waits for the report in GET /reports and
  *       prints its id. Without --api-url, against the running sandbox as its admin.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { createInterface } from 'node:readline/promises';
 import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
   CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  AuthenticationDetails,
+  CognitoUser,
+  CognitoUserPool,
+  type IAuthenticationCallback,
+} from 'amazon-cognito-identity-js';
 import { addPerson, emulatorCognito, signIn } from '#local/people.ts';
 import type { SandboxOutputs } from '#local/sandbox.ts';
 import { recomputeReport } from '#shared/reports/report-extract.ts';
@@ -42,6 +55,7 @@ const USAGE = [
   '       npm run admin -- recompute <report directory>',
   '       npm run admin -- add-user <regulators|assessors|admins> <email> [--user-pool-id ID]',
   '       npm run admin -- token <regulators|assessors|admins|email> [--password P]',
+  '       npm run admin -- sign-in <email> [--client-id ID --user-pool-id ID] [--password P] [--new-password P] [--code C]',
   '       npm run admin -- run <profile> <period|previous> [--api-url URL --token T] [--wait S]',
 ].join('\n');
 
@@ -141,6 +155,68 @@ async function tokenCommand(args: string[]): Promise<number> {
   const [who] = positional;
   if (!who) throw new Error(USAGE);
   console.log(await sandboxToken(who, options.get('password')));
+  return 0;
+}
+
+/** Asks on the terminal (stderr, so that stdout carries only the token). */
+async function ask(question: string): Promise<string> {
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return (await prompt.question(question)).trim();
+  } finally {
+    prompt.close();
+  }
+}
+
+/**
+ * SRP sign-in with the pool's MFA: the password never leaves this machine (the people's
+ * client allows SRP only). First sign-in: Cognito asks for a new password, then for a
+ * TOTP authenticator, whose secret is printed as an otpauth:// URI to add to one.
+ */
+async function signInCommand(args: string[]): Promise<number> {
+  const { options, positional } = parseArgs(args);
+  const [email] = positional;
+  if (!email) throw new Error(USAGE);
+  const deployed = options.get('client-id');
+  const sandbox = deployed ? undefined : sandboxOutputs();
+  const poolId = options.get('user-pool-id') ?? sandbox?.people?.userPoolId;
+  const clientId = deployed ?? sandbox?.people?.clientId;
+  if (!poolId || !clientId) throw new Error('give --client-id and --user-pool-id');
+  const pool = new CognitoUserPool({
+    UserPoolId: poolId,
+    ClientId: clientId,
+    ...(sandbox ? { endpoint: sandbox.endpoint } : {}),
+  });
+  const user = new CognitoUser({ Username: email, Pool: pool });
+  const password = options.get('password') ?? (await ask('Password: '));
+  const code = async () => options.get('code') ?? (await ask('Code from your authenticator: '));
+  const idToken = await new Promise<string>((resolve, reject) => {
+    const callbacks: IAuthenticationCallback & {
+      associateSecretCode: (secret: string) => void;
+    } = {
+      onSuccess: (session) => resolve(session.getIdToken().getJwtToken()),
+      onFailure: reject,
+      newPasswordRequired: async () => {
+        const chosen =
+          options.get('new-password') ?? (await ask('First sign-in: choose a new password: '));
+        user.completeNewPasswordChallenge(chosen, {}, callbacks);
+      },
+      mfaSetup: () => user.associateSoftwareToken(callbacks),
+      associateSecretCode: async (secret) => {
+        console.error('Add this key to your authenticator app (TOTP, 6 digits, 30 s):');
+        console.error(
+          `  otpauth://totp/${encodeURIComponent(`tsq:${email}`)}?secret=${secret}&issuer=tsq`,
+        );
+        user.verifySoftwareToken(await code(), 'authenticator', callbacks);
+      },
+      totpRequired: async () => user.sendMFACode(await code(), callbacks, 'SOFTWARE_TOKEN_MFA'),
+    };
+    user.authenticateUser(
+      new AuthenticationDetails({ Username: email, Password: password }),
+      callbacks,
+    );
+  });
+  console.log(idToken);
   return 0;
 }
 
@@ -257,6 +333,7 @@ try {
   else if (command === 'add-user') process.exitCode = await addUserCommand(args);
   else if (command === 'token') process.exitCode = await tokenCommand(args);
   else if (command === 'run') process.exitCode = await runCommand(args);
+  else if (command === 'sign-in') process.exitCode = await signInCommand(args);
   else throw new Error(USAGE);
 } catch (error) {
   console.error((error as Error).message);

@@ -56,7 +56,12 @@ async function startMotoOn(port: number): Promise<RunningEmulator> {
   const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     cwd: scratch,
-    env: { ...process.env, MOTO_RECORDER_FILEPATH: join(scratch, 'recording.jsonl') },
+    env: {
+      ...process.env,
+      MOTO_RECORDER_FILEPATH: join(scratch, 'recording.jsonl'),
+      // TOTP codes are checked (against moto's fixed authenticator key), as Cognito does.
+      MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP: 'true',
+    },
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {

@@ -4,6 +4,7 @@ import {
   CreateGroupCommand,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
+  SetUserPoolMfaConfigCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import {
   CreateTableCommand,
@@ -293,6 +294,16 @@ export async function provisionCloudAssembly(options: {
               }),
             );
             const poolId = UserPool?.Id ?? '';
+            // CloudFormation's EnabledMfas: moto takes the TOTP factor by its own call.
+            if ((props.EnabledMfas as string[] | undefined)?.includes('SOFTWARE_TOKEN_MFA')) {
+              await clients.cognito.send(
+                new SetUserPoolMfaConfigCommand({
+                  UserPoolId: poolId,
+                  MfaConfiguration: props.MfaConfiguration as never,
+                  SoftwareTokenMfaConfiguration: { Enabled: true },
+                }),
+              );
+            }
             provisioned.userPools.push({ poolId, groups: [], clientIds: [] });
             context.refs.set(logicalId, poolId);
             context.attributes.set(`${logicalId}.Arn`, UserPool?.Arn ?? '');

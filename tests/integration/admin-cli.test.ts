@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -7,6 +8,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '#local/sandbox.ts';
 import { startTestSandbox } from '../support/sandbox.ts';
+import { totp } from '../support/totp.ts';
 
 let sandbox: Sandbox;
 
@@ -100,6 +102,62 @@ describe('npm run admin', () => {
     expect(changed.code).toBe(1);
     expect(changed.stdout).toMatch(/indicators\[\d+\] DIFFERS/);
     expect(changed.stdout).toMatch(/NOT what the extract gives/);
+  });
+
+  it('signs a person in by SRP, sets up their authenticator, then asks for its code', async () => {
+    const added = await admin('add-user', 'regulators', 'inspector@example.org');
+    const password = /password: (\S+)/.exec(added.stdout)?.[1] ?? '';
+
+    // First sign-in: the CLI prints the authenticator key and asks for a code from it.
+    const first = spawn(
+      'node_modules/.bin/tsx',
+      ['local/admin.ts', 'sign-in', 'inspector@example.org', '--password', password],
+      { env: { ...process.env, SANDBOX_DIR: sandbox.directory } },
+    );
+    let stdout = '';
+    let stderr = '';
+    first.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    let key = '';
+    first.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      const secret = /secret=([A-Za-z2-7]+)/.exec(stderr)?.[1];
+      if (secret && !key) {
+        key = secret;
+        first.stdin.write(`${totp(key)}\n`);
+      }
+    });
+    const [code] = (await once(first, 'close')) as [number];
+    const later = await admin(
+      'sign-in',
+      'inspector@example.org',
+      '--password',
+      password,
+      '--code',
+      totp(key),
+    );
+    const wrongCode = await admin(
+      'sign-in',
+      'inspector@example.org',
+      '--password',
+      password,
+      '--code',
+      String((Number(totp(key)) + 1) % 1_000_000).padStart(6, '0'),
+    );
+
+    expect(code).toBe(0);
+    expect(stderr).toContain('otpauth://totp/');
+    const claims = (token: string) =>
+      JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString());
+    expect(claims(stdout.trim())).toMatchObject({
+      email: 'inspector@example.org',
+      'cognito:groups': ['regulators'],
+    });
+    expect(later.code).toBe(0);
+    expect((await get('/reports', later.stdout.trim())).status).toBe(200);
+    expect(wrongCode.code).not.toBe(0);
+    expect(wrongCode.stderr).toMatch(/code mismatch/i);
   });
 
   it('refuses an unknown group and says what the commands are', async () => {
