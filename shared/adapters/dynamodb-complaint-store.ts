@@ -50,15 +50,17 @@ export function dynamoDbComplaintStore(options: DynamoDbComplaintStoreOptions): 
         );
         for (const item of page.Items ?? []) {
           stored ??= { version: 0, events: [] };
-          if (item.sk === complaintKeys.stateSk) stored.version = Number(item.version);
-          else stored.events.push(item.event as ComplaintEvent);
+          if (item.sk === complaintKeys.stateSk) {
+            stored.version = Number(item.version);
+            if (item.customerErased === true) stored.customerErased = true;
+          } else stored.events.push(item.event as ComplaintEvent);
         }
         startKey = page.LastEvaluatedKey;
       } while (startKey);
       return stored;
     },
 
-    async append({ message, state, expectedVersion }) {
+    async append({ message, state, expectedVersion, customerErased }) {
       const at = now();
       const expiresAt = Math.floor(at.getTime() / 1000) + options.retentionDays * 86_400;
       const pk = complaintKeys.pk(state.complaintId);
@@ -91,6 +93,7 @@ export function dynamoDbComplaintStore(options: DynamoDbComplaintStoreOptions): 
                     ...state,
                     ...reportingMonthsOf(state, options.reportingTimeZone),
                     version: (expectedVersion ?? 0) + 1,
+                    ...(customerErased ? { customerErased } : {}),
                     updatedAt: at.toISOString(),
                     expiresAt,
                   },

@@ -85,8 +85,10 @@ export function dynamoDbErasure(options: {
           new UpdateCommand({
             TableName: complaints,
             Key: key,
-            UpdateExpression: 'REMOVE customerRef',
+            // The mark keeps a late event of this complaint from naming the customer again.
+            UpdateExpression: 'REMOVE customerRef SET customerErased = :erased',
             ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':erased': true },
           }),
         );
         summary.complaintsAnonymised += 1;

@@ -31,6 +31,7 @@ const STORAGE_ONLY = new Set([
   'createdMonth',
   'firstResolvedMonth',
   'expiresAt',
+  'customerErased',
 ]);
 
 /**

@@ -5,6 +5,8 @@ import { type ComplaintState, foldComplaintEvents } from '../domain/complaint-li
 export interface StoredComplaint {
   version: number;
   events: ComplaintEvent[];
+  /** The customer was erased (DELETE /customers/{ref}): no event may name them again. */
+  customerErased?: boolean;
 }
 
 /** The secondary port the use case writes through (DynamoDB in the cloud and locally). */
@@ -18,6 +20,8 @@ export interface ComplaintStore {
     message: ComplaintMessage;
     state: ComplaintState;
     expectedVersion: number | undefined;
+    /** Kept on the state: the complaint's customer was erased. */
+    customerErased?: boolean;
   }): Promise<'appended' | 'conflict'>;
 }
 
@@ -46,9 +50,11 @@ export async function recordComplaintEvent(
   store: ComplaintStore,
   message: ComplaintMessage,
 ): Promise<{ outcome: 'applied' | 'duplicate'; state?: ComplaintState }> {
-  const { event } = message;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-    const stored = await store.load(event.complaintId);
+    const stored = await store.load(message.event.complaintId);
+    // A late event of a complaint whose customer was erased does not name them again.
+    const { customerRef: _erased, ...anonymous } = message.event;
+    const event = stored?.customerErased ? anonymous : message.event;
     if (stored?.events.some((known) => known.eventId === event.eventId)) {
       return { outcome: 'duplicate' };
     }
@@ -59,10 +65,15 @@ export async function recordComplaintEvent(
       );
     }
     const state = foldComplaintEvents([...(stored?.events ?? []), event]);
-    const result = await store.append({ message, state, expectedVersion: stored?.version });
+    const result = await store.append({
+      message: { ...message, event },
+      state,
+      expectedVersion: stored?.version,
+      ...(stored?.customerErased ? { customerErased: true } : {}),
+    });
     if (result === 'appended') return { outcome: 'applied', state };
   }
   throw new ConcurrentComplaintUpdateError(
-    `complaint ${event.complaintId} changed concurrently ${MAX_ATTEMPTS} times`,
+    `complaint ${message.event.complaintId} changed concurrently ${MAX_ATTEMPTS} times`,
   );
 }

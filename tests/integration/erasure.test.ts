@@ -40,24 +40,26 @@ async function itemsMentioning(name: 'SURVEYS_TABLE_NAME' | 'COMPLAINTS_TABLE_NA
 
 async function complaint(ref: string) {
   const complaintId = `cmp-${randomUUID().slice(0, 8)}`;
-  const body = Buffer.from(
-    JSON.stringify({
-      events: [
-        complaintEvent({
-          complaintId,
-          customerRef: ref,
-          type: 'created',
-          occurredAt: '2026-11-02T09:00:00+08:00',
-        }),
-        complaintEvent({
-          complaintId,
-          customerRef: ref,
-          type: 'resolved',
-          occurredAt: '2026-11-03T09:00:00+08:00',
-        }),
-      ],
+  await send([
+    complaintEvent({
+      complaintId,
+      customerRef: ref,
+      type: 'created',
+      occurredAt: '2026-11-02T09:00:00+08:00',
     }),
-  );
+    complaintEvent({
+      complaintId,
+      customerRef: ref,
+      type: 'resolved',
+      occurredAt: '2026-11-03T09:00:00+08:00',
+    }),
+  ]);
+  return complaintId;
+}
+
+/** POST /webhooks/complaints/crm, signed. */
+async function send(events: ReturnType<typeof complaintEvent>[]) {
+  const body = Buffer.from(JSON.stringify({ events }));
   const response = await fetch(`${sandbox.outputs.apiUrl}/webhooks/complaints/crm`, {
     method: 'POST',
     headers: {
@@ -71,7 +73,6 @@ async function complaint(ref: string) {
     body,
   });
   expect(response.status).toBe(202);
-  return complaintId;
 }
 
 const erase = (ref: string, group: 'admins' | 'regulators' = 'admins') =>
@@ -136,4 +137,51 @@ describe('DELETE /customers/{customerRef}', () => {
     expect(kept.length).toBe(3);
     expect(kept.find((item) => item.sk === 'STATE')).toMatchObject({ status: 'resolved' });
   });
+
+  it('keeps an erased customer out of a late event of their complaint, not out of a new one', async () => {
+    const ref = `late-${randomUUID().slice(0, 8)}`;
+    const complaintId = await complaint(ref);
+    await until(async () => (await itemsMentioning('COMPLAINTS_TABLE_NAME', ref)).length === 3);
+    expect((await erase(ref)).status).toBe(202);
+
+    // The operator's system, not yet told, sends a late event naming the customer again…
+    await send([
+      complaintEvent({
+        complaintId,
+        customerRef: ref,
+        type: 'closed',
+        occurredAt: '2026-11-04T09:00:00+08:00',
+      }),
+    ]);
+    // …and the customer later complains anew: that is new processing, and names them.
+    const fresh = await complaint(ref);
+    await until(async () => (await stateOf(complaintId))?.status === 'closed');
+    await until(async () => (await stateOf(fresh)) !== undefined);
+
+    expect(await stateOf(complaintId)).toMatchObject({ status: 'closed', customerErased: true });
+    expect((await stateOf(complaintId))?.customerRef).toBeUndefined();
+    const mentioning = await itemsMentioning('COMPLAINTS_TABLE_NAME', ref);
+    expect(mentioning.length).toBeGreaterThan(0);
+    expect(mentioning.every((item) => String(item.pk) === `COMPLAINT#${fresh}`)).toBe(true);
+  });
 });
+
+async function stateOf(complaintId: string) {
+  const { Items = [] } = await documents.send(
+    new QueryCommand({
+      TableName: table('COMPLAINTS_TABLE_NAME'),
+      KeyConditionExpression: 'pk = :pk AND sk = :state',
+      ExpressionAttributeValues: { ':pk': `COMPLAINT#${complaintId}`, ':state': 'STATE' },
+      ConsistentRead: true,
+    }),
+  );
+  return Items[0];
+}
+
+async function until(predicate: () => Promise<boolean>) {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    if (await predicate()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('timed out waiting for the complaint processor');
+}
