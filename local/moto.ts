@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** moto_server is not installed: say so plainly, with the fix. */
 export class EmulatorMissingError extends Error {
@@ -49,30 +50,67 @@ export async function startMoto(options: { port?: number } = {}): Promise<Runnin
   }
 }
 
+/**
+ * moto_server through local/moto_server.py, which fixes moto's per-item table copies in
+ * TransactWriteItems; where python3 cannot import moto (moto_server installed in another
+ * environment), moto_server itself.
+ */
+const LAUNCHER = fileURLToPath(new URL('./moto_server.py', import.meta.url));
+let launchWithPython = true;
+
 async function startMotoOn(port: number): Promise<RunningEmulator> {
+  try {
+    return await startMotoWith(port, launchWithPython);
+  } catch (error) {
+    if (!(error instanceof LauncherUnavailableError)) throw error;
+    launchWithPython = false;
+    return startMotoWith(port, false);
+  }
+}
+
+/** python3 is missing, or cannot import moto. */
+class LauncherUnavailableError extends Error {}
+
+async function startMotoWith(port: number, python: boolean): Promise<RunningEmulator> {
   const endpoint = `http://127.0.0.1:${port}`;
   // moto's request recorder writes to a file: keep it out of the working tree.
   const scratch = await mkdtemp(join(tmpdir(), 'moto-'));
-  const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    cwd: scratch,
-    env: {
-      ...process.env,
-      MOTO_RECORDER_FILEPATH: join(scratch, 'recording.jsonl'),
-      // TOTP codes are checked (against moto's fixed authenticator key), as Cognito does.
-      MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP: 'true',
+  const args = ['-H', '127.0.0.1', '-p', String(port)];
+  const child: ChildProcess = spawn(
+    python ? 'python3' : 'moto_server',
+    python ? [LAUNCHER, ...args] : args,
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      cwd: scratch,
+      env: {
+        ...process.env,
+        MOTO_RECORDER_FILEPATH: join(scratch, 'recording.jsonl'),
+        // TOTP codes are checked (against moto's fixed authenticator key), as Cognito does.
+        MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP: 'true',
+      },
     },
-  });
+  );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const exited = new Promise<Error>((resolve) => {
     child.once('error', (error: NodeJS.ErrnoException) =>
-      resolve(error.code === 'ENOENT' ? new EmulatorMissingError() : error),
+      resolve(
+        error.code !== 'ENOENT'
+          ? error
+          : python
+            ? new LauncherUnavailableError()
+            : new EmulatorMissingError(),
+      ),
     );
-    child.once('exit', (code) =>
-      resolve(new Error(`moto_server exited with code ${code} before it was ready:\n${stderr}`)),
+    // 'close': after the process ended and its stderr was read to the end.
+    child.once('close', (code) =>
+      resolve(
+        python && /No module named 'moto/.test(stderr)
+          ? new LauncherUnavailableError()
+          : new Error(`moto_server exited with code ${code} before it was ready:\n${stderr}`),
+      ),
     );
   });
 
