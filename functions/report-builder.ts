@@ -14,10 +14,18 @@ import { reportPrefix, s3ReportStore } from '#shared/adapters/s3-report-store.ts
 import { requireEnv } from '#shared/config.ts';
 import { resolveReportRun } from '#shared/domain/report-run.ts';
 import { InvalidPeriodError } from '#shared/indicators/periods.ts';
-import { BUILT_IN_PROFILES } from '#shared/indicators/profiles.ts';
+import {
+  OPERATOR_PROFILES_DIRECTORY,
+  profilesWith,
+  readProfileDirectory,
+} from '#shared/indicators/profiles.ts';
 import { logger } from '#shared/powertools/logger.ts';
 import { buildReport, UnknownProfileError } from '#shared/use-cases/build-report.ts';
 
+/** The built-in profiles and the operator's own, which infra copies beside this bundle. */
+const PROFILES = profilesWith(
+  readProfileDirectory(new URL(`./${OPERATOR_PROFILES_DIRECTORY}/`, import.meta.url)),
+);
 const config = {
   aggregatesTable: requireEnv('AGGREGATES_TABLE_NAME'),
   complaintsTable: requireEnv('COMPLAINTS_TABLE_NAME'),
@@ -41,7 +49,7 @@ const dependencies = {
   signer: kmsManifestSigner(new KMSClient({}), config.signingKeyId),
   index,
   history: publishedReports(index, s3, config.bucket),
-  profiles: BUILT_IN_PROFILES,
+  profiles: PROFILES,
   timezone: config.timezone,
   operator: config.operator,
   codeVersion: config.codeVersion,
@@ -60,7 +68,7 @@ const processor = new BatchProcessor(EventType.SQS);
 
 /** One run: resolved against the profiles ("previous" is the last complete period). */
 async function run(body: unknown) {
-  const resolved = resolveReportRun(body, BUILT_IN_PROFILES, new Date(), config.timezone);
+  const resolved = resolveReportRun(body, PROFILES, new Date(), config.timezone);
   if (!resolved.success) {
     const detail = resolved.errors.map((error) => `${error.pointer} ${error.detail}`).join('; ');
     if (resolved.errors.some((error) => error.pointer === '/profile')) {

@@ -13,9 +13,17 @@ import {
 } from '#shared/http/problem.ts';
 import { problemDetailsOnError } from '#shared/http/problem-middleware.ts';
 import { MAX_BODY_BYTES, rawBodyOf } from '#shared/http/signed-request.ts';
-import { BUILT_IN_PROFILES } from '#shared/indicators/profiles.ts';
+import {
+  OPERATOR_PROFILES_DIRECTORY,
+  profilesWith,
+  readProfileDirectory,
+} from '#shared/indicators/profiles.ts';
 import { logger } from '#shared/powertools/logger.ts';
 
+/** The built-in profiles and the operator's own, which infra copies beside this bundle. */
+const PROFILES = profilesWith(
+  readProfileDirectory(new URL(`./${OPERATOR_PROFILES_DIRECTORY}/`, import.meta.url)),
+);
 const config = {
   queueUrl: requireEnv('REPORT_RUNS_QUEUE_URL'),
   timezone: requireEnv('REPORTING_TIME_ZONE'),
@@ -39,7 +47,7 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
     } catch {
       throw new ValidationError('The body is not JSON.', [{ pointer: '', detail: 'is not JSON' }]);
     }
-    const run = resolveReportRun(body, BUILT_IN_PROFILES, new Date(), config.timezone);
+    const run = resolveReportRun(body, PROFILES, new Date(), config.timezone);
     if (!run.success) throw new ValidationError('The report run is not valid.', run.errors);
     const runId = randomUUID();
     await sqs.send(

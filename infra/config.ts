@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Node } from 'constructs';
+import { type Profile, profilesWith, readProfileDirectory } from '../shared/indicators/profiles.ts';
 
 /** Deployment settings, read once from CDK context (`-c key=value` or cdk.json). */
 export interface StageConfig {
@@ -29,6 +31,11 @@ export interface StageConfig {
   reportRetentionDays: number;
   /** The code version reports name in their manifest and methodology. */
   codeVersion: string;
+  /**
+   * The operator's own report profiles (`-c profilesDirectory=…`: a directory of profile
+   * JSON documents), validated here so that a bad one fails synthesis, not a report run.
+   */
+  operatorProfiles: { directory: string; files: string[]; profiles: Profile[] } | undefined;
 }
 
 /** The version in package.json, unless the deployment names one (`-c codeVersion=…`). */
@@ -84,7 +91,23 @@ export function readStageConfig(node: Node): StageConfig {
     operatorName: String(node.tryGetContext('operatorName') ?? 'Example Telecom'),
     reportRetentionDays: positive(node, 'reportRetentionDays', 1826),
     codeVersion: String(node.tryGetContext('codeVersion') ?? PACKAGE_VERSION),
+    operatorProfiles: readOperatorProfiles(node.tryGetContext('profilesDirectory')),
   };
+}
+
+function readOperatorProfiles(setting: unknown): StageConfig['operatorProfiles'] {
+  if (setting === undefined || setting === '') return undefined;
+  const directory = resolve(String(setting));
+  if (!existsSync(directory)) {
+    throw new Error(`context "profilesDirectory" names no directory: ${directory}`);
+  }
+  const profiles = readProfileDirectory(directory);
+  profilesWith(profiles); // no id taken twice
+  const files = readdirSync(directory)
+    .filter((file) => file.endsWith('.json'))
+    .sort()
+    .map((file) => join(directory, file));
+  return { directory, files, profiles };
 }
 
 function positive(node: Node, key: string, fallback: number): number {

@@ -27,6 +27,8 @@ export interface ProjectFunctionProps {
   serviceName: string;
   /** Adds the Parameters and Secrets extension, through which the function reads secrets. */
   readsSecrets?: boolean;
+  /** Files the bundle carries beside its code, in this directory of it (report profiles). */
+  bundledFiles?: { directory: string; files: string[] };
   /** Other actions this function is granted on Resource "*", and why no ARN can be named. */
   wildcardResourceReason?: string;
 }
@@ -91,6 +93,21 @@ export class ProjectFunction extends NodejsFunction {
           '--alias:@aws-sdk/credential-provider-node': `${repositoryRoot}shared/aws/lambda-credentials.ts`,
           '--alias:@smithy/core/event-streams': `${repositoryRoot}shared/aws/no-event-streams.ts`,
         },
+        ...(props.bundledFiles
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (_input: string, output: string) => {
+                  const target = `${output}/${props.bundledFiles?.directory}`;
+                  return [
+                    `mkdir -p "${target}"`,
+                    ...(props.bundledFiles?.files ?? []).map((file) => `cp "${file}" "${target}/"`),
+                  ];
+                },
+              },
+            }
+          : {}),
       },
       ...(props.readsSecrets
         ? {

@@ -1,8 +1,12 @@
 /**
  * Report profiles: which indicators a regulator wants, their targets and period, as data
  * (DESIGN §6, reference §4). The built-in ones are JSON documents beside this file; an operator
- * adds its own as one more JSON document that `parseProfile` validates, with no code change.
+ * adds its own as JSON documents in a directory named at deployment (`-c profilesDirectory=…`),
+ * validated at synthesis and carried in the report functions' bundles, with no code change.
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as z from 'zod/mini';
 import { type FieldError, fieldErrorsOf } from '../domain/validation.ts';
 import { resolveIndicator } from './catalogue.ts';
@@ -104,3 +108,44 @@ export const BUILT_IN_PROFILES: Readonly<Record<BuiltInProfileId, Profile>> = Ob
   'uk-ofcom': parseProfile(ukOfcom),
   baseline: parseProfile(baseline),
 });
+
+/** Where a function's bundle carries the operator's own profiles (infra copies them there). */
+export const OPERATOR_PROFILES_DIRECTORY = 'operator-profiles';
+
+/** The operator's own profiles: every `*.json` of a directory, each validated, in file order. */
+export function readProfileDirectory(directory: string | URL): Profile[] {
+  if (!existsSync(directory)) return [];
+  return readdirSync(directory)
+    .filter((file) => file.endsWith('.json'))
+    .sort()
+    .map((file) => {
+      const path = join(directory instanceof URL ? fileURLToPath(directory) : directory, file);
+      try {
+        return parseProfile(JSON.parse(readFileSync(path, 'utf8')));
+      } catch (error) {
+        const invalid =
+          error instanceof InvalidProfileError
+            ? error
+            : new InvalidProfileError([{ pointer: '', detail: (error as Error).message }]);
+        invalid.message = `${file}: ${invalid.message}`;
+        throw invalid;
+      }
+    });
+}
+
+/**
+ * The profiles a deployment reports by: the built-in ones and the operator's own, which
+ * may not reuse a built-in id or each other's.
+ */
+export function profilesWith(own: readonly Profile[]): Readonly<Record<string, Profile>> {
+  const profiles: Record<string, Profile> = { ...BUILT_IN_PROFILES };
+  for (const profile of own) {
+    if (profiles[profile.id]) {
+      throw new InvalidProfileError([
+        { pointer: '/id', detail: `the profile id "${profile.id}" is taken` },
+      ]);
+    }
+    profiles[profile.id] = profile;
+  }
+  return Object.freeze(profiles);
+}

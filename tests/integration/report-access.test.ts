@@ -191,11 +191,13 @@ describe('regulator and assessor access to reports', () => {
   });
 
   it('fires the report schedules at their time, and the reports follow', async () => {
-    // 03:00 on 1 October in Shanghai: the monthly and the quarterly schedules are due.
+    // 03:00 on 1 October in Shanghai: the monthly and the quarterly schedules are due,
+    // the operator's own monthly profile's (tests/fixtures/profiles) among them.
     const fired = await sandbox.schedules.tick(new Date('2026-09-30T19:00:00Z'));
     const again = await sandbox.schedules.tick(new Date('2026-09-30T19:00:30Z'));
 
     expect(fired.map((schedule) => JSON.parse(schedule.input).profile).sort()).toEqual([
+      'acme-board',
       'baseline',
       'cn-miit',
       'in-trai',

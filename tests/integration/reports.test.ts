@@ -416,6 +416,27 @@ describe('signed regulatory reports', () => {
     expect(chart.match(/<circle/g)).toHaveLength(2);
   });
 
+  it("builds an operator's own profile, added as a JSON document at deployment", async () => {
+    const { prefix } = await build('acme-board', '2026-10');
+
+    const report = JSON.parse((await download(`${prefix}report.json`)).toString());
+    expect(report.profile).toBe('acme-board');
+    const whole = (id: string) =>
+      report.indicators.find(
+        (entry: { id: string; dimensions: Record<string, string> }) =>
+          entry.id === id && Object.values(entry.dimensions).every((value) => value === '*'),
+      );
+    // Its own targets: CSAT 80 misses its 90; 8 of 10 resolved in 15 days meets its 75.
+    expect(whole('survey.csat_pct')).toMatchObject({ value: 80, compliant: false });
+    expect(whole('complaints.resolved_within_15d_pct')).toMatchObject({
+      value: 80,
+      compliant: true,
+    });
+    expect(new Set(report.indicators.map((entry: { id: string }) => entry.id))).toEqual(
+      new Set(['survey.csat_pct', 'complaints.resolved_within_15d_pct']),
+    );
+  });
+
   it('locks every file against change for the retention period', async () => {
     const { prefix } = await build('cn-miit', '2026-Q4');
 

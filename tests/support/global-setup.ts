@@ -28,7 +28,11 @@ export default function setup(project: TestProject) {
     mkdirSync(directory, { recursive: true });
     let synthesisError = '';
     try {
-      synthesizeApp({ outdir: directory });
+      // With an operator's own profile, as `-c profilesDirectory=…` adds one.
+      synthesizeApp({
+        outdir: directory,
+        context: { profilesDirectory: join(process.cwd(), 'tests', 'fixtures', 'profiles') },
+      });
     } catch (error) {
       synthesisError = error instanceof Error ? `${error.message}\n${error.stack}` : String(error);
       writeFileSync(join(directory, 'synthesis-error.txt'), synthesisError);
