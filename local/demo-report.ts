@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { monthInTimeZone } from '#shared/domain/zoned-time.ts';
+import { isWholeOperator } from '#shared/indicators/catalogue.ts';
 import { recomputeReport } from '#shared/reports/report-extract.ts';
 import { verifyReport } from '#shared/reports/verify-report.ts';
 import { LambdaHost } from './lambda-host.ts';
@@ -87,8 +88,7 @@ export async function demoReport(
   );
   for (const id of HEADLINES) {
     const entry = report.indicators?.find(
-      (candidate) =>
-        candidate.id === id && Object.values(candidate.dimensions).every((value) => value === '*'),
+      (candidate) => candidate.id === id && isWholeOperator(candidate),
     );
     if (!entry) continue;
     const value =

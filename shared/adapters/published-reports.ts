@@ -1,5 +1,6 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { IndicatorResult } from '../indicators/build-indicators.ts';
+import { isWholeOperator } from '../indicators/catalogue.ts';
 import type { ReportEntry } from './dynamodb-report-index.ts';
 
 /**
@@ -31,12 +32,7 @@ export function publishedReports(
         const report = JSON.parse((await Body?.transformToString('utf8')) ?? '{}') as {
           indicators?: IndicatorResult[];
         };
-        published.set(
-          period,
-          (report.indicators ?? []).filter((indicator) =>
-            Object.values(indicator.dimensions).every((value) => value === '*'),
-          ),
-        );
+        published.set(period, (report.indicators ?? []).filter(isWholeOperator));
       }
       return published;
     },

@@ -107,6 +107,10 @@ export type SliceKey = (typeof SLICE_KEYS)[number];
 /** A dimension value meaning "all values". */
 export const ALL = '*';
 
+/** Whether a cell is the whole operator's: every dimension "all values". */
+export const isWholeOperator = (cell: { dimensions: object }) =>
+  Object.values(cell.dimensions).every((value) => value === ALL);
+
 /** One computed cell, exact and unrounded. */
 export interface IndicatorCell {
   dimensions: Dimensions;

@@ -21,6 +21,7 @@
 import { createHmac } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { ComplaintState } from '../domain/complaint-lifecycle.ts';
+import { groupKeyOf } from '../domain/response-aggregates.ts';
 import { type BuiltIndicators, buildIndicators } from '../indicators/build-indicators.ts';
 import type {
   IndicatorInputs,
@@ -30,6 +31,7 @@ import type {
 } from '../indicators/catalogue.ts';
 import { containsDay, type Period, parsePeriod, previousPeriod } from '../indicators/periods.ts';
 import { type Profile, parseProfile } from '../indicators/profiles.ts';
+import { csvText, parseCsv } from './csv.ts';
 import type { ReportFile } from './report-files.ts';
 
 export const EXTRACT_FILES = {
@@ -83,53 +85,6 @@ export const EXTRACT_DESCRIPTION = {
     "rows cover the report's period and the previous period; complaints are those the builder read (created up to 12 months before the previous period, or resolved in either period).",
 };
 
-/** An RFC 4180 field. */
-function field(value: unknown): string {
-  const text = value === null || value === undefined ? '' : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-function csv(columns: readonly string[], rows: readonly object[]): Buffer {
-  const lines = [
-    columns.join(','),
-    ...rows.map((row) => columns.map((c) => field((row as Record<string, unknown>)[c])).join(',')),
-  ];
-  return Buffer.from(`${lines.join('\r\n')}\r\n`);
-}
-
-/** Parses RFC 4180 text (CRLF or LF) into records keyed by the header row. */
-export function parseCsv(text: string): Record<string, string>[] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let value = '';
-  let quoted = false;
-  for (let at = 0; at < text.length; at += 1) {
-    const char = text[at];
-    if (quoted) {
-      if (char === '"' && text[at + 1] === '"') {
-        value += '"';
-        at += 1;
-      } else if (char === '"') quoted = false;
-      else value += char;
-    } else if (char === '"') quoted = true;
-    else if (char === ',') {
-      row.push(value);
-      value = '';
-    } else if (char === '\n' || char === '\r') {
-      if (char === '\r' && text[at + 1] === '\n') at += 1;
-      row.push(value);
-      rows.push(row);
-      row = [];
-      value = '';
-    } else value += char;
-  }
-  if (value !== '' || row.length > 0) rows.push([...row, value]);
-  const [header = [], ...records] = rows;
-  return records.map((cells) =>
-    Object.fromEntries(header.map((name, i) => [name, cells[i] ?? ''])),
-  );
-}
-
 const gz = (name: string, body: Buffer): ReportFile => ({
   name,
   contentType: 'application/gzip',
@@ -138,9 +93,6 @@ const gz = (name: string, body: Buffer): ReportFile => ({
 });
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const groupKey = (row: { [K in (typeof GROUP)[number]]: string }) =>
-  GROUP.map((key) => String(row[key])).join('\u0000');
-
 export interface ExtractSource {
   responses: readonly ResponseAggregateRow[];
   invitations: readonly InvitationTallyRow[];
@@ -158,8 +110,8 @@ export function renderExtract(source: ExtractSource): ReportFile[] {
       : createHmac('sha256', source.pseudonymKey).update(value).digest('hex').slice(0, 32);
   const responses = source.responses
     .map((row) => ({ ...row, ...Object.fromEntries(COUNTERS.map((c) => [c, row.counts[c] ?? 0])) }))
-    .sort((a, b) => byText(groupKey(a), groupKey(b)));
-  const invitations = [...source.invitations].sort((a, b) => byText(groupKey(a), groupKey(b)));
+    .sort((a, b) => byText(groupKeyOf(a), groupKeyOf(b)));
+  const invitations = [...source.invitations].sort((a, b) => byText(groupKeyOf(a), groupKeyOf(b)));
   const complaints = source.complaints
     .map((state) => ({
       ...state,
@@ -171,10 +123,10 @@ export function renderExtract(source: ExtractSource): ReportFile[] {
     (counts ?? []).map((row) => ({ period, ...row })),
   );
   return [
-    gz(EXTRACT_FILES.responses, csv(RESPONSE_COLUMNS, responses)),
-    gz(EXTRACT_FILES.invitations, csv(INVITATION_COLUMNS, invitations)),
-    gz(EXTRACT_FILES.complaints, csv(COMPLAINT_COLUMNS, complaints)),
-    gz(EXTRACT_FILES.subscribers, csv(SUBSCRIBER_COLUMNS, subscribers)),
+    gz(EXTRACT_FILES.responses, Buffer.from(csvText(RESPONSE_COLUMNS, responses))),
+    gz(EXTRACT_FILES.invitations, Buffer.from(csvText(INVITATION_COLUMNS, invitations))),
+    gz(EXTRACT_FILES.complaints, Buffer.from(csvText(COMPLAINT_COLUMNS, complaints))),
+    gz(EXTRACT_FILES.subscribers, Buffer.from(csvText(SUBSCRIBER_COLUMNS, subscribers))),
   ];
 }
 
@@ -185,6 +137,12 @@ function rowsOf(files: ReadonlyMap<string, Buffer>, name: string) {
   return parseCsv(gunzipSync(body).toString('utf8'));
 }
 
+/** The day and survey group of a read row. */
+const groupOf = (row: Record<string, string>) =>
+  Object.fromEntries(GROUP.map((key) => [key, row[key] ?? ''])) as {
+    [K in (typeof GROUP)[number]]: string;
+  };
+
 const optional = (text: string | undefined) =>
   text === undefined || text === '' ? undefined : text;
 
@@ -194,19 +152,11 @@ export function inputsFromExtract(
   period: Period,
 ): { current: IndicatorInputs; previous: IndicatorInputs } {
   const responses: ResponseAggregateRow[] = rowsOf(files, EXTRACT_FILES.responses).map((row) => ({
-    day: row.day ?? '',
-    region: row.region ?? '',
-    service: row.service ?? '',
-    touchpoint: row.touchpoint ?? '',
-    channel: row.channel ?? '',
+    ...groupOf(row),
     counts: Object.fromEntries(COUNTERS.map((c) => [c, Number(row[c])])),
   }));
   const invitations: InvitationTallyRow[] = rowsOf(files, EXTRACT_FILES.invitations).map((row) => ({
-    day: row.day ?? '',
-    region: row.region ?? '',
-    service: row.service ?? '',
-    touchpoint: row.touchpoint ?? '',
-    channel: row.channel ?? '',
+    ...groupOf(row),
     sent: Number(row.sent),
     answered: Number(row.answered),
   }));

@@ -3,6 +3,7 @@ import type { BuiltIndicators, IndicatorResult } from '../indicators/build-indic
 import { resolveIndicator } from '../indicators/catalogue.ts';
 import type { Profile } from '../indicators/profiles.ts';
 import { ROUNDING_RULE, Z95 } from '../indicators/statistics.ts';
+import { csvText } from './csv.ts';
 import { EXTRACT_DESCRIPTION } from './report-extract.ts';
 
 /** The report contract's schema id (DESIGN §7). */
@@ -67,15 +68,9 @@ const CSV_COLUMNS = [
   'note',
 ] as const;
 
-/** An RFC 4180 field: quoted when it holds a comma, a quote or a line break. */
-function csvField(value: unknown): string {
-  const text = value === null || value === undefined ? '' : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-function csvRow(indicator: IndicatorResult): string {
+function csvRecord(indicator: IndicatorResult): Record<(typeof CSV_COLUMNS)[number], unknown> {
   const dimensions = indicator.dimensions;
-  const values: Record<(typeof CSV_COLUMNS)[number], unknown> = {
+  return {
     indicator: indicator.id,
     region: dimensions.region,
     service: dimensions.service,
@@ -96,13 +91,11 @@ function csvRow(indicator: IndicatorResult): string {
     change_significant: indicator.changeSignificant,
     note: indicator.note,
   };
-  return CSV_COLUMNS.map((column) => csvField(values[column])).join(',');
 }
 
 /** indicators.csv: one row per indicator × dimensions; UTF-8 with BOM, CRLF (RFC 4180). */
 export function renderIndicatorsCsv(built: BuiltIndicators): string {
-  const rows = [CSV_COLUMNS.join(','), ...built.indicators.map(csvRow)];
-  return `\uFEFF${rows.join('\r\n')}\r\n`;
+  return `\uFEFF${csvText(CSV_COLUMNS, built.indicators.map(csvRecord))}`;
 }
 
 /** methodology.json: how every figure was made, for an assessor who recomputes them. */

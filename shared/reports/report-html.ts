@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { BuiltIndicators, IndicatorResult } from '../indicators/build-indicators.ts';
+import { isWholeOperator } from '../indicators/catalogue.ts';
 import type { Profile } from '../indicators/profiles.ts';
 import { ROUNDING_RULE } from '../indicators/statistics.ts';
 import type { ReportMeta } from './report-files.ts';
@@ -98,8 +99,6 @@ export interface TrendPoint {
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
-const isWhole = (entry: IndicatorResult) =>
-  Object.values(entry.dimensions).every((value) => value === '*');
 const isRegionCell = (entry: IndicatorResult) =>
   entry.dimensions.region !== '*' &&
   Object.entries(entry.dimensions).every(([key, value]) => key === 'region' || value === '*');
@@ -197,7 +196,7 @@ function article(
       return chart ? `<figure><figcaption>${escapeHtml(title)}</figcaption>${chart}</figure>` : '';
     })
     .join('');
-  const wholes = built.indicators.filter(isWhole);
+  const wholes = built.indicators.filter(isWholeOperator);
   const summaryRows = wholes
     .map((entry) => {
       const target = entry.target ? `${entry.target.op} ${entry.target.value}` : '';

@@ -6,11 +6,12 @@ import {
   buildIndicators,
   type IndicatorResult,
 } from '../indicators/build-indicators.ts';
-import type {
-  IndicatorInputs,
-  InvitationTallyRow,
-  ResponseAggregateRow,
-  SubscriberCount,
+import {
+  type IndicatorInputs,
+  type InvitationTallyRow,
+  isWholeOperator,
+  type ResponseAggregateRow,
+  type SubscriberCount,
 } from '../indicators/catalogue.ts';
 import { containsDay, type Period, parsePeriod, previousPeriod } from '../indicators/periods.ts';
 import type { Profile } from '../indicators/profiles.ts';
@@ -170,9 +171,7 @@ async function trendOf(
     profile,
     earlier.map((period) => period.id),
   );
-  const wholes = built.indicators.filter((entry) =>
-    Object.values(entry.dimensions).every((value) => value === '*'),
-  );
+  const wholes = built.indicators.filter(isWholeOperator);
   const valuesOf = (
     entries: readonly IndicatorResult[],
     pick: (entry: IndicatorResult) => number | null | undefined,

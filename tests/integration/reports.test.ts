@@ -20,7 +20,8 @@ import { emulatorCredentials } from '#local/provision.ts';
 import { dynamoDbSubscriberStore } from '#shared/adapters/dynamodb-subscriber-store.ts';
 import type { ComplaintEvent } from '#shared/domain/complaint-event.ts';
 import { roundHalfAwayFromZero, wilson95 } from '#shared/indicators/statistics.ts';
-import { parseCsv, recomputeReport } from '#shared/reports/report-extract.ts';
+import { parseCsv } from '#shared/reports/csv.ts';
+import { recomputeReport } from '#shared/reports/report-extract.ts';
 import { verifyReport } from '#shared/reports/verify-report.ts';
 import { complaintEvent, signedWebhookRequest } from '../support/webhooks.ts';
 

@@ -2,11 +2,11 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { ComplaintState } from '#shared/domain/complaint-lifecycle.ts';
 import { parsePeriod } from '#shared/indicators/periods.ts';
+import { parseCsv } from '#shared/reports/csv.ts';
 import {
   EXTRACT_FILES,
   type ExtractSource,
   inputsFromExtract,
-  parseCsv,
   renderExtract,
 } from '#shared/reports/report-extract.ts';
 
