@@ -54,7 +54,7 @@ export function dynamoDbSmsStore(options: {
     messageSid: string;
     phoneHash: string;
     reply: string;
-    change: SmsChange;
+    change: Extract<SmsChange, { kind: 'conversation' | 'response' | 'end' }>;
     read: StoredConversation;
     at: Date;
   }): Promise<{ outcome: 'applied' } | { outcome: 'duplicate'; reply: string }> => {
@@ -121,13 +121,12 @@ export function dynamoDbSmsStore(options: {
     conversation,
 
     async apply({ messageSid, phoneHash, reply, change, read, at }) {
-      if (
-        read &&
-        !read.ended &&
-        (change.kind === 'conversation' || change.kind === 'response' || change.kind === 'end')
-      ) {
+      if (change.kind === 'conversation' || change.kind === 'response' || change.kind === 'end') {
+        // Only an open survey moves on, answers or ends (handleInboundSms decides so).
+        if (!read || read.ended) throw new Error(`a ${change.kind} change needs an open survey`);
         return applyOnConversation({ messageSid, phoneHash, reply, change, read, at });
       }
+      // Outside a survey (opt-out, START, HELP): the change and a record of the MessageSid.
       const items: TransactItem[] = [
         {
           Put: {
@@ -151,12 +150,6 @@ export function dynamoDbSmsStore(options: {
       });
       const endConversation = { Delete: { TableName, Key: conversationKey(phoneHash) } };
       switch (change.kind) {
-        case 'conversation':
-          items.push(saveConversation(change.conversation));
-          break;
-        case 'end':
-          items.push(endConversation);
-          break;
         case 'optOut':
           items.push(
             {
@@ -172,30 +165,6 @@ export function dynamoDbSmsStore(options: {
           items.push({ Delete: { TableName, Key: surveyKeys.optOut(phoneHash) } });
           if (change.conversation) items.push(saveConversation(change.conversation));
           break;
-        case 'response': {
-          const { Item: invitation } = await documents.send(
-            new GetCommand({
-              TableName,
-              Key: surveyKeys.invitation(change.invitationId),
-              ConsistentRead: true,
-            }),
-          );
-          items.push(endConversation);
-          if (invitation) {
-            // One answer per link, whichever channel answers first.
-            items.push({
-              Update: answerLinkUpdate({
-                TableName,
-                tokenHash: String(invitation.tokenHash),
-                answers: change.answers,
-                channel: 'sms',
-                at,
-                retentionDays: options.retentionDays,
-              }),
-            });
-          }
-          break;
-        }
         case 'none':
           break;
       }
@@ -210,11 +179,6 @@ export function dynamoDbSmsStore(options: {
             new GetCommand({ TableName, Key: inboundKey(messageSid), ConsistentRead: true }),
           );
           return { outcome: 'duplicate', reply: String(Item?.reply ?? '') };
-        }
-        if (change.kind === 'response' && reasons.at(-1)?.Code === 'ConditionalCheckFailed') {
-          // Already answered on the web: end the conversation, record nothing more.
-          await documents.send(new TransactWriteCommand({ TransactItems: items.slice(0, 2) }));
-          return { outcome: 'applied' };
         }
         throw error;
       }
