@@ -14,18 +14,12 @@ import { reportPrefix, s3ReportStore } from '#shared/adapters/s3-report-store.ts
 import { requireEnv } from '#shared/config.ts';
 import { resolveReportRun } from '#shared/domain/report-run.ts';
 import { InvalidPeriodError } from '#shared/indicators/periods.ts';
-import {
-  OPERATOR_PROFILES_DIRECTORY,
-  profilesWith,
-  readProfileDirectory,
-} from '#shared/indicators/profiles.ts';
+import { OPERATOR_PROFILES_DIRECTORY, profilesIn } from '#shared/indicators/profiles.ts';
 import { logger } from '#shared/powertools/logger.ts';
 import { buildReport, UnknownProfileError } from '#shared/use-cases/build-report.ts';
 
 /** The built-in profiles and the operator's own, which infra copies beside this bundle. */
-const PROFILES = profilesWith(
-  readProfileDirectory(new URL(`./${OPERATOR_PROFILES_DIRECTORY}/`, import.meta.url)),
-);
+const PROFILES = profilesIn(new URL(`./${OPERATOR_PROFILES_DIRECTORY}/`, import.meta.url));
 const config = {
   aggregatesTable: requireEnv('AGGREGATES_TABLE_NAME'),
   complaintsTable: requireEnv('COMPLAINTS_TABLE_NAME'),

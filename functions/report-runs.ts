@@ -13,17 +13,11 @@ import {
 } from '#shared/http/problem.ts';
 import { problemDetailsOnError } from '#shared/http/problem-middleware.ts';
 import { MAX_BODY_BYTES, rawBodyOf } from '#shared/http/signed-request.ts';
-import {
-  OPERATOR_PROFILES_DIRECTORY,
-  profilesWith,
-  readProfileDirectory,
-} from '#shared/indicators/profiles.ts';
+import { OPERATOR_PROFILES_DIRECTORY, profilesIn } from '#shared/indicators/profiles.ts';
 import { logger } from '#shared/powertools/logger.ts';
 
 /** The built-in profiles and the operator's own, which infra copies beside this bundle. */
-const PROFILES = profilesWith(
-  readProfileDirectory(new URL(`./${OPERATOR_PROFILES_DIRECTORY}/`, import.meta.url)),
-);
+const PROFILES = profilesIn(new URL(`./${OPERATOR_PROFILES_DIRECTORY}/`, import.meta.url));
 const config = {
   queueUrl: requireEnv('REPORT_RUNS_QUEUE_URL'),
   timezone: requireEnv('REPORTING_TIME_ZONE'),

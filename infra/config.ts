@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Node } from 'constructs';
 import { type Profile, profilesWith, readProfileDirectory } from '../shared/indicators/profiles.ts';
 
@@ -32,10 +32,13 @@ export interface StageConfig {
   /** The code version reports name in their manifest and methodology. */
   codeVersion: string;
   /**
-   * The operator's own report profiles (`-c profilesDirectory=…`: a directory of profile
-   * JSON documents), validated here so that a bad one fails synthesis, not a report run.
+   * The profiles reports are built by: the built-in ones and the operator's own
+   * (`-c profilesDirectory=…`, a directory of profile JSON documents), validated here so
+   * that a bad one fails synthesis, not a report run.
    */
-  operatorProfiles: { directory: string; files: string[]; profiles: Profile[] } | undefined;
+  profiles: Readonly<Record<string, Profile>>;
+  /** The operator's profile documents, which the report functions' bundles carry. */
+  operatorProfileFiles: string[];
 }
 
 /** The version in package.json, unless the deployment names one (`-c codeVersion=…`). */
@@ -91,23 +94,25 @@ export function readStageConfig(node: Node): StageConfig {
     operatorName: String(node.tryGetContext('operatorName') ?? 'Example Telecom'),
     reportRetentionDays: positive(node, 'reportRetentionDays', 1826),
     codeVersion: String(node.tryGetContext('codeVersion') ?? PACKAGE_VERSION),
-    operatorProfiles: readOperatorProfiles(node.tryGetContext('profilesDirectory')),
+    ...readOperatorProfiles(node.tryGetContext('profilesDirectory')),
   };
 }
 
-function readOperatorProfiles(setting: unknown): StageConfig['operatorProfiles'] {
-  if (setting === undefined || setting === '') return undefined;
-  const directory = resolve(String(setting));
-  if (!existsSync(directory)) {
-    throw new Error(`context "profilesDirectory" names no directory: ${directory}`);
+function readOperatorProfiles(
+  setting: unknown,
+): Pick<StageConfig, 'profiles' | 'operatorProfileFiles'> {
+  let own: ReturnType<typeof readProfileDirectory> = [];
+  if (setting !== undefined && setting !== '') {
+    const directory = resolve(String(setting));
+    if (!existsSync(directory)) {
+      throw new Error(`context "profilesDirectory" names no directory: ${directory}`);
+    }
+    own = readProfileDirectory(directory);
   }
-  const profiles = readProfileDirectory(directory);
-  profilesWith(profiles); // no id taken twice
-  const files = readdirSync(directory)
-    .filter((file) => file.endsWith('.json'))
-    .sort()
-    .map((file) => join(directory, file));
-  return { directory, files, profiles };
+  return {
+    profiles: profilesWith(own.map(({ profile }) => profile)),
+    operatorProfileFiles: own.map(({ path }) => path),
+  };
 }
 
 function positive(node: Node, key: string, fallback: number): number {

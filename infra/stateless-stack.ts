@@ -29,7 +29,7 @@ import { SqsSendMessage } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import { OPERATOR_PROFILES_DIRECTORY, profilesWith } from '../shared/indicators/profiles.ts';
+import { OPERATOR_PROFILES_DIRECTORY } from '../shared/indicators/profiles.ts';
 import type { StageConfig } from './config.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { ProjectFunction } from './constructs/project-function.ts';
@@ -450,15 +450,15 @@ export class StatelessStack extends Stack {
     stateful.smsInboundTopic.addSubscription(new LambdaSubscription(this.smsInboundSns));
 
     // The operator's own profiles travel in the bundles of the functions that resolve runs.
-    const ownProfiles = config.operatorProfiles
-      ? {
-          bundledFiles: {
-            directory: OPERATOR_PROFILES_DIRECTORY,
-            files: config.operatorProfiles.files,
-          },
-        }
-      : {};
-    const profiles = profilesWith(config.operatorProfiles?.profiles ?? []);
+    const ownProfiles =
+      config.operatorProfileFiles.length > 0
+        ? {
+            bundledFiles: {
+              directory: OPERATOR_PROFILES_DIRECTORY,
+              files: config.operatorProfileFiles,
+            },
+          }
+        : {};
     this.reportBuilder = new ProjectFunction(this, 'ReportBuilder', {
       ...ownProfiles,
       entry: 'report-builder',
@@ -501,7 +501,7 @@ export class StatelessStack extends Stack {
       reason:
         'kms:GenerateDataKey* is the action family SQS needs to encrypt a message with a customer-managed key; the statement names the one data key, and the role can only send to the report run queue.',
     });
-    for (const profile of Object.values(profiles)) {
+    for (const profile of Object.values(config.profiles)) {
       new Schedule(this, `ReportSchedule-${profile.id}`, {
         description: `Builds the ${profile.id} report for each ${profile.period} that has ended`,
         schedule: ScheduleExpression.cron({

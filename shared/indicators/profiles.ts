@@ -112,16 +112,22 @@ export const BUILT_IN_PROFILES: Readonly<Record<BuiltInProfileId, Profile>> = Ob
 /** Where a function's bundle carries the operator's own profiles (infra copies them there). */
 export const OPERATOR_PROFILES_DIRECTORY = 'operator-profiles';
 
-/** The operator's own profiles: every `*.json` of a directory, each validated, in file order. */
-export function readProfileDirectory(directory: string | URL): Profile[] {
+/**
+ * The operator's own profiles: every `*.json` of a directory (none when it does not exist),
+ * each validated, in file name order, with the path it was read from.
+ */
+export function readProfileDirectory(
+  directory: string | URL,
+): { path: string; profile: Profile }[] {
   if (!existsSync(directory)) return [];
-  return readdirSync(directory)
+  const root = directory instanceof URL ? fileURLToPath(directory) : directory;
+  return readdirSync(root)
     .filter((file) => file.endsWith('.json'))
     .sort()
     .map((file) => {
-      const path = join(directory instanceof URL ? fileURLToPath(directory) : directory, file);
+      const path = join(root, file);
       try {
-        return parseProfile(JSON.parse(readFileSync(path, 'utf8')));
+        return { path, profile: parseProfile(JSON.parse(readFileSync(path, 'utf8'))) };
       } catch (error) {
         const invalid =
           error instanceof InvalidProfileError
@@ -132,6 +138,10 @@ export function readProfileDirectory(directory: string | URL): Profile[] {
       }
     });
 }
+
+/** The built-in profiles and the operator's own in a directory: what a deployment reports by. */
+export const profilesIn = (directory: string | URL) =>
+  profilesWith(readProfileDirectory(directory).map(({ profile }) => profile));
 
 /**
  * The profiles a deployment reports by: the built-in ones and the operator's own, which

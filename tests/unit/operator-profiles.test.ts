@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   BUILT_IN_PROFILES,
   InvalidProfileError,
+  profilesIn,
   profilesWith,
   readProfileDirectory,
 } from '#shared/indicators/profiles.ts';
@@ -26,9 +27,7 @@ const own = {
 
 describe("an operator's own profiles", () => {
   it('are read from a directory of JSON documents and join the built-in ones', () => {
-    const profiles = profilesWith(
-      readProfileDirectory(directoryWith({ 'acme.json': own, 'notes.txt': 'not a profile' })),
-    );
+    const profiles = profilesIn(directoryWith({ 'acme.json': own, 'notes.txt': 'not a profile' }));
 
     expect(Object.keys(profiles).sort()).toEqual(
       [...Object.keys(BUILT_IN_PROFILES), 'acme-quarterly'].sort(),
