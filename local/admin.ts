@@ -84,15 +84,31 @@ function sandboxOutputs(): SandboxOutputs {
   return JSON.parse(readFileSync(file, 'utf8')) as SandboxOutputs;
 }
 
-/** The sandbox's pool, and a Cognito client for its emulator. */
-function sandboxPeople() {
+/** Runs `work` with a Cognito client, destroyed afterwards whatever happens. */
+async function withCognito<T>(
+  cognito: CognitoIdentityProviderClient,
+  work: (cognito: CognitoIdentityProviderClient) => Promise<T>,
+): Promise<T> {
+  try {
+    return await work(cognito);
+  } finally {
+    cognito.destroy();
+  }
+}
+
+/** Runs `work` against the sandbox's pool, with a Cognito client for its emulator. */
+function withSandboxPeople<T>(
+  work: (people: {
+    outputs: SandboxOutputs;
+    pool: { poolId: string; clientId: string };
+    cognito: CognitoIdentityProviderClient;
+  }) => Promise<T>,
+): Promise<T> {
   const outputs = sandboxOutputs();
-  if (!outputs.people) throw new Error('the sandbox has no user pool');
-  return {
-    outputs,
-    pool: { poolId: outputs.people.userPoolId, clientId: outputs.people.clientId },
-    cognito: emulatorCognito(outputs),
-  };
+  const people = outputs.people;
+  if (!people) throw new Error('the sandbox has no user pool');
+  const pool = { poolId: people.userPoolId, clientId: people.clientId };
+  return withCognito(emulatorCognito(outputs), (cognito) => work({ outputs, pool, cognito }));
 }
 
 async function addUserCommand(args: string[]): Promise<number> {
@@ -101,8 +117,7 @@ async function addUserCommand(args: string[]): Promise<number> {
   if (!GROUPS.includes(group) || !/^[^@\s]+@[^@\s]+$/.test(email)) throw new Error(USAGE);
   const poolId = options.get('user-pool-id');
   if (poolId) {
-    const cognito = new CognitoIdentityProviderClient({});
-    try {
+    await withCognito(new CognitoIdentityProviderClient({}), async (cognito) => {
       await cognito.send(
         new AdminCreateUserCommand({
           UserPoolId: poolId,
@@ -117,37 +132,28 @@ async function addUserCommand(args: string[]): Promise<number> {
       await cognito.send(
         new AdminAddUserToGroupCommand({ UserPoolId: poolId, Username: email, GroupName: group }),
       );
-    } finally {
-      cognito.destroy();
-    }
+    });
     console.log(
       `Added ${email} to ${group}. Cognito emails a temporary password; the first sign-in sets a new password and a TOTP authenticator.`,
     );
     return 0;
   }
-  const { pool, cognito } = sandboxPeople();
-  try {
-    const person = await addPerson(cognito, pool.poolId, group, email);
-    console.log(`Added ${email} to ${group} in the sandbox; password: ${person.password}`);
-    console.log(`Its ID token: npm run -s admin -- token ${email} --password '${person.password}'`);
-  } finally {
-    cognito.destroy();
-  }
+  const person = await withSandboxPeople(({ pool, cognito }) =>
+    addPerson(cognito, pool.poolId, group, email),
+  );
+  console.log(`Added ${email} to ${group} in the sandbox; password: ${person.password}`);
+  console.log(`Its ID token: npm run -s admin -- token ${email} --password '${person.password}'`);
   return 0;
 }
 
 /** A fresh ID token for a sandbox person: a seeded group's user, or anyone with --password. */
-async function sandboxToken(who: string, password?: string): Promise<string> {
-  const { outputs, pool, cognito } = sandboxPeople();
-  try {
+function sandboxToken(who: string, password?: string): Promise<string> {
+  return withSandboxPeople(({ outputs, pool, cognito }) => {
     const seeded = outputs.users[who];
-    const username = seeded?.username ?? who;
     const secret = password ?? seeded?.password;
     if (!secret) throw new Error(`${who} is not a seeded group's user: give --password`);
-    return await signIn(cognito, pool, username, secret);
-  } finally {
-    cognito.destroy();
-  }
+    return signIn(cognito, pool, seeded?.username ?? who, secret);
+  });
 }
 
 async function tokenCommand(args: string[]): Promise<number> {
@@ -277,14 +283,14 @@ function filesUnder(directory: string, root = directory): Map<string, Buffer> {
 }
 
 function verifyCommand(args: string[]): number {
-  const directory = args.find((arg) => !arg.startsWith('--'));
-  const keyIndex = args.indexOf('--key');
+  const { options, positional } = parseArgs(args);
+  const [directory] = positional;
   if (!directory) throw new Error(USAGE);
-  const keyPath = keyIndex >= 0 ? args[keyIndex + 1] : join(directory, 'signing-key.pem');
+  const keyPath = options.get('key') ?? join(directory, 'signing-key.pem');
   for (const [what, path] of [
     ['manifest', join(directory, 'manifest.json')],
     ['signature', join(directory, 'manifest.sig')],
-    ['public key (GET /reports/signing-key, or --key)', keyPath ?? ''],
+    ['public key (GET /reports/signing-key, or --key)', keyPath],
   ] as const) {
     if (!existsSync(path)) throw new Error(`no ${what} at ${path}`);
   }
@@ -292,7 +298,7 @@ function verifyCommand(args: string[]): number {
   const result = verifyReport({
     manifest: files.get('manifest.json') ?? Buffer.alloc(0),
     signature: files.get('manifest.sig')?.toString('utf8') ?? '',
-    publicKeyPem: readFileSync(keyPath ?? '', 'utf8'),
+    publicKeyPem: readFileSync(keyPath, 'utf8'),
     files,
   });
   console.log(`signature of manifest.json  ${result.signatureValid ? 'valid' : 'INVALID'}`);
@@ -309,7 +315,7 @@ function verifyCommand(args: string[]): number {
 
 /** Recomputes report.json's figures from the extract and methodology.json alone. */
 function recomputeCommand(args: string[]): number {
-  const directory = args.find((arg) => !arg.startsWith('--'));
+  const [directory] = parseArgs(args).positional;
   if (!directory) throw new Error(USAGE);
   const { recomputed, mismatches } = recomputeReport(filesUnder(directory));
   for (const mismatch of mismatches.slice(0, 20)) {

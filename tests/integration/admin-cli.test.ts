@@ -79,6 +79,11 @@ describe('npm run admin', () => {
         Buffer.from(await (await fetch(link ?? '')).arrayBuffer()),
       );
     }
+    const key = join(mkdtempSync(join(tmpdir(), 'admin-key-')), 'signing-key.pem');
+    writeFileSync(key, await (await fetch(`${sandbox.outputs.apiUrl}/reports/signing-key`)).text());
+    const verified = await admin('verify', '--key', key, directory);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toContain('The report verifies.');
     const recomputed = await admin('recompute', directory);
     expect(recomputed.code).toBe(0);
     expect(recomputed.stdout).toMatch(/All \d+ figures and \d+ rankings recomputed/);
@@ -99,6 +104,9 @@ describe('npm run admin', () => {
     const extra = `ffffffffffffffffffffffffffffffff,,complaint,billing,BJ,mobile_data,direct,,open,2026-10-10T02:00:00.000Z,,,,,,0,,2026-10-10T02:00:00.000Z,1\r\n`;
     writeFileSync(complaints, gzipSync(rows + extra));
     const changed = await admin('recompute', directory);
+    const tampered = await admin('verify', directory, '--key', key);
+    expect(tampered.code).toBe(1);
+    expect(tampered.stdout).toMatch(/extract\/complaints\.csv\.gz\s+FAILS: /);
     expect(changed.code).toBe(1);
     expect(changed.stdout).toMatch(/indicators\[\d+\] DIFFERS/);
     expect(changed.stdout).toMatch(/NOT what the extract gives/);
