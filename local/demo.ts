@@ -158,6 +158,8 @@ async function sandboxOrStart(
     colour: false,
     retrySeconds: 1,
     ...(process.env.AWS_ENDPOINT_URL ? { endpoint: process.env.AWS_ENDPOINT_URL } : {}),
+    // As npm start: an assembly already synthesized is used as it is.
+    ...(process.env.SANDBOX_ASSEMBLY ? { assemblyDirectory: process.env.SANDBOX_ASSEMBLY } : {}),
   });
   // The demo's own sandbox sends SMS at any hour, so that the demo shows them day or night.
   own.app.host('InvitationIntake').fn.environment.QUIET_HOURS = '00:00-00:00';

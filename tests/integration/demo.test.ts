@@ -1,0 +1,46 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, inject, it } from 'vitest';
+
+const run = promisify(execFile);
+
+describe('npm run demo', () => {
+  it('lands web and SMS responses exactly, and ends with a report that verifies offline', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'demo-'));
+    const env = {
+      ...process.env,
+      SANDBOX_DIR: directory,
+      SANDBOX_ASSEMBLY: inject('assemblyDirectory'),
+    };
+
+    const demo = await run('node_modules/.bin/tsx', ['local/demo.ts'], {
+      env,
+      encoding: 'utf8',
+      maxBuffer: 16 * 1024 * 1024,
+    });
+
+    expect(demo.stdout).toContain('Sent and landed agree.');
+    expect(demo.stdout).toMatch(
+      /Recomputed from the assessor extract alone: \d+ figures, every one equal/,
+    );
+    const report = /Downloaded to (\S+); the signature verifies/.exec(demo.stdout)?.[1] ?? '';
+    expect(report).not.toBe('');
+    // The commands the demo prints, run as a regulator would, offline.
+    const verified = await run('node_modules/.bin/tsx', ['local/admin.ts', 'verify', report], {
+      encoding: 'utf8',
+    });
+    expect(verified.stdout).toContain('The report verifies.');
+    const openssl = await run(
+      'sh',
+      [
+        '-c',
+        'base64 -d manifest.sig > manifest.der && openssl dgst -sha256 -verify signing-key.pem -signature manifest.der manifest.json',
+      ],
+      { cwd: report, encoding: 'utf8' },
+    );
+    expect(openssl.stdout.trim()).toBe('Verified OK');
+  }, 300_000);
+});
