@@ -1,0 +1,214 @@
+/*
+ * The emulator as the sandbox and the tests start it (local/moto_server.py): its two
+ * performance fixes must not change what DynamoDB answers. Every attribute type comes back
+ * exactly as written, from the table and from its stream; a cancelled transaction leaves
+ * the table as it was.
+ */
+import {
+  type AttributeValue,
+  CreateTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type RunningEmulator, startMoto } from '#local/moto.ts';
+import { emulatorCredentials } from '#local/provision.ts';
+
+let emulator: RunningEmulator;
+let dynamodb: DynamoDBClient;
+let streams: DynamoDBStreamsClient;
+let streamArn: string;
+const TableName = 'emulator-check';
+
+beforeAll(async () => {
+  emulator = await startMoto();
+  const config = {
+    endpoint: emulator.endpoint,
+    region: 'us-east-1',
+    credentials: emulatorCredentials,
+  };
+  dynamodb = new DynamoDBClient(config);
+  streams = new DynamoDBStreamsClient(config);
+  const { TableDescription } = await dynamodb.send(
+    new CreateTableCommand({
+      TableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    }),
+  );
+  streamArn = TableDescription?.LatestStreamArn ?? '';
+});
+
+afterAll(async () => {
+  dynamodb?.destroy();
+  streams?.destroy();
+  await emulator?.stop();
+});
+
+/** One attribute of every type, nested in lists and maps, binary among plain values. */
+const everyType: Record<string, AttributeValue> = {
+  pk: { S: 'CUSTOMER#甲' },
+  sk: { S: 'EVERY-TYPE' },
+  text: { S: '满意 — “quoted”\n' },
+  empty: { S: '' },
+  number: { N: '-12.50' },
+  large: { N: '123456789012345678901234567890' },
+  yes: { BOOL: true },
+  no: { BOOL: false },
+  nothing: { NULL: true },
+  strings: { SS: ['a', 'b'] },
+  numbers: { NS: ['1', '2.5'] },
+  bytes: { B: new Uint8Array([0, 1, 254, 255]) },
+  byteSet: { BS: [new Uint8Array([1]), new Uint8Array([2, 3])] },
+  list: {
+    L: [
+      { S: 'x' },
+      { N: '3' },
+      { L: [] },
+      { M: { inner: { BOOL: false }, blob: { B: new Uint8Array([9]) } } },
+    ],
+  },
+  map: { M: { empty: { M: {} }, set: { SS: ['z'] }, deep: { M: { n: { N: '0' } } } } },
+};
+
+/** Sets compare as sets: DynamoDB does not keep their order. */
+function normalised(item: Record<string, AttributeValue> | undefined): unknown {
+  return JSON.parse(
+    JSON.stringify(item, (_key, value) => {
+      if (value instanceof Uint8Array) return `bytes:${Buffer.from(value).toString('hex')}`;
+      if (value && typeof value === 'object' && !Array.isArray(value)) {
+        for (const kind of ['SS', 'NS', 'BS'] as const) {
+          if (Array.isArray(value[kind])) return { [kind]: value[kind].map(String).sort() };
+        }
+      }
+      return value;
+    }),
+  );
+}
+
+const key = { pk: everyType.pk, sk: everyType.sk } as Record<string, AttributeValue>;
+
+it('returns every attribute type exactly as written: item reads, writes and its stream', async () => {
+  await dynamodb.send(new PutItemCommand({ TableName, Item: everyType }));
+
+  const read = await dynamodb.send(
+    new GetItemCommand({ TableName, Key: key, ConsistentRead: true }),
+  );
+  expect(normalised(read.Item)).toEqual(normalised(everyType));
+
+  const queried = await dynamodb.send(
+    new QueryCommand({
+      TableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': everyType.pk as AttributeValue },
+    }),
+  );
+  expect(queried.Items?.map(normalised)).toEqual([normalised(everyType)]);
+
+  const updated = await dynamodb.send(
+    new UpdateItemCommand({
+      TableName,
+      Key: key,
+      UpdateExpression: 'SET #number = :n',
+      ExpressionAttributeNames: { '#number': 'number' },
+      ExpressionAttributeValues: { ':n': { N: '7' } },
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  const after = { ...everyType, number: { N: '7' } };
+  expect(normalised(updated.Attributes)).toEqual(normalised(after));
+
+  const { StreamDescription } = await streams.send(
+    new DescribeStreamCommand({ StreamArn: streamArn }),
+  );
+  const { ShardIterator } = await streams.send(
+    new GetShardIteratorCommand({
+      StreamArn: streamArn,
+      ShardId: StreamDescription?.Shards?.[0]?.ShardId,
+      ShardIteratorType: 'TRIM_HORIZON',
+    }),
+  );
+  const { Records = [] } = await streams.send(new GetRecordsCommand({ ShardIterator }));
+  expect(Records.map((record) => record.eventName)).toEqual(['INSERT', 'MODIFY']);
+  const [insert, modify] = Records;
+  expect(normalised(insert?.dynamodb?.NewImage as Record<string, AttributeValue>)).toEqual(
+    normalised(everyType),
+  );
+  expect(normalised(modify?.dynamodb?.OldImage as Record<string, AttributeValue>)).toEqual(
+    normalised(everyType),
+  );
+  expect(normalised(modify?.dynamodb?.NewImage as Record<string, AttributeValue>)).toEqual(
+    normalised(after),
+  );
+  expect(normalised(modify?.dynamodb?.Keys as Record<string, AttributeValue>)).toEqual(
+    normalised(key),
+  );
+  expect(modify?.dynamodb?.ApproximateCreationDateTime).toBeInstanceOf(Date);
+});
+
+it('leaves the table as it was when a transaction is cancelled', async () => {
+  const counter = (n: number) => ({
+    pk: { S: 'COUNTER' },
+    sk: { S: String(n).padStart(3, '0') },
+    count: { N: '1' },
+  });
+  for (let n = 0; n < 40; n += 1) {
+    await dynamodb.send(new PutItemCommand({ TableName, Item: counter(n) }));
+  }
+  const table = async () =>
+    ((await dynamodb.send(new ScanCommand({ TableName, ConsistentRead: true }))).Items ?? [])
+      .map(normalised)
+      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  const before = await table();
+
+  // Thirty increments, then one whose condition fails: none of them may stay.
+  const increments = Array.from({ length: 30 }, (_, n) => ({
+    Update: {
+      TableName,
+      Key: { pk: { S: 'COUNTER' }, sk: { S: String(n).padStart(3, '0') } },
+      UpdateExpression: 'ADD #count :one',
+      ExpressionAttributeNames: { '#count': 'count' },
+      ExpressionAttributeValues: { ':one': { N: '1' } },
+    },
+  }));
+  const failing = {
+    ConditionCheck: {
+      TableName,
+      Key: { pk: { S: 'COUNTER' }, sk: { S: '039' } },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+  const cancelled = await dynamodb
+    .send(new TransactWriteItemsCommand({ TransactItems: [...increments, failing] }))
+    .catch((error: unknown) => error);
+  expect(cancelled).toBeInstanceOf(TransactionCanceledException);
+  expect(await table()).toEqual(before);
+
+  // The same increments alone go through, every one of them.
+  await dynamodb.send(new TransactWriteItemsCommand({ TransactItems: increments }));
+  const counts = (await table())
+    .filter((item) => (item as { pk: { S: string } }).pk.S === 'COUNTER')
+    .map((item) => (item as { count: { N: string } }).count.N);
+  expect(counts.filter((count) => count === '2')).toHaveLength(30);
+  expect(counts.filter((count) => count === '1')).toHaveLength(10);
+});
