@@ -36,6 +36,38 @@ export interface DownloadRecord {
  */
 export function dynamoDbReportIndex(client: DynamoDBClient, TableName: string) {
   const documents = DynamoDBDocumentClient.from(client);
+
+  /** Index entries newest first, page by page, optionally one profile and/or period. */
+  async function* newestFirst(filter: {
+    profile?: string;
+    period?: string;
+  }): AsyncGenerator<ReportEntry> {
+    const conditions = [
+      ...(filter.profile ? ['profile = :profile'] : []),
+      ...(filter.period ? ['#period = :period'] : []),
+    ];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await documents.send(
+        new QueryCommand({
+          TableName,
+          KeyConditionExpression: 'pk = :pk',
+          ScanIndexForward: false,
+          ExclusiveStartKey: startKey,
+          ...(conditions.length ? { FilterExpression: conditions.join(' AND ') } : {}),
+          ...(filter.period ? { ExpressionAttributeNames: { '#period': 'period' } } : {}),
+          ExpressionAttributeValues: {
+            ':pk': 'REPORTS',
+            ...(filter.profile ? { ':profile': filter.profile } : {}),
+            ...(filter.period ? { ':period': filter.period } : {}),
+          },
+        }),
+      );
+      for (const { pk: _pk, sk: _sk, ...entry } of page.Items ?? []) yield entry as ReportEntry;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+
   return {
     async add(entry: ReportEntry): Promise<void> {
       await documents.send(
@@ -59,33 +91,29 @@ export function dynamoDbReportIndex(client: DynamoDBClient, TableName: string) {
     /** Newest first, optionally one profile and/or period; at most `limit`. */
     async list(filter: { profile?: string; period?: string }, limit = 100): Promise<ReportEntry[]> {
       const entries: ReportEntry[] = [];
-      let startKey: Record<string, unknown> | undefined;
-      const conditions = [
-        ...(filter.profile ? ['profile = :profile'] : []),
-        ...(filter.period ? ['#period = :period'] : []),
-      ];
-      do {
-        const page = await documents.send(
-          new QueryCommand({
-            TableName,
-            KeyConditionExpression: 'pk = :pk',
-            ScanIndexForward: false,
-            ExclusiveStartKey: startKey,
-            ...(conditions.length ? { FilterExpression: conditions.join(' AND ') } : {}),
-            ...(filter.period ? { ExpressionAttributeNames: { '#period': 'period' } } : {}),
-            ExpressionAttributeValues: {
-              ':pk': 'REPORTS',
-              ...(filter.profile ? { ':profile': filter.profile } : {}),
-              ...(filter.period ? { ':period': filter.period } : {}),
-            },
-          }),
-        );
-        for (const { pk: _pk, sk: _sk, ...entry } of page.Items ?? []) {
-          entries.push(entry as ReportEntry);
+      for await (const entry of newestFirst(filter)) {
+        entries.push(entry);
+        if (entries.length >= limit) break;
+      }
+      return entries;
+    },
+
+    /**
+     * The newest report of each period asked for, of one profile: read newest first until
+     * every period has one (or the index ends), however many reports came since.
+     */
+    async newestOfPeriods(
+      profile: string,
+      periods: readonly string[],
+    ): Promise<Map<string, ReportEntry>> {
+      const newest = new Map<string, ReportEntry>();
+      for await (const entry of newestFirst({ profile })) {
+        if (periods.includes(entry.period) && !newest.has(entry.period)) {
+          newest.set(entry.period, entry);
+          if (newest.size === new Set(periods).size) break;
         }
-        startKey = page.LastEvaluatedKey;
-      } while (startKey && entries.length < limit);
-      return entries.slice(0, limit);
+      }
+      return newest;
     },
 
     /** Written before the download link is handed out: no audit entry, no link. */

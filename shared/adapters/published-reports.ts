@@ -6,10 +6,13 @@ import type { ReportEntry } from './dynamodb-report-index.ts';
 /**
  * The whole-operator figures of earlier reports of a profile, as published: for each
  * asked period, the newest report of it in the index, its report.json read from the
- * bucket. One index query and one read per period, whatever the data behind them.
+ * bucket. One index query (paged back to the oldest period asked) and one read per period,
+ * whatever the data behind them.
  */
 export function publishedReports(
-  index: { list(filter: { profile?: string }): Promise<ReportEntry[]> },
+  index: {
+    newestOfPeriods(profile: string, periods: readonly string[]): Promise<Map<string, ReportEntry>>;
+  },
   client: S3Client,
   bucket: string,
 ) {
@@ -18,12 +21,7 @@ export function publishedReports(
       profile: string,
       periods: readonly string[],
     ): Promise<Map<string, IndicatorResult[]>> {
-      const newest = new Map<string, ReportEntry>();
-      for (const entry of await index.list({ profile })) {
-        if (periods.includes(entry.period) && !newest.has(entry.period)) {
-          newest.set(entry.period, entry);
-        }
-      }
+      const newest = await index.newestOfPeriods(profile, periods);
       const published = new Map<string, IndicatorResult[]>();
       for (const [period, entry] of newest) {
         const { Body } = await client.send(

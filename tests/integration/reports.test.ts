@@ -17,6 +17,7 @@ import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type LocalApp, startLocalApp } from '#local/local-app.ts';
 import { emulatorCredentials } from '#local/provision.ts';
+import { dynamoDbReportIndex } from '#shared/adapters/dynamodb-report-index.ts';
 import { dynamoDbSubscriberStore } from '#shared/adapters/dynamodb-subscriber-store.ts';
 import type { ComplaintEvent } from '#shared/domain/complaint-event.ts';
 import { roundHalfAwayFromZero, wilson95 } from '#shared/indicators/statistics.ts';
@@ -415,6 +416,47 @@ describe('signed regulatory reports', () => {
     expect(labels).toEqual(expect.arrayContaining(['2026-09', '70', '2026-10', '80']));
     expect(labels).not.toContain('75');
     expect(chart.match(/<circle/g)).toHaveLength(2);
+  });
+
+  it('keeps an earlier period in the trend however often later periods were rebuilt', async () => {
+    const september = await build('baseline', '2026-09');
+    const published = JSON.parse((await download(`${september.prefix}report.json`)).toString()) as {
+      indicators: { id: string; value: number; dimensions: Record<string, string> }[];
+    };
+    const csat = published.indicators.find(
+      (entry) =>
+        entry.id === 'survey.csat_pct' &&
+        Object.values(entry.dimensions).every((value) => value === '*'),
+    )?.value;
+    // October rebuilt 150 times since (an operator rerunning it every few hours).
+    const october = await build('baseline', '2026-10');
+    const index = dynamoDbReportIndex(
+      new DynamoDBClient({
+        endpoint: app.endpoint,
+        region: app.region,
+        credentials: emulatorCredentials,
+      }),
+      app.host('ReportBuilder').fn.environment.REPORTS_TABLE_NAME ?? '',
+    );
+    const entry = await index.get(october.reportId);
+    if (!entry) throw new Error('the October report is not in the index');
+    for (let n = 0; n < 150; n += 1) {
+      await index.add({
+        ...entry,
+        reportId: `${october.reportId}-rerun-${String(n).padStart(3, '0')}`,
+      });
+    }
+
+    // November's trend: September as its report published it, two periods back (the
+    // previous period alone could fall back to the figures recomputed from the data).
+    const { prefix } = await build('baseline', '2026-11');
+    const html = (await download(`${prefix}report.html`)).toString('utf8');
+    const chart =
+      /<svg role="img" aria-label="Customer satisfaction \(CSAT\) · Trend"[^>]*>(.*?)<\/svg>/.exec(
+        html,
+      )?.[1] ?? '';
+    const labels = [...chart.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((match) => match[1]);
+    expect(labels).toEqual(expect.arrayContaining(['2026-09', String(csat), '2026-10']));
   });
 
   it("builds an operator's own profile, added as a JSON document at deployment", async () => {
