@@ -31,13 +31,26 @@ export const PRICES = {
   sqsPerMillionRequests: 0.4,
   secretsManagerPerTenThousandCalls: 0.05,
   cloudWatchLogsPerGbIngested: 0.5,
+  /** API Gateway's responses to the internet, at EC2's first-tier rate. */
+  dataTransferOutPerGb: 0.09,
+  xRayPerMillionTracesRecorded: 5.0,
 };
+
+/**
+ * The share of invocations Lambda traces under active tracing: one a second, then 5 % of
+ * the rest (the rate cannot be set for Lambda); at a million responses a day the 5 % rules.
+ */
+const X_RAY_SAMPLED = 0.05;
 
 interface Usage {
   apiRequests: number;
+  apiAccessLogBytes: number;
+  apiBytesOut: number;
   invocations: number;
   gbSeconds: number;
   logBytes: number;
+  platformLogBytes: number;
+  tracedRoots: number;
   calls: Map<string, { calls: number; units: number }>;
 }
 
@@ -45,16 +58,24 @@ function snapshot(sandbox: Sandbox): Usage {
   let invocations = 0;
   let gbSeconds = 0;
   let logBytes = 0;
+  let platformLogBytes = 0;
+  let tracedRoots = 0;
   for (const host of sandbox.app.hosts) {
     invocations += host.usage.invocations;
     gbSeconds += (host.usage.billedMs / 1000) * (host.fn.memorySize / 1024);
     logBytes += host.usage.logBytes;
+    platformLogBytes += host.usage.platformLogBytes;
+    tracedRoots += host.usage.tracedRoots;
   }
   return {
     apiRequests: sandbox.server.requests,
+    apiAccessLogBytes: sandbox.server.accessLogBytes,
+    apiBytesOut: sandbox.server.bytesOut,
     invocations,
     gbSeconds,
     logBytes,
+    platformLogBytes,
+    tracedRoots,
     calls: new Map([...sandbox.app.proxy.counts].map(([key, value]) => [key, { ...value }])),
   };
 }
@@ -79,9 +100,12 @@ function costBetween(before: Usage, after: Usage) {
     else if (key.startsWith('secretsmanager.')) secrets += calls;
     // DynamoDB Streams reads by Lambda are free; SNS SMS is the carrier fee, excluded.
   }
+  const gb = (key: 'apiAccessLogBytes' | 'apiBytesOut' | 'logBytes' | 'platformLogBytes') =>
+    (after[key] - before[key]) / 1e9;
   const items = {
     'API Gateway (HTTP API)':
       ((after.apiRequests - before.apiRequests) / 1e6) * PRICES.httpApiPerMillionRequests,
+    'Data transfer out': gb('apiBytesOut') * PRICES.dataTransferOutPerGb,
     'Lambda requests':
       ((after.invocations - before.invocations) / 1e6) * PRICES.lambdaPerMillionRequests,
     'Lambda duration (ARM)': (after.gbSeconds - before.gbSeconds) * PRICES.lambdaArmPerGbSecond,
@@ -89,8 +113,12 @@ function costBetween(before: Usage, after: Usage) {
     'DynamoDB reads': (readUnits / 1e6) * PRICES.dynamoDbPerMillionReadUnits,
     'SQS requests': (sqs / 1e6) * PRICES.sqsPerMillionRequests,
     'Secrets Manager': (secrets / 1e4) * PRICES.secretsManagerPerTenThousandCalls,
-    'CloudWatch Logs':
-      ((after.logBytes - before.logBytes) / 1e9) * PRICES.cloudWatchLogsPerGbIngested,
+    'Logs: functions': gb('logBytes') * PRICES.cloudWatchLogsPerGbIngested,
+    'Logs: Lambda platform': gb('platformLogBytes') * PRICES.cloudWatchLogsPerGbIngested,
+    'Logs: API access': gb('apiAccessLogBytes') * PRICES.cloudWatchLogsPerGbIngested,
+    'X-Ray traces':
+      (((after.tracedRoots - before.tracedRoots) * X_RAY_SAMPLED) / 1e6) *
+      PRICES.xRayPerMillionTracesRecorded,
   };
   return items;
 }
@@ -250,7 +278,7 @@ export async function benchSurveys(sandbox: Sandbox): Promise<{ lines: string[];
     const webLinks: string[] = [];
     await inParallel([...Array(webCount).keys()], 10, async (n) => {
       const { surveyUrl } = await invite(sandbox, 'web', phoneOf(n));
-      await fetch(surveyUrl);
+      await (await fetch(surveyUrl)).arrayBuffer();
       webLinks.push(surveyUrl);
     });
     const beforeWebAnswers = snapshot(sandbox);
@@ -262,6 +290,11 @@ export async function benchSurveys(sandbox: Sandbox): Promise<{ lines: string[];
     expected += webCount;
     await until(async () => (await countedResponses(sandbox, documents)) >= expected, 60);
     const afterWeb = snapshot(sandbox);
+    // The browser then follows the answer's 303 to the thank-you page: part of the survey.
+    await inParallel(webLinks, 10, async (url) => {
+      await (await fetch(`${url}?submitted=1`)).arrayBuffer();
+    });
+    const afterThanks = snapshot(sandbox);
 
     // Cost, SMS: the invitation and its SMS, then three replies and the counting.
     // Enough conversations that cold starts and secret fetches are amortised as in steady use.
@@ -289,7 +322,7 @@ export async function benchSurveys(sandbox: Sandbox): Promise<{ lines: string[];
 
     const columns = {
       'web answer': costBetween(beforeWebAnswers, afterWeb),
-      'web survey': costBetween(beforeWeb, afterWeb),
+      'web survey': costBetween(beforeWeb, afterThanks),
       'SMS answer': costBetween(beforeSmsAnswers, afterSms),
       'SMS survey': costBetween(beforeSms, afterSms),
     };
@@ -307,7 +340,8 @@ export async function benchSurveys(sandbox: Sandbox): Promise<{ lines: string[];
     lines.push(
       'AWS cost per million survey responses (us-east-1 list prices; SMS carrier fees excluded).',
       '"answer": from the submitted answer to its count in the aggregates; "survey": also the',
-      'invitation and the page view (web) or the outbound SMS (SMS). $ per million responses:',
+      'invitation, the page view and the thank-you page (web) or the outbound SMS (SMS).',
+      `X-Ray: ${X_RAY_SAMPLED * 100} % of the invocations of actively traced functions that start a trace. $ per million responses:`,
       `  ${''.padEnd(24)}${names.map((name) => name.padStart(12)).join('')}`,
     );
     for (const item of Object.keys(columns['web answer'])) {

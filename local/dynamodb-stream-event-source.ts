@@ -108,7 +108,8 @@ export class DynamoDbStreamEventSource {
     const { mapping, host } = this.options;
     let pending = records;
     for (let attempt = 0; pending.length > 0; attempt += 1) {
-      const invocation = await host.invoke({ Records: pending });
+      // A stream passes no X-Ray trace on: an actively traced function starts its own.
+      const invocation = await host.invoke({ Records: pending }, { traceRoot: true });
       let failedFrom = -1;
       if (!invocation.ok) failedFrom = 0;
       else if (mapping.reportBatchItemFailures) {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { toHttpApiEvent } from './http-event.ts';
@@ -26,6 +27,18 @@ export interface HttpApiServerOptions {
     authorization: string | undefined,
   ) => Promise<Record<string, unknown> | undefined>;
   onRequest?: (summary: { method: string; path: string; status: number; ms: number }) => void;
+  /** The stage's access log format (`$context.*` variables): one line per request. */
+  accessLogFormat?: string;
+}
+
+/**
+ * An access log line as API Gateway writes it from the stage's format: each
+ * `$context.name` replaced by its value, `-` where the request has none.
+ */
+export function accessLogLine(format: string, context: Record<string, string | number>): string {
+  return format.replace(/\$context\.([A-Za-z0-9_.]+)/g, (_whole, name: string) =>
+    String(context[name] ?? '-'),
+  );
 }
 
 /** Turns a route key's path into a matcher: `{name}` is one segment, `{name+}` the rest. */
@@ -66,6 +79,10 @@ export class HttpApiServer {
   private server: Server | undefined;
   /** Requests served: what API Gateway bills. */
   requests = 0;
+  /** Bytes of the access log lines the stage would write (CloudWatch Logs ingestion). */
+  accessLogBytes = 0;
+  /** Bytes of the responses, status line and headers included (data transfer out). */
+  bytesOut = 0;
 
   constructor(options: HttpApiServerOptions) {
     this.options = options;
@@ -117,18 +134,48 @@ export class HttpApiServer {
     const method = (request.method ?? 'GET').toUpperCase();
     const url = request.url ?? '/';
     const path = url.split('?')[0] ?? '/';
+    let routeKey = '-';
+    let integrationMs: number | undefined;
     const send = (
       status: number,
       headers: Record<string, string>,
       body: Buffer | string,
       cookies: string[] = [],
     ) => {
-      response.writeHead(status, {
-        ...headers,
+      const bodyBytes = Buffer.byteLength(body);
+      const sent: Record<string, string | string[] | number> = {
+        'content-length': bodyBytes,
+        ...Object.fromEntries(
+          Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'content-length'),
+        ),
         ...(cookies.length ? { 'set-cookie': cookies } : {}),
-      });
+      };
+      response.writeHead(status, sent);
       response.end(body);
-      this.options.onRequest?.({ method, path, status, ms: Date.now() - started });
+      const ms = Date.now() - started;
+      this.bytesOut +=
+        bodyBytes +
+        Buffer.byteLength(`HTTP/1.1 ${status} ${response.statusMessage}\r\n\r\n`) +
+        Object.entries(sent)
+          .flatMap(([name, value]) =>
+            (Array.isArray(value) ? value : [value]).map((v) => [name, v]),
+          )
+          .reduce((sum, [name, value]) => sum + Buffer.byteLength(`${name}: ${value}\r\n`), 0);
+      if (this.options.accessLogFormat) {
+        this.accessLogBytes +=
+          Buffer.byteLength(
+            accessLogLine(this.options.accessLogFormat, {
+              requestId: randomBytes(12).toString('base64'),
+              requestTimeEpoch: started,
+              routeKey,
+              status,
+              responseLatency: ms,
+              ...(integrationMs !== undefined ? { integrationLatency: integrationMs } : {}),
+              responseLength: bodyBytes,
+            }),
+          ) + 1;
+      }
+      this.options.onRequest?.({ method, path, status, ms });
     };
     const message = (status: number, text: string) =>
       send(status, { 'content-type': 'application/json' }, JSON.stringify({ message: text }));
@@ -143,6 +190,7 @@ export class HttpApiServer {
     const matched = this.match(method, path);
     if (!matched) return message(404, 'Not Found');
     const { candidate, pathParameters } = matched;
+    routeKey = candidate.route.routeKey;
 
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.headers)) {
@@ -164,10 +212,13 @@ export class HttpApiServer {
     }
 
     let invocation: InvocationResult;
+    const invoked = Date.now();
     try {
-      invocation = await candidate.host.invoke(event);
+      invocation = await candidate.host.invoke(event, { traceRoot: true });
     } catch {
       return message(502, 'Internal Server Error');
+    } finally {
+      integrationMs = Date.now() - invoked;
     }
     if (!invocation.ok) return message(502, 'Internal Server Error');
     const result = invocation.result;

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -58,8 +58,18 @@ export class LambdaHost {
   /**
    * Invocations, billed milliseconds and log bytes so far (what Lambda and CloudWatch
    * bill), and the most memory one invocation's environment held (heap and buffers).
+   * `platformLogBytes`: the start and report lines Lambda itself would write to the log
+   * group; `tracedRoots`: invocations that would start an X-Ray trace of their own (active
+   * tracing, called by a service that passes no trace on).
    */
-  readonly usage = { invocations: 0, billedMs: 0, logBytes: 0, peakBytes: 0 };
+  readonly usage = {
+    invocations: 0,
+    billedMs: 0,
+    logBytes: 0,
+    peakBytes: 0,
+    platformLogBytes: 0,
+    tracedRoots: 0,
+  };
   /** Lambda gives every environment a session token; the secrets extension checks it. */
   private readonly sessionToken = randomUUID();
 
@@ -68,12 +78,24 @@ export class LambdaHost {
     this.fn = options.fn;
   }
 
-  /** Invokes the function with an event; a timeout or a crash is a function error. */
-  async invoke(event: unknown): Promise<InvocationResult> {
+  /**
+   * Invokes the function with an event; a timeout or a crash is a function error.
+   * `traceRoot`: the caller passes no X-Ray trace on (API Gateway's HTTP APIs, stream and
+   * queue pollers reading what no traced sender wrote).
+   */
+  async invoke(event: unknown, options: { traceRoot?: boolean } = {}): Promise<InvocationResult> {
     const started = performance.now();
     const result = await this.invokeOnce(event);
+    const durationMs = performance.now() - started;
     this.usage.invocations += 1;
-    this.usage.billedMs += Math.ceil(performance.now() - started);
+    this.usage.billedMs += Math.ceil(durationMs);
+    if (this.fn.platformLogs) {
+      this.usage.platformLogBytes += platformLogLines(this.fn, randomUUID(), durationMs).reduce(
+        (sum, line) => sum + Buffer.byteLength(line) + 1,
+        0,
+      );
+    }
+    if (options.traceRoot && this.fn.tracing === 'Active') this.usage.tracedRoots += 1;
     if (!result.ok) this.options.onError?.(displayNameOf(this.fn), result.error);
     return result;
   }
@@ -257,4 +279,45 @@ export class LambdaHost {
     if (index >= 0) this.environments.splice(index, 1);
     void environment.worker.terminate();
   }
+}
+
+/**
+ * The lines Lambda writes to a function's log group around each invocation in JSON log
+ * format at system log level INFO: platform.start and platform.report (with the trace
+ * header under active tracing). The sandbox does not print them; the cost bench counts them.
+ */
+export function platformLogLines(fn: LocalFunction, requestId: string, durationMs: number) {
+  const time = new Date().toISOString();
+  const tracing =
+    fn.tracing === 'Active'
+      ? {
+          tracing: {
+            spanId: randomBytes(8).toString('hex'),
+            type: 'X-Amzn-Trace-Id',
+            value: `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=1`,
+          },
+        }
+      : {};
+  return [
+    JSON.stringify({
+      time,
+      type: 'platform.start',
+      record: { requestId, version: '$LATEST', ...tracing },
+    }),
+    JSON.stringify({
+      time,
+      type: 'platform.report',
+      record: {
+        requestId,
+        metrics: {
+          durationMs: Math.round(durationMs * 1000) / 1000,
+          billedDurationMs: Math.ceil(durationMs),
+          memorySizeMB: fn.memorySize,
+          maxMemoryUsedMB: Math.min(fn.memorySize, 96),
+        },
+        ...tracing,
+        status: 'success',
+      },
+    }),
+  ];
 }

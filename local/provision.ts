@@ -56,6 +56,10 @@ export interface LocalFunction {
   memorySize: number;
   /** The template's environment, resolved; or the first variable that could not be. */
   environment: Record<string, string>;
+  /** X-Ray: `Active` samples and records traces of its own; `PassThrough` only continues one. */
+  tracing: 'Active' | 'PassThrough';
+  /** Whether Lambda writes its platform lines (start, report) to the function's log group. */
+  platformLogs: boolean;
 }
 
 /** An SQS event source mapping of the template. */
@@ -105,6 +109,8 @@ export interface ProvisionedApp {
   queueMappings: LocalQueueMapping[];
   streamMappings: LocalStreamMapping[];
   routes: LocalRoute[];
+  /** The HTTP API stage's access log format, when it logs each request. */
+  accessLogFormat?: string;
   /** The user pools, for the sandbox's people: pool id, its groups, its app clients. */
   userPools: { poolId: string; groups: string[]; clientIds: string[] }[];
   /** EventBridge Scheduler schedules, which the sandbox fires itself. */
@@ -545,6 +551,9 @@ function collectFunctions(stack: AssemblyStack, context: ResolutionContext, app:
       timeoutSeconds: Number(props.Timeout ?? 3),
       memorySize: Number(props.MemorySize ?? 128),
       environment,
+      tracing:
+        (props.TracingConfig as { Mode?: string })?.Mode === 'Active' ? 'Active' : 'PassThrough',
+      platformLogs: writesPlatformLogs(props.LoggingConfig),
     });
   }
 }
@@ -604,9 +613,23 @@ async function collectQueueMappings(
   }
 }
 
+/**
+ * Lambda's platform lines (start, report) go to the log group in text format always, and in
+ * JSON format unless the system log level is above INFO.
+ */
+export function writesPlatformLogs(loggingConfig: unknown): boolean {
+  const config = (loggingConfig ?? {}) as { LogFormat?: string; SystemLogLevel?: string };
+  if (config.LogFormat !== 'JSON') return true;
+  return ['DEBUG', 'INFO', undefined].includes(config.SystemLogLevel);
+}
+
 function collectRoutes(stack: AssemblyStack, context: ResolutionContext, app: ProvisionedApp) {
   const resources = stack.template.Resources;
   for (const resource of Object.values(resources)) {
+    if (resource.Type === 'AWS::ApiGatewayV2::Stage') {
+      const format = (resource.Properties?.AccessLogSettings as { Format?: unknown })?.Format;
+      if (typeof format === 'string') app.accessLogFormat = format;
+    }
     if (resource.Type !== 'AWS::ApiGatewayV2::Route') continue;
     const props = resource.Properties ?? {};
     const target = resolveString(props.Target, context);

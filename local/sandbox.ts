@@ -128,6 +128,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const users = await seedPeople(app.provisioned);
   const server = new HttpApiServer({
     routes: app.provisioned.routes,
+    ...(app.provisioned.accessLogFormat
+      ? { accessLogFormat: app.provisioned.accessLogFormat }
+      : {}),
     authorizeJwt: jwtAuthorizer(app.provisioned.target),
     hostOf: (functionArn) => {
       const host = app.hosts.find((candidate) => candidate.fn.functionArn === functionArn);

@@ -1,0 +1,51 @@
+/*
+ * What the sandbox counts for the cost bench beyond requests: the access log line API
+ * Gateway writes per request, and whether Lambda writes its own lines per invocation.
+ */
+import { describe, expect, it } from 'vitest';
+import { accessLogLine } from '#local/http-api-server.ts';
+import { platformLogLines } from '#local/lambda-host.ts';
+import { type LocalFunction, writesPlatformLogs } from '#local/provision.ts';
+
+describe('the access log line of a request', () => {
+  it("fills the stage's format from the request, and '-' where it has no value", () => {
+    const format =
+      '{"requestId":"$context.requestId","routeKey":"$context.routeKey","status":"$context.status","error":"$context.integrationErrorMessage"}';
+    const line = accessLogLine(format, {
+      requestId: 'Jq8dXgN4IAMEbKw=',
+      routeKey: 'POST /s/{token}',
+      status: 303,
+    });
+    expect(JSON.parse(line)).toEqual({
+      requestId: 'Jq8dXgN4IAMEbKw=',
+      routeKey: 'POST /s/{token}',
+      status: '303',
+      error: '-',
+    });
+  });
+});
+
+describe("Lambda's own log lines", () => {
+  it('are written in text format, and in JSON format unless the system level is above INFO', () => {
+    expect(writesPlatformLogs(undefined)).toBe(true);
+    expect(writesPlatformLogs({ LogFormat: 'Text' })).toBe(true);
+    expect(writesPlatformLogs({ LogFormat: 'JSON' })).toBe(true);
+    expect(writesPlatformLogs({ LogFormat: 'JSON', SystemLogLevel: 'INFO' })).toBe(true);
+    expect(writesPlatformLogs({ LogFormat: 'JSON', SystemLogLevel: 'WARN' })).toBe(false);
+  });
+
+  it('are a start and a report record per invocation, the report with its duration', () => {
+    const fn = { memorySize: 256, tracing: 'PassThrough' } as LocalFunction;
+    const [start, report] = platformLogLines(fn, 'request-1', 12.3456).map(
+      (line) => JSON.parse(line) as { type: string; record: Record<string, unknown> },
+    );
+    expect(start).toMatchObject({ type: 'platform.start', record: { requestId: 'request-1' } });
+    expect(report).toMatchObject({
+      type: 'platform.report',
+      record: { metrics: { durationMs: 12.346, billedDurationMs: 13, memorySizeMB: 256 } },
+    });
+    expect(report?.record.tracing).toBeUndefined();
+    const traced = platformLogLines({ ...fn, tracing: 'Active' }, 'request-1', 12.3456);
+    expect(JSON.parse(traced[1] ?? '{}').record.tracing.value).toMatch(/^Root=1-[0-9a-f]{8}-/);
+  });
+});
