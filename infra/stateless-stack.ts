@@ -217,6 +217,7 @@ export class StatelessStack extends Stack {
 
     this.invitationIntake = new ProjectFunction(this, 'InvitationIntake', {
       entry: 'invitation-intake',
+      perResponse: true,
       description: 'Creates survey invitations from signed operator requests',
       serviceName: 'invitation-intake',
       readsSecrets: true,
@@ -256,6 +257,7 @@ export class StatelessStack extends Stack {
 
     this.smsSender = new ProjectFunction(this, 'SmsSender', {
       entry: 'sms-sender',
+      perResponse: true,
       description: 'Sends survey invitations by SMS, once each, outside quiet hours',
       serviceName: 'sms-sender',
       readsSecrets: true,
@@ -312,6 +314,7 @@ export class StatelessStack extends Stack {
 
     this.surveyPage = new ProjectFunction(this, 'SurveyPage', {
       entry: 'survey-page',
+      perResponse: true,
       description: 'Serves the web survey page and records its answers, once per link',
       serviceName: 'survey-page',
       timeout: Duration.seconds(10),
@@ -326,6 +329,7 @@ export class StatelessStack extends Stack {
 
     this.responseAggregator = new ProjectFunction(this, 'ResponseAggregator', {
       entry: 'response-aggregator',
+      perResponse: true,
       description: 'Counts new survey responses into sharded daily aggregates, exactly once',
       serviceName: 'response-aggregator',
       wildcardResourceReason:
@@ -389,6 +393,7 @@ export class StatelessStack extends Stack {
 
     this.smsInbound = new ProjectFunction(this, 'SmsInbound', {
       entry: 'sms-inbound',
+      perResponse: true,
       description: 'Answers inbound SMS: survey replies, opt-out, START and HELP',
       serviceName: 'sms-inbound',
       readsSecrets: true,
@@ -417,6 +422,7 @@ export class StatelessStack extends Stack {
 
     this.smsInboundSns = new ProjectFunction(this, 'SmsInboundSns', {
       entry: 'sms-inbound-sns',
+      perResponse: true,
       description: 'Answers inbound two-way SMS from AWS End User Messaging (via SNS)',
       serviceName: 'sms-inbound-sns',
       readsSecrets: true,

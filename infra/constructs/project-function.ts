@@ -8,6 +8,7 @@ import {
   ParamsAndSecretsLogLevel,
   ParamsAndSecretsVersions,
   Runtime,
+  SystemLogLevel,
   Tracing,
 } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -31,6 +32,14 @@ export interface ProjectFunctionProps {
   bundledFiles?: { directory: string; files: string[] };
   /** Other actions this function is granted on Resource "*", and why no ARN can be named. */
   wildcardResourceReason?: string;
+  /**
+   * Runs once or more for every survey response (DESIGN §9: at most $2.50 a million). Such a
+   * function starts no X-Ray traces of its own (Lambda samples one a second and 5 % of the
+   * rest, a rate it does not let us set: $0.26 a million invocations) and Lambda writes no
+   * start and report lines for it (system log level WARN: $0.35 a million). Its duration,
+   * errors and throttles stay in CloudWatch metrics; its own log lines are unchanged.
+   */
+  perResponse?: boolean;
 }
 
 const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -67,8 +76,9 @@ export class ProjectFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout,
-      tracing: Tracing.ACTIVE,
+      tracing: props.perResponse ? Tracing.PASS_THROUGH : Tracing.ACTIVE,
       loggingFormat: LoggingFormat.JSON,
+      ...(props.perResponse ? { systemLogLevelV2: SystemLogLevel.WARN } : {}),
       logGroup,
       role,
       projectRoot: repositoryRoot,
