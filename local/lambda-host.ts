@@ -80,8 +80,8 @@ export class LambdaHost {
 
   /**
    * Invokes the function with an event; a timeout or a crash is a function error.
-   * `traceRoot`: the caller passes no X-Ray trace on (API Gateway's HTTP APIs, stream and
-   * queue pollers reading what no traced sender wrote).
+   * `traceRoot`: the caller passes no X-Ray trace on (API Gateway's HTTP APIs and stream
+   * pollers; a queue's messages carry their sender's trace).
    */
   async invoke(event: unknown, options: { traceRoot?: boolean } = {}): Promise<InvocationResult> {
     const started = performance.now();
@@ -90,10 +90,11 @@ export class LambdaHost {
     this.usage.invocations += 1;
     this.usage.billedMs += Math.ceil(durationMs);
     if (this.fn.platformLogs) {
-      this.usage.platformLogBytes += platformLogLines(this.fn, randomUUID(), durationMs).reduce(
-        (sum, line) => sum + Buffer.byteLength(line) + 1,
-        0,
-      );
+      this.usage.platformLogBytes += platformLogLines(this.fn, {
+        requestId: randomUUID(),
+        durationMs,
+        maxMemoryUsedMB: Math.ceil(this.usage.peakBytes / 2 ** 20),
+      }).reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
     }
     if (options.traceRoot && this.fn.tracing === 'Active') this.usage.tracedRoots += 1;
     if (!result.ok) this.options.onError?.(displayNameOf(this.fn), result.error);
@@ -286,7 +287,11 @@ export class LambdaHost {
  * format at system log level INFO: platform.start and platform.report (with the trace
  * header under active tracing). The sandbox does not print them; the cost bench counts them.
  */
-export function platformLogLines(fn: LocalFunction, requestId: string, durationMs: number) {
+export function platformLogLines(
+  fn: LocalFunction,
+  invocation: { requestId: string; durationMs: number; maxMemoryUsedMB: number },
+) {
+  const { requestId, durationMs, maxMemoryUsedMB } = invocation;
   const time = new Date().toISOString();
   const tracing =
     fn.tracing === 'Active'
@@ -313,7 +318,7 @@ export function platformLogLines(fn: LocalFunction, requestId: string, durationM
           durationMs: Math.round(durationMs * 1000) / 1000,
           billedDurationMs: Math.ceil(durationMs),
           memorySizeMB: fn.memorySize,
-          maxMemoryUsedMB: Math.min(fn.memorySize, 96),
+          maxMemoryUsedMB,
         },
         ...tracing,
         status: 'success',

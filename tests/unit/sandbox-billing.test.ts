@@ -36,16 +36,24 @@ describe("Lambda's own log lines", () => {
 
   it('are a start and a report record per invocation, the report with its duration', () => {
     const fn = { memorySize: 256, tracing: 'PassThrough' } as LocalFunction;
-    const [start, report] = platformLogLines(fn, 'request-1', 12.3456).map(
+    const invocation = { requestId: 'request-1', durationMs: 12.3456, maxMemoryUsedMB: 81 };
+    const [start, report] = platformLogLines(fn, invocation).map(
       (line) => JSON.parse(line) as { type: string; record: Record<string, unknown> },
     );
     expect(start).toMatchObject({ type: 'platform.start', record: { requestId: 'request-1' } });
     expect(report).toMatchObject({
       type: 'platform.report',
-      record: { metrics: { durationMs: 12.346, billedDurationMs: 13, memorySizeMB: 256 } },
+      record: {
+        metrics: {
+          durationMs: 12.346,
+          billedDurationMs: 13,
+          memorySizeMB: 256,
+          maxMemoryUsedMB: 81,
+        },
+      },
     });
     expect(report?.record.tracing).toBeUndefined();
-    const traced = platformLogLines({ ...fn, tracing: 'Active' }, 'request-1', 12.3456);
+    const traced = platformLogLines({ ...fn, tracing: 'Active' }, invocation);
     expect(JSON.parse(traced[1] ?? '{}').record.tracing.value).toMatch(/^Root=1-[0-9a-f]{8}-/);
   });
 });
