@@ -10,7 +10,7 @@ import { readSurveyKeys } from '#shared/adapters/survey-keys.ts';
 import { requireEnv, requirePositiveInteger } from '#shared/config.ts';
 import { phoneHash } from '#shared/domain/survey-token.ts';
 import { logger } from '#shared/powertools/logger.ts';
-import { handleInboundSms } from '#shared/use-cases/handle-inbound-sms.ts';
+import { handleInboundSms, isSurveyStep } from '#shared/use-cases/handle-inbound-sms.ts';
 
 const config = {
   surveyKeysSecretArn: requireEnv('SURVEY_KEYS_SECRET_ARN'),
@@ -49,7 +49,7 @@ export const handler = middy<SNSEvent>()
         now: new Date(),
       });
       if (!result.duplicate) await gateway.send(sms.originationNumber, result.reply);
-      logger.info('sms handled', {
+      logger[isSurveyStep(result) ? 'debug' : 'info']('sms handled', {
         change: result.change,
         duplicate: result.duplicate,
         path: 'sns',

@@ -18,7 +18,7 @@ import { problemDetailsOnError } from '#shared/http/problem-middleware.ts';
 import { MAX_BODY_BYTES, rawBodyOf } from '#shared/http/signed-request.ts';
 import { verifyTwilioSignature } from '#shared/http/twilio-signature.ts';
 import { logger } from '#shared/powertools/logger.ts';
-import { handleInboundSms } from '#shared/use-cases/handle-inbound-sms.ts';
+import { handleInboundSms, isSurveyStep } from '#shared/use-cases/handle-inbound-sms.ts';
 
 const config = {
   inboundUrl: requireEnv('SMS_INBOUND_URL'),
@@ -77,7 +77,10 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
       body: parsed.data.Body,
       now: new Date(),
     });
-    logger.info('sms handled', { change: result.change, duplicate: result.duplicate });
+    logger[isSurveyStep(result) ? 'debug' : 'info']('sms handled', {
+      change: result.change,
+      duplicate: result.duplicate,
+    });
     return {
       statusCode: 200,
       headers: { 'content-type': 'text/xml; charset=utf-8', 'cache-control': 'no-store' },

@@ -100,3 +100,13 @@ export async function handleInboundSms(
     ? { reply: result.reply, change: 'none', duplicate: true }
     : { reply, change: change.kind, duplicate: false };
 }
+
+/**
+ * Whether a handled message was an ordinary survey step or a gateway's retry: logged at
+ * debug, as the web answer is, since the conversation item and the table's stream keep it
+ * and an info line per message costs more than half its write. Opt-outs, opt-ins, HELP,
+ * ended conversations and messages matching no survey stay at info.
+ */
+export function isSurveyStep(handled: { change: SmsChange['kind']; duplicate: boolean }) {
+  return handled.duplicate || handled.change === 'conversation' || handled.change === 'response';
+}

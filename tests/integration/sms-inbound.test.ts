@@ -14,9 +14,11 @@ import {
 let sandbox: Sandbox;
 let documents: DynamoDBDocumentClient;
 let tableName: string;
+/** What the sandbox printed: the functions' log lines among them. */
+const printed: string[] = [];
 
 beforeAll(async () => {
-  sandbox = await startTestSandbox();
+  sandbox = await startTestSandbox({ print: (line) => printed.push(line) });
   ({ documents, tableName } = directSurveysTable(sandbox));
 });
 
@@ -162,6 +164,27 @@ describe('POST /sms/inbound', () => {
     expect(refused).toMatchObject({ status: 409, json: { reason: 'opted_out' } });
     expect(start.reply).toContain(SMS_TEXTS.optedIn?.en);
     expect(allowed.status).toBe(201);
+  });
+
+  it('logs an opt-out, and not every survey answer', async () => {
+    const from = printed.length;
+    const phone = phoneNumber();
+    const { json } = await invite(phone);
+    await waitUntilSent(json.invitationId ?? '');
+    for (const text of ['5', '9', '无']) await sms(phone, text);
+    await sms(phoneNumber(), 'STOP');
+
+    const handled = async () => {
+      for (let waited = 0; waited < 3_000; waited += 100) {
+        const lines = printed.slice(from).filter((line) => line.includes('sms handled'));
+        if (lines.some((line) => line.includes('change=optOut'))) return lines;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return printed.slice(from).filter((line) => line.includes('sms handled'));
+    };
+    const lines = await handled();
+    expect(lines.filter((line) => line.includes('change=optOut'))).toHaveLength(1);
+    expect(lines.filter((line) => /change=(conversation|response)/.test(line))).toEqual([]);
   });
 
   it('answers HELP, and refuses a request whose signature does not match its content', async () => {

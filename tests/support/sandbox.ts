@@ -15,9 +15,11 @@ import { signatureHeader } from '#shared/http/signature.ts';
 
 /**
  * A quiet sandbox of the synthesized test assembly on free ports, in a temporary
- * directory. Its quiet hours never apply, so that tests do not depend on the time of day.
+ * directory (`print` receives what it would print). Its quiet hours never apply, so that tests do not depend on the time of day.
  */
-export async function startTestSandbox(): Promise<Sandbox> {
+export async function startTestSandbox(
+  options: { print?: (line: string) => void } = {},
+): Promise<Sandbox> {
   let sandbox: Sandbox | undefined;
   // A free port can be taken by a parallel test file's emulator before the sandbox
   // listens on it: then it has cleaned up after itself, and another port is tried.
@@ -27,7 +29,7 @@ export async function startTestSandbox(): Promise<Sandbox> {
         port: await freePort(),
         directory: mkdtempSync(join(tmpdir(), 'sandbox-')),
         assemblyDirectory: inject('assemblyDirectory'),
-        print: () => undefined,
+        print: options.print ?? (() => undefined),
         colour: false,
       });
     } catch (error) {
