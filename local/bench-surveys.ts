@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { surveyKeys } from '#shared/adapters/dynamodb-invitation-store.ts';
 import { answerLinkUpdate } from '#shared/adapters/link-answer.ts';
-import { hashSurveyToken, newInvitationId } from '#shared/domain/survey-token.ts';
+import { hashSurveyToken } from '#shared/domain/survey-token.ts';
 import { dayInTimeZone } from '#shared/domain/zoned-time.ts';
 import { signatureHeader } from '#shared/http/signature.ts';
 import { twilioSignature } from '#shared/http/twilio-signature.ts';
@@ -239,7 +239,7 @@ async function directLinks(
             PutRequest: {
               Item: {
                 ...surveyKeys.token(hashSurveyToken(token)),
-                invitationId: newInvitationId(),
+                invitationId: randomBytes(16).toString('base64url'),
                 linkExpiresAt,
                 createdAt: new Date().toISOString(),
                 locale: 'zh-CN',

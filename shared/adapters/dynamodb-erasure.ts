@@ -70,7 +70,6 @@ export function dynamoDbErasure(options: {
         for (const item of [
           surveyKeys.token(String(invitation.tokenHash)),
           surveyKeys.smsOutbox(invitationId),
-          surveyKeys.invitationEvent(String(invitation.source), String(invitation.eventId)),
           { pk: `PHONE#${String(invitation.phoneHash)}`, sk: 'CONVERSATION' },
           key,
         ]) {

@@ -13,10 +13,6 @@ import type { InvitationStore } from '../use-cases/create-invitation.ts';
 export const surveyKeys = {
   invitation: (invitationId: string) => ({ pk: `INVITATION#${invitationId}`, sk: 'INVITATION' }),
   smsOutbox: (invitationId: string) => ({ pk: `INVITATION#${invitationId}`, sk: 'OUTBOX' }),
-  invitationEvent: (source: string, eventId: string) => ({
-    pk: `INVITATION_EVENT#${source}#${eventId}`,
-    sk: 'EVENT',
-  }),
   token: (tokenHash: string) => ({ pk: `TOKEN#${tokenHash}`, sk: 'TOKEN' }),
   customerContact: (customerRef: string) => ({ pk: `CUSTOMER#${customerRef}`, sk: 'CONTACT' }),
   optOut: (phoneHash: string) => ({ pk: `PHONE#${phoneHash}`, sk: 'OPTOUT' }),
@@ -73,16 +69,7 @@ export function dynamoDbInvitationStore(options: DynamoDbInvitationStoreOptions)
   };
 
   return {
-    async findByEvent(source, eventId) {
-      const { Item } = await documents.send(
-        new GetCommand({
-          TableName,
-          Key: surveyKeys.invitationEvent(source, eventId),
-          ConsistentRead: true,
-        }),
-      );
-      return Item ? getInvitation(String(Item.invitationId)) : undefined;
-    },
+    find: getInvitation,
 
     async contactState(customerRef, phoneHash) {
       const contactKey = surveyKeys.customerContact(customerRef);
@@ -106,17 +93,6 @@ export function dynamoDbInvitationStore(options: DynamoDbInvitationStoreOptions)
         await documents.send(
           new TransactWriteCommand({
             TransactItems: [
-              {
-                Put: {
-                  TableName,
-                  Item: {
-                    ...surveyKeys.invitationEvent(invitation.source, invitation.eventId),
-                    invitationId: invitation.invitationId,
-                    expiresAt: retainUntil,
-                  },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
               {
                 Put: {
                   TableName,
@@ -189,9 +165,10 @@ export function dynamoDbInvitationStore(options: DynamoDbInvitationStoreOptions)
         const failed = (error.CancellationReasons ?? []).map(
           (reason) => reason.Code === 'ConditionalCheckFailed',
         );
+        // In the order of TransactItems: invitation, token, contact, opt-out, outbox.
         if (failed[0]) return 'duplicate';
-        if (failed[4]) return 'opted_out';
-        if (failed[3]) return 'frequency_cap';
+        if (failed[3]) return 'opted_out';
+        if (failed[2]) return 'frequency_cap';
         throw error;
       }
     },

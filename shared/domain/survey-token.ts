@@ -12,6 +12,8 @@ export const DEFAULT_TOKEN_TTL_DAYS = 7;
 
 /** The keys derived from the deployment's survey secret, one per purpose. */
 export interface SurveyKeys {
+  /** Derives an invitation's id from its source and event (one id per event). */
+  invitationIdKey: Buffer;
   tokenKey: Buffer;
   phonePepper: Buffer;
   /** AES-256-GCM key for the phone number an SMS invitation keeps until it is sent. */
@@ -23,21 +25,31 @@ export function deriveSurveyKeys(secret: string): SurveyKeys {
   const derive = (purpose: string) =>
     Buffer.from(hkdfSync('sha256', secret, 'telecom-service-quality', purpose, 32));
   return {
+    invitationIdKey: derive('invitation-id'),
     tokenKey: derive('survey-token'),
     phonePepper: derive('phone-hash'),
     phoneKey: derive('phone-encryption'),
   };
 }
 
-/** A new invitation id: 128 random bits, URL-safe. */
-export function newInvitationId(): string {
-  return randomBytes(16).toString('base64url');
+/**
+ * The id of the invitation an operator's event creates: HMAC-SHA256 of the source and the
+ * event id under the deployment's key, 128 bits, URL-safe. One event, one id: the
+ * invitation item itself makes a repeated event a duplicate, with no record beside it,
+ * and nobody without the key can tell an id from the event it came from.
+ */
+export function invitationIdFor(invitationIdKey: Buffer, source: string, eventId: string): string {
+  return createHmac('sha256', invitationIdKey)
+    .update(`${source}\n${eventId}`)
+    .digest()
+    .subarray(0, 16)
+    .toString('base64url');
 }
 
 /**
- * The survey token of an invitation: HMAC-SHA256 of its random id under the token key,
- * URL-safe. Unguessable without the key, never stored (only its hash is), and the same
- * every time it is derived, so a repeated invitation request answers the same link.
+ * The survey token of an invitation: HMAC-SHA256 of its id under the token key, URL-safe.
+ * Unguessable without the key, never stored (only its hash is), and the same every time
+ * it is derived, so a repeated invitation request answers the same link.
  */
 export function surveyTokenFor(tokenKey: Buffer, invitationId: string): string {
   return createHmac('sha256', tokenKey).update(invitationId).digest('base64url');

@@ -10,7 +10,7 @@ import { SURVEYS } from '../domain/survey-definitions.ts';
 import {
   encryptPhone,
   hashSurveyToken,
-  newInvitationId,
+  invitationIdFor,
   phoneHash,
   type SurveyKeys,
   surveyTokenFor,
@@ -18,15 +18,15 @@ import {
 
 /** The invitation store (DynamoDB): reads for the decision, one atomic write to create. */
 export interface InvitationStore {
-  findByEvent(source: string, eventId: string): Promise<Invitation | undefined>;
+  find(invitationId: string): Promise<Invitation | undefined>;
   contactState(
     customerRef: string,
     phoneHash: string,
   ): Promise<{ optedOut: boolean; lastInvitedAt: Date | undefined }>;
   /**
-   * Creates the invitation, its token and its event record, and moves the customer's
-   * last-invited time, all or nothing; refuses when the event is already recorded, the
-   * phone opted out, or the customer was invited since `capStart` meanwhile.
+   * Creates the invitation and its token, and moves the customer's last-invited time, all
+   * or nothing; refuses when the invitation exists already (its id comes from the event),
+   * the phone opted out, or the customer was invited since `capStart` meanwhile.
    */
   create(
     invitation: Invitation,
@@ -69,7 +69,8 @@ export async function createInvitation(
   request: InvitationRequest,
 ): Promise<InvitationOutcome> {
   const { store, keys, policy, surveyBaseUrl, tokenTtlDays } = dependencies;
-  const existing = await store.findByEvent(source, request.eventId);
+  const invitationId = invitationIdFor(keys.invitationIdKey, source, request.eventId);
+  const existing = await store.find(invitationId);
   if (existing) return { outcome: 'duplicate', view: viewOf(existing, keys, surveyBaseUrl) };
 
   const now = dependencies.now();
@@ -85,7 +86,6 @@ export async function createInvitation(
   });
   if (decision.outcome === 'suppress') return { outcome: 'suppressed', reason: decision.reason };
 
-  const invitationId = newInvitationId();
   const invitation: Invitation = {
     invitationId,
     source,
@@ -119,7 +119,7 @@ export async function createInvitation(
     case 'created':
       return { outcome: 'created', view: viewOf(invitation, keys, surveyBaseUrl) };
     case 'duplicate': {
-      const winner = await store.findByEvent(source, request.eventId);
+      const winner = await store.find(invitationId);
       if (!winner) throw new Error(`invitation event ${request.eventId} vanished`);
       return { outcome: 'duplicate', view: viewOf(winner, keys, surveyBaseUrl) };
     }

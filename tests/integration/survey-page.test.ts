@@ -4,7 +4,7 @@ import type { Sandbox } from '#local/sandbox.ts';
 import {
   deriveSurveyKeys,
   hashSurveyToken,
-  newInvitationId,
+  invitationIdFor,
   surveyTokenFor,
 } from '#shared/domain/survey-token.ts';
 import {
@@ -137,11 +137,9 @@ describe('the web survey', () => {
     // Prepare: a used link, an expired one and one that never existed.
     const used = await invite();
     await fetch(used.surveyUrl, form({ csat: '3', nps: '5' }));
-    const expiredId = newInvitationId();
-    const expiredToken = surveyTokenFor(
-      deriveSurveyKeys('unrelated-key-for-this-test-only').tokenKey,
-      expiredId,
-    );
+    const expiredKeys = deriveSurveyKeys('unrelated-key-for-this-test-only');
+    const expiredId = invitationIdFor(expiredKeys.invitationIdKey, 'crm', 'expired-event');
+    const expiredToken = surveyTokenFor(expiredKeys.tokenKey, expiredId);
     await documents.send(
       new PutCommand({
         TableName: tableName,
@@ -159,9 +157,10 @@ describe('the web survey', () => {
         },
       }),
     );
+    const unknownKeys = deriveSurveyKeys('another-unrelated-test-key');
     const unknownToken = surveyTokenFor(
-      deriveSurveyKeys('another-unrelated-test-key').tokenKey,
-      newInvitationId(),
+      unknownKeys.tokenKey,
+      invitationIdFor(unknownKeys.invitationIdKey, 'crm', 'unknown-event'),
     );
     const base = `${sandbox.outputs.apiUrl}/s/`;
 

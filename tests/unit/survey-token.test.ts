@@ -3,8 +3,8 @@ import { SURVEYS, TOUCHPOINTS } from '#shared/domain/survey-definitions.ts';
 import {
   deriveSurveyKeys,
   hashSurveyToken,
+  invitationIdFor,
   looksLikeSurveyToken,
-  newInvitationId,
   phoneHash,
   surveyTokenFor,
 } from '#shared/domain/survey-token.ts';
@@ -12,27 +12,35 @@ import {
 describe('survey tokens', () => {
   const keys = deriveSurveyKeys('a-deployment-secret-of-enough-length');
 
-  it('come from 128-bit random invitation ids, URL-safe, never twice the same', () => {
-    const ids = Array.from({ length: 1000 }, newInvitationId);
+  const idOf = (eventId: string, source = 'crm') =>
+    invitationIdFor(keys.invitationIdKey, source, eventId);
+
+  it('come from 128-bit invitation ids, one per event, URL-safe, never twice the same', () => {
+    const ids = Array.from({ length: 1000 }, (_, n) => idOf(`event-${n}`));
     const tokens = new Set(ids.map((id) => surveyTokenFor(keys.tokenKey, id)));
 
     expect(new Set(ids).size).toBe(1000);
     expect(Buffer.from(ids[0] ?? '', 'base64url')).toHaveLength(16);
     expect(tokens.size).toBe(1000);
     for (const token of tokens) expect(looksLikeSurveyToken(token)).toBe(true);
+    // The same event of another source is another invitation.
+    expect(idOf('event-1', 'billing')).not.toBe(idOf('event-1', 'crm'));
   });
 
   it('are derived again identically, and differ under another deployment secret', () => {
-    const id = newInvitationId();
+    const id = idOf('event-7');
     const other = deriveSurveyKeys('another-deployment-secret-of-length');
 
+    expect(idOf('event-7')).toBe(id);
+    expect(invitationIdFor(other.invitationIdKey, 'crm', 'event-7')).not.toBe(id);
     expect(surveyTokenFor(keys.tokenKey, id)).toBe(surveyTokenFor(keys.tokenKey, id));
     expect(surveyTokenFor(other.tokenKey, id)).not.toBe(surveyTokenFor(keys.tokenKey, id));
     expect(keys.tokenKey.equals(keys.phonePepper)).toBe(false);
+    expect(keys.invitationIdKey.equals(keys.tokenKey)).toBe(false);
   });
 
   it('are stored as a hash that does not reveal them', () => {
-    const token = surveyTokenFor(keys.tokenKey, newInvitationId());
+    const token = surveyTokenFor(keys.tokenKey, idOf('event-9'));
 
     expect(hashSurveyToken(token)).toBe(hashSurveyToken(token));
     expect(hashSurveyToken(token)).not.toContain(token);
