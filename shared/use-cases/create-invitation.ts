@@ -70,12 +70,14 @@ export async function createInvitation(
 ): Promise<InvitationOutcome> {
   const { store, keys, policy, surveyBaseUrl, tokenTtlDays } = dependencies;
   const invitationId = invitationIdFor(keys.invitationIdKey, source, request.eventId);
-  const existing = await store.find(invitationId);
-  if (existing) return { outcome: 'duplicate', view: viewOf(existing, keys, surveyBaseUrl) };
-
   const now = dependencies.now();
   const hash = phoneHash(keys.phonePepper, request.phone);
+  // The customer's state first, then the invitation: one that committed before the first
+  // read is seen by the second, so a twin of this event sent at the same time is answered
+  // as a duplicate, never refused by the frequency cap its twin just set.
   const contact = await store.contactState(request.customerRef, hash);
+  const existing = await store.find(invitationId);
+  if (existing) return { outcome: 'duplicate', view: viewOf(existing, keys, surveyBaseUrl) };
   const decision = decideInvitation({
     channel: request.channel,
     deferrable: request.deferrable ?? false,

@@ -126,6 +126,53 @@ describe('POST /invitations', () => {
     expect(second.json).toEqual(first.json);
   });
 
+  /** Ten pairs of requests at once through four execution environments. */
+  async function pairsAtOnce(pair: () => [unknown, unknown]) {
+    const intake = new LambdaHost({
+      fn: app.host('InvitationIntake').fn,
+      endpoint: app.endpoint,
+      region: app.region,
+      credentials: emulatorCredentials,
+      concurrency: 4,
+    });
+    try {
+      return await Promise.all(
+        Array.from({ length: 10 }, () =>
+          Promise.all(pair().map((request) => post(request, intake))),
+        ),
+      );
+    } finally {
+      await intake.stop();
+    }
+  }
+
+  it('creates one invitation for an eventId sent twice at once, and answers both with it', async () => {
+    // The second of a pair may find the first, or lose the race to it in the transaction.
+    const pairs = await pairsAtOnce(() => {
+      const request = invitation();
+      return [request, request];
+    });
+
+    for (const pair of pairs) {
+      expect(pair.map((response) => response.statusCode).sort()).toEqual([200, 201]);
+      expect(pair[0]?.json).toEqual(pair[1]?.json);
+    }
+  });
+
+  it('lets one of two invitations to a customer sent at once through, and caps the other', async () => {
+    const pairs = await pairsAtOnce(() => {
+      const first = invitation();
+      return [first, invitation({ customerRef: first.customerRef })];
+    });
+
+    for (const pair of pairs) {
+      expect(pair.map((response) => response.statusCode).sort()).toEqual([201, 409]);
+      expect(pair.find((response) => response.statusCode === 409)?.json).toMatchObject({
+        reason: 'frequency_cap',
+      });
+    }
+  });
+
   it('refuses a second invitation to a customer within 30 days with 409 frequency_cap', async () => {
     const first = invitation();
 
