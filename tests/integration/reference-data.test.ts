@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type LocalApp, startLocalApp } from '#local/local-app.ts';
+import { isWholeOperator } from '#shared/indicators/catalogue.ts';
 
 let app: LocalApp;
 
@@ -82,9 +83,7 @@ async function perMillion(period: string) {
     }[];
   };
   return report.indicators.find(
-    (entry) =>
-      entry.id === 'complaints.per_million_subscribers' &&
-      Object.values(entry.dimensions).every((value) => value === '*'),
+    (entry) => entry.id === 'complaints.per_million_subscribers' && isWholeOperator(entry),
   );
 }
 
