@@ -133,7 +133,7 @@ describe('the web survey', () => {
     expect(Item).not.toHaveProperty('csat');
   });
 
-  it('answers unknown, used and expired links with one page that tells them apart by nothing', async () => {
+  it('answers unknown, used and expired links with one page, after the same work, telling them apart by nothing', async () => {
     // Prepare: a used link, an expired one and one that never existed.
     const used = await invite();
     await fetch(used.surveyUrl, form({ csat: '3', nps: '5' }));
@@ -164,17 +164,32 @@ describe('the web survey', () => {
     );
     const base = `${sandbox.outputs.apiUrl}/s/`;
 
-    const pages = await Promise.all(
-      [used.surveyUrl, base + expiredToken, base + unknownToken, `${base}not-a-token`].map(
-        async (url) => {
-          const response = await fetch(url);
-          return { status: response.status, body: await response.text() };
-        },
-      ),
-    );
+    // Same timing, shown without a clock: each page costs the same work, one table read.
+    const reads = () =>
+      [...sandbox.app.proxy.counts]
+        .filter(([operation]) =>
+          /^DynamoDB_\d+\.(GetItem|BatchGetItem|Query|Scan)$/.test(operation),
+        )
+        .map(([operation, { calls }]) => [operation, calls] as const);
+    const pages = [];
+    for (const url of [
+      used.surveyUrl,
+      base + expiredToken,
+      base + unknownToken,
+      `${base}not-a-token`,
+    ]) {
+      const before = new Map(reads());
+      const response = await fetch(url);
+      const body = await response.text();
+      const made = reads()
+        .map(([operation, calls]) => [operation, calls - (before.get(operation) ?? 0)] as const)
+        .filter(([, calls]) => calls > 0);
+      pages.push({ status: response.status, body, reads: made });
+    }
 
     expect(pages.map((page) => page.status)).toEqual([410, 410, 404, 404]);
     expect(new Set(pages.map((page) => page.body)).size).toBe(1);
     expect(pages[0]?.body).toContain('This survey link is no longer available');
+    for (const page of pages) expect(page.reads).toEqual([['DynamoDB_20120810.GetItem', 1]]);
   });
 });
