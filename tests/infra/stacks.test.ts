@@ -232,6 +232,19 @@ describe('stateless stack', () => {
     expect(JSON.stringify(mapping?.DestinationConfig)).toContain('SmsDeadLetterQueue');
   });
 
+  it('sends SMS at a bounded rate: a batch of ten per stream shard, two from the wake-up queue', () => {
+    const senderMappings = Object.entries(
+      ofType(stateless, 'AWS::Lambda::EventSourceMapping'),
+    ).filter(([id]) => id.startsWith('SmsSender'));
+    const stream = senderMappings.find(([id]) => id.includes('DynamoDB'))?.[1].Properties;
+    const wakeUp = senderMappings.find(([id]) => id.includes('SqsEventSource'))?.[1].Properties;
+    expect(senderMappings).toHaveLength(2);
+    // One batch at a time per shard: ParallelizationFactor absent means 1.
+    expect(stream).toMatchObject({ BatchSize: 10 });
+    expect(stream?.ParallelizationFactor ?? 1).toBe(1);
+    expect(wakeUp).toMatchObject({ BatchSize: 10, ScalingConfig: { MaximumConcurrency: 2 } });
+  });
+
   it('counts links becoming answered, in order, in batches that fit one transaction', () => {
     const mapping = Object.entries(ofType(stateless, 'AWS::Lambda::EventSourceMapping')).find(
       ([id]) => id.startsWith('ResponseAggregatorDynamoDBEventSource'),
