@@ -168,6 +168,9 @@ export class LambdaHost {
       .map((extension) => join(fn.assetDirectory, `${file}${extension}`))
       .find((candidate) => existsSync(candidate));
     const worker = new Worker(workerUrl, {
+      // Plain node, as Lambda runs it: not the loader hooks (tsx) the sandbox itself runs under,
+      // which would cost every cold start a compiler (250 ms of CPU instead of 85).
+      execArgv: [],
       workerData: {
         modulePath: modulePath ?? join(fn.assetDirectory, `${file}.mjs`),
         exportName,
