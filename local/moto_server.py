@@ -13,6 +13,12 @@ in wire form (strings, numbers, booleans, null, string and number sets, lists an
 those) are written as they are, which is what the serializer produces for them; binary
 values and anything unexpected still go through it.
 
+Two things moto works out again on every request are kept once: the list of its service
+packages (a directory listing and a stat per package, twice a request), which cannot change
+while it runs; and the parse of an UpdateExpression, by its text: moto only reads the parsed
+expression (its validator works on a copy of it), and an expression that does not parse is
+not kept, so it fails again each time.
+
 Nothing else changes. Without moto (or with a moto whose code differs), it runs
 moto_server's own entry point unchanged.
 """
@@ -94,6 +100,21 @@ try:
 
     _serialize.BaseJSONSerializer._serialize_type_structure = _serialize_type_structure
 except (ImportError, AttributeError):  # another moto: its own serializer
+    pass
+
+try:
+    import functools
+
+    from moto import backends as _backends
+    from moto.dynamodb.parsing import expressions as _expressions
+
+    _service_packages = tuple(_backends.list_of_moto_modules())
+    _backends.list_of_moto_modules = lambda: iter(_service_packages)
+
+    _parse_update_expression = _expressions.UpdateExpressionParser.make
+    _parsed_update_expression = functools.lru_cache(maxsize=1024)(_parse_update_expression)
+    _expressions.UpdateExpressionParser.make = staticmethod(_parsed_update_expression)
+except (ImportError, AttributeError):  # another moto: as it is
     pass
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 /*
- * The emulator as the sandbox and the tests start it (local/moto_server.py): its two
+ * The emulator as the sandbox and the tests start it (local/moto_server.py): its
  * performance fixes must not change what DynamoDB answers. Every attribute type comes back
  * exactly as written, from the table and from its stream; a cancelled transaction leaves
- * the table as it was.
+ * the table as it was; an update expression kept parsed applies afresh to every item.
  */
 import {
   type AttributeValue,
@@ -211,4 +211,69 @@ it('leaves the table as it was when a transaction is cancelled', async () => {
     .map((item) => (item as { count: { N: string } }).count.N);
   expect(counts.filter((count) => count === '2')).toHaveLength(30);
   expect(counts.filter((count) => count === '1')).toHaveLength(10);
+});
+
+it('applies one update expression text afresh to each item, names and values', async () => {
+  // The launcher keeps an expression's parse by its text: nothing of one update may leak
+  // into the next, whatever its names, values or item.
+  const expression =
+    'SET #field = if_not_exists(#field, :start) + :step, history = list_append(if_not_exists(history, :none), :entry)';
+  const update = (sk: string, field: string, start: string, step: string) =>
+    dynamodb.send(
+      new UpdateItemCommand({
+        TableName,
+        Key: { pk: { S: 'PARSED-ONCE' }, sk: { S: sk } },
+        UpdateExpression: expression,
+        ExpressionAttributeNames: { '#field': field },
+        ExpressionAttributeValues: {
+          ':start': { N: start },
+          ':step': { N: step },
+          ':none': { L: [] },
+          ':entry': { L: [{ S: `${field}+${step}` }] },
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+  const values = async (sk: string) =>
+    normalised((await update(sk, 'a', '0', '0')).Attributes) as Record<string, unknown>;
+
+  await update('one', 'a', '10', '1');
+  await update('two', 'b', '100', '5');
+  await update('one', 'a', '10', '2');
+  await update('one', 'c', '7', '3');
+
+  expect(await values('one')).toEqual({
+    pk: { S: 'PARSED-ONCE' },
+    sk: { S: 'one' },
+    a: { N: '13' },
+    c: { N: '10' },
+    history: { L: [{ S: 'a+1' }, { S: 'a+2' }, { S: 'c+3' }, { S: 'a+0' }] },
+  });
+  expect(await values('two')).toEqual({
+    pk: { S: 'PARSED-ONCE' },
+    sk: { S: 'two' },
+    a: { N: '0' },
+    b: { N: '105' },
+    history: { L: [{ S: 'b+5' }, { S: 'a+0' }] },
+  });
+});
+
+it('rejects an update expression that does not parse, every time it is sent', async () => {
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    const rejected = await dynamodb
+      .send(
+        new UpdateItemCommand({
+          TableName,
+          Key: { pk: { S: 'PARSED-ONCE' }, sk: { S: 'bad' } },
+          UpdateExpression: 'SET a = = :one',
+          ExpressionAttributeValues: { ':one': { N: '1' } },
+        }),
+      )
+      .catch((error: unknown) => error);
+    expect((rejected as Error).name).toBe('ValidationException');
+  }
+  const { Item } = await dynamodb.send(
+    new GetItemCommand({ TableName, Key: { pk: { S: 'PARSED-ONCE' }, sk: { S: 'bad' } } }),
+  );
+  expect(Item).toBeUndefined();
 });
