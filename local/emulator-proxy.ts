@@ -58,7 +58,12 @@ export class EmulatorProxy {
               headers: incoming.headers,
             },
             (response) => {
-              outgoing.writeHead(response.statusCode ?? 502, response.headers);
+              // moto closes every connection; the callers' connections to the proxy stay open
+              // (Connection is hop-by-hop: RFC 9110 §7.6.1).
+              const headers = { ...response.headers };
+              delete headers.connection;
+              delete headers['keep-alive'];
+              outgoing.writeHead(response.statusCode ?? 502, headers);
               response.pipe(outgoing);
               response.on('end', done);
               response.on('error', () => done());

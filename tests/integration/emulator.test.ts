@@ -2,8 +2,10 @@
  * The emulator as the sandbox and the tests start it (local/moto_server.py): its
  * performance fixes must not change what DynamoDB answers. Every attribute type comes back
  * exactly as written, from the table and from its stream; a cancelled transaction leaves
- * the table as it was; an update expression kept parsed applies afresh to every item.
+ * the table as it was; an update expression kept parsed applies afresh to every item. The
+ * sandbox's proxy in front of it keeps its callers' connections open.
  */
+import { Agent, request } from 'node:http';
 import {
   type AttributeValue,
   CreateTableCommand,
@@ -23,6 +25,7 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { EmulatorProxy } from '#local/emulator-proxy.ts';
 import { type RunningEmulator, startMoto } from '#local/moto.ts';
 import { emulatorCredentials } from '#local/provision.ts';
 
@@ -276,4 +279,55 @@ it('rejects an update expression that does not parse, every time it is sent', as
     new GetItemCommand({ TableName, Key: { pk: { S: 'PARSED-ONCE' }, sk: { S: 'bad' } } }),
   );
   expect(Item).toBeUndefined();
+});
+
+it("keeps a caller's connection to the sandbox proxy open, though moto closes its own", async () => {
+  const proxy = await EmulatorProxy.start(emulator.endpoint);
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const listTables = () =>
+    new Promise<{ status: number; reused: boolean; connection: string | undefined; body: string }>(
+      (resolve, reject) => {
+        const call = request(
+          `${proxy.endpoint}/`,
+          {
+            method: 'POST',
+            agent,
+            headers: {
+              'content-type': 'application/x-amz-json-1.0',
+              'x-amz-target': 'DynamoDB_20120810.ListTables',
+              authorization:
+                'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+            },
+          },
+          (response) => {
+            let body = '';
+            response.setEncoding('utf8');
+            response.on('data', (chunk: string) => {
+              body += chunk;
+            });
+            response.on('end', () =>
+              resolve({
+                status: response.statusCode ?? 0,
+                reused: call.reusedSocket,
+                connection: response.headers.connection,
+                body,
+              }),
+            );
+          },
+        );
+        call.on('error', reject);
+        call.end('{}');
+      },
+    );
+  try {
+    const first = await listTables();
+    const second = await listTables();
+    expect(first.status).toBe(200);
+    expect(JSON.parse(second.body).TableNames).toContain(TableName);
+    expect(second.connection).not.toBe('close');
+    expect(second.reused).toBe(true);
+  } finally {
+    agent.destroy();
+    await proxy.stop();
+  }
 });
