@@ -363,17 +363,21 @@ export async function benchSurveys(sandbox: Sandbox): Promise<{ lines: string[];
   }
 }
 
+const INGEST_ROUNDS = 3;
+const INGEST_ANSWERS = 500;
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+
 /**
- * Sandbox ingest: answers to links that already exist, as fast as they come, until every
- * one is counted; then the counts are checked exactly.
+ * One round of the ingest bench: answers to links that already exist, as fast as they
+ * come, until every one is counted; then the counts are checked exactly.
  */
-export async function benchIngest(
-  sandbox: Sandbox,
-  documents: DynamoDBDocumentClient,
-): Promise<{ line: string; met: boolean }> {
+async function ingestRound(sandbox: Sandbox, documents: DynamoDBDocumentClient) {
   const expected = await countedResponses(sandbox, documents);
-  const ingestCount = 500;
-  const links = (await directLinks(sandbox, documents, ingestCount)).map(
+  const links = (await directLinks(sandbox, documents, INGEST_ANSWERS)).map(
     (token) => `${sandbox.outputs.apiUrl}/s/${token}`,
   );
   const started = performance.now();
@@ -381,22 +385,49 @@ export async function benchIngest(
   await inParallel(links, 50, async (url) => {
     if ((await answer(url, 5, 10)).status === 303) accepted += 1;
   });
-  const answeredSeconds = (performance.now() - started) / 1000;
-  const target = expected + ingestCount;
+  const target = expected + INGEST_ANSWERS;
   const complete = await until(
     async () => (await countedResponses(sandbox, documents)) >= target,
     300,
   );
   const seconds = (performance.now() - started) / 1000;
   const counted = (await countedResponses(sandbox, documents)) - expected;
-  const rate = ingestCount / seconds;
-  const exact = complete && counted === ingestCount && accepted === ingestCount;
-  const ceiling = await emulatorCeiling(sandbox, documents, ingestCount);
+  return { rate: INGEST_ANSWERS / seconds, accepted, counted, complete };
+}
+
+/**
+ * Sandbox ingest, in rounds (the machine's load varies from second to second): the median
+ * rate and the range, and whether every round's counts were exact. Beside it, what the
+ * emulator alone allows, measured as many times.
+ */
+export async function benchIngest(
+  sandbox: Sandbox,
+  documents: DynamoDBDocumentClient,
+): Promise<{ line: string; met: boolean }> {
+  const rounds: Awaited<ReturnType<typeof ingestRound>>[] = [];
+  for (let round = 0; round < INGEST_ROUNDS; round += 1) {
+    rounds.push(await ingestRound(sandbox, documents));
+  }
+  const ceilings: (number | undefined)[] = [];
+  for (let round = 0; round < INGEST_ROUNDS; round += 1) {
+    ceilings.push(await emulatorCeiling(sandbox, documents, INGEST_ANSWERS));
+  }
+  const rates = rounds.map((round) => round.rate);
+  const rate = median(rates);
+  const accepted = rounds.reduce((sum, round) => sum + round.accepted, 0);
+  const counted = rounds.reduce((sum, round) => sum + round.counted, 0);
+  const exact = rounds.every(
+    (round) =>
+      round.complete && round.accepted === INGEST_ANSWERS && round.counted === INGEST_ANSWERS,
+  );
+  const range = (values: number[]) =>
+    `${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)}`;
+  const measured = ceilings.filter((ceiling): ceiling is number => ceiling !== undefined);
   return {
     met: exact && rate >= 200,
     line: [
-      `Sandbox ingest: ${ingestCount} web answers in ${seconds.toFixed(1)} s = ${rate.toFixed(0)} responses/s end to end (budget ≥ 200 ${rate >= 200 ? 'ok' : 'OVER'}; all answered after ${answeredSeconds.toFixed(1)} s); accepted ${accepted}, counted ${counted}: ${exact ? 'none lost, none counted twice' : 'COUNTS DIFFER'}`,
-      `  the emulator alone: ${ceiling === undefined ? 'NOT ALL RECORDED' : `${ceiling.toFixed(0)} answer writes/s`} (the survey page's one conditional UpdateItem per answer, straight to moto, 50 at a time, nothing else running)`,
+      `Sandbox ingest: ${INGEST_ROUNDS} rounds of ${INGEST_ANSWERS} web answers, median ${rate.toFixed(0)} responses/s end to end (${range(rates)}; budget ≥ 200 ${rate >= 200 ? 'ok' : 'OVER'}); accepted ${accepted}, counted ${counted}: ${exact ? 'none lost, none counted twice' : 'COUNTS DIFFER'}`,
+      `  the emulator alone: ${measured.length < ceilings.length ? 'NOT ALL RECORDED' : `median ${median(measured).toFixed(0)} answer writes/s (${range(measured)})`} (the survey page's one conditional UpdateItem per answer, straight to moto, 50 at a time, nothing else running)`,
     ].join('\n'),
   };
 }
