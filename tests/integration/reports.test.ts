@@ -30,6 +30,8 @@ import { complaintEvent, signedWebhookRequest } from '../support/webhooks.ts';
 let app: LocalApp;
 let s3: S3Client;
 let kms: KMSClient;
+/** The emulator's DynamoDB, for seeding and reading the index as the functions do. */
+let dynamodb: DynamoDBClient;
 let bucket: string;
 
 beforeAll(async () => {
@@ -41,6 +43,7 @@ beforeAll(async () => {
   };
   s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
   kms = new KMSClient(clientConfig);
+  dynamodb = new DynamoDBClient(clientConfig);
   bucket = app.host('ReportBuilder').fn.environment.REPORTS_BUCKET_NAME ?? '';
   await seed();
 });
@@ -48,6 +51,7 @@ beforeAll(async () => {
 afterAll(async () => {
   s3?.destroy();
   kms?.destroy();
+  dynamodb?.destroy();
   await app?.stop();
 });
 
@@ -80,13 +84,7 @@ async function seed() {
   expect(accepted.ok && (accepted.result as { statusCode: number }).statusCode).toBe(202);
   await app.drain('ComplaintProcessor');
 
-  const documents = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: app.endpoint,
-      region: app.region,
-      credentials: emulatorCredentials,
-    }),
-  );
+  const documents = DynamoDBDocumentClient.from(dynamodb);
   const shard = (shardNo: number, counts: Record<string, number>, day = '2026-10-05') => ({
     PutRequest: {
       Item: {
@@ -128,15 +126,10 @@ async function seed() {
       },
     }),
   );
-  documents.destroy();
   // Subscribers for September (the previous quarter) and November: a Q4 report divides by
   // November's record; October has none, so monthly October reports say so.
   const subscribers = dynamoDbSubscriberStore(
-    new DynamoDBClient({
-      endpoint: app.endpoint,
-      region: app.region,
-      credentials: emulatorCredentials,
-    }),
+    dynamodb,
     app.host('ReportBuilder').fn.environment.AGGREGATES_TABLE_NAME ?? '',
   );
   for (const [period, scale] of [
@@ -194,20 +187,13 @@ function csatTrendLabels(html: string) {
 
 /** One aggregate shard item, written as the aggregator writes it. */
 async function putAggregate(item: Record<string, unknown>) {
-  const documents = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: app.endpoint,
-      region: app.region,
-      credentials: emulatorCredentials,
-    }),
-  );
+  const documents = DynamoDBDocumentClient.from(dynamodb);
   await documents.send(
     new PutCommand({
       TableName: app.host('ReportBuilder').fn.environment.AGGREGATES_TABLE_NAME ?? '',
       Item: item,
     }),
   );
-  documents.destroy();
 }
 
 /** Every file of a report, by its name in the report. */
@@ -441,11 +427,7 @@ describe('signed regulatory reports', () => {
     // October rebuilt 150 times since (an operator rerunning it every few hours).
     const october = await build('baseline', '2026-10');
     const index = dynamoDbReportIndex(
-      new DynamoDBClient({
-        endpoint: app.endpoint,
-        region: app.region,
-        credentials: emulatorCredentials,
-      }),
+      dynamodb,
       app.host('ReportBuilder').fn.environment.REPORTS_TABLE_NAME ?? '',
     );
     const entry = await index.get(october.reportId);
