@@ -13,6 +13,7 @@ import { hashSurveyToken } from '#shared/domain/survey-token.ts';
 import { dayInTimeZone } from '#shared/domain/zoned-time.ts';
 import { signatureHeader } from '#shared/http/signature.ts';
 import { twilioSignature } from '#shared/http/twilio-signature.ts';
+import { nearestRank } from '#shared/indicators/statistics.ts';
 import { emulatorCredentials } from './provision.ts';
 import type { Sandbox } from './sandbox.ts';
 
@@ -366,10 +367,7 @@ export async function benchSurveys(sandbox: Sandbox): Promise<{ lines: string[];
 const INGEST_ROUNDS = 3;
 const INGEST_ANSWERS = 500;
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-};
+const median = (values: number[]) => nearestRank(values, 0.5) ?? Number.NaN;
 
 /**
  * One round of the ingest bench: answers to links that already exist, as fast as they

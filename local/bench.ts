@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { nearestRank } from '#shared/indicators/statistics.ts';
 import { benchReports } from './bench-reports.ts';
 import { benchSurveys } from './bench-surveys.ts';
 import { readCloudAssembly } from './cloud-assembly.ts';
@@ -23,13 +24,7 @@ const directory = join(process.cwd(), '.tmp', 'bench-assembly');
 rmSync(directory, { recursive: true, force: true });
 synthesizeApp({ outdir: directory });
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] ?? 0)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-};
+const median = (values: number[]) => nearestRank(values, 0.5) ?? 0;
 
 /** Wall time of a fresh Node process running `script`, in milliseconds. */
 function timeNode(script: string, env: Record<string, string>) {
