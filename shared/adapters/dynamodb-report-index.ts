@@ -106,11 +106,12 @@ export function dynamoDbReportIndex(client: DynamoDBClient, TableName: string) {
       profile: string,
       periods: readonly string[],
     ): Promise<Map<string, ReportEntry>> {
+      const wanted = new Set(periods);
       const newest = new Map<string, ReportEntry>();
       for await (const entry of newestFirst({ profile })) {
-        if (periods.includes(entry.period) && !newest.has(entry.period)) {
+        if (wanted.has(entry.period) && !newest.has(entry.period)) {
           newest.set(entry.period, entry);
-          if (newest.size === new Set(periods).size) break;
+          if (newest.size === wanted.size) break;
         }
       }
       return newest;
