@@ -109,7 +109,7 @@ try:
     from moto.dynamodb.parsing import expressions as _expressions
 
     _service_packages = tuple(_backends.list_of_moto_modules())
-    _backends.list_of_moto_modules = lambda: iter(_service_packages)
+    _backends.list_of_moto_modules = lambda: _service_packages
 
     _parse_update_expression = _expressions.UpdateExpressionParser.make
     _parsed_update_expression = functools.lru_cache(maxsize=1024)(_parse_update_expression)
