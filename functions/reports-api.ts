@@ -11,7 +11,7 @@ import { ForbiddenError, NotFoundError } from '#shared/http/problem.ts';
 import { problemDetailsOnError } from '#shared/http/problem-middleware.ts';
 import { logger } from '#shared/powertools/logger.ts';
 
-/** Presigned downloads live at most five minutes (DESIGN §3). */
+/** Presigned downloads live at most five minutes (docs/design.md §3). */
 export const DOWNLOAD_URL_SECONDS = 300;
 
 const bucket = requireEnv('REPORTS_BUCKET_NAME');
@@ -29,7 +29,7 @@ const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResul
   body: JSON.stringify(body),
 });
 
-/** Assessor extracts (`extract/*`) are for assessors alone (DESIGN §3). */
+/** Assessor extracts (`extract/*`) are for assessors alone (docs/design.md §3). */
 const isExtract = (name: string) => name.startsWith('extract/');
 
 const summary = (entry: ReportEntry, caller: Caller) => ({

@@ -31,7 +31,7 @@ const InboundSmsSchema = z.object({
 });
 
 /**
- * The second inbound path (DESIGN §4.2): AWS End User Messaging two-way SMS publishes
+ * The second inbound path (docs/design.md §4.2): AWS End User Messaging two-way SMS publishes
  * each reply to an SNS topic; this function runs the same conversation as
  * POST /sms/inbound and sends its reply as an SMS. A redelivered message (same
  * inboundMessageId) changes nothing and sends nothing.

@@ -43,7 +43,7 @@ const xml = (text: string) =>
   );
 
 /**
- * POST /sms/inbound (DESIGN §4.2): a customer's SMS, from the gateway, signed with
+ * POST /sms/inbound (docs/design.md §4.2): a customer's SMS, from the gateway, signed with
  * X-Twilio-Signature. Answers TwiML with the reply: the next question, thanks, help, or
  * the opt-out confirmation. Neither the number nor the text is ever logged.
  */

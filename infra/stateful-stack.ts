@@ -70,7 +70,7 @@ export class StatefulStack extends Stack {
   readonly smsDeadLetterQueue: Queue;
   readonly aggregationDeadLetterQueue: Queue;
   readonly alarmTopic: Topic;
-  /** Signed reports: KMS-encrypted, versioned, Object Lock (DESIGN §7). */
+  /** Signed reports: KMS-encrypted, versioned, Object Lock (docs/design.md §7). */
   readonly reportsBucket: Bucket;
   /** Report runs waiting for the builder: on demand (POST /reports/runs) and scheduled. */
   readonly reportRunsQueue: Queue;
@@ -79,7 +79,7 @@ export class StatefulStack extends Stack {
   readonly reportsTable: Table;
   /** Signs report manifests (ECDSA P-256); its public key verifies them offline. */
   readonly reportSigningKey: Key;
-  /** Regulators, assessors and admins (DESIGN §4.3): MFA required, no self sign-up. */
+  /** Regulators, assessors and admins (docs/design.md §4.3): MFA required, no self sign-up. */
   readonly userPool: UserPool;
   readonly userPoolClient: UserPoolClient;
 

@@ -44,7 +44,7 @@ export interface StatelessStackProps extends StackProps {
 
 /**
  * Routes authenticated inside the function rather than by an API Gateway authorizer: by
- * an HMAC signature (DESIGN §4.1) or by possession of a survey token (§4.4). Infra tests
+ * an HMAC signature (docs/design.md §4.1) or by possession of a survey token (§4.4). Infra tests
  * hold every route to this list or a JWT authorizer.
  */
 export const FUNCTION_AUTHENTICATED_ROUTES = [
@@ -697,7 +697,7 @@ export class StatelessStack extends Stack {
       integration: new HttpLambdaIntegration('SurveyPageIntegration', this.surveyPage),
     });
     // People's routes: the user pool's access token, checked by API Gateway; the group is
-    // checked again inside each function (DESIGN §4.3).
+    // checked again inside each function (docs/design.md §4.3).
     const people = new HttpUserPoolAuthorizer('PeopleAuthorizer', stateful.userPool, {
       userPoolClients: [stateful.userPoolClient],
     });
@@ -743,7 +743,7 @@ export class StatelessStack extends Stack {
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        'Operator routes are authenticated inside the function by an HMAC-SHA256 signature over the raw body with a per-source secret and a 300 s replay window (DESIGN 4.1), which an API Gateway authorizer cannot see; survey routes by possession of a single-use 256-bit token checked against its stored hash (4.4), as customers have no account; the SMS webhook by the X-Twilio-Signature of the gateway over the URL and parameters (4.2). GET /reports/signing-key is public on purpose: it serves the public key that lets anyone verify a report (DESIGN 3).',
+        'Operator routes are authenticated inside the function by an HMAC-SHA256 signature over the raw body with a per-source secret and a 300 s replay window (docs/design.md §4.1), which an API Gateway authorizer cannot see; survey routes by possession of a single-use 256-bit token checked against its stored hash (§4.4), as customers have no account; the SMS webhook by the X-Twilio-Signature of the gateway over the URL and parameters (§4.2). GET /reports/signing-key is public on purpose: it serves the public key that lets anyone verify a report (docs/design.md §3).',
     });
 
     new Monitoring(this, 'Monitoring', {

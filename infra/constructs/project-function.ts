@@ -33,7 +33,7 @@ export interface ProjectFunctionProps {
   /** Other actions this function is granted on Resource "*", and why no ARN can be named. */
   wildcardResourceReason?: string;
   /**
-   * Runs once or more for every survey response (DESIGN §9: at most $2.50 a million). Such
+   * Runs once or more for every survey response (docs/design.md §9: at most $2.50 a million). Such
    * a function starts no X-Ray traces of its own (Lambda samples one a second and 5 % of the
    * rest, a rate it does not let us set: $0.25 or more a million invocations) and Lambda
    * writes no start and report lines for it (system log level WARN: $0.35 a million). Its

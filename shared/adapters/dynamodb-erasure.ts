@@ -17,7 +17,7 @@ export interface ErasureSummary {
 }
 
 /**
- * Erasure of one customer (DESIGN §3, §5): every survey item that identifies them is
+ * Erasure of one customer (docs/design.md §3, §5): every survey item that identifies them is
  * deleted (invitations, their links with any answers and comments, outbox entries, event
  * records, the contact record, an open SMS conversation); complaints stay for the
  * regulator's counts but lose the customer reference, in their state and every event.

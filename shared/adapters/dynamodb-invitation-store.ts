@@ -53,7 +53,7 @@ function fromItem(item: Record<string, unknown>): Invitation {
   return { ...(rest as Omit<Invitation, 'expiresAt'>), expiresAt: String(linkExpiresAt) };
 }
 
-/** Invitations in the surveys table; creation is one transaction (DESIGN §4.4, §5). */
+/** Invitations in the surveys table; creation is one transaction (docs/design.md §4.4, §5). */
 export function dynamoDbInvitationStore(options: DynamoDbInvitationStoreOptions): InvitationStore {
   const documents = DynamoDBDocumentClient.from(options.client, {
     marshallOptions: { removeUndefinedValues: true },

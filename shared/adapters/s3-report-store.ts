@@ -1,7 +1,7 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { ReportFile } from '../reports/report-files.ts';
 
-/** Where a report's files go (DESIGN §7): `reports/{profile}/{period}/{reportId}/{name}`. */
+/** Where a report's files go (docs/design.md §7): `reports/{profile}/{period}/{reportId}/{name}`. */
 export const reportPrefix = (profile: string, period: string, reportId: string) =>
   `reports/${profile}/${period}/${reportId}/`;
 

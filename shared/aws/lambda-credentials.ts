@@ -7,7 +7,7 @@ import type { AwsCredentialIdentity } from '@smithy/types';
  * execution role's credentials to a function in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
  * and AWS_SESSION_TOKEN, so the default chain's other providers (profiles, SSO, web
  * identity, instance metadata) are dead code there; they weigh ~120 KB minified, half of
- * an intake function's budget (DESIGN §9). Tests and tools outside Lambda keep the chain.
+ * an intake function's budget (docs/design.md §9). Tests and tools outside Lambda keep the chain.
  */
 
 /** The SDK's credential default provider, reduced to the one source Lambda uses. */

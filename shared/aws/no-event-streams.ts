@@ -3,7 +3,7 @@
  * construct aliases it at bundling time). The SDK's HTTP protocol imports that module
  * lazily, and only for operations with event-stream payloads; the DynamoDB, SQS, KMS and
  * S3 operations the functions call have none. Leaving it out saves ~15 KB of every
- * bundle (DESIGN §9). A function that ever calls such an operation fails with this error.
+ * bundle (docs/design.md §9). A function that ever calls such an operation fails with this error.
  */
 const missing = () => {
   throw new Error(

@@ -4,7 +4,7 @@ import { type FieldError, fieldErrorsOf } from './validation.ts';
 
 export { RegionSchema, SERVICES } from './fields.ts';
 
-/** Complaint categories, MIIT's three groups first (DESIGN §3). */
+/** Complaint categories, MIIT's three groups first (docs/design.md §3). */
 export const CATEGORIES = [
   'network_quality',
   'billing',

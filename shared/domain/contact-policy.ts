@@ -1,6 +1,6 @@
 import { instantOfWallClock, wallClockAt } from './zoned-time.ts';
 
-/** When and how often a customer may be asked (DESIGN §5); all of it configurable. */
+/** When and how often a customer may be asked (docs/design.md §5); all of it configurable. */
 export interface ContactPolicy {
   frequencyCapDays: number;
   /** Local `HH:MM` times in the reporting time zone; start after end wraps midnight. */

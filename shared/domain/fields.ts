@@ -11,12 +11,12 @@ export const rfc3339 = z.iso.datetime({
   error: 'must be an RFC 3339 time with an offset, such as 2026-10-01T09:30:00+08:00',
 });
 
-/** The operator's region codes (DESIGN §3). */
+/** The operator's region codes (docs/design.md §3). */
 export const RegionSchema = z
   .string()
   .check(z.regex(/^[A-Z]{2}(-[A-Z0-9]{1,6})?$/, 'must be a region code such as GD-SZ'));
 
-/** Services an operator reports on (DESIGN §3). */
+/** Services an operator reports on (docs/design.md §3). */
 export const SERVICES = [
   'mobile_voice',
   'mobile_data',

@@ -6,7 +6,7 @@ import { type FieldError, fieldErrorsOf } from './validation.ts';
 
 const CHANNELS = ['sms', 'web'] as const;
 
-/** `POST /invitations` (DESIGN §3): an operator system asks for a survey invitation. */
+/** `POST /invitations` (docs/design.md §3): an operator system asks for a survey invitation. */
 export const InvitationRequestSchema = z.strictObject({
   eventId: opaqueId,
   customerRef: opaqueId,

@@ -9,7 +9,7 @@ export type SmsReply =
   | { kind: 'comment'; text: string | undefined }
   | { kind: 'unparseable' };
 
-/** Carriers' and gateways' opt-out words, matched on the whole message (DESIGN §5). */
+/** Carriers' and gateways' opt-out words, matched on the whole message (docs/design.md §5). */
 const OPT_OUT = new Set([
   'STOP',
   'STOPALL',

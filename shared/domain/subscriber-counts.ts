@@ -42,7 +42,7 @@ function refuseDuplicates(counts: SubscriberCountRow[]): SubscriberCountsResult 
   return errors.length ? { success: false, errors } : { success: true, counts };
 }
 
-/** `{ "counts": [ { "region", "service", "subscribers" } ] }` (DESIGN §3). */
+/** `{ "counts": [ { "region", "service", "subscribers" } ] }` (docs/design.md §3). */
 export function parseSubscriberCountsJson(body: unknown): SubscriberCountsResult {
   const parsed = DocumentSchema.safeParse(body);
   if (!parsed.success) return { success: false, errors: fieldErrorsOf(parsed.error) };

@@ -1,4 +1,4 @@
-/** Touchpoints after which an operator invites a customer to a survey (DESIGN §3). */
+/** Touchpoints after which an operator invites a customer to a survey (docs/design.md §3). */
 export const TOUCHPOINTS = ['store', 'hotline', 'online', 'field_repair', 'ticket_closed'] as const;
 export type Touchpoint = (typeof TOUCHPOINTS)[number];
 

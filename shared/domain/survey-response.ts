@@ -41,7 +41,7 @@ const score = (min: number, max: number) =>
       ),
     );
 
-/** The survey form's fields (DESIGN §3), form-encoded or JSON. */
+/** The survey form's fields (docs/design.md §3), form-encoded or JSON. */
 export const SurveyAnswersSchema = z.strictObject({
   csat: score(1, 5),
   nps: score(0, 10),

@@ -7,7 +7,7 @@ import {
   randomBytes,
 } from 'node:crypto';
 
-/** Survey links expire after seven days unless configured otherwise (DESIGN §4.4). */
+/** Survey links expire after seven days unless configured otherwise (docs/design.md §4.4). */
 export const DEFAULT_TOKEN_TTL_DAYS = 7;
 
 /** The keys derived from the deployment's survey secret, one per purpose. */

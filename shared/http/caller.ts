@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { ForbiddenError, SignInRequiredError } from './problem.ts';
 
-/** The groups of DESIGN §4.3. */
+/** The groups of docs/design.md §4.3. */
 export const GROUPS = ['regulators', 'assessors', 'admins'] as const;
 export type Group = (typeof GROUPS)[number];
 

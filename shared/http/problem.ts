@@ -64,7 +64,7 @@ export class SignInRequiredError extends HttpProblemError {
   }
 }
 
-/** 403: signed in, but not in a group that may do this (DESIGN §4.3). */
+/** 403: signed in, but not in a group that may do this (docs/design.md §4.3). */
 export class ForbiddenError extends HttpProblemError {
   override name = 'ForbiddenError';
   constructor(allowedGroups: readonly string[]) {

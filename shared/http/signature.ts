@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** Replay window for signed webhooks (DESIGN §4.1). */
+/** Replay window for signed webhooks (docs/design.md §4.1). */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
 export type SignatureCheck =
@@ -9,7 +9,7 @@ export type SignatureCheck =
 
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
 
-/** Computes `v1`: hex HMAC-SHA256 of `t + "." + rawBody` (DESIGN §4.1). */
+/** Computes `v1`: hex HMAC-SHA256 of `t + "." + rawBody` (docs/design.md §4.1). */
 export function computeSignature(secret: string, timestamp: number, rawBody: Buffer): string {
   return createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex');
 }

@@ -8,7 +8,7 @@ import {
 } from './problem.ts';
 import { verifySignature } from './signature.ts';
 
-/** Bodies over 64 KiB are refused (DESIGN §3). */
+/** Bodies over 64 KiB are refused (docs/design.md §3). */
 export const MAX_BODY_BYTES = 64 * 1024;
 
 /** The body exactly as the caller sent it: HTTP API may have base64-encoded it. */
@@ -24,7 +24,7 @@ export interface SigningSource {
 }
 
 /**
- * Reads an HMAC-signed JSON request (DESIGN §4.1) in the order that costs an attacker
+ * Reads an HMAC-signed JSON request (docs/design.md §4.1) in the order that costs an attacker
  * most and us least: size (413), signature (401), media type (415), JSON syntax (400).
  * Every candidate source is checked, and the one whose secret signed it is answered.
  */

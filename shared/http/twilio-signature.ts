@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * The `X-Twilio-Signature` of a request (DESIGN §4.2): base64 HMAC-SHA1, keyed with the
+ * The `X-Twilio-Signature` of a request (docs/design.md §4.2): base64 HMAC-SHA1, keyed with the
  * gateway's auth token, of the full public URL followed by every POST parameter sorted by
  * name, as name + value.
  */

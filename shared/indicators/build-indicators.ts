@@ -1,6 +1,6 @@
 /**
  * Turns a profile, a period and its inputs into the `indicators` and `rankings` of report.json
- * (DESIGN §7): computes every cell of the profile's indicators, suppresses small cells, judges
+ * (docs/design.md §7): computes every cell of the profile's indicators, suppresses small cells, judges
  * targets, compares with the previous period and ranks regions. Pure and deterministic: the
  * same inputs give the same array in the same order.
  *

@@ -59,7 +59,7 @@ export interface InvitationTallyRow {
   answered: number;
 }
 
-/** Subscribers of a region and service, already resolved for the period (DESIGN §3). */
+/** Subscribers of a region and service, already resolved for the period (docs/design.md §3). */
 export interface SubscriberCount {
   region: string;
   service: string;

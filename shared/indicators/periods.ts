@@ -1,6 +1,6 @@
 import { instantOfWallClock, monthInTimeZone } from '../domain/zoned-time.ts';
 
-/** The reporting time zone unless a deployment sets another (DESIGN §6). */
+/** The reporting time zone unless a deployment sets another (docs/design.md §6). */
 export const DEFAULT_REPORTING_TIMEZONE = 'Asia/Shanghai';
 
 export type PeriodKind = 'month' | 'quarter' | 'year';

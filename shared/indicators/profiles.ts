@@ -1,6 +1,6 @@
 /**
  * Report profiles: which indicators a regulator wants, their targets and period, as data
- * (DESIGN §6, reference §4). The built-in ones are JSON documents beside this file; an operator
+ * (docs/design.md §6, reference §4). The built-in ones are JSON documents beside this file; an operator
  * adds its own as JSON documents in a directory named at deployment (`-c profilesDirectory=…`),
  * validated at synthesis and carried in the report functions' bundles, with no code change.
  */

@@ -1,12 +1,12 @@
 /**
- * The assessor extract (DESIGN §7): the exact inputs a report's figures were computed from,
+ * The assessor extract (docs/design.md §7): the exact inputs a report's figures were computed from,
  * as gzipped CSV, so that an assessor can recompute every figure of report.json without us.
  *
  * - `extract/responses.csv.gz`: one row per day and survey group (region, service,
  *   touchpoint, channel) with the answers' counts: `responses`, `csat_1`…`csat_5`,
  *   `nps_0`…`nps_10`. Survey figures are functions of these counts alone, so the rows lose
  *   nothing a figure needs; a response carries no identifier and no comment here, and the
- *   file grows with days × groups, never with responses (DESIGN §9: build time flat).
+ *   file grows with days × groups, never with responses (docs/design.md §9: build time flat).
  * - `extract/invitations.csv.gz`: per creation day and group, invitations sent and answered.
  * - `extract/complaints.csv.gz`: one row per complaint or fault, its lifecycle times (UTC),
  *   with the complaint id and the customer reference replaced by HMAC-SHA-256 pseudonyms

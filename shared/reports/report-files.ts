@@ -6,7 +6,7 @@ import { ROUNDING_RULE, Z95 } from '../indicators/statistics.ts';
 import { csvText } from './csv.ts';
 import { EXTRACT_DESCRIPTION } from './report-extract.ts';
 
-/** The report contract's schema id (DESIGN §7). */
+/** The report contract's schema id (docs/design.md §7). */
 export const REPORT_SCHEMA = 'quality-report/v1';
 
 /** What a report says about itself besides its figures. */

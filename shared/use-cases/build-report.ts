@@ -35,7 +35,7 @@ export interface ReportInputs {
 }
 
 /**
- * The subscribers a period divides by (DESIGN §3): the record for the period itself, else
+ * The subscribers a period divides by (docs/design.md §3): the record for the period itself, else
  * for each region and service the mean of the records of the months inside it that have
  * one; with neither, undefined, and per-subscriber indicators say so.
  */

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import chromium from '@sparticuz/chromium';
 import { type Browser, chromium as playwright } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sandbox } from '#local/sandbox.ts';
+import type { Sandbox } from '#sandbox/sandbox.ts';
 import { postInvitation, startTestSandbox } from '../support/sandbox.ts';
 
 const axeSource = readFileSync(

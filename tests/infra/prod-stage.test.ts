@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { synthesizeApp } from '#local/synthesize.ts';
+import { synthesizeApp } from '#sandbox/synthesize.ts';
 
 describe('prod stage', () => {
   const { stateful, stateless } = synthesizeApp({

@@ -153,7 +153,7 @@ describe('stateless stack', () => {
 
   it('traces every function with X-Ray except those that run for every survey response', () => {
     // Per response, Lambda's own sampling (not settable) and start/report lines would cost
-    // $0.6 a million of the $2.50 budget (DESIGN §9); those functions keep metrics and logs.
+    // $0.6 a million of the $2.50 budget (docs/design.md §9); those functions keep metrics and logs.
     const perResponse = [
       'InvitationIntake',
       'SmsSender',

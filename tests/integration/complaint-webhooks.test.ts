@@ -9,8 +9,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type LocalApp, startLocalApp } from '#local/local-app.ts';
-import { emulatorCredentials } from '#local/provision.ts';
+import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
+import { type LocalApp, startLocalApp } from '#sandbox/local-app.ts';
 import { complaintEvent, signedWebhookRequest } from '../support/webhooks.ts';
 
 let app: LocalApp;

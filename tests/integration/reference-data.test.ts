@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type LocalApp, startLocalApp } from '#local/local-app.ts';
+import { type LocalApp, startLocalApp } from '#sandbox/local-app.ts';
 import { isWholeOperator } from '#shared/indicators/catalogue.ts';
 
 let app: LocalApp;
@@ -60,7 +60,7 @@ async function perMillion(period: string) {
   const { prefix } = built.result as { prefix: string };
   // Read back through the builder's own bucket with the emulator's S3.
   const { S3Client, GetObjectCommand } = await import('@aws-sdk/client-s3');
-  const { emulatorCredentials } = await import('#local/provision.ts');
+  const { emulatorCredentials } = await import('#sandbox/emulator/provision.ts');
   const s3 = new S3Client({
     endpoint: app.endpoint,
     region: app.region,

@@ -15,8 +15,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type LocalApp, startLocalApp } from '#local/local-app.ts';
-import { emulatorCredentials } from '#local/provision.ts';
+import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
+import { type LocalApp, startLocalApp } from '#sandbox/local-app.ts';
 import { dynamoDbReportIndex } from '#shared/adapters/dynamodb-report-index.ts';
 import { dynamoDbSubscriberStore } from '#shared/adapters/dynamodb-subscriber-store.ts';
 import type { ComplaintEvent } from '#shared/domain/complaint-event.ts';

@@ -13,9 +13,9 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { streamRecordEvent } from '#local/dynamodb-stream-event-source.ts';
-import { type LocalApp, startLocalApp } from '#local/local-app.ts';
-import { emulatorCredentials } from '#local/provision.ts';
+import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
+import { type LocalApp, startLocalApp } from '#sandbox/local-app.ts';
+import { streamRecordEvent } from '#sandbox/triggers/dynamodb-stream-event-source.ts';
 import { surveyKeys } from '#shared/adapters/dynamodb-invitation-store.ts';
 import { answerLinkUpdate } from '#shared/adapters/link-answer.ts';
 import { dayInTimeZone } from '#shared/domain/zoned-time.ts';

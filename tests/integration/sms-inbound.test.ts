@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sandbox } from '#local/sandbox.ts';
+import type { Sandbox } from '#sandbox/sandbox.ts';
 import { SMS_TEXTS } from '#shared/domain/sms-conversation.ts';
 import {
   directSurveysTable,

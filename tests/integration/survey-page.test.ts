@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sandbox } from '#local/sandbox.ts';
+import type { Sandbox } from '#sandbox/sandbox.ts';
 import {
   deriveSurveyKeys,
   hashSurveyToken,

@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
-import { synthesizeApp } from '#local/synthesize.ts';
+import { synthesizeApp } from '#sandbox/synthesize.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

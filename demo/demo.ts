@@ -9,14 +9,19 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { freePort } from '#sandbox/emulator/moto.ts';
+import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
+import {
+  type Sandbox,
+  type SandboxOutputs,
+  type SandboxState,
+  startSandbox,
+} from '#sandbox/sandbox.ts';
 import { CATEGORIES, type ComplaintEvent, SERVICES } from '#shared/domain/complaint-event.ts';
 import { type ComplaintState, foldComplaintEvents } from '#shared/domain/complaint-lifecycle.ts';
 import { signatureHeader } from '#shared/http/signature.ts';
-import { demoReport } from './demo-report.ts';
-import { demoSurveys } from './demo-surveys.ts';
-import { freePort } from './moto.ts';
-import { emulatorCredentials } from './provision.ts';
-import { type Sandbox, type SandboxOutputs, type SandboxState, startSandbox } from './sandbox.ts';
+import { demoReport } from './report.ts';
+import { demoSurveys } from './surveys.ts';
 
 const REGIONS = ['GD-SZ', 'GD-GZ', 'BJ', 'SH', 'ZJ-HZ', 'SC-CD'];
 const HOUR = 3_600_000;

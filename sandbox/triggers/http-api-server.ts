@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { LocalRoute } from '../emulator/provision.ts';
+import type { InvocationResult, LambdaHost } from '../lambda/lambda-host.ts';
 import { toHttpApiEvent } from './http-event.ts';
-import type { InvocationResult, LambdaHost } from './lambda-host.ts';
-import type { LocalRoute } from './provision.ts';
 
 /** API Gateway's own cap on a request body. */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;

@@ -5,9 +5,9 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { LambdaHost } from './lambda-host.ts';
+import type { LocalQueueMapping } from '../emulator/provision.ts';
+import type { LambdaHost } from '../lambda/lambda-host.ts';
 import { type PollingLoop, pollContinuously } from './polling-loop.ts';
-import type { LocalQueueMapping } from './provision.ts';
 
 export interface SqsEventSourceOptions {
   mapping: LocalQueueMapping;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cronMatches } from '#local/schedules.ts';
+import { cronMatches } from '#sandbox/triggers/schedules.ts';
 
 const quarterly = 'cron(0 3 1 1,4,7,10 ? *)';
 

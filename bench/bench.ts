@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the budgets of DESIGN §9 that this code base can measure today.
+ * `npm run bench`: the budgets of docs/design.md §9 that this code base can measure today.
  * Per function: the minified bundle CDK ships and its module init time in a fresh Node
  * process (median of 15, minus a bare `node -e ''`), beside the budget.
  */
@@ -7,14 +7,14 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { readCloudAssembly } from '#sandbox/emulator/cloud-assembly.ts';
+import { type ResolutionContext, resolveValue } from '#sandbox/emulator/intrinsics.ts';
+import { freePort } from '#sandbox/emulator/moto.ts';
+import { startSandbox } from '#sandbox/sandbox.ts';
+import { synthesizeApp } from '#sandbox/synthesize.ts';
 import { nearestRank } from '#shared/indicators/statistics.ts';
-import { benchReports } from './bench-reports.ts';
-import { benchSurveys } from './bench-surveys.ts';
-import { readCloudAssembly } from './cloud-assembly.ts';
-import { type ResolutionContext, resolveValue } from './intrinsics.ts';
-import { freePort } from './moto.ts';
-import { startSandbox } from './sandbox.ts';
-import { synthesizeApp } from './synthesize.ts';
+import { benchReports } from './reports.ts';
+import { benchSurveys } from './surveys.ts';
 
 const RUNS = 15;
 const KIB = 1024;

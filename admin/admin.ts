@@ -45,8 +45,8 @@ import {
   CognitoUserPool,
   type IAuthenticationCallback,
 } from 'amazon-cognito-identity-js';
-import { addPerson, emulatorCognito, signIn } from '#local/people.ts';
-import type { SandboxOutputs } from '#local/sandbox.ts';
+import { addPerson, emulatorCognito, signIn } from '#sandbox/emulator/people.ts';
+import type { SandboxOutputs } from '#sandbox/sandbox.ts';
 import { recomputeReport } from '#shared/reports/report-extract.ts';
 import { verifyReport } from '#shared/reports/verify-report.ts';
 

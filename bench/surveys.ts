@@ -1,5 +1,5 @@
 /**
- * The survey budgets of DESIGN §9 that a sandbox run can measure: AWS cost per million
+ * The survey budgets of docs/design.md §9 that a sandbox run can measure: AWS cost per million
  * responses (every AWS call the functions make, counted at the emulator proxy, and every
  * request, invocation and log line, priced at us-east-1 list prices), and the sandbox's
  * end-to-end ingest rate with exact counts afterwards.
@@ -7,6 +7,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
+import type { Sandbox } from '#sandbox/sandbox.ts';
 import { surveyKeys } from '#shared/adapters/dynamodb-invitation-store.ts';
 import { dynamoDbSurveyLinkStore } from '#shared/adapters/dynamodb-survey-link-store.ts';
 import { hashSurveyToken } from '#shared/domain/survey-token.ts';
@@ -14,8 +16,6 @@ import { dayInTimeZone } from '#shared/domain/zoned-time.ts';
 import { signatureHeader } from '#shared/http/signature.ts';
 import { twilioSignature } from '#shared/http/twilio-signature.ts';
 import { nearestRank } from '#shared/indicators/statistics.ts';
-import { emulatorCredentials } from './provision.ts';
-import type { Sandbox } from './sandbox.ts';
 
 /** us-east-1 list prices (USD) used for the estimate, per unit named. */
 export const PRICES = {

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort } from '#local/moto.ts';
-import { emulatorCredentials } from '#local/provision.ts';
-import { type SandboxOutputs, type SandboxState, startSandbox } from '#local/sandbox.ts';
+import { freePort } from '#sandbox/emulator/moto.ts';
+import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
+import { type SandboxOutputs, type SandboxState, startSandbox } from '#sandbox/sandbox.ts';
 import { signatureHeader } from '#shared/http/signature.ts';
 import { complaintEvent } from '../support/webhooks.ts';
 
@@ -60,7 +60,7 @@ describe('npm start (the sandbox process)', () => {
   beforeAll(async () => {
     directory = mkdtempSync(join(tmpdir(), 'sandbox-'));
     const port = await freePort();
-    child = spawn(process.execPath, ['--import', 'tsx', 'local/sandbox.ts'], {
+    child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/sandbox.ts'], {
       env: {
         ...process.env,
         SANDBOX_PORT: String(port),
@@ -91,7 +91,7 @@ describe('npm start (the sandbox process)', () => {
     if (isAlive(state?.emulatorPid)) process.kill(state.emulatorPid ?? 0, 'SIGKILL');
   });
 
-  it('writes outputs.json as DESIGN §8 gives it', () => {
+  it('writes outputs.json as docs/design.md §8 gives it', () => {
     expect(outputs).toMatchObject({
       apiUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
       endpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),

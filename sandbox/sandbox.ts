@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { HttpApiServer } from './http-api-server.ts';
+import { jwtAuthorizer, seedPeople } from './emulator/people.ts';
 import { type LocalApp, startLocalApp } from './local-app.ts';
 import { formatFunctionLog } from './log-format.ts';
-import { jwtAuthorizer, seedPeople } from './people.ts';
-import { ScheduleRunner } from './schedules.ts';
 import { synthesizeIfChanged } from './synthesize.ts';
+import { HttpApiServer } from './triggers/http-api-server.ts';
+import { ScheduleRunner } from './triggers/schedules.ts';
 
 export interface SandboxOptions {
   /** Port of the HTTP API on 127.0.0.1 (SANDBOX_PORT, default 3000). */
@@ -28,7 +28,7 @@ export interface SandboxOptions {
   retrySeconds?: number;
 }
 
-/** `.sandbox/outputs.json` (DESIGN §8): what scripts and outside test suites read. */
+/** `.sandbox/outputs.json` (docs/design.md §8): what scripts and outside test suites read. */
 export interface SandboxOutputs {
   apiUrl: string;
   endpoint: string;
@@ -233,7 +233,7 @@ export function describeSandbox(sandbox: Sandbox, directory: string): string[] {
     `  Functions     ${app.hosts.map((host) => host.fn.environment.POWERTOOLS_SERVICE_NAME ?? host.fn.logicalId).join(', ')}`,
     ...routes.map((route, index) => `  ${index === 0 ? 'Routes' : '      '}        ${route}`),
     ...queues.map((queue, index) => `  ${index === 0 ? 'Queues' : '      '}        ${queue}`),
-    '  Webhook secrets (X-Signature, DESIGN §4.1):',
+    '  Webhook secrets (X-Signature, docs/design.md §4.1):',
     ...Object.entries(outputs.secrets.complaintSources).map(
       ([name, value]) => `    complaints/${name.padEnd(14)}${value}`,
     ),

@@ -6,10 +6,10 @@ import {
   type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { LocalStreamMapping } from '../emulator/provision.ts';
+import type { LambdaHost } from '../lambda/lambda-host.ts';
 import { matchesPattern } from './event-filter.ts';
-import type { LambdaHost } from './lambda-host.ts';
 import { type PollingLoop, pollContinuously } from './polling-loop.ts';
-import type { LocalStreamMapping } from './provision.ts';
 
 /** Records per GetRecords call, DynamoDB Streams' maximum; batches are cut from them. */
 const RECORDS_PER_READ = 1000;

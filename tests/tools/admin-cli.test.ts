@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sandbox } from '#local/sandbox.ts';
+import type { Sandbox } from '#sandbox/sandbox.ts';
 import { startTestSandbox } from '../support/sandbox.ts';
 import { totp } from '../support/totp.ts';
 
@@ -25,7 +25,7 @@ async function admin(...args: string[]) {
   try {
     const { stdout, stderr } = await promisify(execFile)(
       'node_modules/.bin/tsx',
-      ['local/admin.ts', ...args],
+      ['admin/admin.ts', ...args],
       { env: { ...process.env, SANDBOX_DIR: sandbox.directory }, encoding: 'utf8' },
     );
     return { code: 0, stdout, stderr };
@@ -119,7 +119,7 @@ describe('npm run admin', () => {
     // First sign-in: the CLI prints the authenticator key and asks for a code from it.
     const first = spawn(
       'node_modules/.bin/tsx',
-      ['local/admin.ts', 'sign-in', 'inspector@example.org', '--password', password],
+      ['admin/admin.ts', 'sign-in', 'inspector@example.org', '--password', password],
       { env: { ...process.env, SANDBOX_DIR: sandbox.directory } },
     );
     let stdout = '';

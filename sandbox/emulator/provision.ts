@@ -29,6 +29,7 @@ import {
   GetQueueUrlCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import type { LocalSchedule } from '../triggers/schedules.ts';
 import { type AssemblyStack, readCloudAssembly, type TemplateResource } from './cloud-assembly.ts';
 import {
   type ResolutionContext,
@@ -36,7 +37,6 @@ import {
   resolveValue,
   UnresolvableValueError,
 } from './intrinsics.ts';
-import type { LocalSchedule } from './schedules.ts';
 
 /** Where the emulator is and how to talk to it. */
 export interface EmulatorTarget {

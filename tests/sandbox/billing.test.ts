@@ -3,9 +3,9 @@
  * Gateway writes per request, and whether Lambda writes its own lines per invocation.
  */
 import { describe, expect, it } from 'vitest';
-import { accessLogLine } from '#local/http-api-server.ts';
-import { platformLogLines } from '#local/lambda-host.ts';
-import { type LocalFunction, writesPlatformLogs } from '#local/provision.ts';
+import { type LocalFunction, writesPlatformLogs } from '#sandbox/emulator/provision.ts';
+import { platformLogLines } from '#sandbox/lambda/lambda-host.ts';
+import { accessLogLine } from '#sandbox/triggers/http-api-server.ts';
 
 describe('the access log line of a request', () => {
   it("fills the stage's format from the request, and '-' where it has no value", () => {

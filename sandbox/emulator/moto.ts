@@ -51,7 +51,7 @@ export async function startMoto(options: { port?: number } = {}): Promise<Runnin
 }
 
 /**
- * moto_server through local/moto_server.py, which fixes moto's per-item table copies in
+ * moto_server through sandbox/emulator/moto_server.py, which fixes moto's per-item table copies in
  * TransactWriteItems; where python3 cannot import moto (moto_server installed in another
  * environment), moto_server itself.
  */

@@ -4,13 +4,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
+import { LambdaHost } from '#sandbox/lambda/lambda-host.ts';
+import type { SandboxOutputs, SandboxState } from '#sandbox/sandbox.ts';
 import { monthInTimeZone } from '#shared/domain/zoned-time.ts';
 import { isWholeOperator } from '#shared/indicators/catalogue.ts';
 import { recomputeReport } from '#shared/reports/report-extract.ts';
 import { verifyReport } from '#shared/reports/verify-report.ts';
-import { LambdaHost } from './lambda-host.ts';
-import { emulatorCredentials } from './provision.ts';
-import type { SandboxOutputs, SandboxState } from './sandbox.ts';
 
 const HEADLINES = [
   'survey.csat_pct',

@@ -5,10 +5,10 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LambdaHost } from './lambda-host.ts';
+import { emulatorCredentials, type LocalFunction } from './emulator/provision.ts';
+import { LambdaHost } from './lambda/lambda-host.ts';
 import { startLocalApp } from './local-app.ts';
 import { formatFunctionLog } from './log-format.ts';
-import { emulatorCredentials, type LocalFunction } from './provision.ts';
 import type { SandboxState } from './sandbox.ts';
 import { synthesizeIfChanged } from './synthesize.ts';
 

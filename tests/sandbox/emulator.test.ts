@@ -1,5 +1,5 @@
 /*
- * The emulator as the sandbox and the tests start it (local/moto_server.py): its
+ * The emulator as the sandbox and the tests start it (sandbox/emulator/moto_server.py): its
  * performance fixes must not change what DynamoDB answers. Every attribute type comes back
  * exactly as written, from the table and from its stream; a cancelled transaction leaves
  * the table as it was; an update expression kept parsed applies afresh to every item. The
@@ -25,9 +25,9 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { EmulatorProxy } from '#local/emulator-proxy.ts';
-import { type RunningEmulator, startMoto } from '#local/moto.ts';
-import { emulatorCredentials } from '#local/provision.ts';
+import { EmulatorProxy } from '#sandbox/emulator/emulator-proxy.ts';
+import { type RunningEmulator, startMoto } from '#sandbox/emulator/moto.ts';
+import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 
 let emulator: RunningEmulator;
 let dynamodb: DynamoDBClient;

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
-import type { LocalFunction } from './provision.ts';
+import type { LocalFunction } from '../emulator/provision.ts';
 import { SecretsExtension } from './secrets-extension.ts';
 
 /** What a function threw, as Lambda reports it. */

@@ -16,7 +16,7 @@ describe('npm run demo', () => {
       SANDBOX_ASSEMBLY: inject('assemblyDirectory'),
     };
 
-    const demo = await run('node_modules/.bin/tsx', ['local/demo.ts'], {
+    const demo = await run('node_modules/.bin/tsx', ['demo/demo.ts'], {
       env,
       encoding: 'utf8',
       maxBuffer: 16 * 1024 * 1024,
@@ -29,7 +29,7 @@ describe('npm run demo', () => {
     const report = /Downloaded to (\S+); the signature verifies/.exec(demo.stdout)?.[1] ?? '';
     expect(report).not.toBe('');
     // The commands the demo prints, run as a regulator would, offline.
-    const verified = await run('node_modules/.bin/tsx', ['local/admin.ts', 'verify', report], {
+    const verified = await run('node_modules/.bin/tsx', ['admin/admin.ts', 'verify', report], {
       encoding: 'utf8',
     });
     expect(verified.stdout).toContain('The report verifies.');

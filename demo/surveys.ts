@@ -5,11 +5,11 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
+import type { SandboxOutputs, SandboxState } from '#sandbox/sandbox.ts';
 import { dayInTimeZone } from '#shared/domain/zoned-time.ts';
 import { signatureHeader } from '#shared/http/signature.ts';
 import { twilioSignature } from '#shared/http/twilio-signature.ts';
-import { emulatorCredentials } from './provision.ts';
-import type { SandboxOutputs, SandboxState } from './sandbox.ts';
 
 const REGIONS = ['GD-SZ', 'BJ', 'SH'];
 const TOUCHPOINTS = ['store', 'hotline', 'field_repair'] as const;

@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDbStreamEventSource } from './dynamodb-stream-event-source.ts';
-import { EmulatorProxy } from './emulator-proxy.ts';
-import { displayNameOf, type FunctionError, LambdaHost } from './lambda-host.ts';
-import { type RunningEmulator, startMoto } from './moto.ts';
+import { EmulatorProxy } from './emulator/emulator-proxy.ts';
+import { type RunningEmulator, startMoto } from './emulator/moto.ts';
 import {
   emulatorCredentials,
   type LocalFunction,
   type ProvisionedApp,
   provisionCloudAssembly,
-} from './provision.ts';
-import { SqsEventSource } from './sqs-event-source.ts';
+} from './emulator/provision.ts';
+import { displayNameOf, type FunctionError, LambdaHost } from './lambda/lambda-host.ts';
+import { DynamoDbStreamEventSource } from './triggers/dynamodb-stream-event-source.ts';
+import { SqsEventSource } from './triggers/sqs-event-source.ts';
 
 /** An event source mapping of either kind, as the sandbox runs it. */
 export interface LocalEventSource {

@@ -1,15 +1,15 @@
 /**
- * DESIGN §9's report budget: build time flat in the number of responses (10× the
+ * docs/design.md §9's report budget: build time flat in the number of responses (10× the
  * responses ≤ 1.3× the time), and the builder's memory. Two quarters get the same
  * groups of daily aggregates, one with ten times the counts of the other; the cn-miit
  * report of each is built three times and the medians compared.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
+import type { Sandbox } from '#sandbox/sandbox.ts';
 import { nearestRank } from '#shared/indicators/statistics.ts';
 import { daysBetween } from '#shared/use-cases/build-report.ts';
-import { emulatorCredentials } from './provision.ts';
-import type { Sandbox } from './sandbox.ts';
 
 const REGIONS = ['GD-SZ', 'GD-GZ', 'BJ', 'SH'];
 const SERVICES = ['mobile_data', 'fixed_broadband'];
