@@ -11,6 +11,10 @@ export default defineConfig({
       },
       {
         extends: true,
+        test: { name: 'docs', include: ['tests/docs/**/*.test.ts'] },
+      },
+      {
+        extends: true,
         test: { name: 'infra', include: ['tests/infra/**/*.test.ts'], testTimeout: 120_000 },
       },
       {
