@@ -17,7 +17,8 @@ const RowSchema = z.strictObject({
     .check(z.gte(0, 'must not be negative'), z.lte(10_000_000_000, 'is implausibly large')),
 });
 
-const DocumentSchema = z.strictObject({
+/** The JSON body of `PUT /reference/subscribers/{period}` (docs/design.md §3). */
+export const DocumentSchema = z.strictObject({
   counts: z.array(RowSchema).check(z.minLength(1, 'must list at least one count')),
 });
 
