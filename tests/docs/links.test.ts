@@ -11,12 +11,6 @@ import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-/**
- * Files other branches of the same change bring, which links may name before they land.
- * Each must not exist yet: once it does, it leaves this list (a test below says so).
- */
-const ARRIVING = new Set(['docs/openapi.json']);
-
 /** Files git tracks or would track (not ignored), relative to the root, that exist. */
 function repositoryFiles(): string[] {
   const listing = ['ls-files', '--cached', '--others', '--exclude-standard', '-z'];
@@ -29,7 +23,7 @@ function repositoryFiles(): string[] {
 const read = (file: string) => readFileSync(join(root, file), 'utf8');
 
 /** Whether a repository path (relative to the root) exists, or is on its way. */
-const present = (path: string) => ARRIVING.has(path) || existsSync(join(root, path));
+const present = (path: string) => existsSync(join(root, path));
 
 /** A path relative to the root, or undefined when it leaves the repository. */
 function inRepository(path: string): string | undefined {
@@ -211,11 +205,6 @@ describe('the documentation', () => {
 
   it('points at nothing outside the repository', () => {
     expect(cited.flatMap((file) => outsideReferences(file, read(file)))).toEqual([]);
-  });
-
-  it('waits only for files that have not arrived yet', () => {
-    const arrived = [...ARRIVING].filter((path) => existsSync(join(root, path)));
-    expect(arrived, 'these exist now: remove them from ARRIVING in this test').toEqual([]);
   });
 });
 
