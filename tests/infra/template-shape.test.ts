@@ -90,7 +90,7 @@ describe('template shape', () => {
     const changed = copyAssembly();
     editTemplate(changed, (template) => {
       const policy = resourceWhere(template, 'AWS::IAM::Policy', (text) =>
-        text.includes('"Ref":"SurveyPageRole'),
+        text.includes('SurveyPageRole'),
       ) as { PolicyDocument: { Statement: { Action: string | string[] }[] } };
       for (const statement of policy.PolicyDocument.Statement) {
         statement.Action = [statement.Action]
