@@ -1,5 +1,4 @@
 import {
-  Aws,
   CfnOutput,
   Duration,
   RemovalPolicy,
@@ -17,29 +16,24 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { SqsSendMessage } from 'aws-cdk-lib/aws-scheduler-targets';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { OPERATOR_PROFILES_DIRECTORY } from '../shared/indicators/profiles.ts';
 import type { StageConfig } from './config.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { ProjectFunction } from './constructs/project-function.ts';
-import { REPORT_BUILDER_TIMEOUT, reportsBucketName, type StatefulStack } from './stateful-stack.ts';
+import type { StatefulStack } from './stateful-stack.ts';
 
 export interface StatelessStackProps extends StackProps {
   config: StageConfig;
   stateful: StatefulStack;
-  complaintProcessorTimeout: Duration;
-  smsSenderTimeout: Duration;
 }
 
 /**
@@ -57,77 +51,6 @@ export const FUNCTION_AUTHENTICATED_ROUTES = [
 
 /** Routes anyone may call: the public key that verifies reports is meant to be public. */
 export const PUBLIC_ROUTES = ['GET /reports/signing-key'] as const;
-
-/**
- * Lets a function read secrets encrypted with the data key. `Secret.grantRead` would put
- * the role into the stateful stack's key policy, a reference back from the stateful stack
- * to this one; the same least privilege fits in the role's own policy instead.
- */
-function grantSecretsRead(fn: ProjectFunction, secrets: ISecret[], key: IKey) {
-  fn.addToRolePolicy(
-    new PolicyStatement({
-      actions: ['secretsmanager:GetSecretValue'],
-      resources: secrets.map((secret) => secret.secretArn),
-    }),
-  );
-  fn.addToRolePolicy(
-    new PolicyStatement({
-      actions: ['kms:Decrypt'],
-      resources: [key.keyArn],
-      conditions: {
-        StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(fn).region}.amazonaws.com` },
-      },
-    }),
-  );
-}
-
-/**
- * Exactly the table actions a function performs, on that table alone (no index, no
- * wildcard), and use of the key the table is encrypted with.
- */
-function grantTable(fn: ProjectFunction, table: ITable, key: IKey, actions: string[]) {
-  fn.addToRolePolicy(
-    new PolicyStatement({
-      actions: actions.map((action) => `dynamodb:${action}`),
-      resources: [table.tableArn],
-    }),
-  );
-  key.grantEncryptDecrypt(fn);
-}
-
-/**
- * S3 actions on the report files (`reports/*`). The bucket's name is fixed per stage,
- * account and region (reportsBucketName), so the ARN is written without a cross-stack
- * import and the cdk-nag acknowledgment, whose reason the caller gives, can name it.
- */
-function grantReportObjects(fn: ProjectFunction, stage: string, actions: string[], reason: string) {
-  const objects = (account: string, region: string, partition: string) =>
-    `arn:${partition}:s3:::${reportsBucketName(stage, account, region)}/reports/*`;
-  fn.addToRolePolicy(
-    new PolicyStatement({
-      actions,
-      resources: [objects(Aws.ACCOUNT_ID, Aws.REGION, Aws.PARTITION)],
-    }),
-  );
-  Validations.of(fn.role ?? fn).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::${objects('<AWS::AccountId>', '<AWS::Region>', '<AWS::Partition>')}]`,
-    reason,
-  });
-}
-
-/**
- * `grantSendMessages` and `grantReadWriteData` on KMS-encrypted resources allow the
- * `kms:GenerateDataKey*` and `kms:ReEncrypt*` action families: wildcards over actions,
- * each statement scoped to the one data key.
- */
-function acknowledgeKmsActionFamilies(fn: ProjectFunction) {
-  for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
-    Validations.of(fn.role ?? fn).acknowledge({
-      id: `AwsSolutions-IAM5[Action::${action}]`,
-      reason: `${action} is the action family that SQS and DynamoDB need to encrypt with a customer-managed key; the statement's resource is that single data key, not "*".`,
-    });
-  }
-}
 
 /** Functions, the HTTP API, event source mappings, alarms and the dashboard. */
 export class StatelessStack extends Stack {
@@ -159,9 +82,7 @@ export class StatelessStack extends Stack {
     this.complaintIntake = new ProjectFunction(this, 'ComplaintIntake', {
       entry: 'complaint-intake',
       description: 'Verifies signed complaint webhooks, validates them and queues each event',
-      serviceName: 'complaint-intake',
       readsSecrets: true,
-      timeout: Duration.seconds(10),
       environment: {
         COMPLAINT_EVENTS_QUEUE_URL: stateful.complaintEventsQueue.queueUrl,
         COMPLAINT_SOURCE_SECRETS: this.toJsonString(
@@ -176,8 +97,7 @@ export class StatelessStack extends Stack {
       ...logs,
     });
     stateful.complaintEventsQueue.grantSendMessages(this.complaintIntake);
-    grantSecretsRead(
-      this.complaintIntake,
+    this.complaintIntake.grantSecretsRead(
       [...stateful.complaintSourceSecrets.values()],
       stateful.dataKey,
     );
@@ -185,8 +105,6 @@ export class StatelessStack extends Stack {
     this.complaintProcessor = new ProjectFunction(this, 'ComplaintProcessor', {
       entry: 'complaint-processor',
       description: 'Applies complaint lifecycle events to complaint state, exactly once',
-      serviceName: 'complaint-processor',
-      timeout: props.complaintProcessorTimeout,
       memorySize: 512,
       environment: {
         COMPLAINTS_TABLE_NAME: stateful.complaintsTable.tableName,
@@ -196,7 +114,7 @@ export class StatelessStack extends Stack {
       ...logs,
     });
     // Exactly what the processor does: read a complaint's partition, write it in a transaction.
-    grantTable(this.complaintProcessor, stateful.complaintsTable, stateful.dataKey, [
+    this.complaintProcessor.grantTable(stateful.complaintsTable, stateful.dataKey, [
       'Query',
       'PutItem',
       'ConditionCheckItem',
@@ -219,9 +137,7 @@ export class StatelessStack extends Stack {
       entry: 'invitation-intake',
       perResponse: true,
       description: 'Creates survey invitations from signed operator requests',
-      serviceName: 'invitation-intake',
       readsSecrets: true,
-      timeout: Duration.seconds(10),
       environment: {
         SURVEYS_TABLE_NAME: stateful.surveysTable.tableName,
         INVITATION_SOURCE_SECRETS: this.toJsonString(
@@ -243,14 +159,13 @@ export class StatelessStack extends Stack {
       ...logs,
     });
     // Reads for the decision, one transaction to create (no scan, no delete).
-    grantTable(this.invitationIntake, stateful.surveysTable, stateful.dataKey, [
+    this.invitationIntake.grantTable(stateful.surveysTable, stateful.dataKey, [
       'GetItem',
       'BatchGetItem',
       'PutItem',
       'ConditionCheckItem',
     ]);
-    grantSecretsRead(
-      this.invitationIntake,
+    this.invitationIntake.grantSecretsRead(
       [...stateful.invitationSourceSecrets.values(), stateful.surveyKeysSecret],
       stateful.dataKey,
     );
@@ -259,9 +174,7 @@ export class StatelessStack extends Stack {
       entry: 'sms-sender',
       perResponse: true,
       description: 'Sends survey invitations by SMS, once each, outside quiet hours',
-      serviceName: 'sms-sender',
       readsSecrets: true,
-      timeout: props.smsSenderTimeout,
       wildcardResourceReason:
         'sns:Publish also uses Resource "*": an SMS is published to a phone number, which has no ARN to name; so does dynamodb:ListStreams, which the stream event source needs and which has no resource-level permissions.',
       environment: {
@@ -272,18 +185,15 @@ export class StatelessStack extends Stack {
       },
       ...logs,
     });
-    grantTable(this.smsSender, stateful.surveysTable, stateful.dataKey, [
+    this.smsSender.grantTable(stateful.surveysTable, stateful.dataKey, [
       'BatchGetItem',
       'UpdateItem',
       'PutItem',
       'DeleteItem',
     ]);
-    // Publishing to a phone number has no topic to name: SNS allows only "*" here.
-    this.smsSender.addToRolePolicy(
-      new PolicyStatement({ actions: ['sns:Publish'], resources: ['*'] }),
-    );
+    this.smsSender.grantSmsPublish();
     stateful.smsWakeUpQueue.grantSendMessages(this.smsSender);
-    grantSecretsRead(this.smsSender, [stateful.surveyKeysSecret], stateful.dataKey);
+    this.smsSender.grantSecretsRead([stateful.surveyKeysSecret], stateful.dataKey);
     // New OUTBOX items on the surveys table's stream: the transactional outbox.
     this.smsSender.addEventSource(
       new DynamoEventSource(stateful.surveysTable, {
@@ -316,8 +226,6 @@ export class StatelessStack extends Stack {
       entry: 'survey-page',
       perResponse: true,
       description: 'Serves the web survey page and records its answers, once per link',
-      serviceName: 'survey-page',
-      timeout: Duration.seconds(10),
       environment: {
         SURVEYS_TABLE_NAME: stateful.surveysTable.tableName,
         RAW_DATA_RETENTION_DAYS: String(config.rawDataRetentionDays),
@@ -325,16 +233,14 @@ export class StatelessStack extends Stack {
       ...logs,
     });
     // Read the link; answer it with one conditional update.
-    grantTable(this.surveyPage, stateful.surveysTable, stateful.dataKey, ['GetItem', 'UpdateItem']);
+    this.surveyPage.grantTable(stateful.surveysTable, stateful.dataKey, ['GetItem', 'UpdateItem']);
 
     this.responseAggregator = new ProjectFunction(this, 'ResponseAggregator', {
       entry: 'response-aggregator',
       perResponse: true,
       description: 'Counts new survey responses into sharded daily aggregates, exactly once',
-      serviceName: 'response-aggregator',
       wildcardResourceReason:
         'dynamodb:ListStreams also uses Resource "*": the stream event source needs it and it has no resource-level permissions.',
-      timeout: Duration.seconds(30),
       environment: {
         AGGREGATES_TABLE_NAME: stateful.aggregatesTable.tableName,
         REPORTING_TIME_ZONE: config.reportingTimeZone,
@@ -342,7 +248,7 @@ export class StatelessStack extends Stack {
       ...logs,
     });
     // The batch mark (Put, and Get when a redelivery finds it) and the aggregate ADDs.
-    grantTable(this.responseAggregator, stateful.aggregatesTable, stateful.dataKey, [
+    this.responseAggregator.grantTable(stateful.aggregatesTable, stateful.dataKey, [
       'PutItem',
       'UpdateItem',
       'GetItem',
@@ -395,9 +301,7 @@ export class StatelessStack extends Stack {
       entry: 'sms-inbound',
       perResponse: true,
       description: 'Answers inbound SMS: survey replies, opt-out, START and HELP',
-      serviceName: 'sms-inbound',
       readsSecrets: true,
-      timeout: Duration.seconds(10),
       environment: {
         SURVEYS_TABLE_NAME: stateful.surveysTable.tableName,
         SMS_INBOUND_URL: `${config.surveyBaseUrl || this.api.apiEndpoint}/sms/inbound`,
@@ -408,14 +312,13 @@ export class StatelessStack extends Stack {
       ...logs,
     });
     // The conversation, opt-outs and message ids; a finished survey answers its link.
-    grantTable(this.smsInbound, stateful.surveysTable, stateful.dataKey, [
+    this.smsInbound.grantTable(stateful.surveysTable, stateful.dataKey, [
       'GetItem',
       'PutItem',
       'UpdateItem',
       'DeleteItem',
     ]);
-    grantSecretsRead(
-      this.smsInbound,
+    this.smsInbound.grantSecretsRead(
       [stateful.smsAuthTokenSecret, stateful.surveyKeysSecret],
       stateful.dataKey,
     );
@@ -424,9 +327,7 @@ export class StatelessStack extends Stack {
       entry: 'sms-inbound-sns',
       perResponse: true,
       description: 'Answers inbound two-way SMS from AWS End User Messaging (via SNS)',
-      serviceName: 'sms-inbound-sns',
       readsSecrets: true,
-      timeout: Duration.seconds(30),
       wildcardResourceReason:
         'sns:Publish also uses Resource "*": the reply SMS is published to a phone number, which has no ARN to name.',
       environment: {
@@ -438,16 +339,14 @@ export class StatelessStack extends Stack {
       ...logs,
     });
     // The conversation, opt-outs and message ids; a finished survey answers its link.
-    grantTable(this.smsInboundSns, stateful.surveysTable, stateful.dataKey, [
+    this.smsInboundSns.grantTable(stateful.surveysTable, stateful.dataKey, [
       'GetItem',
       'PutItem',
       'UpdateItem',
       'DeleteItem',
     ]);
-    this.smsInboundSns.addToRolePolicy(
-      new PolicyStatement({ actions: ['sns:Publish'], resources: ['*'] }),
-    );
-    grantSecretsRead(this.smsInboundSns, [stateful.surveyKeysSecret], stateful.dataKey);
+    this.smsInboundSns.grantSmsPublish();
+    this.smsInboundSns.grantSecretsRead([stateful.surveyKeysSecret], stateful.dataKey);
     // SNS invokes asynchronously: after Lambda's retries a message lands in the SMS DLQ.
     this.smsInboundSns.configureAsyncInvoke({
       retryAttempts: 2,
@@ -469,9 +368,7 @@ export class StatelessStack extends Stack {
       ...ownProfiles,
       entry: 'report-builder',
       description: 'Builds a signed regulatory report for a profile and period into S3',
-      serviceName: 'report-builder',
       memorySize: 1024,
-      timeout: REPORT_BUILDER_TIMEOUT,
       environment: {
         AGGREGATES_TABLE_NAME: stateful.aggregatesTable.tableName,
         COMPLAINTS_TABLE_NAME: stateful.complaintsTable.tableName,
@@ -485,7 +382,7 @@ export class StatelessStack extends Stack {
       ...logs,
     });
     // PutItem: the index entry of a built report; Query: earlier reports for the trend.
-    grantTable(this.reportBuilder, stateful.reportsTable, stateful.dataKey, ['PutItem', 'Query']);
+    this.reportBuilder.grantTable(stateful.reportsTable, stateful.dataKey, ['PutItem', 'Query']);
     // One run at a time per message; a failing run is retried, then dead-lettered (alarmed).
     this.reportBuilder.addEventSource(
       new SqsEventSource(stateful.reportRunsQueue, { batchSize: 1, reportBatchItemFailures: true }),
@@ -530,8 +427,6 @@ export class StatelessStack extends Stack {
       ...ownProfiles,
       entry: 'report-runs',
       description: 'Queues a report run for a profile and period (admins)',
-      serviceName: 'report-runs',
-      timeout: Duration.seconds(10),
       environment: {
         REPORT_RUNS_QUEUE_URL: stateful.reportRunsQueue.queueUrl,
         REPORTING_TIME_ZONE: config.reportingTimeZone,
@@ -543,15 +438,14 @@ export class StatelessStack extends Stack {
     this.reportBuilder.addToRolePolicy(
       new PolicyStatement({
         actions: ['dynamodb:Query'],
-        resources: [
-          stateful.aggregatesTable.tableArn,
-          `${stateful.complaintsTable.tableArn}/index/byCreatedMonth`,
-          `${stateful.complaintsTable.tableArn}/index/byFirstResolvedMonth`,
-        ],
+        resources: [stateful.aggregatesTable.tableArn],
       }),
     );
-    grantReportObjects(
-      this.reportBuilder,
+    this.reportBuilder.grantIndexQuery(stateful.complaintsTable, [
+      'byCreatedMonth',
+      'byFirstResolvedMonth',
+    ]);
+    this.reportBuilder.grantReportObjects(
       config.stage,
       ['s3:PutObject', 's3:GetObject'],
       "Each report run writes new keys (reports/{profile}/{period}/{reportId}/…), so the grant names the reports/ prefix of the one bucket; PutObject writes the run's files (Object Lock keeps every written version), GetObject reads earlier reports' report.json for the trend.",
@@ -567,8 +461,6 @@ export class StatelessStack extends Stack {
     this.signingKey = new ProjectFunction(this, 'SigningKey', {
       entry: 'signing-key',
       description: 'Serves the public key that verifies report manifests',
-      serviceName: 'signing-key',
-      timeout: Duration.seconds(10),
       environment: { SIGNING_KEY_ID: stateful.reportSigningKey.keyId },
       ...logs,
     });
@@ -582,8 +474,6 @@ export class StatelessStack extends Stack {
     this.reportsApi = new ProjectFunction(this, 'ReportsApi', {
       entry: 'reports-api',
       description: 'Lists reports and hands out audited, five-minute download links',
-      serviceName: 'reports-api',
-      timeout: Duration.seconds(10),
       environment: {
         REPORTS_TABLE_NAME: stateful.reportsTable.tableName,
         REPORTS_BUCKET_NAME: stateful.reportsBucket.bucketName,
@@ -591,13 +481,12 @@ export class StatelessStack extends Stack {
       ...logs,
     });
     // The index and the audit log; a presigned GET is signed with this role's credentials.
-    grantTable(this.reportsApi, stateful.reportsTable, stateful.dataKey, [
+    this.reportsApi.grantTable(stateful.reportsTable, stateful.dataKey, [
       'GetItem',
       'Query',
       'PutItem',
     ]);
-    grantReportObjects(
-      this.reportsApi,
+    this.reportsApi.grantReportObjects(
       config.stage,
       ['s3:GetObject'],
       'Downloads are presigned GETs of any report file under reports/ of the one bucket; which files a caller may fetch (extracts for assessors only) is decided in the function before it signs, and every download is audited.',
@@ -606,18 +495,14 @@ export class StatelessStack extends Stack {
     this.referenceData = new ProjectFunction(this, 'ReferenceData', {
       entry: 'reference-data',
       description: 'Stores subscriber counts per region and service, versioned (admins)',
-      serviceName: 'reference-data',
-      timeout: Duration.seconds(10),
       environment: { AGGREGATES_TABLE_NAME: stateful.aggregatesTable.tableName },
       ...logs,
     });
-    grantTable(this.referenceData, stateful.aggregatesTable, stateful.dataKey, ['PutItem']);
+    this.referenceData.grantTable(stateful.aggregatesTable, stateful.dataKey, ['PutItem']);
 
     this.erasure = new ProjectFunction(this, 'Erasure', {
       entry: 'erasure',
       description: "Erases a customer's personal data; aggregates and reports stay (admins)",
-      serviceName: 'erasure',
-      timeout: Duration.seconds(30),
       environment: {
         SURVEYS_TABLE_NAME: stateful.surveysTable.tableName,
         COMPLAINTS_TABLE_NAME: stateful.complaintsTable.tableName,
@@ -626,17 +511,10 @@ export class StatelessStack extends Stack {
     });
     // Finds the customer's items by the byCustomer indexes; deletes survey items, and
     // removes the reference from complaints (which stay, anonymous).
-    grantTable(this.erasure, stateful.surveysTable, stateful.dataKey, ['GetItem', 'DeleteItem']);
-    grantTable(this.erasure, stateful.complaintsTable, stateful.dataKey, ['Query', 'UpdateItem']);
-    this.erasure.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:Query'],
-        resources: [
-          `${stateful.surveysTable.tableArn}/index/byCustomer`,
-          `${stateful.complaintsTable.tableArn}/index/byCustomer`,
-        ],
-      }),
-    );
+    this.erasure.grantTable(stateful.surveysTable, stateful.dataKey, ['GetItem', 'DeleteItem']);
+    this.erasure.grantTable(stateful.complaintsTable, stateful.dataKey, ['Query', 'UpdateItem']);
+    this.erasure.grantIndexQuery(stateful.surveysTable, ['byCustomer']);
+    this.erasure.grantIndexQuery(stateful.complaintsTable, ['byCustomer']);
 
     const functions = [
       this.erasure,
@@ -654,7 +532,6 @@ export class StatelessStack extends Stack {
       this.smsInbound,
       this.smsInboundSns,
     ];
-    for (const fn of functions) acknowledgeKmsActionFamilies(fn);
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
       retention: logs.logRetention,
       removalPolicy: logs.logRemovalPolicy,
