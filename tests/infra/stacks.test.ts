@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { FUNCTION_AUTHENTICATED_ROUTES, PUBLIC_ROUTES } from '#infra/stateless-stack.ts';
+import { FUNCTION_AUTHENTICATED_ROUTES, PUBLIC_ROUTES } from '#infra/constructs/service-api.ts';
 
 let stateful: Template;
 let stateless: Template;
