@@ -61,7 +61,7 @@ export interface StackShape {
   acknowledgments: string[];
 }
 
-/** Every stack of an assembly by name, and how many logical ids each one has. */
+/** Every stack of an assembly by name, and the logical ids of its resources. */
 export interface AssemblyShape {
   stacks: Record<string, StackShape>;
   logicalIds: Record<string, string[]>;
