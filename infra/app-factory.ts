@@ -1,12 +1,9 @@
-import { App, type AppProps, Duration, Validations } from 'aws-cdk-lib';
+import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readStageConfig } from './config.ts';
+import { FUNCTION_TIMEOUTS } from './function-timeouts.ts';
 import { StatefulStack } from './stateful-stack.ts';
 import { StatelessStack } from './stateless-stack.ts';
-
-/** The processor's timeout decides its queue's visibility timeout (six times it). */
-const COMPLAINT_PROCESSOR_TIMEOUT = Duration.seconds(30);
-const SMS_SENDER_TIMEOUT = Duration.seconds(30);
 
 /** Builds the whole app: both stacks, wired by typed props, with cdk-nag registered. */
 export function createApp(props: AppProps = {}) {
@@ -20,16 +17,16 @@ export function createApp(props: AppProps = {}) {
   const stateful = new StatefulStack(app, `${prefix}-Stateful`, {
     env,
     config,
-    complaintProcessorTimeout: COMPLAINT_PROCESSOR_TIMEOUT,
-    smsSenderTimeout: SMS_SENDER_TIMEOUT,
+    // Each queue's visibility timeout follows the timeout of the function that consumes it.
+    complaintProcessorTimeout: FUNCTION_TIMEOUTS['complaint-processor'],
+    smsSenderTimeout: FUNCTION_TIMEOUTS['sms-sender'],
+    reportBuilderTimeout: FUNCTION_TIMEOUTS['report-builder'],
     description: 'Telecom service quality: data, keys, queues and secrets',
   });
   const stateless = new StatelessStack(app, `${prefix}-Stateless`, {
     env,
     config,
     stateful,
-    complaintProcessorTimeout: COMPLAINT_PROCESSOR_TIMEOUT,
-    smsSenderTimeout: SMS_SENDER_TIMEOUT,
     description: 'Telecom service quality: functions, HTTP API and monitoring',
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

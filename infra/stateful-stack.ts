@@ -46,6 +46,8 @@ export interface StatefulStackProps extends StackProps {
   complaintProcessorTimeout: Duration;
   /** The SMS sender's timeout: the outbox's visibility timeout is six times it. */
   smsSenderTimeout: Duration;
+  /** The report builder's timeout: the report run queue's visibility timeout is six times it. */
+  reportBuilderTimeout: Duration;
 }
 
 /**
@@ -248,7 +250,7 @@ export class StatefulStack extends Stack {
       removalPolicy,
     );
     this.reportRunsQueue = this.workQueue('ReportRunsQueue', {
-      consumerTimeout: REPORT_BUILDER_TIMEOUT,
+      consumerTimeout: props.reportBuilderTimeout,
       retentionPeriod: Duration.days(4),
       deadLetterQueue: this.reportRunsDeadLetterQueue,
       removalPolicy,
@@ -419,9 +421,6 @@ export class StatefulStack extends Stack {
     return secret;
   }
 }
-
-/** A report build's time limit: its queue's visibility timeout is six times it. */
-export const REPORT_BUILDER_TIMEOUT = Duration.minutes(5);
 
 /**
  * The reports bucket's name: fixed by stage, account and region, so that the stateless

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { emulatorCredentials, type LocalFunction } from './emulator/provision.ts';
-import { LambdaHost } from './lambda/lambda-host.ts';
+import { isNamed, LambdaHost } from './lambda/lambda-host.ts';
 import { startLocalApp } from './local-app.ts';
 import { formatFunctionLog } from './log-format.ts';
 import type { SandboxState } from './sandbox.ts';
@@ -16,8 +16,7 @@ const [name, eventFile] = process.argv.slice(2);
 const directory = process.env.SANDBOX_DIR ?? '.sandbox';
 const colour = process.stdout.isTTY === true && !process.env.NO_COLOR;
 
-const matches = (fn: LocalFunction) =>
-  fn.environment.POWERTOOLS_SERVICE_NAME === name || fn.logicalId.startsWith(name ?? '\0');
+const matches = (fn: LocalFunction) => isNamed(fn, name ?? '');
 
 function readEvent(): unknown {
   if (!eventFile) return {};

@@ -9,7 +9,7 @@ import {
   type ProvisionedApp,
   provisionCloudAssembly,
 } from './emulator/provision.ts';
-import { displayNameOf, type FunctionError, LambdaHost } from './lambda/lambda-host.ts';
+import { displayNameOf, type FunctionError, isNamed, LambdaHost } from './lambda/lambda-host.ts';
 import { DynamoDbStreamEventSource } from './triggers/dynamodb-stream-event-source.ts';
 import { SqsEventSource } from './triggers/sqs-event-source.ts';
 
@@ -51,7 +51,7 @@ export interface LocalApp {
   hosts: LambdaHost[];
   eventSources: LocalEventSource[];
   sqs: SQSClient;
-  /** The host of the function whose logical id starts with `name` (`ComplaintIntake`). */
+  /** The host of the function `name` denotes (`ComplaintIntake` or `complaint-intake`). */
   host(name: string): LambdaHost;
   /** The event source mappings that feed a function, queues first. */
   eventSourcesOf(name: string): LocalEventSource[];
@@ -148,7 +148,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     ];
     const eventSources = sources.map((entry) => entry.source);
     const host = (name: string) => {
-      const found = hosts.find((candidate) => candidate.fn.logicalId.startsWith(name));
+      const found = hosts.find((candidate) => isNamed(candidate.fn, name));
       if (!found) throw new Error(`the template has no function ${name}`);
       return found;
     };

@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import {
   Architecture,
   LoggingFormat,
@@ -13,19 +15,27 @@ import {
 } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { FUNCTION_TIMEOUTS, type FunctionEntry } from '../function-timeouts.ts';
+import { reportsBucketName } from '../stateful-stack.ts';
 
-export interface ProjectFunctionProps {
-  /** File name under `functions/`, without extension: `complaint-intake`. */
-  entry: string;
-  description: string;
-  timeout: Duration;
-  memorySize?: number;
-  environment?: Record<string, string>;
+/** How long a stage keeps function logs, and whether they outlive the stack. */
+export interface FunctionLogs {
   logRetention: RetentionDays;
   logRemovalPolicy: RemovalPolicy;
-  /** Powertools service name: the key that groups this function's logs and metrics. */
-  serviceName: string;
+}
+
+export interface ProjectFunctionProps extends FunctionLogs {
+  /**
+   * File name under `functions/`, without extension: `complaint-intake`. It is also the
+   * Powertools service name (the key that groups the function's logs and metrics), and it
+   * picks the function's timeout from FUNCTION_TIMEOUTS.
+   */
+  entry: FunctionEntry;
+  description: string;
+  memorySize?: number;
+  environment?: Record<string, string>;
   /** Adds the Parameters and Secrets extension, through which the function reads secrets. */
   readsSecrets?: boolean;
   /** Files the bundle carries beside its code, in this directory of it (report profiles). */
@@ -49,7 +59,7 @@ const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
  * minified with source maps, the AWS SDK bundled (its version is ours, not the runtime's),
  * an explicit log group with retention, X-Ray tracing, JSON logs, and the Powertools
  * environment. Each function gets its own role with only its log group's write grant;
- * callers add least-privilege grants for the resources it touches.
+ * callers add least-privilege grants for the resources it touches, with the methods below.
  */
 export class ProjectFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: ProjectFunctionProps) {
@@ -75,7 +85,7 @@ export class ProjectFunction extends NodejsFunction {
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
-      timeout: props.timeout,
+      timeout: FUNCTION_TIMEOUTS[props.entry],
       tracing: props.perResponse ? Tracing.PASS_THROUGH : Tracing.ACTIVE,
       loggingFormat: LoggingFormat.JSON,
       ...(props.perResponse ? { systemLogLevelV2: SystemLogLevel.WARN } : {}),
@@ -133,7 +143,7 @@ export class ProjectFunction extends NodejsFunction {
         : {}),
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_SERVICE_NAME: props.entry,
         POWERTOOLS_METRICS_NAMESPACE: 'TelecomServiceQuality',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         ...props.environment,
@@ -143,5 +153,91 @@ export class ProjectFunction extends NodejsFunction {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: `xray:PutTraceSegments and xray:PutTelemetryRecords use Resource "*": X-Ray has no resource-level permissions.${props.wildcardResourceReason ? ` ${props.wildcardResourceReason}` : ''} Every other statement names its resource.`,
     });
+    // `grantSendMessages` and `grantReadWriteData` on KMS-encrypted resources allow the
+    // `kms:GenerateDataKey*` and `kms:ReEncrypt*` action families: wildcards over actions,
+    // each statement scoped to the one data key.
+    for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Action::${action}]`,
+        reason: `${action} is the action family that SQS and DynamoDB need to encrypt with a customer-managed key; the statement's resource is that single data key, not "*".`,
+      });
+    }
+  }
+
+  /**
+   * Exactly the table actions this function performs, on that table alone (no index, no
+   * wildcard), and use of the key the table is encrypted with.
+   */
+  grantTable(table: ITable, key: IKey, actions: string[]): void {
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: actions.map((action) => `dynamodb:${action}`),
+        resources: [table.tableArn],
+      }),
+    );
+    key.grantEncryptDecrypt(this);
+  }
+
+  /** Query on the named indexes of a table, and on nothing else of it. */
+  grantIndexQuery(table: ITable, indexNames: string[]): void {
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: indexNames.map((name) => `${table.tableArn}/index/${name}`),
+      }),
+    );
+  }
+
+  /**
+   * Lets this function read secrets encrypted with the data key. `Secret.grantRead` would
+   * put the role into the stateful stack's key policy, a reference back from the stateful
+   * stack to this one; the same least privilege fits in the role's own policy instead.
+   */
+  grantSecretsRead(secrets: ISecret[], key: IKey): void {
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: secrets.map((secret) => secret.secretArn),
+      }),
+    );
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [key.keyArn],
+        conditions: {
+          StringEquals: {
+            'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com`,
+          },
+        },
+      }),
+    );
+  }
+
+  /**
+   * S3 actions on the report files (`reports/*`). The bucket's name is fixed per stage,
+   * account and region (reportsBucketName), so the ARN is written without a cross-stack
+   * import and the cdk-nag acknowledgment, whose reason the caller gives, can name it.
+   */
+  grantReportObjects(stage: string, actions: string[], reason: string): void {
+    const objects = (account: string, region: string, partition: string) =>
+      `arn:${partition}:s3:::${reportsBucketName(stage, account, region)}/reports/*`;
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions,
+        resources: [objects(Aws.ACCOUNT_ID, Aws.REGION, Aws.PARTITION)],
+      }),
+    );
+    Validations.of(this.role ?? this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${objects('<AWS::AccountId>', '<AWS::Region>', '<AWS::Partition>')}]`,
+      reason,
+    });
+  }
+
+  /**
+   * Publishing an SMS: it goes to a phone number, which has no ARN, so SNS allows only
+   * Resource "*" here (the constructor's `wildcardResourceReason` says so to cdk-nag).
+   */
+  grantSmsPublish(): void {
+    this.addToRolePolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: ['*'] }));
   }
 }

@@ -43,6 +43,17 @@ export function displayNameOf(fn: LocalFunction): string {
 }
 
 /**
+ * Whether a name denotes a function: its Powertools service name (`sms-inbound`), the same
+ * in PascalCase as the stack names its construct (`SmsInbound`, not `SmsInboundSns`), or
+ * its whole logical id. Logical ids carry the feature construct's name, so no prefix.
+ */
+export function isNamed(fn: LocalFunction, name: string): boolean {
+  const service = fn.environment.POWERTOOLS_SERVICE_NAME;
+  const kebab = name.replace(/(?<=[a-z0-9])(?=[A-Z])/g, '-').toLowerCase();
+  return service === name || service === kebab || fn.logicalId === name;
+}
+
+/**
  * Runs one function's bundled asset as Lambda would: isolated execution environments
  * (worker threads) whose environment is exactly the template's plus what Lambda itself
  * sets, one invocation at a time each, stopped and replaced when past the timeout.

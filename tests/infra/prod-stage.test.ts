@@ -17,13 +17,15 @@ describe('prod stage', () => {
       'AWS::KMS::Key',
       'AWS::SecretsManager::Secret',
     ]) {
-      for (const resource of Object.values(statefulTemplate.findResources(type))) {
+      const resources = Object.values(statefulTemplate.findResources(type));
+      expect(resources.length, type).toBeGreaterThan(0);
+      for (const resource of resources) {
         expect(resource.DeletionPolicy, type).toBe('Retain');
       }
     }
-    statefulTemplate.hasResourceProperties('AWS::DynamoDB::Table', {
-      DeletionProtectionEnabled: true,
-    });
+    for (const table of Object.values(statefulTemplate.findResources('AWS::DynamoDB::Table'))) {
+      expect(table.Properties.DeletionProtectionEnabled).toBe(true);
+    }
     expect(stateful.terminationProtection).toBe(true);
     expect(stateless.terminationProtection).toBe(true);
   });

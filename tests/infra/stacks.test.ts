@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { FUNCTION_AUTHENTICATED_ROUTES, PUBLIC_ROUTES } from '#infra/stateless-stack.ts';
+import { FUNCTION_AUTHENTICATED_ROUTES, PUBLIC_ROUTES } from '#infra/constructs/service-api.ts';
 
 let stateful: Template;
 let stateless: Template;
@@ -24,14 +24,69 @@ function named(template: Template, type: string, name: string) {
   return found[0]?.[1].Properties ?? {};
 }
 
-function policyStatementsOf(roleName: string) {
-  const policies = Object.entries(ofType(stateless, 'AWS::IAM::Policy')).filter(([, policy]) =>
-    JSON.stringify(policy.Properties.Roles).includes(roleName),
+/** How the stateful stack's templates refer to the data key's ARN. */
+function dataKeyArn() {
+  const keys = Object.keys(ofType(stateful, 'AWS::KMS::Key')).filter((id) =>
+    id.startsWith('DataKey'),
   );
+  expect(keys).toHaveLength(1);
+  return { 'Fn::GetAtt': [keys[0], 'Arn'] };
+}
+
+const serviceNameOf = (fn: Resources[string]) =>
+  (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables
+    .POWERTOOLS_SERVICE_NAME;
+
+/**
+ * The logical id of the one function with this Powertools service name (`sms-sender`):
+ * functions sit inside feature constructs, so their logical ids carry the feature's name.
+ */
+function functionId(serviceName: string): string {
+  const found = Object.entries(ofType(stateless, 'AWS::Lambda::Function')).filter(
+    ([, fn]) => serviceNameOf(fn) === serviceName,
+  );
+  expect(found, `function ${serviceName}`).toHaveLength(1);
+  return found[0]?.[0] ?? '';
+}
+
+function functionNamed(serviceName: string) {
+  return ofType(stateless, 'AWS::Lambda::Function')[functionId(serviceName)]?.Properties ?? {};
+}
+
+/** Every statement of the one policy attached to a function's role. */
+function policyStatementsOf(serviceName: string) {
+  const role = functionNamed(serviceName).Role as { 'Fn::GetAtt': [string, string] };
+  const policies = Object.values(ofType(stateless, 'AWS::IAM::Policy')).filter((policy) =>
+    (policy.Properties.Roles as unknown[]).some(
+      (attached) => JSON.stringify(attached) === JSON.stringify({ Ref: role['Fn::GetAtt'][0] }),
+    ),
+  );
+  expect(policies, `the policy of ${serviceName}'s role`).toHaveLength(1);
   return policies.flatMap(
-    ([, policy]) =>
+    (policy) =>
       (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
   );
+}
+
+/** The one event source mapping of a function whose source ARN names a stateful resource. */
+function mappingOf(serviceName: string, source: string) {
+  const fn = { Ref: functionId(serviceName) };
+  const found = Object.values(ofType(stateless, 'AWS::Lambda::EventSourceMapping')).filter(
+    (mapping) =>
+      JSON.stringify(mapping.Properties.FunctionName) === JSON.stringify(fn) &&
+      JSON.stringify(mapping.Properties.EventSourceArn).includes(source),
+  );
+  expect(found, `${serviceName} ← ${source}`).toHaveLength(1);
+  return found[0]?.Properties ?? {};
+}
+
+/** The one route with this key (`PUT /reference/subscribers/{period}`). */
+function route(routeKey: string) {
+  const found = Object.values(ofType(stateless, 'AWS::ApiGatewayV2::Route')).filter(
+    (candidate) => candidate.Properties.RouteKey === routeKey,
+  );
+  expect(found, routeKey).toHaveLength(1);
+  return found[0]?.Properties ?? {};
 }
 
 const actionsOf = (statements: Record<string, unknown>[]) =>
@@ -45,8 +100,12 @@ beforeAll(() => {
 
 describe('stateful stack', () => {
   it('encrypts the complaints table with the data key, with PITR and TTL', () => {
-    stateful.hasResourceProperties('AWS::DynamoDB::Table', {
-      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
+    expect(named(stateful, 'AWS::DynamoDB::Table', 'ComplaintsTable')).toMatchObject({
+      SSESpecification: {
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        KMSMasterKeyId: dataKeyArn(),
+      },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       BillingMode: 'PAY_PER_REQUEST',
@@ -122,10 +181,12 @@ describe('stateful stack', () => {
   });
 
   it('encrypts the alarm topic and lets CloudWatch use the key', () => {
-    stateful.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
-    const key = Object.values(ofType(stateful, 'AWS::KMS::Key'))[0]?.Properties;
+    expect(named(stateful, 'AWS::SNS::Topic', 'AlarmTopic')).toMatchObject({
+      KmsMasterKeyId: dataKeyArn(),
+    });
+    const key = named(stateful, 'AWS::KMS::Key', 'DataKey');
     type Statement = { Principal?: { Service?: unknown }; Action: unknown };
-    const statements = (key?.KeyPolicy as { Statement: Statement[] } | undefined)?.Statement ?? [];
+    const statements = (key.KeyPolicy as { Statement: Statement[] }).Statement;
     const forService = (service: string) =>
       statements.find((statement) => [statement.Principal?.Service].flat().includes(service));
     // CloudWatch alarms publish to the alarm topic; End User Messaging to the inbound SMS topic.
@@ -146,7 +207,10 @@ describe('stateless stack', () => {
         LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
       });
     }
-    for (const group of Object.values(ofType(stateless, 'AWS::Logs::LogGroup'))) {
+    // One log group per function, and the API's access log.
+    const groups = Object.values(ofType(stateless, 'AWS::Logs::LogGroup'));
+    expect(groups).toHaveLength(functions.length + 1);
+    for (const group of groups) {
       expect(group.Properties.RetentionInDays).toBe(30);
     }
   });
@@ -155,33 +219,29 @@ describe('stateless stack', () => {
     // Per response, Lambda's own sampling (not settable) and start/report lines would cost
     // $0.6 a million of the $2.50 budget (docs/design.md §9); those functions keep metrics and logs.
     const perResponse = [
-      'InvitationIntake',
-      'SmsSender',
-      'SurveyPage',
-      'ResponseAggregator',
-      'SmsInbound',
-      'SmsInboundSns',
+      'invitation-intake',
+      'sms-sender',
+      'survey-page',
+      'response-aggregator',
+      'sms-inbound',
+      'sms-inbound-sns',
     ];
-    for (const [logicalId, fn] of Object.entries(ofType(stateless, 'AWS::Lambda::Function'))) {
-      const busy = perResponse.some((name) => logicalId.startsWith(name));
-      expect(fn.Properties.TracingConfig, logicalId).toEqual({
+    for (const fn of Object.values(ofType(stateless, 'AWS::Lambda::Function'))) {
+      const name = String(serviceNameOf(fn));
+      const busy = perResponse.includes(name);
+      expect(fn.Properties.TracingConfig, name).toEqual({
         Mode: busy ? 'PassThrough' : 'Active',
       });
       expect(
         (fn.Properties.LoggingConfig as { SystemLogLevel?: string }).SystemLogLevel,
-        logicalId,
+        name,
       ).toBe(busy ? 'WARN' : undefined);
     }
-    const ids = Object.keys(ofType(stateless, 'AWS::Lambda::Function'));
-    for (const name of perResponse)
-      expect(
-        ids.some((id) => id.startsWith(name)),
-        name,
-      ).toBe(true);
+    for (const name of perResponse) expect(functionId(name), name).not.toBe('');
   });
 
   it('reads webhook secrets through the Parameters and Secrets extension, cached five minutes', () => {
-    const intake = named(stateless, 'AWS::Lambda::Function', 'ComplaintIntake');
+    const intake = functionNamed('complaint-intake');
     const [layer] = intake.Layers as [{ 'Fn::FindInMap': [string, unknown, string] }];
     const [mapping, , key] = layer['Fn::FindInMap'];
     const layerArns = (
@@ -198,26 +258,23 @@ describe('stateless stack', () => {
   });
 
   it('gives queue visibility at least six times the processor timeout', () => {
-    const processor = named(stateless, 'AWS::Lambda::Function', 'ComplaintProcessor');
+    const processor = functionNamed('complaint-processor');
     const queue = named(stateful, 'AWS::SQS::Queue', 'ComplaintEventsQueue');
     expect(Number(queue.VisibilityTimeout)).toBeGreaterThanOrEqual(6 * Number(processor.Timeout));
   });
 
   it('maps the complaint queue to the processor with partial batch responses', () => {
-    stateless.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      FunctionName: { Ref: Match.stringLikeRegexp('^ComplaintProcessor') },
+    expect(mappingOf('complaint-processor', 'ComplaintEventsQueue')).toMatchObject({
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       BatchSize: 10,
     });
   });
 
   it('sends SMS from the surveys table stream (OUTBOX inserts only) with retries and a DLQ', () => {
-    stateful.hasResourceProperties('AWS::DynamoDB::Table', {
+    expect(named(stateful, 'AWS::DynamoDB::Table', 'SurveysTable')).toMatchObject({
       StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
     });
-    const mapping = Object.entries(ofType(stateless, 'AWS::Lambda::EventSourceMapping')).find(
-      ([id]) => id.startsWith('SmsSenderDynamoDBEventSource'),
-    )?.[1].Properties;
+    const mapping = mappingOf('sms-sender', 'SurveysTable');
     expect(mapping).toMatchObject({
       StartingPosition: 'TRIM_HORIZON',
       MaximumRetryAttempts: 5,
@@ -233,11 +290,15 @@ describe('stateless stack', () => {
   });
 
   it('sends SMS at a bounded rate: a batch of ten per stream shard, two from the wake-up queue', () => {
-    const senderMappings = Object.entries(
+    const senderMappings = Object.values(
       ofType(stateless, 'AWS::Lambda::EventSourceMapping'),
-    ).filter(([id]) => id.startsWith('SmsSender'));
-    const stream = senderMappings.find(([id]) => id.includes('DynamoDB'))?.[1].Properties;
-    const wakeUp = senderMappings.find(([id]) => id.includes('SqsEventSource'))?.[1].Properties;
+    ).filter(
+      (mapping) =>
+        JSON.stringify(mapping.Properties.FunctionName) ===
+        JSON.stringify({ Ref: functionId('sms-sender') }),
+    );
+    const stream = mappingOf('sms-sender', 'SurveysTable');
+    const wakeUp = mappingOf('sms-sender', 'SmsWakeUpQueue');
     expect(senderMappings).toHaveLength(2);
     // One batch at a time per shard: ParallelizationFactor absent means 1.
     expect(stream).toMatchObject({ BatchSize: 10 });
@@ -246,9 +307,7 @@ describe('stateless stack', () => {
   });
 
   it('counts links becoming answered, in order, in batches that fit one transaction', () => {
-    const mapping = Object.entries(ofType(stateless, 'AWS::Lambda::EventSourceMapping')).find(
-      ([id]) => id.startsWith('ResponseAggregatorDynamoDBEventSource'),
-    )?.[1].Properties;
+    const mapping = mappingOf('response-aggregator', 'SurveysTable');
     expect(mapping).toMatchObject({
       StartingPosition: 'TRIM_HORIZON',
       BatchSize: 49,
@@ -293,7 +352,7 @@ describe('stateless stack', () => {
     });
     expect(table).not.toHaveProperty('StreamSpecification');
     // The aggregator writes the aggregates table only; the surveys table it reads by stream.
-    const writes = policyStatementsOf('ResponseAggregatorRole').filter((statement) =>
+    const writes = policyStatementsOf('response-aggregator').filter((statement) =>
       actionsOf([statement]).some((action) => /dynamodb:(Put|Update)Item/.test(action)),
     );
     expect(writes).toHaveLength(1);
@@ -311,10 +370,7 @@ describe('stateless stack', () => {
       (group) => group.Properties.GroupName,
     );
     expect(groups.sort()).toEqual(['admins', 'assessors', 'regulators']);
-    const route = Object.values(ofType(stateless, 'AWS::ApiGatewayV2::Route')).find(
-      (candidate) => candidate.Properties.RouteKey === 'PUT /reference/subscribers/{period}',
-    );
-    expect(route?.Properties.AuthorizationType).toBe('JWT');
+    expect(route('PUT /reference/subscribers/{period}').AuthorizationType).toBe('JWT');
     const authorizers = Object.values(ofType(stateless, 'AWS::ApiGatewayV2::Authorizer'));
     expect(authorizers).toHaveLength(1);
     expect(authorizers[0]?.Properties).toMatchObject({
@@ -325,7 +381,7 @@ describe('stateless stack', () => {
   });
 
   it('answers a survey link with one conditional update: no transaction, no query', () => {
-    const actions = actionsOf(policyStatementsOf('SurveyPageRole'));
+    const actions = actionsOf(policyStatementsOf('survey-page'));
     expect(actions.filter((action) => action.startsWith('dynamodb:')).sort()).toEqual([
       'dynamodb:GetItem',
       'dynamodb:UpdateItem',
@@ -333,20 +389,23 @@ describe('stateless stack', () => {
   });
 
   it('gives the invitation intake no queue and no delete: one transaction creates everything', () => {
-    const actions = actionsOf(policyStatementsOf('InvitationIntakeRole'));
+    const actions = actionsOf(policyStatementsOf('invitation-intake'));
     expect(actions.filter((action) => action.startsWith('sqs:'))).toEqual([]);
     expect(actions).not.toContain('dynamodb:DeleteItem');
     expect(actions).not.toContain('dynamodb:Scan');
   });
 
   it('attaches no AWS-managed policy to any role', () => {
-    for (const role of Object.values(ofType(stateless, 'AWS::IAM::Role'))) {
+    const roles = Object.values(ofType(stateless, 'AWS::IAM::Role'));
+    // A role per function, and the report schedules' role.
+    expect(roles).toHaveLength(Object.keys(ofType(stateless, 'AWS::Lambda::Function')).length + 1);
+    for (const role of roles) {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     }
   });
 
   it('lets the intake send to its queue and read source secrets, and nothing else', () => {
-    const actions = actionsOf(policyStatementsOf('ComplaintIntakeRole'));
+    const actions = actionsOf(policyStatementsOf('complaint-intake'));
     expect(actions).toEqual(
       expect.arrayContaining(['sqs:SendMessage', 'secretsmanager:GetSecretValue']),
     );
@@ -356,7 +415,7 @@ describe('stateless stack', () => {
   });
 
   it('lets the processor read and write complaints and consume its queue, and nothing else', () => {
-    const statements = policyStatementsOf('ComplaintProcessorRole');
+    const statements = policyStatementsOf('complaint-processor');
     const actions = actionsOf(statements);
     expect(actions.filter((action) => action.startsWith('dynamodb:')).sort()).toEqual([
       'dynamodb:ConditionCheckItem',
@@ -378,9 +437,7 @@ describe('stateless stack', () => {
       if (route.Properties.AuthorizationType === 'JWT') continue;
       expect([...FUNCTION_AUTHENTICATED_ROUTES, ...PUBLIC_ROUTES] as string[]).toContain(key);
     }
-    stateless.hasResourceProperties('AWS::ApiGatewayV2::Route', {
-      RouteKey: 'POST /webhooks/complaints/{source}',
-    });
+    expect(route('POST /webhooks/complaints/{source}').AuthorizationType).toBe('NONE');
   });
 
   it('logs API access without client IPs and throttles the stage', () => {
@@ -404,13 +461,13 @@ describe('stateless stack', () => {
     );
     const functions = Object.keys(ofType(stateless, 'AWS::Lambda::Function'));
     expect(metrics.filter((metric) => metric === 'Errors')).toHaveLength(functions.length);
+    const deadLetterQueues = Object.keys(ofType(stateful, 'AWS::SQS::Queue')).filter((id) =>
+      id.includes('DeadLetterQueue'),
+    );
+    expect(deadLetterQueues.length).toBeGreaterThan(0);
     expect(
       metrics.filter((metric) => metric === 'ApproximateNumberOfMessagesVisible'),
-    ).toHaveLength(
-      Object.keys(ofType(stateful, 'AWS::SQS::Queue')).filter((id) =>
-        id.includes('DeadLetterQueue'),
-      ).length,
-    );
+    ).toHaveLength(deadLetterQueues.length);
     for (const alarm of alarms) {
       expect(JSON.stringify(alarm.Properties.AlarmActions)).toContain('AlarmTopic');
     }

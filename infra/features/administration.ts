@@ -1,0 +1,59 @@
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import { ProjectFunction } from '../constructs/project-function.ts';
+import type { FeatureProps } from './feature-props.ts';
+
+export interface AdministrationProps extends FeatureProps {
+  /** Subscriber counts per region and service are stored beside the aggregates. */
+  aggregatesTable: ITable;
+  surveysTable: ITable;
+  complaintsTable: ITable;
+}
+
+/**
+ * What admins do beside reports: store the subscriber counts that per-million rates
+ * divide by, and erase a customer's personal data on request.
+ */
+export class Administration extends Construct {
+  readonly referenceData: ProjectFunction;
+  readonly erasure: ProjectFunction;
+
+  constructor(scope: Construct, id: string, props: AdministrationProps) {
+    super(scope, id);
+    const { dataKey } = props;
+
+    this.referenceData = new ProjectFunction(this, 'ReferenceData', {
+      entry: 'reference-data',
+      description: 'Stores subscriber counts per region and service, versioned (admins)',
+      environment: { AGGREGATES_TABLE_NAME: props.aggregatesTable.tableName },
+      ...props.logs,
+    });
+    this.referenceData.grantTable(props.aggregatesTable, dataKey, ['PutItem']);
+    props.api.addPeopleRoutes(
+      'ReferenceDataIntegration',
+      this.referenceData,
+      'PUT /reference/subscribers/{period}',
+    );
+
+    this.erasure = new ProjectFunction(this, 'Erasure', {
+      entry: 'erasure',
+      description: "Erases a customer's personal data; aggregates and reports stay (admins)",
+      environment: {
+        SURVEYS_TABLE_NAME: props.surveysTable.tableName,
+        COMPLAINTS_TABLE_NAME: props.complaintsTable.tableName,
+      },
+      ...props.logs,
+    });
+    // Finds the customer's items by the byCustomer indexes; deletes survey items, and
+    // removes the reference from complaints (which stay, anonymous).
+    this.erasure.grantTable(props.surveysTable, dataKey, ['GetItem', 'DeleteItem']);
+    this.erasure.grantTable(props.complaintsTable, dataKey, ['Query', 'UpdateItem']);
+    this.erasure.grantIndexQuery(props.surveysTable, ['byCustomer']);
+    this.erasure.grantIndexQuery(props.complaintsTable, ['byCustomer']);
+    props.api.addPeopleRoutes(
+      'ErasureIntegration',
+      this.erasure,
+      'DELETE /customers/{customerRef}',
+    );
+  }
+}

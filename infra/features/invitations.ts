@@ -1,0 +1,134 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ProjectFunction } from '../constructs/project-function.ts';
+import type { FeatureProps } from './feature-props.ts';
+
+export interface InvitationsProps extends FeatureProps {
+  /** Invitations, survey links and the SMS outbox; its stream feeds the sender. */
+  surveysTable: ITable;
+  /** Per operator system, the secret its invitation requests are signed with. */
+  invitationSourceSecrets: ReadonlyMap<string, ISecret>;
+  /** The master key survey tokens and the phone-number pepper are derived from. */
+  surveyKeysSecret: ISecret;
+  /** Deferred SMS (quiet hours) sleep here until they may be sent. */
+  smsWakeUpQueue: IQueue;
+  /** Outbox records the sender gave up on. */
+  smsDeadLetterQueue: IQueue;
+  /** Where survey links point: the configured base URL or the API's own. */
+  surveyBaseUrl: string;
+}
+
+/**
+ * Survey invitations: created from signed operator requests by the intake (one
+ * transaction that also writes the SMS outbox), and sent by SMS, once each, outside
+ * quiet hours, from the outbox on the surveys table's stream or, when deferred, from
+ * the wake-up queue.
+ */
+export class Invitations extends Construct {
+  readonly invitationIntake: ProjectFunction;
+  readonly smsSender: ProjectFunction;
+
+  constructor(scope: Construct, id: string, props: InvitationsProps) {
+    super(scope, id);
+    const { config, dataKey, surveysTable } = props;
+
+    this.invitationIntake = new ProjectFunction(this, 'InvitationIntake', {
+      entry: 'invitation-intake',
+      perResponse: true,
+      description: 'Creates survey invitations from signed operator requests',
+      readsSecrets: true,
+      environment: {
+        SURVEYS_TABLE_NAME: surveysTable.tableName,
+        INVITATION_SOURCE_SECRETS: Stack.of(this).toJsonString(
+          Object.fromEntries(
+            [...props.invitationSourceSecrets].map(([source, secret]) => [
+              source,
+              secret.secretArn,
+            ]),
+          ),
+        ),
+        SURVEY_KEYS_SECRET_ARN: props.surveyKeysSecret.secretArn,
+        SURVEY_BASE_URL: props.surveyBaseUrl,
+        SURVEY_TOKEN_TTL_DAYS: String(config.surveyTokenTtlDays),
+        FREQUENCY_CAP_DAYS: String(config.frequencyCapDays),
+        QUIET_HOURS: config.quietHours,
+        REPORTING_TIME_ZONE: config.reportingTimeZone,
+        RAW_DATA_RETENTION_DAYS: String(config.rawDataRetentionDays),
+      },
+      ...props.logs,
+    });
+    // Reads for the decision, one transaction to create (no scan, no delete).
+    this.invitationIntake.grantTable(surveysTable, dataKey, [
+      'GetItem',
+      'BatchGetItem',
+      'PutItem',
+      'ConditionCheckItem',
+    ]);
+    this.invitationIntake.grantSecretsRead(
+      [...props.invitationSourceSecrets.values(), props.surveyKeysSecret],
+      dataKey,
+    );
+    props.api.addSelfAuthenticatedRoutes(
+      'InvitationIntakeIntegration',
+      this.invitationIntake,
+      'POST /invitations',
+    );
+
+    this.smsSender = new ProjectFunction(this, 'SmsSender', {
+      entry: 'sms-sender',
+      perResponse: true,
+      description: 'Sends survey invitations by SMS, once each, outside quiet hours',
+      readsSecrets: true,
+      wildcardResourceReason:
+        'sns:Publish also uses Resource "*": an SMS is published to a phone number, which has no ARN to name; so does dynamodb:ListStreams, which the stream event source needs and which has no resource-level permissions.',
+      environment: {
+        SURVEYS_TABLE_NAME: surveysTable.tableName,
+        SMS_WAKE_UP_QUEUE_URL: props.smsWakeUpQueue.queueUrl,
+        SURVEY_KEYS_SECRET_ARN: props.surveyKeysSecret.secretArn,
+        SMS_SENDER_ID: config.smsSenderId,
+      },
+      ...props.logs,
+    });
+    this.smsSender.grantTable(surveysTable, dataKey, [
+      'BatchGetItem',
+      'UpdateItem',
+      'PutItem',
+      'DeleteItem',
+    ]);
+    this.smsSender.grantSmsPublish();
+    props.smsWakeUpQueue.grantSendMessages(this.smsSender);
+    this.smsSender.grantSecretsRead([props.surveyKeysSecret], dataKey);
+    // New OUTBOX items on the surveys table's stream: the transactional outbox.
+    this.smsSender.addEventSource(
+      new DynamoEventSource(surveysTable, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(1),
+        filters: [
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('INSERT'),
+            dynamodb: { Keys: { sk: { S: FilterRule.isEqual('OUTBOX') } } },
+          }),
+        ],
+        retryAttempts: 5,
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(props.smsDeadLetterQueue),
+      }),
+    );
+    this.smsSender.addEventSource(
+      new SqsEventSource(props.smsWakeUpQueue, {
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(1),
+        reportBatchItemFailures: true,
+        // Caps the sending rate of deferred SMS: at most two batches in flight.
+        maxConcurrency: 2,
+      }),
+    );
+  }
+}

@@ -1,0 +1,200 @@
+import { TimeZone, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { SqsSendMessage } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { OPERATOR_PROFILES_DIRECTORY } from '../../shared/indicators/profiles.ts';
+import { ProjectFunction } from '../constructs/project-function.ts';
+import type { FeatureProps } from './feature-props.ts';
+
+export interface ReportsProps extends FeatureProps {
+  /** Daily response aggregates and subscriber counts: what reports are computed from. */
+  aggregatesTable: ITable;
+  /** Complaints, read by their month indexes. */
+  complaintsTable: ITable;
+  /** The report index and the download audit log. */
+  reportsTable: ITable;
+  /** Signed report files, under `reports/`. */
+  reportsBucket: IBucket;
+  /** Signs report manifests; its public key verifies them. */
+  reportSigningKey: IKey;
+  /** Report runs waiting for the builder: on demand and scheduled. */
+  reportRunsQueue: IQueue;
+  /** Where a schedule's message goes when it cannot be queued. */
+  reportRunsDeadLetterQueue: IQueue;
+}
+
+/**
+ * Regulatory reports: built and signed into S3 by the builder from the run queue, which
+ * the schedules (each profile's period, once ended) and admins (POST /reports/runs) feed;
+ * listed and handed out by the reports API; verifiable by anyone with the signing key.
+ */
+export class Reports extends Construct {
+  readonly reportBuilder: ProjectFunction;
+  readonly reportRuns: ProjectFunction;
+  readonly signingKey: ProjectFunction;
+  readonly reportsApi: ProjectFunction;
+
+  constructor(scope: Construct, id: string, props: ReportsProps) {
+    super(scope, id);
+    const { config, dataKey } = props;
+
+    // The operator's own profiles travel in the bundles of the functions that resolve runs.
+    const ownProfiles =
+      config.operatorProfileFiles.length > 0
+        ? {
+            bundledFiles: {
+              directory: OPERATOR_PROFILES_DIRECTORY,
+              files: config.operatorProfileFiles,
+            },
+          }
+        : {};
+
+    this.reportBuilder = new ProjectFunction(this, 'ReportBuilder', {
+      ...ownProfiles,
+      entry: 'report-builder',
+      description: 'Builds a signed regulatory report for a profile and period into S3',
+      memorySize: 1024,
+      environment: {
+        AGGREGATES_TABLE_NAME: props.aggregatesTable.tableName,
+        COMPLAINTS_TABLE_NAME: props.complaintsTable.tableName,
+        REPORTS_BUCKET_NAME: props.reportsBucket.bucketName,
+        SIGNING_KEY_ID: props.reportSigningKey.keyId,
+        REPORTING_TIME_ZONE: config.reportingTimeZone,
+        OPERATOR_NAME: config.operatorName,
+        CODE_VERSION: config.codeVersion,
+        REPORTS_TABLE_NAME: props.reportsTable.tableName,
+      },
+      ...props.logs,
+    });
+    // PutItem: the index entry of a built report; Query: earlier reports for the trend.
+    this.reportBuilder.grantTable(props.reportsTable, dataKey, ['PutItem', 'Query']);
+    // One run at a time per message; a failing run is retried, then dead-lettered (alarmed).
+    this.reportBuilder.addEventSource(
+      new SqsEventSource(props.reportRunsQueue, { batchSize: 1, reportBatchItemFailures: true }),
+    );
+    // Reads: a day's aggregates, complaints by month index. Writes: report files only.
+    this.reportBuilder.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [props.aggregatesTable.tableArn],
+      }),
+    );
+    this.reportBuilder.grantIndexQuery(props.complaintsTable, [
+      'byCreatedMonth',
+      'byFirstResolvedMonth',
+    ]);
+    this.reportBuilder.grantReportObjects(
+      config.stage,
+      ['s3:PutObject', 's3:GetObject'],
+      "Each report run writes new keys (reports/{profile}/{period}/{reportId}/…), so the grant names the reports/ prefix of the one bucket; PutObject writes the run's files (Object Lock keeps every written version), GetObject reads earlier reports' report.json for the trend.",
+    );
+    dataKey.grantEncryptDecrypt(this.reportBuilder);
+    this.reportBuilder.addToRolePolicy(
+      new PolicyStatement({ actions: ['kms:Sign'], resources: [props.reportSigningKey.keyArn] }),
+    );
+
+    this.scheduleReports(props);
+
+    this.reportRuns = new ProjectFunction(this, 'ReportRuns', {
+      ...ownProfiles,
+      entry: 'report-runs',
+      description: 'Queues a report run for a profile and period (admins)',
+      environment: {
+        REPORT_RUNS_QUEUE_URL: props.reportRunsQueue.queueUrl,
+        REPORTING_TIME_ZONE: config.reportingTimeZone,
+      },
+      ...props.logs,
+    });
+    props.reportRunsQueue.grantSendMessages(this.reportRuns);
+    props.api.addPeopleRoutes('ReportRunsIntegration', this.reportRuns, 'POST /reports/runs');
+
+    this.signingKey = new ProjectFunction(this, 'SigningKey', {
+      entry: 'signing-key',
+      description: 'Serves the public key that verifies report manifests',
+      environment: { SIGNING_KEY_ID: props.reportSigningKey.keyId },
+      ...props.logs,
+    });
+    this.signingKey.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['kms:GetPublicKey'],
+        resources: [props.reportSigningKey.keyArn],
+      }),
+    );
+    props.api.addPublicRoutes('SigningKeyIntegration', this.signingKey, 'GET /reports/signing-key');
+
+    this.reportsApi = new ProjectFunction(this, 'ReportsApi', {
+      entry: 'reports-api',
+      description: 'Lists reports and hands out audited, five-minute download links',
+      environment: {
+        REPORTS_TABLE_NAME: props.reportsTable.tableName,
+        REPORTS_BUCKET_NAME: props.reportsBucket.bucketName,
+      },
+      ...props.logs,
+    });
+    // The index and the audit log; a presigned GET is signed with this role's credentials.
+    this.reportsApi.grantTable(props.reportsTable, dataKey, ['GetItem', 'Query', 'PutItem']);
+    this.reportsApi.grantReportObjects(
+      config.stage,
+      ['s3:GetObject'],
+      'Downloads are presigned GETs of any report file under reports/ of the one bucket; which files a caller may fetch (extracts for assessors only) is decided in the function before it signs, and every download is audited.',
+    );
+    // One integration per route, each named by the route's depth.
+    for (const path of [
+      '/reports',
+      '/reports/{reportId}',
+      '/reports/{reportId}/files/{name+}',
+    ] as const) {
+      props.api.addPeopleRoutes(
+        `ReportsApiIntegration${path.split('/').length}`,
+        this.reportsApi,
+        `GET ${path}`,
+      );
+    }
+  }
+
+  /**
+   * Each profile's report, early on the day after its period ends, in the reporting time
+   * zone: the run asks for the "previous" (last complete) period.
+   */
+  private scheduleReports(props: ReportsProps) {
+    const { config } = props;
+    const cronOf: Record<string, { month: string }> = {
+      month: { month: '*' },
+      quarter: { month: '1,4,7,10' },
+      year: { month: '1' },
+    };
+    const schedulerRole = new Role(this, 'ReportSchedulerRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com'),
+      description: 'Lets the report schedules queue report runs',
+    });
+    Validations.of(schedulerRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      reason:
+        'kms:GenerateDataKey* is the action family SQS needs to encrypt a message with a customer-managed key; the statement names the one data key, and the role can only send to the report run queue.',
+    });
+    for (const profile of Object.values(config.profiles)) {
+      new Schedule(this, `ReportSchedule-${profile.id}`, {
+        description: `Builds the ${profile.id} report for each ${profile.period} that has ended`,
+        schedule: ScheduleExpression.cron({
+          minute: '0',
+          hour: '3',
+          day: '1',
+          ...cronOf[profile.period],
+          timeZone: TimeZone.of(config.reportingTimeZone),
+        }),
+        target: new SqsSendMessage(props.reportRunsQueue, {
+          input: ScheduleTargetInput.fromObject({ profile: profile.id, period: 'previous' }),
+          deadLetterQueue: props.reportRunsDeadLetterQueue,
+          retryAttempts: 10,
+          role: schedulerRole,
+        }),
+      });
+    }
+  }
+}

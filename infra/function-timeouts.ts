@@ -1,0 +1,27 @@
+import { Duration } from 'aws-cdk-lib';
+
+/**
+ * Every function's time limit, by its entry under `functions/`, held once: each
+ * ProjectFunction takes its own from here, and the app hands the consumers' limits to the
+ * stateful stack, whose queues stay invisible six times as long (a message is not
+ * redelivered while a consumer may still be working on it).
+ */
+export const FUNCTION_TIMEOUTS = {
+  'complaint-intake': Duration.seconds(10),
+  'complaint-processor': Duration.seconds(30),
+  'invitation-intake': Duration.seconds(10),
+  'sms-sender': Duration.seconds(30),
+  'survey-page': Duration.seconds(10),
+  'response-aggregator': Duration.seconds(30),
+  'sms-inbound': Duration.seconds(10),
+  'sms-inbound-sns': Duration.seconds(30),
+  'report-builder': Duration.minutes(5),
+  'report-runs': Duration.seconds(10),
+  'signing-key': Duration.seconds(10),
+  'reports-api': Duration.seconds(10),
+  'reference-data': Duration.seconds(10),
+  erasure: Duration.seconds(30),
+} as const satisfies Record<string, Duration>;
+
+/** A function's entry file under `functions/`, without extension. */
+export type FunctionEntry = keyof typeof FUNCTION_TIMEOUTS;
