@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { type CfnElement, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { StageConfig } from './config.ts';
@@ -7,7 +7,7 @@ import type { FunctionLogs } from './constructs/project-function.ts';
 import { ServiceApi } from './constructs/service-api.ts';
 import { Administration } from './features/administration.ts';
 import { Complaints } from './features/complaints.ts';
-import type { FeatureProps } from './features/feature-props.ts';
+import { Feature, type FeatureProps } from './features/feature.ts';
 import { Invitations } from './features/invitations.ts';
 import { Reports } from './features/reports.ts';
 import { SurveyResponses } from './features/survey-responses.ts';
@@ -119,5 +119,18 @@ export class StatelessStack extends Stack {
       ],
       queues: [stateful.complaintEventsQueue, stateful.smsWakeUpQueue, stateful.reportRunsQueue],
     });
+  }
+
+  /**
+   * Logical ids as if the features were not there: a deployed stack then updates in
+   * place. Under new ids CloudFormation would replace every function, role and log
+   * group, and create each stream mapping anew, which reads its stream again from the
+   * horizon and would count up to a day of responses a second time.
+   */
+  protected override allocateLogicalId(cfnElement: CfnElement): string {
+    const scopes = cfnElement.node.scopes.filter((scope) => !(scope instanceof Feature));
+    // The base method reads nothing of the element but its scopes and its stack.
+    const withoutFeatures = { node: { scopes }, stack: cfnElement.stack };
+    return super.allocateLogicalId(withoutFeatures as unknown as CfnElement);
   }
 }

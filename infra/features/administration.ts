@@ -1,7 +1,7 @@
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { ProjectFunction } from '../constructs/project-function.ts';
-import type { FeatureProps } from './feature-props.ts';
+import { Feature, type FeatureProps } from './feature.ts';
 
 export interface AdministrationProps extends FeatureProps {
   /** Subscriber counts per region and service are stored beside the aggregates. */
@@ -14,7 +14,7 @@ export interface AdministrationProps extends FeatureProps {
  * What admins do beside reports: store the subscriber counts that per-million rates
  * divide by, and erase a customer's personal data on request.
  */
-export class Administration extends Construct {
+export class Administration extends Feature {
   readonly referenceData: ProjectFunction;
   readonly erasure: ProjectFunction;
 

@@ -3,9 +3,9 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { ProjectFunction } from '../constructs/project-function.ts';
-import type { FeatureProps } from './feature-props.ts';
+import { Feature, type FeatureProps } from './feature.ts';
 
 export interface ComplaintsProps extends FeatureProps {
   complaintsTable: ITable;
@@ -19,7 +19,7 @@ export interface ComplaintsProps extends FeatureProps {
  * Complaints from operator systems: signed webhooks verified and queued by the intake,
  * then applied to complaint state exactly once by the processor.
  */
-export class Complaints extends Construct {
+export class Complaints extends Feature {
   readonly complaintIntake: ProjectFunction;
   readonly complaintProcessor: ProjectFunction;
 

@@ -4,9 +4,9 @@ import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-la
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { ProjectFunction } from '../constructs/project-function.ts';
-import type { FeatureProps } from './feature-props.ts';
+import { Feature, type FeatureProps } from './feature.ts';
 
 export interface InvitationsProps extends FeatureProps {
   /** Invitations, survey links and the SMS outbox; its stream feeds the sender. */
@@ -29,7 +29,7 @@ export interface InvitationsProps extends FeatureProps {
  * quiet hours, from the outbox on the surveys table's stream or, when deferred, from
  * the wake-up queue.
  */
-export class Invitations extends Construct {
+export class Invitations extends Feature {
   readonly invitationIntake: ProjectFunction;
   readonly smsSender: ProjectFunction;
 

@@ -7,10 +7,10 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { SqsSendMessage } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { OPERATOR_PROFILES_DIRECTORY } from '../../shared/indicators/profiles.ts';
 import { ProjectFunction } from '../constructs/project-function.ts';
-import type { FeatureProps } from './feature-props.ts';
+import { Feature, type FeatureProps } from './feature.ts';
 
 export interface ReportsProps extends FeatureProps {
   /** Daily response aggregates and subscriber counts: what reports are computed from. */
@@ -34,7 +34,7 @@ export interface ReportsProps extends FeatureProps {
  * the schedules (each profile's period, once ended) and admins (POST /reports/runs) feed;
  * listed and handed out by the reports API; verifiable by anyone with the signing key.
  */
-export class Reports extends Construct {
+export class Reports extends Feature {
   readonly reportBuilder: ProjectFunction;
   readonly reportRuns: ProjectFunction;
   readonly signingKey: ProjectFunction;

@@ -7,9 +7,9 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { ProjectFunction } from '../constructs/project-function.ts';
-import type { FeatureProps } from './feature-props.ts';
+import { Feature, type FeatureProps } from './feature.ts';
 
 export interface SurveyResponsesProps extends FeatureProps {
   /** Survey links, SMS conversations and opt-outs; its stream feeds the aggregator. */
@@ -35,7 +35,7 @@ export interface SurveyResponsesProps extends FeatureProps {
  * or from AWS End User Messaging over SNS), counted exactly once into daily aggregates
  * from the surveys table's stream.
  */
-export class SurveyResponses extends Construct {
+export class SurveyResponses extends Feature {
   readonly surveyPage: ProjectFunction;
   readonly responseAggregator: ProjectFunction;
   readonly smsInbound: ProjectFunction;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { beforeAll, describe, expect, expectTypeOf, inject, it } from 'vitest';
 import type * as z from 'zod/mini';
-import { FUNCTION_AUTHENTICATED_ROUTES, PUBLIC_ROUTES } from '#infra/stateless-stack.ts';
+import { FUNCTION_AUTHENTICATED_ROUTES, PUBLIC_ROUTES } from '#infra/constructs/service-api.ts';
 import type { ErasureSummary } from '#shared/adapters/dynamodb-erasure.ts';
 import type { SuppressionReason } from '#shared/domain/contact-policy.ts';
 import type { InvitationView } from '#shared/domain/invitation.ts';
