@@ -349,10 +349,13 @@ export async function benchSurveys(sandbox: Sandbox): Promise<{ lines: string[];
     lines.push(
       `  ${'total'.padEnd(24)}${names.map((name) => total(name).toFixed(2).padStart(12)).join('')}`,
     );
+    // docs/design.md §9: a web answer ≤ $2.50 a million; an inbound SMS ≤ $3.00 a million
+    // messages, and an SMS answer is three of them (CSAT, NPS, comment).
     const webAnswer = total('web answer');
-    met &&= webAnswer <= 2.5;
+    const smsMessage = total('SMS answer') / SMS_MESSAGES_PER_ANSWER;
+    met &&= webAnswer <= 2.5 && smsMessage <= 3;
     lines.push(
-      `  budget ≤ $2.50 per response, on the answer path: web ${webAnswer <= 2.5 ? 'ok' : 'OVER'}; SMS ${total('SMS answer') <= 2.5 ? 'ok' : 'OVER'} (three inbound messages per response, each an API request and a Lambda invocation)`,
+      `  budget, on the answer path: web ≤ $2.50 per response ${webAnswer <= 2.5 ? 'ok' : 'OVER'}; SMS $${smsMessage.toFixed(2)} per inbound message, ≤ $3.00 ${smsMessage <= 3 ? 'ok' : 'OVER'} (${SMS_MESSAGES_PER_ANSWER} messages per response, each an API request and a Lambda invocation)`,
     );
 
     const ingest = await benchIngest(sandbox, documents);
@@ -364,6 +367,8 @@ export async function benchSurveys(sandbox: Sandbox): Promise<{ lines: string[];
   }
 }
 
+/** An SMS survey's inbound messages: the CSAT, the NPS and the comment. */
+const SMS_MESSAGES_PER_ANSWER = 3;
 const INGEST_ROUNDS = 3;
 const INGEST_ANSWERS = 500;
 
@@ -421,10 +426,13 @@ export async function benchIngest(
   const range = (values: number[]) =>
     `${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)}`;
   const measured = ceilings.filter((ceiling): ceiling is number => ceiling !== undefined);
+  // docs/design.md §9: at least half of what the emulator alone takes, in the same run.
+  const floor = measured.length === ceilings.length ? median(measured) / 2 : Number.NaN;
+  const fast = rate >= floor;
   return {
-    met: exact && rate >= 200,
+    met: exact && fast,
     line: [
-      `Sandbox ingest: ${INGEST_ROUNDS} rounds of ${INGEST_ANSWERS} web answers, median ${rate.toFixed(0)} responses/s end to end (${range(rates)}; budget ≥ 200 ${rate >= 200 ? 'ok' : 'OVER'}); accepted ${accepted}, counted ${counted}: ${exact ? 'none lost, none counted twice' : 'COUNTS DIFFER'}`,
+      `Sandbox ingest: ${INGEST_ROUNDS} rounds of ${INGEST_ANSWERS} web answers, median ${rate.toFixed(0)} responses/s end to end (${range(rates)}; budget ≥ 0.5 × the emulator alone = ${floor.toFixed(0)} ${fast ? 'ok' : 'OVER'}); accepted ${accepted}, counted ${counted}: ${exact ? 'none lost, none counted twice' : 'COUNTS DIFFER'}`,
       `  the emulator alone: ${measured.length < ceilings.length ? 'NOT ALL RECORDED' : `median ${median(measured).toFixed(0)} answer writes/s (${range(measured)})`} (the survey page's one conditional UpdateItem per answer, straight to moto, 50 at a time, nothing else running)`,
     ].join('\n'),
   };
