@@ -7,13 +7,12 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import middy from '@middy/core';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
-import {
-  AGGREGATE_SHARDS,
-  dynamoDbAggregateStore,
-} from '#shared/adapters/dynamodb-aggregate-store.ts';
+import { dynamoDbAggregateStore } from '#shared/adapters/dynamodb-aggregate-store.ts';
 import { requireEnv } from '#shared/config.ts';
 import { logger } from '#shared/powertools/logger.ts';
 import { metrics } from '#shared/powertools/metrics.ts';
+import { AGGREGATE_SHARDS } from '#shared/tables/aggregates.ts';
+import { SURVEY_ITEMS } from '#shared/tables/surveys.ts';
 import { aggregateResponses, type StreamedRecord } from '#shared/use-cases/aggregate-responses.ts';
 
 const config = {
@@ -53,7 +52,7 @@ const SentInvitationSchema = z.object({
 function classify(record: DynamoDBRecord): StreamedRecord | undefined {
   const image = unmarshall((record.dynamodb?.NewImage ?? {}) as never);
   const sequenceNumber = SequenceNumber.parse(record.dynamodb?.SequenceNumber);
-  const answered = record.eventName === 'MODIFY' && image.sk === 'TOKEN';
+  const answered = record.eventName === 'MODIFY' && image.sk === SURVEY_ITEMS.token;
   if (!answered) {
     const sent = SentInvitationSchema.safeParse(image);
     if (!sent.success) {

@@ -1,22 +1,7 @@
 import { type DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { AggregateGroup } from '../domain/response-aggregates.ts';
+import { aggregateKeys } from '../tables/aggregates.ts';
 import type { AggregateStore } from '../use-cases/aggregate-responses.ts';
-
-/** Aggregate shards per group: a batch writes one, chosen at random, so none runs hot. */
-export const AGGREGATE_SHARDS = 8;
-
-/** Key of one shard of a daily aggregate (README, the aggregates table). */
-export const aggregateKey = (group: AggregateGroup, shard: number, prefix = 'AGG') => ({
-  pk: `${prefix}#${group.day}`,
-  sk: `${group.region}#${group.service}#${group.touchpoint}#${group.channel}#${shard}`,
-});
-
-/** Key of the mark a counted stream batch leaves, by the batch's first sequence number. */
-export const countedBatchKey = (firstSequence: string) => ({
-  pk: `COUNTED#${firstSequence}`,
-  sk: 'BATCH',
-});
 
 /** Stream records live 24 hours; a batch mark outlives every redelivery of its batch. */
 const BATCH_MARK_DAYS = 3;
@@ -35,7 +20,7 @@ export function dynamoDbAggregateStore(client: DynamoDBClient, TableName: string
         Put: {
           TableName,
           Item: {
-            ...countedBatchKey(firstSequence),
+            ...aggregateKeys.countedBatch(firstSequence),
             lastSequence,
             countedAt: countedAt.toISOString(),
             expiresAt: Math.floor(countedAt.getTime() / 1000) + BATCH_MARK_DAYS * 86_400,
@@ -44,16 +29,16 @@ export function dynamoDbAggregateStore(client: DynamoDBClient, TableName: string
         },
       };
       const tagged = [
-        ...groups.map((entry) => ({ ...entry, prefix: 'AGG' })),
-        ...invitationGroups.map((entry) => ({ ...entry, prefix: 'INV' })),
+        ...groups.map((entry) => ({ ...entry, kind: 'responses' as const })),
+        ...invitationGroups.map((entry) => ({ ...entry, kind: 'invitations' as const })),
       ];
-      const adds = tagged.map(({ group, counts, prefix }) => {
+      const adds = tagged.map(({ group, counts, kind }) => {
         const names = Object.keys(counts);
         const dimensions = ['day', 'region', 'service', 'touchpoint', 'channel'] as const;
         return {
           Update: {
             TableName,
-            Key: aggregateKey(group, shard, prefix),
+            Key: aggregateKeys.counterShard(kind, group, shard),
             // Every name is a placeholder: day and region are reserved words in DynamoDB.
             UpdateExpression: `SET ${dimensions.map((name) => `#${name} = :${name}`).join(', ')} ADD ${names
               .map((_, index) => `#c${index} :c${index}`)
@@ -79,7 +64,7 @@ export function dynamoDbAggregateStore(client: DynamoDBClient, TableName: string
           const { Item } = await documents.send(
             new GetCommand({
               TableName,
-              Key: countedBatchKey(firstSequence),
+              Key: aggregateKeys.countedBatch(firstSequence),
               ConsistentRead: true,
             }),
           );

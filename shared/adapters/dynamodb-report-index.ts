@@ -6,6 +6,7 @@ import {
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { reportKeys } from '../tables/reports.ts';
 
 /** What GET /reports lists and GET /reports/{id} answers about one report. */
 export interface ReportEntry {
@@ -57,7 +58,7 @@ export function dynamoDbReportIndex(client: DynamoDBClient, TableName: string) {
           ...(conditions.length ? { FilterExpression: conditions.join(' AND ') } : {}),
           ...(filter.period ? { ExpressionAttributeNames: { '#period': 'period' } } : {}),
           ExpressionAttributeValues: {
-            ':pk': 'REPORTS',
+            ':pk': reportKeys.indexPartition,
             ...(filter.profile ? { ':profile': filter.profile } : {}),
             ...(filter.period ? { ':period': filter.period } : {}),
           },
@@ -73,7 +74,7 @@ export function dynamoDbReportIndex(client: DynamoDBClient, TableName: string) {
       await documents.send(
         new PutCommand({
           TableName,
-          Item: { pk: 'REPORTS', sk: entry.reportId, ...entry },
+          Item: { ...reportKeys.entry(entry.reportId), ...entry },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -81,7 +82,7 @@ export function dynamoDbReportIndex(client: DynamoDBClient, TableName: string) {
 
     async get(reportId: string): Promise<ReportEntry | undefined> {
       const { Item } = await documents.send(
-        new GetCommand({ TableName, Key: { pk: 'REPORTS', sk: reportId } }),
+        new GetCommand({ TableName, Key: reportKeys.entry(reportId) }),
       );
       if (!Item) return undefined;
       const { pk: _pk, sk: _sk, ...entry } = Item;
@@ -124,8 +125,7 @@ export function dynamoDbReportIndex(client: DynamoDBClient, TableName: string) {
         new PutCommand({
           TableName,
           Item: {
-            pk: `AUDIT#${at.slice(0, 10)}`,
-            sk: `${at}#${randomBytes(4).toString('hex')}`,
+            ...reportKeys.download(at, randomBytes(4).toString('hex')),
             subject: record.subject,
             groups: record.groups,
             reportId: record.reportId,

@@ -11,8 +11,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { CONVERSATION_TIMEOUT_HOURS, type SmsConversation } from '../domain/sms-conversation.ts';
+import { surveyKeys } from '../tables/surveys.ts';
 import type { SmsChange, SmsStore, StoredConversation } from '../use-cases/handle-inbound-sms.ts';
-import { surveyKeys } from './dynamodb-invitation-store.ts';
 import { answerLinkUpdate } from './link-answer.ts';
 
 /** Replies remembered per conversation for gateway retries: more than a survey's messages. */
@@ -32,13 +32,11 @@ export function dynamoDbSmsStore(options: {
     marshallOptions: { removeUndefinedValues: true },
   });
   const TableName = options.tableName;
-  const conversationKey = (phoneHash: string) => ({ pk: `PHONE#${phoneHash}`, sk: 'CONVERSATION' });
-  const inboundKey = (messageSid: string) => ({ pk: `SMS#${messageSid}`, sk: 'INBOUND' });
   const seconds = (at: Date) => Math.floor(at.getTime() / 1000);
 
   const conversation = async (phoneHash: string) => {
     const { Item } = await documents.send(
-      new GetCommand({ TableName, Key: conversationKey(phoneHash), ConsistentRead: true }),
+      new GetCommand({ TableName, Key: surveyKeys.conversation(phoneHash), ConsistentRead: true }),
     );
     return Item as StoredConversation | undefined;
   };
@@ -99,7 +97,7 @@ export function dynamoDbSmsStore(options: {
         new PutCommand({
           TableName,
           Item: {
-            ...conversationKey(input.phoneHash),
+            ...surveyKeys.conversation(input.phoneHash),
             ...next,
             replies,
             expiresAt: seconds(at) + CONVERSATION_TIMEOUT_HOURS * 3600,
@@ -132,7 +130,11 @@ export function dynamoDbSmsStore(options: {
           Put: {
             TableName,
             // Gateways retry webhooks: the same MessageSid gets the same reply, once.
-            Item: { ...inboundKey(messageSid), reply, expiresAt: seconds(at) + 7 * 86_400 },
+            Item: {
+              ...surveyKeys.inboundSms(messageSid),
+              reply,
+              expiresAt: seconds(at) + 7 * 86_400,
+            },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
@@ -141,14 +143,14 @@ export function dynamoDbSmsStore(options: {
         Put: {
           TableName,
           Item: {
-            ...conversationKey(phoneHash),
+            ...surveyKeys.conversation(phoneHash),
             ...conversation,
             ...(read?.replies ? { replies: read.replies } : {}),
             expiresAt: seconds(at) + CONVERSATION_TIMEOUT_HOURS * 3600,
           },
         },
       });
-      const endConversation = { Delete: { TableName, Key: conversationKey(phoneHash) } };
+      const endConversation = { Delete: { TableName, Key: surveyKeys.conversation(phoneHash) } };
       switch (change.kind) {
         case 'optOut':
           items.push(
@@ -176,7 +178,11 @@ export function dynamoDbSmsStore(options: {
         const reasons = error.CancellationReasons ?? [];
         if (reasons[0]?.Code === 'ConditionalCheckFailed') {
           const { Item } = await documents.send(
-            new GetCommand({ TableName, Key: inboundKey(messageSid), ConsistentRead: true }),
+            new GetCommand({
+              TableName,
+              Key: surveyKeys.inboundSms(messageSid),
+              ConsistentRead: true,
+            }),
           );
           return { outcome: 'duplicate', reply: String(Item?.reply ?? '') };
         }

@@ -6,7 +6,7 @@ import {
   type SurveyLinkState,
   surveyLinkState,
 } from '../domain/survey-response.ts';
-import { surveyKeys } from './dynamodb-invitation-store.ts';
+import { surveyKeys } from '../tables/surveys.ts';
 import { answerLinkUpdate, type LinkAnswers } from './link-answer.ts';
 
 const toLink = (item: Record<string, unknown>): SurveyLink => {

@@ -9,12 +9,12 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Invitation, SmsOutboxEntry } from '../domain/invitation.ts';
 import { CONVERSATION_TIMEOUT_HOURS } from '../domain/sms-conversation.ts';
+import { SURVEY_ITEMS, surveyKeys } from '../tables/surveys.ts';
 import type {
   SmsGateway,
   SmsInvitationStore,
   SmsWakeUps,
 } from '../use-cases/send-invitation-sms.ts';
-import { surveyKeys } from './dynamodb-invitation-store.ts';
 
 /** The sender's view of the surveys table. */
 export function dynamoDbSmsInvitationStore(
@@ -49,9 +49,9 @@ export function dynamoDbSmsInvitationStore(
         }),
       );
       const items = Responses?.[TableName] ?? [];
-      const invitation = items.find((item) => item.sk === 'INVITATION');
+      const invitation = items.find((item) => item.sk === SURVEY_ITEMS.invitation);
       if (!invitation) return undefined;
-      const outbox = items.find((item) => item.sk === 'OUTBOX');
+      const outbox = items.find((item) => item.sk === SURVEY_ITEMS.smsOutbox);
       return {
         invitation: { ...(invitation as Invitation), expiresAt: String(invitation.linkExpiresAt) },
         outbox: outbox as SmsOutboxEntry | undefined,
@@ -92,8 +92,7 @@ export function dynamoDbSmsInvitationStore(
               Put: {
                 TableName,
                 Item: {
-                  pk: `PHONE#${invitation.phoneHash}`,
-                  sk: 'CONVERSATION',
+                  ...surveyKeys.conversation(invitation.phoneHash),
                   ...conversation,
                   expiresAt:
                     Math.floor(sentAt.getTime() / 1000) + CONVERSATION_TIMEOUT_HOURS * 3600,
