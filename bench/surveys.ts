@@ -9,7 +9,7 @@ import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk
 import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 import type { Sandbox } from '#sandbox/sandbox.ts';
-import { dynamoDbSurveyLinkStore } from '#shared/adapters/dynamodb-survey-link-store.ts';
+import { dynamoDbSurveyLinkStore } from '#shared/adapters/dynamodb/survey-link-store.ts';
 import { hashSurveyToken } from '#shared/domain/survey-token.ts';
 import { dayInTimeZone } from '#shared/domain/zoned-time.ts';
 import { signatureHeader } from '#shared/http/signature.ts';

@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { dynamoDbErasure } from '#shared/adapters/dynamodb-erasure.ts';
+import { dynamoDbErasure } from '#shared/adapters/dynamodb/erasure.ts';
 import { requireEnv } from '#shared/config.ts';
 import { opaqueId } from '#shared/domain/fields.ts';
 import { requireGroup } from '#shared/http/caller.ts';

@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { dynamoDbSubscriberStore } from '#shared/adapters/dynamodb-subscriber-store.ts';
+import { dynamoDbSubscriberStore } from '#shared/adapters/dynamodb/subscriber-store.ts';
 import { requireEnv } from '#shared/config.ts';
 import {
   parseSubscriberCountsCsv,

@@ -7,7 +7,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import middy from '@middy/core';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { dynamoDbAggregateStore } from '#shared/adapters/dynamodb-aggregate-store.ts';
+import { dynamoDbAggregateStore } from '#shared/adapters/dynamodb/aggregate-store.ts';
 import { requireEnv } from '#shared/config.ts';
 import { logger } from '#shared/powertools/logger.ts';
 import { metrics } from '#shared/powertools/metrics.ts';

@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { KMSClient } from '@aws-sdk/client-kms';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { kmsManifestSigner } from '#shared/adapters/kms-manifest-signer.ts';
+import { kmsManifestSigner } from '#shared/adapters/kms/manifest-signer.ts';
 import { requireEnv } from '#shared/config.ts';
 import { problemDetailsOnError } from '#shared/http/problem-middleware.ts';
 import { logger } from '#shared/powertools/logger.ts';

@@ -8,12 +8,10 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { DynamoDBRecord, DynamoDBStreamEvent, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
-import {
-  dynamoDbSmsInvitationStore,
-  snsSmsGateway,
-  sqsSmsWakeUps,
-} from '#shared/adapters/sms-sender-adapters.ts';
-import { readSurveyKeys } from '#shared/adapters/survey-keys.ts';
+import { dynamoDbSmsInvitationStore } from '#shared/adapters/dynamodb/sms-invitation-store.ts';
+import { readSurveyKeys } from '#shared/adapters/secrets-manager/survey-keys.ts';
+import { snsSmsGateway } from '#shared/adapters/sns/sms-gateway.ts';
+import { sqsSmsWakeUps } from '#shared/adapters/sqs/sms-wake-ups.ts';
 import { requireEnv } from '#shared/config.ts';
 import { logger } from '#shared/powertools/logger.ts';
 import { metrics } from '#shared/powertools/metrics.ts';

@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { dynamoDbSurveyLinkStore } from '#shared/adapters/dynamodb-survey-link-store.ts';
+import { dynamoDbSurveyLinkStore } from '#shared/adapters/dynamodb/survey-link-store.ts';
 import { requireEnv, requirePositiveInteger } from '#shared/config.ts';
 import {
   parseSurveyAnswers,

@@ -1,4 +1,4 @@
-import type { ReportEntry } from '../adapters/dynamodb-report-index.ts';
+import type { ReportEntry } from '../adapters/dynamodb/report-index.ts';
 import type { ComplaintState } from '../domain/complaint-lifecycle.ts';
 import type { SubscriberCountRow } from '../domain/subscriber-counts.ts';
 import {

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 import { type LocalApp, startLocalApp } from '#sandbox/local-app.ts';
 import { streamRecordEvent } from '#sandbox/triggers/dynamodb-stream-event-source.ts';
-import { answerLinkUpdate } from '#shared/adapters/link-answer.ts';
+import { answerLinkUpdate } from '#shared/adapters/dynamodb/link-answer.ts';
 import { dayInTimeZone } from '#shared/domain/zoned-time.ts';
 import { surveyKeys } from '#shared/tables/surveys.ts';
 

@@ -5,10 +5,10 @@ import {
   type QueryCommandOutput,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { ComplaintEvent } from '../domain/complaint-event.ts';
-import { reportingMonthsOf } from '../domain/complaint-lifecycle.ts';
-import { complaintKeys } from '../tables/complaints.ts';
-import type { ComplaintStore, StoredComplaint } from '../use-cases/record-complaint-event.ts';
+import type { ComplaintEvent } from '../../domain/complaint-event.ts';
+import { reportingMonthsOf } from '../../domain/complaint-lifecycle.ts';
+import { complaintKeys } from '../../tables/complaints.ts';
+import type { ComplaintStore, StoredComplaint } from '../../use-cases/record-complaint-event.ts';
 
 export interface DynamoDbComplaintStoreOptions {
   client: DynamoDBClient;

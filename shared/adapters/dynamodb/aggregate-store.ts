@@ -1,7 +1,7 @@
 import { type DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { aggregateKeys } from '../tables/aggregates.ts';
-import type { AggregateStore } from '../use-cases/aggregate-responses.ts';
+import { aggregateKeys } from '../../tables/aggregates.ts';
+import type { AggregateStore } from '../../use-cases/aggregate-responses.ts';
 
 /** Stream records live 24 hours; a batch mark outlives every redelivery of its batch. */
 const BATCH_MARK_DAYS = 3;

@@ -5,10 +5,10 @@ import {
   GetCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Invitation } from '../domain/invitation.ts';
-import { monthInTimeZone } from '../domain/zoned-time.ts';
-import { surveyKeys } from '../tables/surveys.ts';
-import type { InvitationStore } from '../use-cases/create-invitation.ts';
+import type { Invitation } from '../../domain/invitation.ts';
+import { monthInTimeZone } from '../../domain/zoned-time.ts';
+import { surveyKeys } from '../../tables/surveys.ts';
+import type { InvitationStore } from '../../use-cases/create-invitation.ts';
 
 export interface DynamoDbInvitationStoreOptions {
   client: DynamoDBClient;

@@ -1,7 +1,7 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { IndicatorResult } from '../indicators/build-indicators.ts';
-import { isWholeOperator } from '../indicators/catalogue.ts';
-import type { ReportEntry } from './dynamodb-report-index.ts';
+import type { IndicatorResult } from '../../indicators/build-indicators.ts';
+import { isWholeOperator } from '../../indicators/catalogue.ts';
+import type { ReportEntry } from '../dynamodb/report-index.ts';
 
 /**
  * The whole-operator figures of earlier reports of a profile, as published: for each

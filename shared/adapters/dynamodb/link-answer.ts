@@ -1,5 +1,5 @@
-import type { SurveyAnswers } from '../domain/survey-response.ts';
-import { surveyKeys } from '../tables/surveys.ts';
+import type { SurveyAnswers } from '../../domain/survey-response.ts';
+import { surveyKeys } from '../../tables/surveys.ts';
 
 /** Answers, whichever channel brought them; by SMS the survey may end without NPS. */
 export type LinkAnswers = Omit<SurveyAnswers, 'nps'> & { nps?: number };

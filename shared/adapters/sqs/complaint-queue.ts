@@ -1,6 +1,6 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { ComplaintMessage } from '../domain/complaint-event.ts';
-import { ServiceUnavailableError } from '../http/problem.ts';
+import type { ComplaintMessage } from '../../domain/complaint-event.ts';
+import { ServiceUnavailableError } from '../../http/problem.ts';
 
 const SQS_BATCH_LIMIT = 10;
 const ATTEMPTS = 3;

@@ -6,7 +6,7 @@ import {
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { reportKeys } from '../tables/reports.ts';
+import { reportKeys } from '../../tables/reports.ts';
 
 /** What GET /reports lists and GET /reports/{id} answers about one report. */
 export interface ReportEntry {

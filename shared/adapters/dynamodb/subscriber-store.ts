@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { SubscriberCountRow } from '../domain/subscriber-counts.ts';
-import { aggregateKeys } from '../tables/aggregates.ts';
+import type { SubscriberCountRow } from '../../domain/subscriber-counts.ts';
+import { aggregateKeys } from '../../tables/aggregates.ts';
 
 /**
  * Subscriber reference data, versioned: every upload is kept beside the earlier ones and

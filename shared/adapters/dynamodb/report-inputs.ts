@@ -4,12 +4,12 @@ import {
   paginateQuery,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { ComplaintState } from '../domain/complaint-lifecycle.ts';
-import type { SubscriberCountRow } from '../domain/subscriber-counts.ts';
-import type { InvitationTallyRow, ResponseAggregateRow } from '../indicators/catalogue.ts';
-import { aggregateKeys, type CounterKind } from '../tables/aggregates.ts';
-import { COMPLAINTS_TABLE } from '../tables/complaints.ts';
-import { dynamoDbSubscriberStore } from './dynamodb-subscriber-store.ts';
+import type { ComplaintState } from '../../domain/complaint-lifecycle.ts';
+import type { SubscriberCountRow } from '../../domain/subscriber-counts.ts';
+import type { InvitationTallyRow, ResponseAggregateRow } from '../../indicators/catalogue.ts';
+import { aggregateKeys, type CounterKind } from '../../tables/aggregates.ts';
+import { COMPLAINTS_TABLE } from '../../tables/complaints.ts';
+import { dynamoDbSubscriberStore } from './subscriber-store.ts';
 
 /** What the report builder reads: daily aggregates and folded complaint states. */
 export interface ReportInputsReader {

@@ -10,9 +10,13 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { CONVERSATION_TIMEOUT_HOURS, type SmsConversation } from '../domain/sms-conversation.ts';
-import { surveyKeys } from '../tables/surveys.ts';
-import type { SmsChange, SmsStore, StoredConversation } from '../use-cases/handle-inbound-sms.ts';
+import { CONVERSATION_TIMEOUT_HOURS, type SmsConversation } from '../../domain/sms-conversation.ts';
+import { surveyKeys } from '../../tables/surveys.ts';
+import type {
+  SmsChange,
+  SmsStore,
+  StoredConversation,
+} from '../../use-cases/handle-inbound-sms.ts';
 import { answerLinkUpdate } from './link-answer.ts';
 
 /** Replies remembered per conversation for gateway retries: more than a survey's messages. */

@@ -6,9 +6,9 @@ import {
   paginateQuery,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { COMPLAINTS_TABLE, complaintKeys } from '../tables/complaints.ts';
-import { SURVEY_ITEMS, SURVEYS_TABLE, surveyKeys } from '../tables/surveys.ts';
-import type { IndexDesign } from '../tables/table.ts';
+import { COMPLAINTS_TABLE, complaintKeys } from '../../tables/complaints.ts';
+import { SURVEY_ITEMS, SURVEYS_TABLE, surveyKeys } from '../../tables/surveys.ts';
+import type { IndexDesign } from '../../tables/table.ts';
 
 /** What an erasure removed or made anonymous: counts only, nothing that identifies. */
 export interface ErasureSummary {

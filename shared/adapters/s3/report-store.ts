@@ -1,5 +1,5 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { ReportFile } from '../reports/report-files.ts';
+import type { ReportFile } from '../../reports/report-files.ts';
 
 /** Where a report's files go (docs/design.md §7): `reports/{profile}/{period}/{reportId}/{name}`. */
 export const reportPrefix = (profile: string, period: string, reportId: string) =>
