@@ -15,7 +15,7 @@ import {
 } from '../indicators/catalogue.ts';
 import { containsDay, type Period, parsePeriod, previousPeriod } from '../indicators/periods.ts';
 import type { Profile } from '../indicators/profiles.ts';
-import { renderExtract } from '../reports/report-extract.ts';
+import { EXTRACT_DESCRIPTION, renderExtract } from '../reports/report-extract.ts';
 import {
   type ReportFile,
   type ReportMeta,
@@ -259,7 +259,7 @@ export async function buildReport(
     {
       name: 'methodology.json',
       contentType: 'application/json',
-      body: Buffer.from(renderMethodologyJson(built, profile, meta)),
+      body: Buffer.from(renderMethodologyJson(built, profile, meta, EXTRACT_DESCRIPTION)),
     },
     // Exactly the rows the figures were computed from, for assessors to recompute them.
     ...renderExtract({
