@@ -3,13 +3,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { dynamoDbReportIndex, type ReportEntry } from '#shared/adapters/dynamodb/report-index.ts';
+import { dynamoDbReportIndex } from '#shared/adapters/dynamodb/report-index.ts';
 import { s3Presigner } from '#shared/adapters/s3/presigner.ts';
 import { requireEnv } from '#shared/config.ts';
 import { type Caller, requireGroup } from '#shared/http/caller.ts';
 import { ForbiddenError, NotFoundError } from '#shared/http/problem.ts';
 import { problemDetailsOnError } from '#shared/http/problem-middleware.ts';
 import { logger } from '#shared/powertools/logger.ts';
+import type { ReportEntry } from '#shared/use-cases/build-report.ts';
 
 /** Presigned downloads live at most five minutes (docs/design.md §3). */
 export const DOWNLOAD_URL_SECONDS = 300;

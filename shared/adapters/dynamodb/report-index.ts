@@ -7,20 +7,7 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { reportKeys } from '../../tables/reports.ts';
-
-/** What GET /reports lists and GET /reports/{id} answers about one report. */
-export interface ReportEntry {
-  reportId: string;
-  profile: string;
-  period: string;
-  generatedAt: string;
-  /** Where its files are: `reports/{profile}/{period}/{reportId}/`. */
-  prefix: string;
-  files: { name: string; bytes: number; sha256: string }[];
-  /** manifest.json as signed, and manifest.sig (base64 DER). */
-  manifest: string;
-  signature: string;
-}
+import type { ReportEntry } from '../../use-cases/build-report.ts';
 
 /** One download, for the audit log: who (user pool subject and groups), what, when. */
 export interface DownloadRecord {
@@ -32,8 +19,8 @@ export interface DownloadRecord {
 }
 
 /**
- * The report index and the download audit log (README, the reports table). Report ids
- * start with their build time, so the index sorts newest first by key alone.
+ * The report index and the download audit log (docs/data-model.md, the reports table):
+ * the report build's ReportIndex, and what the reports API reads and records.
  */
 export function dynamoDbReportIndex(client: DynamoDBClient, TableName: string) {
   const documents = DynamoDBDocumentClient.from(client);

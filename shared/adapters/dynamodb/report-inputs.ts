@@ -5,23 +5,11 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { ComplaintState } from '../../domain/complaint-lifecycle.ts';
-import type { SubscriberCountRow } from '../../domain/subscriber-counts.ts';
-import type { InvitationTallyRow, ResponseAggregateRow } from '../../indicators/catalogue.ts';
+import type { ResponseAggregateRow } from '../../indicators/catalogue.ts';
 import { aggregateKeys, type CounterKind } from '../../tables/aggregates.ts';
 import { COMPLAINTS_TABLE } from '../../tables/complaints.ts';
+import type { ReportInputs } from '../../use-cases/build-report.ts';
 import { dynamoDbSubscriberStore } from './subscriber-store.ts';
-
-/** What the report builder reads: daily aggregates and folded complaint states. */
-export interface ReportInputsReader {
-  /** Aggregates of the given days (reporting time zone), shards summed per group. */
-  responseAggregates(days: readonly string[]): Promise<ResponseAggregateRow[]>;
-  /** Complaints created, or first resolved, in the given months; each complaint once. */
-  complaintStates(months: readonly string[]): Promise<ComplaintState[]>;
-  /** Invitations sent and answered, by creation day (shards summed). */
-  invitationTallies(days: readonly string[]): Promise<InvitationTallyRow[]>;
-  /** The latest uploaded subscriber counts of a period id, if any. */
-  subscriberCounts(period: string): Promise<SubscriberCountRow[] | undefined>;
-}
 
 /** Stored attributes of a complaint's STATE item that are keys, not state. */
 const STORAGE_ONLY = new Set([
@@ -44,7 +32,7 @@ export function dynamoDbReportInputs(options: {
   client: DynamoDBClient;
   aggregatesTable: string;
   complaintsTable: string;
-}): ReportInputsReader {
+}): ReportInputs {
   const documents = DynamoDBDocumentClient.from(options.client);
   const subscribers = dynamoDbSubscriberStore(options.client, options.aggregatesTable);
   const query = async function* (input: QueryCommandInput) {

@@ -1,12 +1,12 @@
 import { GetPublicKeyCommand, type KMSClient, SignCommand } from '@aws-sdk/client-kms';
+import type { ManifestSigner } from '../../use-cases/build-report.ts';
 
 /** KMS signs at most 4,096 bytes of raw message; a manifest is far smaller. */
 export const MAX_SIGNED_BYTES = 4096;
 
-export interface ManifestSigner {
-  /** The DER-encoded ECDSA P-256 SHA-256 signature of the bytes. */
-  sign(bytes: Buffer): Promise<Buffer>;
-  /** The public key that verifies it, PEM (SubjectPublicKeyInfo). */
+/** The report build's signer, and the public key that GET /reports/signing-key hands out. */
+export interface KmsManifestSigner extends ManifestSigner {
+  /** The public key that verifies the signatures, PEM (SubjectPublicKeyInfo). */
   publicKeyPem(): Promise<string>;
 }
 
@@ -15,7 +15,7 @@ export interface ManifestSigner {
  * is sent and KMS hashes it with SHA-256, so the signature is a plain ECDSA-SHA256 one
  * that `openssl dgst -sha256 -verify` checks against manifest.json as downloaded.
  */
-export function kmsManifestSigner(client: KMSClient, keyId: string): ManifestSigner {
+export function kmsManifestSigner(client: KMSClient, keyId: string): KmsManifestSigner {
   return {
     async sign(bytes) {
       if (bytes.length > MAX_SIGNED_BYTES) {
