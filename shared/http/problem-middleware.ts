@@ -1,11 +1,12 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { logger } from '../powertools/logger.ts';
-import { HttpProblemError, internalErrorProblem, problemResponse } from './problem.ts';
+import { internalErrorProblem, problemResponse, refusalOf } from './problem.ts';
 
 /**
- * The one place errors become HTTP answers: a known refusal becomes its problem details,
- * anything else a bare 500 (logged here, never echoed to the caller). Attach it last.
+ * The one place errors become HTTP answers: a known refusal (an HTTP one, or a domain or
+ * infrastructure error that refusalOf maps) becomes its problem details, anything else a
+ * bare 500 (logged here, never echoed to the caller). Attach it last.
  */
 export function problemDetailsOnError(): MiddlewareObj<
   APIGatewayProxyEventV2,
@@ -14,9 +15,10 @@ export function problemDetailsOnError(): MiddlewareObj<
   return {
     onError: async (request) => {
       const { error } = request;
-      if (error instanceof HttpProblemError) {
-        logger.info('request refused', { status: error.problem.status, problem: error.name });
-        request.response = problemResponse(error.problem);
+      const refusal = refusalOf(error);
+      if (refusal) {
+        logger.info('request refused', { status: refusal.problem.status, problem: refusal.name });
+        request.response = problemResponse(refusal.problem);
         return;
       }
       logger.error('request failed', error instanceof Error ? error : String(error));

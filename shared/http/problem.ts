@@ -1,4 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { DependencyUnavailableError } from '../adapters/errors.ts';
 import type { FieldError } from '../domain/validation.ts';
 
 /** An RFC 9457 problem details document. */
@@ -131,6 +132,17 @@ export class SuppressedError extends HttpProblemError {
       reason,
     });
   }
+}
+
+/**
+ * The refusal an error stands for: an HTTP refusal as it is, a domain or infrastructure
+ * error the caller can act on as its problem; undefined for anything else (a 500).
+ */
+export function refusalOf(error: unknown): HttpProblemError | undefined {
+  if (error instanceof HttpProblemError) return error;
+  if (error instanceof DependencyUnavailableError)
+    return new ServiceUnavailableError(error.message);
+  return undefined;
 }
 
 /** Renders a problem as an HTTP API response. */

@@ -12,10 +12,12 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { CONVERSATION_TIMEOUT_HOURS, type SmsConversation } from '../../domain/sms-conversation.ts';
 import { surveyKeys } from '../../tables/surveys.ts';
-import type {
-  SmsChange,
-  SmsStore,
-  StoredConversation,
+import {
+  ConcurrentConversationUpdateError,
+  NoOpenSurveyError,
+  type SmsChange,
+  type SmsStore,
+  type StoredConversation,
 } from '../../use-cases/handle-inbound-sms.ts';
 import { answerLinkUpdate } from './link-answer.ts';
 
@@ -115,7 +117,9 @@ export function dynamoDbSmsStore(options: {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const again = (await conversation(input.phoneHash))?.replies?.[input.messageSid];
       if (again !== undefined) return { outcome: 'duplicate', reply: again };
-      throw new Error('the conversation changed while a message was handled; it is retried');
+      throw new ConcurrentConversationUpdateError(
+        'the conversation changed while a message was handled; it is retried',
+      );
     }
   };
 
@@ -125,7 +129,8 @@ export function dynamoDbSmsStore(options: {
     async apply({ messageSid, phoneHash, reply, change, read, at }) {
       if (change.kind === 'conversation' || change.kind === 'response' || change.kind === 'end') {
         // Only an open survey moves on, answers or ends (handleInboundSms decides so).
-        if (!read || read.ended) throw new Error(`a ${change.kind} change needs an open survey`);
+        if (!read || read.ended)
+          throw new NoOpenSurveyError(`a ${change.kind} change needs an open survey`);
         return applyOnConversation({ messageSid, phoneHash, reply, change, read, at });
       }
       // Outside a survey (opt-out, START, HELP): the change and a record of the MessageSid.

@@ -1,0 +1,64 @@
+import middy from '@middy/core';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { DependencyUnavailableError } from '#shared/adapters/errors.ts';
+import { NotFoundError } from '#shared/http/problem.ts';
+import { problemDetailsOnError } from '#shared/http/problem-middleware.ts';
+
+/** A handler behind the middleware that fails with `error`, and its answer. */
+async function answerTo(error: unknown): Promise<APIGatewayProxyStructuredResultV2> {
+  const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+    .use(problemDetailsOnError())
+    .handler(async () => {
+      throw error;
+    });
+  return handler({} as APIGatewayProxyEventV2, {} as Context);
+}
+
+describe('problemDetailsOnError', () => {
+  it('answers an HTTP refusal with its problem details', async () => {
+    const response = await answerTo(new NotFoundError('There is no report r-1.'));
+
+    expect(response.statusCode).toBe(404);
+    expect(response.headers).toEqual({
+      'content-type': 'application/problem+json',
+      'cache-control': 'no-store',
+    });
+    expect(JSON.parse(String(response.body))).toEqual({
+      type: 'urn:telecom-service-quality:problem:not-found',
+      title: 'Not found',
+      status: 404,
+      detail: 'There is no report r-1.',
+    });
+  });
+
+  it('answers 503 with the message when an adapter says a dependency refused the work', async () => {
+    const response = await answerTo(
+      new DependencyUnavailableError('The events could not be queued; retry the request.'),
+    );
+
+    expect(response.statusCode).toBe(503);
+    expect(response.headers?.['content-type']).toBe('application/problem+json');
+    expect(JSON.parse(String(response.body))).toEqual({
+      type: 'urn:telecom-service-quality:problem:unavailable',
+      title: 'Service unavailable',
+      status: 503,
+      detail: 'The events could not be queued; retry the request.',
+    });
+  });
+
+  it('answers anything else with a bare 500 that does not echo the error', async () => {
+    const response = await answerTo(new Error('table tsq-dev-surveys: secret detail'));
+
+    expect(response.statusCode).toBe(500);
+    expect(response.body).not.toContain('secret detail');
+    expect(JSON.parse(String(response.body))).toMatchObject({
+      type: 'urn:telecom-service-quality:problem:internal',
+      status: 500,
+    });
+  });
+});
