@@ -1,15 +1,14 @@
-import { TABLE_KEY, type TableDesign, TTL_ATTRIBUTE } from './table.ts';
+import { TTL_ATTRIBUTE, tableDesign } from './table.ts';
 
 /**
  * The aggregates table (docs/data-model.md): anonymous daily counters, the marks of
  * counted stream batches (which expire) and subscriber reference data. Nothing here
  * identifies anyone; counters and reference data never expire.
  */
-export const AGGREGATES_TABLE = {
-  ...TABLE_KEY,
+export const AGGREGATES_TABLE = /* @__PURE__ */ tableDesign({
   timeToLiveAttribute: TTL_ATTRIBUTE,
   indexes: {},
-} as const satisfies TableDesign;
+});
 
 /** Counter shards per group: a batch writes one, chosen at random, so none runs hot. */
 export const AGGREGATE_SHARDS = 8;

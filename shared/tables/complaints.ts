@@ -1,4 +1,4 @@
-import { TABLE_KEY, type TableDesign, TTL_ATTRIBUTE } from './table.ts';
+import { TTL_ATTRIBUTE, tableDesign } from './table.ts';
 
 /**
  * The complaints table (docs/data-model.md): one partition per complaint holding its
@@ -6,8 +6,7 @@ import { TABLE_KEY, type TableDesign, TTL_ATTRIBUTE } from './table.ts';
  * serve the report queries and erasure; month keys are `YYYY-MM` in the reporting time
  * zone, so a quarter or a year is three or twelve queries.
  */
-export const COMPLAINTS_TABLE = {
-  ...TABLE_KEY,
+export const COMPLAINTS_TABLE = /* @__PURE__ */ tableDesign({
   timeToLiveAttribute: TTL_ATTRIBUTE,
   indexes: {
     /** Complaints created in a month, in creation order: "received in the period". */
@@ -27,7 +26,7 @@ export const COMPLAINTS_TABLE = {
     /** A customer's complaints, for erasure; only the keys are copied. */
     byCustomer: { name: 'byCustomer', partitionKey: 'customerRef', keysOnly: true },
   },
-} as const satisfies TableDesign;
+});
 
 /** Sort key prefix of a complaint's event items. */
 const EVENT_PREFIX = 'EVENT#';

@@ -1,13 +1,12 @@
-import { TABLE_KEY, type TableDesign } from './table.ts';
+import { tableDesign } from './table.ts';
 
 /**
  * The reports table (docs/data-model.md): the report index, which GET /reports reads,
  * and the download audit log. Nothing expires: both are records.
  */
-export const REPORTS_TABLE = {
-  ...TABLE_KEY,
+export const REPORTS_TABLE = /* @__PURE__ */ tableDesign({
   indexes: {},
-} as const satisfies TableDesign;
+});
 
 /** Key layout of the reports table. */
 export const reportKeys = {

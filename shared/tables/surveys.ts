@@ -1,4 +1,4 @@
-import { TABLE_KEY, type TableDesign, TTL_ATTRIBUTE } from './table.ts';
+import { TTL_ATTRIBUTE, tableDesign } from './table.ts';
 
 /**
  * The surveys table (docs/data-model.md): invitations, their SMS outbox entries, survey
@@ -6,8 +6,7 @@ import { TABLE_KEY, type TableDesign, TTL_ATTRIBUTE } from './table.ts';
  * conversations and inbound message ids. Its stream feeds the SMS sender and the
  * response aggregator, which tell items apart by their sort key.
  */
-export const SURVEYS_TABLE = {
-  ...TABLE_KEY,
+export const SURVEYS_TABLE = /* @__PURE__ */ tableDesign({
   timeToLiveAttribute: TTL_ATTRIBUTE,
   indexes: {
     /** A customer's invitations, for erasure; only the keys are copied. */
@@ -18,7 +17,7 @@ export const SURVEYS_TABLE = {
       keysOnly: true,
     },
   },
-} as const satisfies TableDesign;
+});
 
 /** The sort key of each kind of item: stream filters and readers select by it. */
 export const SURVEY_ITEMS = {

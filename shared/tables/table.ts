@@ -26,3 +26,13 @@ export interface TableDesign {
   /** By name; the stack creates them in this order. */
   indexes: Readonly<Record<string, IndexDesign>>;
 }
+
+/**
+ * A table's design: the project's keys and what the table adds. A call marked pure, so a
+ * bundle that reads only a table's key builders leaves the design out.
+ */
+export function tableDesign<const T extends Omit<TableDesign, 'partitionKey' | 'sortKey'>>(
+  design: T,
+): T & typeof TABLE_KEY {
+  return { ...TABLE_KEY, ...design };
+}
