@@ -6,6 +6,7 @@ import { sourceSecretReader } from '#shared/adapters/secrets-manager/source-secr
 import { enqueueComplaintMessages } from '#shared/adapters/sqs/complaint-queue.ts';
 import { requireEnv, requireJsonMap } from '#shared/config.ts';
 import { parseComplaintWebhookBody } from '#shared/domain/complaint-event.ts';
+import { jsonAnswer } from '#shared/http/answers.ts';
 import { ValidationError } from '#shared/http/problem.ts';
 import { problemDetailsOnError } from '#shared/http/problem-middleware.ts';
 import { readSignedJsonBody } from '#shared/http/signed-request.ts';
@@ -38,9 +39,5 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
       parsed.events.map((event) => ({ source, receivedAt, event })),
     );
     logger.info('complaint events accepted', { source, accepted: parsed.events.length });
-    return {
-      statusCode: 202,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ accepted: parsed.events.length }),
-    };
+    return jsonAnswer(202, { accepted: parsed.events.length });
   });

@@ -1,7 +1,8 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { logger } from '../powertools/logger.ts';
-import { internalErrorProblem, problemResponse, refusalOf } from './problem.ts';
+import { problemAnswer } from './answers.ts';
+import { internalErrorProblem, refusalOf } from './problem.ts';
 
 /**
  * The one place errors become HTTP answers: a known refusal (an HTTP one, or a domain or
@@ -18,11 +19,11 @@ export function problemDetailsOnError(): MiddlewareObj<
       const refusal = refusalOf(error);
       if (refusal) {
         logger.info('request refused', { status: refusal.problem.status, problem: refusal.name });
-        request.response = problemResponse(refusal.problem);
+        request.response = problemAnswer(refusal.problem);
         return;
       }
       logger.error('request failed', error instanceof Error ? error : String(error));
-      request.response = problemResponse(internalErrorProblem);
+      request.response = problemAnswer(internalErrorProblem);
     },
   };
 }

@@ -1,4 +1,3 @@
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DependencyUnavailableError } from '../adapters/errors.ts';
 import type { FieldError } from '../domain/validation.ts';
 
@@ -143,15 +142,6 @@ export function refusalOf(error: unknown): HttpProblemError | undefined {
   if (error instanceof DependencyUnavailableError)
     return new ServiceUnavailableError(error.message);
   return undefined;
-}
-
-/** Renders a problem as an HTTP API response. */
-export function problemResponse(problem: ProblemDetails): APIGatewayProxyStructuredResultV2 {
-  return {
-    statusCode: problem.status,
-    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
-    body: JSON.stringify(problem),
-  };
 }
 
 /** The answer to anything unexpected: a 500 that reveals nothing internal. */

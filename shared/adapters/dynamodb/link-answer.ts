@@ -5,9 +5,9 @@ import { surveyKeys } from '../../tables/surveys.ts';
 export type LinkAnswers = Omit<SurveyAnswers, 'nps'> & { nps?: number };
 
 /**
- * The update that answers a link: the token item becomes the response (README, Data
- * model), once. The condition is the single use: the link exists and has no answer yet
- * and, when `openUntil` is given, has not expired by then. The answered item is kept for
+ * The update that answers a link: the token item becomes the response (docs/data-model.md),
+ * once. The condition is the single use: the link exists and has no answer yet and, when
+ * `openAt` is given, is still open at that time. The answered item is kept for
  * the raw-data retention instead of a day past the link.
  */
 export function answerLinkUpdate(options: {
