@@ -20,35 +20,36 @@ async function answerTo(error: unknown): Promise<APIGatewayProxyStructuredResult
 }
 
 describe('problemDetailsOnError', () => {
-  it('answers an HTTP refusal with its problem details', async () => {
-    const response = await answerTo(new NotFoundError('There is no report r-1.'));
+  it.each([
+    {
+      what: 'an HTTP refusal',
+      error: new NotFoundError('There is no report r-1.'),
+      problem: {
+        type: 'urn:telecom-service-quality:problem:not-found',
+        title: 'Not found',
+        status: 404,
+        detail: 'There is no report r-1.',
+      },
+    },
+    {
+      what: "an adapter's dependency refusal",
+      error: new DependencyUnavailableError('The events could not be queued; retry the request.'),
+      problem: {
+        type: 'urn:telecom-service-quality:problem:unavailable',
+        title: 'Service unavailable',
+        status: 503,
+        detail: 'The events could not be queued; retry the request.',
+      },
+    },
+  ])('answers $what with its problem details, never cached', async ({ error, problem }) => {
+    const response = await answerTo(error);
 
-    expect(response.statusCode).toBe(404);
+    expect(response.statusCode).toBe(problem.status);
     expect(response.headers).toEqual({
       'content-type': 'application/problem+json',
       'cache-control': 'no-store',
     });
-    expect(JSON.parse(String(response.body))).toEqual({
-      type: 'urn:telecom-service-quality:problem:not-found',
-      title: 'Not found',
-      status: 404,
-      detail: 'There is no report r-1.',
-    });
-  });
-
-  it('answers 503 with the message when an adapter says a dependency refused the work', async () => {
-    const response = await answerTo(
-      new DependencyUnavailableError('The events could not be queued; retry the request.'),
-    );
-
-    expect(response.statusCode).toBe(503);
-    expect(response.headers?.['content-type']).toBe('application/problem+json');
-    expect(JSON.parse(String(response.body))).toEqual({
-      type: 'urn:telecom-service-quality:problem:unavailable',
-      title: 'Service unavailable',
-      status: 503,
-      detail: 'The events could not be queued; retry the request.',
-    });
+    expect(JSON.parse(String(response.body))).toEqual(problem);
   });
 
   it('answers anything else with a bare 500 that does not echo the error', async () => {

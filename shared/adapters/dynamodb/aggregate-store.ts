@@ -1,7 +1,8 @@
-import { type DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { aggregateKeys } from '../../tables/aggregates.ts';
 import type { AggregateStore } from '../../use-cases/aggregate-responses.ts';
+import { transactOnce } from './transact-once.ts';
 
 /** Stream records live 24 hours; a batch mark outlives every redelivery of its batch. */
 const BATCH_MARK_DAYS = 3;
@@ -54,26 +55,16 @@ export function dynamoDbAggregateStore(client: DynamoDBClient, TableName: string
           },
         };
       });
-      try {
-        await documents.send(new TransactWriteCommand({ TransactItems: [mark, ...adds] }));
-        return { counted: true };
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        const reasons = error.CancellationReasons ?? [];
-        if (reasons[0]?.Code === 'ConditionalCheckFailed') {
-          const { Item } = await documents.send(
-            new GetCommand({
-              TableName,
-              Key: aggregateKeys.countedBatch(firstSequence),
-              ConsistentRead: true,
-            }),
-          );
-          if (Item) return { countedThrough: String(Item.lastSequence) };
-        }
-        if (reasons.some((reason) => reason.Code === 'TransactionConflict'))
-          return { conflict: true };
-        throw error;
-      }
+      const outcome = await transactOnce(documents, [mark, ...adds], {
+        TableName,
+        Key: aggregateKeys.countedBatch(firstSequence),
+      });
+      if ('written' in outcome) return { counted: true };
+      if (outcome.mark) return { countedThrough: String(outcome.mark.lastSequence) };
+      const reasons = outcome.refused.CancellationReasons ?? [];
+      if (reasons.some((reason) => reason.Code === 'TransactionConflict'))
+        return { conflict: true };
+      throw outcome.refused;
     },
   };
 }

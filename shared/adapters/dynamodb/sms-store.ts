@@ -1,13 +1,8 @@
-import {
-  ConditionalCheckFailedException,
-  type DynamoDBClient,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { CONVERSATION_TIMEOUT_HOURS, type SmsConversation } from '../../domain/sms-conversation.ts';
@@ -20,13 +15,10 @@ import {
   type StoredConversation,
 } from '../../use-cases/handle-inbound-sms.ts';
 import { answerLinkUpdate } from './link-answer.ts';
+import { type TransactItem, transactOnce } from './transact-once.ts';
 
 /** Replies remembered per conversation for gateway retries: more than a survey's messages. */
 const REPLIES_KEPT = 12;
-
-type TransactItem = NonNullable<
-  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
->[number];
 
 /** SMS conversations, opt-outs, inbound message ids and SMS responses in the surveys table. */
 export function dynamoDbSmsStore(options: {
@@ -179,24 +171,13 @@ export function dynamoDbSmsStore(options: {
         case 'none':
           break;
       }
-      try {
-        await documents.send(new TransactWriteCommand({ TransactItems: items }));
-        return { outcome: 'applied' };
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        const reasons = error.CancellationReasons ?? [];
-        if (reasons[0]?.Code === 'ConditionalCheckFailed') {
-          const { Item } = await documents.send(
-            new GetCommand({
-              TableName,
-              Key: surveyKeys.inboundSms(messageSid),
-              ConsistentRead: true,
-            }),
-          );
-          return { outcome: 'duplicate', reply: String(Item?.reply ?? '') };
-        }
-        throw error;
-      }
+      const outcome = await transactOnce(documents, items, {
+        TableName,
+        Key: surveyKeys.inboundSms(messageSid),
+      });
+      if ('written' in outcome) return { outcome: 'applied' };
+      if (outcome.marked) return { outcome: 'duplicate', reply: String(outcome.mark?.reply ?? '') };
+      throw outcome.refused;
     },
   };
 }
