@@ -68,7 +68,7 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** Reads a request's body in the order that costs least: size (413), media type (415), syntax (400). */
+/** Reads a request's body, cheapest check first: size (413), media type (415), syntax (400). */
 export function readBody<const T extends MediaType>(
   request: APIGatewayProxyEventV2,
   accepted: readonly T[],
