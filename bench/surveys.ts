@@ -9,13 +9,13 @@ import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk
 import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 import type { Sandbox } from '#sandbox/sandbox.ts';
-import { surveyKeys } from '#shared/adapters/dynamodb-invitation-store.ts';
-import { dynamoDbSurveyLinkStore } from '#shared/adapters/dynamodb-survey-link-store.ts';
+import { dynamoDbSurveyLinkStore } from '#shared/adapters/dynamodb/survey-link-store.ts';
 import { hashSurveyToken } from '#shared/domain/survey-token.ts';
 import { dayInTimeZone } from '#shared/domain/zoned-time.ts';
 import { signatureHeader } from '#shared/http/signature.ts';
 import { twilioSignature } from '#shared/http/twilio-signature.ts';
 import { nearestRank } from '#shared/indicators/statistics.ts';
+import { surveyKeys } from '#shared/tables/surveys.ts';
 
 /** us-east-1 list prices (USD) used for the estimate, per unit named. */
 export const PRICES = {

@@ -2,10 +2,11 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { sourceSecretReader } from '#shared/adapters/source-secrets.ts';
-import { enqueueComplaintMessages } from '#shared/adapters/sqs-complaint-queue.ts';
+import { sourceSecretReader } from '#shared/adapters/secrets-manager/source-secrets.ts';
+import { enqueueComplaintMessages } from '#shared/adapters/sqs/complaint-queue.ts';
 import { requireEnv, requireJsonMap } from '#shared/config.ts';
 import { parseComplaintWebhookBody } from '#shared/domain/complaint-event.ts';
+import { jsonAnswer } from '#shared/http/answers.ts';
 import { ValidationError } from '#shared/http/problem.ts';
 import { problemDetailsOnError } from '#shared/http/problem-middleware.ts';
 import { readSignedJsonBody } from '#shared/http/signed-request.ts';
@@ -38,9 +39,5 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
       parsed.events.map((event) => ({ source, receivedAt, event })),
     );
     logger.info('complaint events accepted', { source, accepted: parsed.events.length });
-    return {
-      statusCode: 202,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ accepted: parsed.events.length }),
-    };
+    return jsonAnswer(202, { accepted: parsed.events.length });
   });

@@ -5,7 +5,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { dynamoDbComplaintStore } from '#shared/adapters/dynamodb-complaint-store.ts';
+import { dynamoDbComplaintStore } from '#shared/adapters/dynamodb/complaint-store.ts';
 import { requireEnv, requirePositiveInteger } from '#shared/config.ts';
 import { ComplaintMessageSchema } from '#shared/domain/complaint-event.ts';
 import { logger } from '#shared/powertools/logger.ts';

@@ -2,9 +2,10 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { dynamoDbErasure } from '#shared/adapters/dynamodb-erasure.ts';
+import { dynamoDbErasure } from '#shared/adapters/dynamodb/erasure.ts';
 import { requireEnv } from '#shared/config.ts';
 import { opaqueId } from '#shared/domain/fields.ts';
+import { jsonAnswer } from '#shared/http/answers.ts';
 import { requireGroup } from '#shared/http/caller.ts';
 import { ValidationError } from '#shared/http/problem.ts';
 import { problemDetailsOnError } from '#shared/http/problem-middleware.ts';
@@ -33,9 +34,5 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
     }
     const summary = await erasure.erase(customerRef.data);
     logger.info('customer erased', { ...summary, by: caller.subject });
-    return {
-      statusCode: 202,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ status: 'erased', ...summary }),
-    };
+    return jsonAnswer(202, { status: 'erased', ...summary });
   });

@@ -2,11 +2,12 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { dynamoDbInvitationStore } from '#shared/adapters/dynamodb-invitation-store.ts';
-import { sourceSecretReader } from '#shared/adapters/source-secrets.ts';
-import { readSurveyKeys } from '#shared/adapters/survey-keys.ts';
+import { dynamoDbInvitationStore } from '#shared/adapters/dynamodb/invitation-store.ts';
+import { sourceSecretReader } from '#shared/adapters/secrets-manager/source-secrets.ts';
+import { readSurveyKeys } from '#shared/adapters/secrets-manager/survey-keys.ts';
 import { requireEnv, requireJsonMap, requirePositiveInteger } from '#shared/config.ts';
 import { parseInvitationRequest } from '#shared/domain/invitation.ts';
+import { jsonAnswer, NO_STORE } from '#shared/http/answers.ts';
 import { SuppressedError, ValidationError } from '#shared/http/problem.ts';
 import { problemDetailsOnError } from '#shared/http/problem-middleware.ts';
 import { readSignedJsonBody } from '#shared/http/signed-request.ts';
@@ -34,12 +35,6 @@ const store = dynamoDbInvitationStore({
   retentionDays: config.retentionDays,
 });
 const secretsOf = sourceSecretReader(config.secretArnBySource);
-
-const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({
-  statusCode,
-  headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-  body: JSON.stringify(body),
-});
 
 /** POST /invitations: 201 a new invitation, 200 the same one again, 409 when suppressed. */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
@@ -80,5 +75,5 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
       channel: result.view.channel,
       status: result.view.status,
     });
-    return json(result.outcome === 'created' ? 201 : 200, result.view);
+    return jsonAnswer(result.outcome === 'created' ? 201 : 200, result.view, NO_STORE);
   });

@@ -6,13 +6,13 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { dynamoDbReportIndex } from '#shared/adapters/dynamodb-report-index.ts';
-import { dynamoDbReportInputs } from '#shared/adapters/dynamodb-report-inputs.ts';
-import { kmsManifestSigner } from '#shared/adapters/kms-manifest-signer.ts';
-import { publishedReports } from '#shared/adapters/published-reports.ts';
-import { reportPrefix, s3ReportStore } from '#shared/adapters/s3-report-store.ts';
+import { dynamoDbReportIndex } from '#shared/adapters/dynamodb/report-index.ts';
+import { dynamoDbReportInputs } from '#shared/adapters/dynamodb/report-inputs.ts';
+import { kmsManifestSigner } from '#shared/adapters/kms/manifest-signer.ts';
+import { publishedReports } from '#shared/adapters/s3/published-reports.ts';
+import { reportPrefix, s3ReportStore } from '#shared/adapters/s3/report-store.ts';
 import { requireEnv } from '#shared/config.ts';
-import { resolveReportRun } from '#shared/domain/report-run.ts';
+import { QueuedReportRunSchema, resolveReportRun } from '#shared/domain/report-run.ts';
 import { InvalidPeriodError } from '#shared/indicators/periods.ts';
 import { OPERATOR_PROFILES_DIRECTORY, profilesIn } from '#shared/indicators/profiles.ts';
 import { logger } from '#shared/powertools/logger.ts';
@@ -83,32 +83,29 @@ class InvalidReportRunError extends Error {
   override name = 'InvalidReportRunError';
 }
 
+/** One queued run; a scheduled one has no run id. */
+function runQueued(record: SQSRecord) {
+  // The queue message is the request plus who asked and its run id (for the log).
+  const {
+    runId = 'scheduled',
+    requestedBy: _by,
+    ...request
+  } = QueuedReportRunSchema.parse(JSON.parse(record.body));
+  logger.appendKeys({ runId });
+  return run(request).catch((error: unknown) => {
+    logger.error('report run failed', error instanceof Error ? error : String(error));
+    throw error;
+  });
+}
+
 /**
  * Builds signed reports into the reports bucket: from the run queue (POST /reports/runs
  * and the schedules), or invoked directly with `{profile, period}` (npm run invoke).
  */
-export const handler = middy<unknown>()
+export const handler = middy<SQSEvent | { profile: string; period: string }>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .handler(async (event, context) => {
-    if (typeof event === 'object' && event !== null && 'Records' in event) {
-      return processPartialResponse(
-        event as SQSEvent,
-        (record: SQSRecord) => {
-          // The queue message is the request plus who asked and its run id (for the log).
-          const {
-            runId,
-            requestedBy: _by,
-            ...request
-          } = JSON.parse(record.body) as Record<string, unknown>;
-          logger.appendKeys({ runId: typeof runId === 'string' ? runId : 'scheduled' });
-          return run(request).catch((error: unknown) => {
-            logger.error('report run failed', error as Error);
-            throw error;
-          });
-        },
-        processor,
-        { context },
-      );
-    }
-    return run(event);
-  });
+  .handler(async (event, context) =>
+    'Records' in event
+      ? processPartialResponse(event, runQueued, processor, { context })
+      : run(event),
+  );

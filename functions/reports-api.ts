@@ -3,13 +3,15 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { dynamoDbReportIndex, type ReportEntry } from '#shared/adapters/dynamodb-report-index.ts';
-import { s3Presigner } from '#shared/adapters/s3-presigner.ts';
+import { dynamoDbReportIndex } from '#shared/adapters/dynamodb/report-index.ts';
+import { s3Presigner } from '#shared/adapters/s3/presigner.ts';
 import { requireEnv } from '#shared/config.ts';
+import { jsonAnswer, NO_STORE, redirectAnswer } from '#shared/http/answers.ts';
 import { type Caller, requireGroup } from '#shared/http/caller.ts';
 import { ForbiddenError, NotFoundError } from '#shared/http/problem.ts';
 import { problemDetailsOnError } from '#shared/http/problem-middleware.ts';
 import { logger } from '#shared/powertools/logger.ts';
+import type { ReportEntry } from '#shared/use-cases/build-report.ts';
 
 /** Presigned downloads live at most five minutes (docs/design.md §3). */
 export const DOWNLOAD_URL_SECONDS = 300;
@@ -21,12 +23,6 @@ const presigner = s3Presigner({
   credentials: fromEnv(),
   // Set only outside AWS (the sandbox's emulator): path-style URLs there.
   ...(process.env.AWS_ENDPOINT_URL ? { endpoint: process.env.AWS_ENDPOINT_URL } : {}),
-});
-
-const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({
-  statusCode,
-  headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-  body: JSON.stringify(body),
 });
 
 /** Assessor extracts (`extract/*`) are for assessors alone (docs/design.md §3). */
@@ -59,18 +55,22 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
         ...(query.profile ? { profile: query.profile } : {}),
         ...(query.period ? { period: query.period } : {}),
       });
-      return json(200, { reports: entries.map((entry) => summary(entry, caller)) });
+      return jsonAnswer(200, { reports: entries.map((entry) => summary(entry, caller)) }, NO_STORE);
     }
 
     const entry = /^[0-9TZ]+-[0-9a-f]+$/.test(reportId) ? await index.get(reportId) : undefined;
     if (!entry) throw new NotFoundError(`There is no report ${reportId}.`);
     const name = request.pathParameters?.name;
     if (name === undefined) {
-      return json(200, {
-        ...summary(entry, caller),
-        manifest: JSON.parse(entry.manifest) as unknown,
-        signature: entry.signature,
-      });
+      return jsonAnswer(
+        200,
+        {
+          ...summary(entry, caller),
+          manifest: JSON.parse(entry.manifest) as unknown,
+          signature: entry.signature,
+        },
+        NO_STORE,
+      );
     }
 
     if (isExtract(name) && !caller.groups.includes('assessors')) {
@@ -87,16 +87,6 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
       at: new Date(),
     });
     logger.info('report download', { reportId, file: name, subject: caller.subject });
-    return {
-      statusCode: 302,
-      headers: {
-        location: await presigner.presignGet(
-          bucket,
-          `${entry.prefix}${name}`,
-          DOWNLOAD_URL_SECONDS,
-        ),
-        'cache-control': 'no-store',
-      },
-      body: '',
-    };
+    const url = await presigner.presignGet(bucket, `${entry.prefix}${name}`, DOWNLOAD_URL_SECONDS);
+    return redirectAnswer(302, url);
   });

@@ -3,17 +3,16 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import middy from '@middy/core';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
-import {
-  AGGREGATE_SHARDS,
-  dynamoDbAggregateStore,
-} from '#shared/adapters/dynamodb-aggregate-store.ts';
+import { dynamoDbAggregateStore } from '#shared/adapters/dynamodb/aggregate-store.ts';
+import { newImageOf } from '#shared/adapters/dynamodb/stream-images.ts';
 import { requireEnv } from '#shared/config.ts';
 import { logger } from '#shared/powertools/logger.ts';
 import { metrics } from '#shared/powertools/metrics.ts';
+import { AGGREGATE_SHARDS } from '#shared/tables/aggregates.ts';
+import { SURVEY_ITEMS } from '#shared/tables/surveys.ts';
 import { aggregateResponses, type StreamedRecord } from '#shared/use-cases/aggregate-responses.ts';
 
 const config = {
@@ -28,7 +27,7 @@ const Dimensions = {
   service: z.string(),
   touchpoint: z.string(),
 };
-/** An answered link's new image (README, Data model: the surveys table). */
+/** An answered link's new image (docs/data-model.md, the surveys table). */
 const AnsweredLinkSchema = z.object({
   ...Dimensions,
   answeredAt: z.iso.datetime({ offset: true }),
@@ -51,9 +50,9 @@ const SentInvitationSchema = z.object({
  * it is skipped, never allowed to hold back the answers in its batch.
  */
 function classify(record: DynamoDBRecord): StreamedRecord | undefined {
-  const image = unmarshall((record.dynamodb?.NewImage ?? {}) as never);
+  const image = newImageOf(record);
   const sequenceNumber = SequenceNumber.parse(record.dynamodb?.SequenceNumber);
-  const answered = record.eventName === 'MODIFY' && image.sk === 'TOKEN';
+  const answered = record.eventName === 'MODIFY' && image.sk === SURVEY_ITEMS.token;
   if (!answered) {
     const sent = SentInvitationSchema.safeParse(image);
     if (!sent.success) {

@@ -2,8 +2,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { KMSClient } from '@aws-sdk/client-kms';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { kmsManifestSigner } from '#shared/adapters/kms-manifest-signer.ts';
+import { kmsManifestSigner } from '#shared/adapters/kms/manifest-signer.ts';
 import { requireEnv } from '#shared/config.ts';
+import { bodyAnswer } from '#shared/http/answers.ts';
 import { problemDetailsOnError } from '#shared/http/problem-middleware.ts';
 import { logger } from '#shared/powertools/logger.ts';
 
@@ -20,13 +21,8 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
       publicKeyPem = undefined;
       throw error;
     });
-    return {
-      statusCode: 200,
-      headers: {
-        'content-type': 'application/x-pem-file',
-        'cache-control': 'public, max-age=3600',
-        'x-content-type-options': 'nosniff',
-      },
-      body: await publicKeyPem,
-    };
+    return bodyAnswer(200, 'application/x-pem-file', await publicKeyPem, {
+      'cache-control': 'public, max-age=3600',
+      'x-content-type-options': 'nosniff',
+    });
   });

@@ -3,22 +3,20 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { dynamoDbSmsStore } from '#shared/adapters/dynamodb-sms-store.ts';
-import { readSecretString } from '#shared/adapters/secrets-extension.ts';
-import { readSurveyKeys } from '#shared/adapters/survey-keys.ts';
+import { dynamoDbSmsStore } from '#shared/adapters/dynamodb/sms-store.ts';
+import { readSmsAuthToken } from '#shared/adapters/secrets-manager/sms-auth-token.ts';
+import { readSurveyKeys } from '#shared/adapters/secrets-manager/survey-keys.ts';
 import { requireEnv, requirePositiveInteger } from '#shared/config.ts';
 import { phoneHash } from '#shared/domain/survey-token.ts';
 import { fieldErrorsOf } from '#shared/domain/validation.ts';
-import {
-  PayloadTooLargeError,
-  UnauthenticatedError,
-  ValidationError,
-} from '#shared/http/problem.ts';
+import { xmlAnswer } from '#shared/http/answers.ts';
+import { UnauthenticatedError, ValidationError } from '#shared/http/problem.ts';
 import { problemDetailsOnError } from '#shared/http/problem-middleware.ts';
-import { MAX_BODY_BYTES, rawBodyOf } from '#shared/http/signed-request.ts';
+import { formParamsOf } from '#shared/http/request-body.ts';
 import { verifyTwilioSignature } from '#shared/http/twilio-signature.ts';
 import { logger } from '#shared/powertools/logger.ts';
 import { handleInboundSms, isSurveyStep } from '#shared/use-cases/handle-inbound-sms.ts';
+import { renderSmsReply } from '#shared/web/twiml.ts';
 
 const config = {
   inboundUrl: requireEnv('SMS_INBOUND_URL'),
@@ -36,12 +34,6 @@ const InboundSmsSchema = z.object({
   Body: z.string().check(z.maxLength(1600)),
 });
 
-const xml = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c,
-  );
-
 /**
  * POST /sms/inbound (docs/design.md §4.2): a customer's SMS, from the gateway, signed with
  * X-Twilio-Signature. Answers TwiML with the reply: the next question, thanks, help, or
@@ -51,14 +43,9 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(problemDetailsOnError())
   .handler(async (request) => {
-    const raw = rawBodyOf(request);
-    if (raw.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
-    const params = [...new URLSearchParams(raw.toString('utf8'))];
-    const { authToken } = JSON.parse(await readSecretString(config.authTokenSecretArn)) as {
-      authToken: string;
-    };
+    const params = formParamsOf(request);
     const signed = verifyTwilioSignature({
-      authToken,
+      authToken: await readSmsAuthToken(config.authTokenSecretArn),
       url: config.inboundUrl,
       params,
       signature: request.headers['x-twilio-signature'],
@@ -81,9 +68,5 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
       change: result.change,
       duplicate: result.duplicate,
     });
-    return {
-      statusCode: 200,
-      headers: { 'content-type': 'text/xml; charset=utf-8', 'cache-control': 'no-store' },
-      body: `<?xml version="1.0" encoding="UTF-8"?><Response><Message>${xml(result.reply)}</Message></Response>`,
-    };
+    return xmlAnswer(200, renderSmsReply(result.reply));
   });

@@ -8,12 +8,11 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { DynamoDBRecord, DynamoDBStreamEvent, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
-import {
-  dynamoDbSmsInvitationStore,
-  snsSmsGateway,
-  sqsSmsWakeUps,
-} from '#shared/adapters/sms-sender-adapters.ts';
-import { readSurveyKeys } from '#shared/adapters/survey-keys.ts';
+import { dynamoDbSmsInvitationStore } from '#shared/adapters/dynamodb/sms-invitation-store.ts';
+import { newImageOf } from '#shared/adapters/dynamodb/stream-images.ts';
+import { readSurveyKeys } from '#shared/adapters/secrets-manager/survey-keys.ts';
+import { snsSmsGateway } from '#shared/adapters/sns/sms-gateway.ts';
+import { sqsSmsWakeUps } from '#shared/adapters/sqs/sms-wake-ups.ts';
 import { requireEnv } from '#shared/config.ts';
 import { logger } from '#shared/powertools/logger.ts';
 import { metrics } from '#shared/powertools/metrics.ts';
@@ -48,14 +47,17 @@ async function send(due: z.infer<typeof DueSchema>) {
 
 /** A new outbox entry, from the surveys table's stream (filtered to OUTBOX inserts). */
 async function sendOutboxEntry(record: DynamoDBRecord) {
-  const image = record.dynamodb?.NewImage ?? {};
-  await send(DueSchema.parse({ invitationId: image.invitationId?.S, sendAt: image.sendAt?.S }));
+  await send(DueSchema.parse(newImageOf(record)));
 }
 
 /** A deferred SMS whose wake-up came due. */
 async function sendWokenUp(record: SQSRecord) {
   await send(DueSchema.parse(JSON.parse(record.body)));
 }
+
+/** A batch from the wake-up queue rather than the table's stream: its records say so. */
+const isQueueBatch = (event: DynamoDBStreamEvent | SQSEvent): event is SQSEvent =>
+  event.Records[0]?.eventSource === 'aws:sqs';
 
 /**
  * The surveys table's outbox stream and the wake-up queue → one SMS per invitation,
@@ -64,11 +66,8 @@ async function sendWokenUp(record: SQSRecord) {
 export const handler = middy<DynamoDBStreamEvent | SQSEvent>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
-  .handler(async (event, context) => {
-    const fromQueue = event.Records[0]?.eventSource === 'aws:sqs';
-    return fromQueue
-      ? processPartialResponse(event as SQSEvent, sendWokenUp, queueProcessor, { context })
-      : processPartialResponse(event as DynamoDBStreamEvent, sendOutboxEntry, streamProcessor, {
-          context,
-        });
-  });
+  .handler(async (event, context) =>
+    isQueueBatch(event)
+      ? processPartialResponse(event, sendWokenUp, queueProcessor, { context })
+      : processPartialResponse(event, sendOutboxEntry, streamProcessor, { context }),
+  );

@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { dynamoDbSurveyLinkStore } from '#shared/adapters/dynamodb-survey-link-store.ts';
+import { dynamoDbSurveyLinkStore } from '#shared/adapters/dynamodb/survey-link-store.ts';
 import { requireEnv, requirePositiveInteger } from '#shared/config.ts';
 import {
   parseSurveyAnswers,
@@ -10,19 +10,16 @@ import {
   surveyLinkState,
 } from '#shared/domain/survey-response.ts';
 import { hashSurveyToken, looksLikeSurveyToken } from '#shared/domain/survey-token.ts';
-import {
-  PayloadTooLargeError,
-  UnsupportedMediaTypeError,
-  ValidationError,
-} from '#shared/http/problem.ts';
+import { htmlAnswer, jsonAnswer, NO_STORE, redirectAnswer } from '#shared/http/answers.ts';
+import { ValidationError } from '#shared/http/problem.ts';
 import { problemDetailsOnError } from '#shared/http/problem-middleware.ts';
-import { MAX_BODY_BYTES, rawBodyOf } from '#shared/http/signed-request.ts';
+import { jsonObjectOf, readBody } from '#shared/http/request-body.ts';
 import { logger } from '#shared/powertools/logger.ts';
 import {
   renderSurveyForm,
   renderThanks,
   renderUnavailable,
-  SURVEY_PAGE_HEADERS,
+  SURVEY_PAGE_CSP,
 } from '#shared/web/survey-pages.ts';
 
 const store = dynamoDbSurveyLinkStore({
@@ -31,37 +28,14 @@ const store = dynamoDbSurveyLinkStore({
   retentionDays: requirePositiveInteger('RAW_DATA_RETENTION_DAYS'),
 });
 
-const html = (statusCode: number, body: string): APIGatewayProxyStructuredResultV2 => ({
-  statusCode,
-  headers: { ...SURVEY_PAGE_HEADERS },
-  body,
-});
+const html = (statusCode: number, page: string) => htmlAnswer(statusCode, page, SURVEY_PAGE_CSP);
 
-/** Form fields, from a form post or JSON. */
-function readFields(request: APIGatewayProxyEventV2): {
-  json: boolean;
-  fields: Record<string, unknown>;
-} {
-  const raw = rawBodyOf(request);
-  if (raw.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
-  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type === 'application/x-www-form-urlencoded') {
-    return { json: false, fields: Object.fromEntries(new URLSearchParams(raw.toString('utf8'))) };
-  }
-  if (type === 'application/json') {
-    try {
-      const parsed = JSON.parse(raw.toString('utf8')) as unknown;
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-        return { json: true, fields: parsed as Record<string, unknown> };
-      }
-    } catch {
-      // answered below
-    }
-    throw new ValidationError('The body is not a JSON object.', [
-      { pointer: '', detail: 'not a JSON object' },
-    ]);
-  }
-  throw new UnsupportedMediaTypeError('application/x-www-form-urlencoded or application/json');
+/** The answers' fields, from a form post or a JSON object. */
+function readFields(request: APIGatewayProxyEventV2) {
+  const body = readBody(request, ['application/x-www-form-urlencoded', 'application/json']);
+  return body.mediaType === 'application/json'
+    ? { json: true, fields: jsonObjectOf(body.json) }
+    : { json: false, fields: body.fields };
 }
 
 const unavailable = (state: Exclude<SurveyLinkState, 'open'>) =>
@@ -121,16 +95,7 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
       invitationId: outcome.recorded.invitationId,
       channel: 'web',
     });
-    if (json) {
-      return {
-        statusCode: 202,
-        headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-        body: JSON.stringify({ status: 'recorded' }),
-      };
-    }
-    return {
-      statusCode: 303,
-      headers: { location: `${request.rawPath}?submitted=1`, 'cache-control': 'no-store' },
-      body: '',
-    };
+    return json
+      ? jsonAnswer(202, { status: 'recorded' }, NO_STORE)
+      : redirectAnswer(303, `${request.rawPath}?submitted=1`);
   });

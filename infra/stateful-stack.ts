@@ -18,7 +18,6 @@ import {
 import {
   AttributeType,
   BillingMode,
-  ProjectionType,
   StreamViewType,
   Table,
   TableEncryption,
@@ -37,8 +36,13 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { AGGREGATES_TABLE } from '../shared/tables/aggregates.ts';
+import { COMPLAINTS_TABLE } from '../shared/tables/complaints.ts';
+import { REPORTS_TABLE } from '../shared/tables/reports.ts';
+import { SURVEYS_TABLE } from '../shared/tables/surveys.ts';
+import type { TableDesign } from '../shared/tables/table.ts';
 import type { StageConfig } from './config.ts';
-import { COMPLAINT_INDEXES, SURVEY_INDEXES } from './table-design.ts';
+import { globalSecondaryIndexes } from './table-design.ts';
 
 export interface StatefulStackProps extends StackProps {
   config: StageConfig;
@@ -102,15 +106,10 @@ export class StatefulStack extends Stack {
       'kms:GenerateDataKey*',
     );
 
-    this.complaintsTable = this.table('ComplaintsTable', { prod, removalPolicy, expires: true });
-    for (const index of COMPLAINT_INDEXES) {
-      this.complaintsTable.addGlobalSecondaryIndex({
-        indexName: index.name,
-        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
-        ...(index.sortKey ? { sortKey: { name: index.sortKey, type: AttributeType.STRING } } : {}),
-        projectionType: index.keysOnly ? ProjectionType.KEYS_ONLY : ProjectionType.ALL,
-      });
-    }
+    this.complaintsTable = this.table('ComplaintsTable', COMPLAINTS_TABLE, {
+      prod,
+      removalPolicy,
+    });
 
     this.complaintEventsDeadLetterQueue = this.deadLetterQueue(
       'ComplaintEventsDeadLetterQueue',
@@ -134,27 +133,21 @@ export class StatefulStack extends Stack {
       removalPolicy,
     );
 
-    this.surveysTable = this.table('SurveysTable', {
+    this.surveysTable = this.table('SurveysTable', SURVEYS_TABLE, {
       prod,
       removalPolicy,
-      expires: true,
       // The stream feeds the SMS sender (new OUTBOX items) and the aggregator (links
       // becoming answered, told by the old and the new image).
       stream: StreamViewType.NEW_AND_OLD_IMAGES,
     });
-    for (const index of SURVEY_INDEXES) {
-      this.surveysTable.addGlobalSecondaryIndex({
-        indexName: index.name,
-        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
-        sortKey: { name: index.sortKey, type: AttributeType.STRING },
-        projectionType: index.keysOnly ? ProjectionType.KEYS_ONLY : ProjectionType.ALL,
-      });
-    }
 
     // Apart from the surveys table: nothing here identifies anyone (erasure never touches
     // it, retention differs), and the aggregator's transactions stay on small items.
     // Batch marks expire; aggregates have no expiry and are kept.
-    this.aggregatesTable = this.table('AggregatesTable', { prod, removalPolicy, expires: true });
+    this.aggregatesTable = this.table('AggregatesTable', AGGREGATES_TABLE, {
+      prod,
+      removalPolicy,
+    });
 
     this.surveyKeysSecret = this.generatedSecret('SurveyKeysSecret', {
       description: 'Master key from which survey tokens and the phone-number pepper are derived',
@@ -255,7 +248,7 @@ export class StatefulStack extends Stack {
       deadLetterQueue: this.reportRunsDeadLetterQueue,
       removalPolicy,
     });
-    this.reportsTable = this.table('ReportsTable', { prod, removalPolicy, expires: false });
+    this.reportsTable = this.table('ReportsTable', REPORTS_TABLE, { prod, removalPolicy });
     this.userPool = new UserPool(this, 'UserPool', {
       userPoolName: `tsq-${props.config.stage}-people`,
       selfSignUpEnabled: false,
@@ -326,34 +319,37 @@ export class StatefulStack extends Stack {
     return secrets;
   }
 
-  /** A dead-letter queue: KMS, TLS only, fourteen days to look at what failed. */
   /**
-   * A table of the project: `pk`/`sk` strings, on demand, the data key, PITR, deletion
-   * protection in prod; TTL on `expiresAt` where items expire.
+   * A table of the project as its module in shared/tables designs it (string keys, TTL
+   * where items expire, its indexes): on demand, the data key, PITR, deletion protection
+   * in prod.
    */
   private table(
     id: string,
+    design: TableDesign,
     options: {
       prod: boolean;
       removalPolicy: RemovalPolicy;
-      expires: boolean;
       stream?: StreamViewType;
     },
   ) {
-    return new Table(this, id, {
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
-      sortKey: { name: 'sk', type: AttributeType.STRING },
+    const table = new Table(this, id, {
+      partitionKey: { name: design.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: design.sortKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       encryption: TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.dataKey,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      ...(options.expires ? { timeToLiveAttribute: 'expiresAt' } : {}),
+      ...(design.timeToLiveAttribute ? { timeToLiveAttribute: design.timeToLiveAttribute } : {}),
       ...(options.stream ? { stream: options.stream } : {}),
       deletionProtection: options.prod,
       removalPolicy: options.removalPolicy,
     });
+    for (const index of globalSecondaryIndexes(design)) table.addGlobalSecondaryIndex(index);
+    return table;
   }
 
+  /** A dead-letter queue: KMS, TLS only, fourteen days to look at what failed. */
   private deadLetterQueue(id: string, removalPolicy: RemovalPolicy) {
     return new Queue(this, id, {
       encryption: QueueEncryption.KMS,

@@ -18,6 +18,23 @@ export const ReportRunSchema = z.strictObject({
 });
 
 /**
+ * A run as the run queue carries it: the request, which a schedule sends alone (with
+ * "previous") and POST /reports/runs with its run id and who asked.
+ */
+export const QueuedReportRunSchema = z.looseObject({
+  runId: z.optional(z.string()),
+  requestedBy: z.optional(z.string()),
+});
+
+/** A run POST /reports/runs queued: resolved, with its id and who asked. */
+export interface QueuedReportRun {
+  runId: string;
+  profile: string;
+  period: string;
+  requestedBy: string;
+}
+
+/**
  * The run, checked against the profiles and resolved to a period id: the period must be
  * of the profile's kind; "previous" is the last complete one at `now`.
  */

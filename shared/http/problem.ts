@@ -1,4 +1,4 @@
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { DependencyUnavailableError } from '../adapters/errors.ts';
 import type { FieldError } from '../domain/validation.ts';
 
 /** An RFC 9457 problem details document. */
@@ -133,13 +133,15 @@ export class SuppressedError extends HttpProblemError {
   }
 }
 
-/** Renders a problem as an HTTP API response. */
-export function problemResponse(problem: ProblemDetails): APIGatewayProxyStructuredResultV2 {
-  return {
-    statusCode: problem.status,
-    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
-    body: JSON.stringify(problem),
-  };
+/**
+ * The refusal an error stands for: an HTTP refusal as it is, a domain or infrastructure
+ * error the caller can act on as its problem; undefined for anything else (a 500).
+ */
+export function refusalOf(error: unknown): HttpProblemError | undefined {
+  if (error instanceof HttpProblemError) return error;
+  if (error instanceof DependencyUnavailableError)
+    return new ServiceUnavailableError(error.message);
+  return undefined;
 }
 
 /** The answer to anything unexpected: a 500 that reveals nothing internal. */

@@ -4,7 +4,6 @@ import { resolveIndicator } from '../indicators/catalogue.ts';
 import type { Profile } from '../indicators/profiles.ts';
 import { ROUNDING_RULE, Z95 } from '../indicators/statistics.ts';
 import { csvText } from './csv.ts';
-import { EXTRACT_DESCRIPTION } from './report-extract.ts';
 
 /** The report contract's schema id (docs/design.md §7). */
 export const REPORT_SCHEMA = 'quality-report/v1';
@@ -98,8 +97,16 @@ export function renderIndicatorsCsv(built: BuiltIndicators): string {
   return `\uFEFF${csvText(CSV_COLUMNS, built.indicators.map(csvRecord))}`;
 }
 
-/** methodology.json: how every figure was made, for an assessor who recomputes them. */
-export function renderMethodologyJson(built: BuiltIndicators, profile: Profile, meta: ReportMeta) {
+/**
+ * methodology.json: how every figure was made, for an assessor who recomputes them;
+ * `extract` says what each extract file holds (the extract's module describes its own).
+ */
+export function renderMethodologyJson(
+  built: BuiltIndicators,
+  profile: Profile,
+  meta: ReportMeta,
+  extract: Readonly<Record<string, string>>,
+) {
   return json({
     profile,
     period: {
@@ -127,7 +134,7 @@ export function renderMethodologyJson(built: BuiltIndicators, profile: Profile, 
       suppression: `cells with n < ${profile.minCell} (minCell) are suppressed, with complementary suppression so that no suppressed cell can be derived from a total and its siblings`,
       rounding: ROUNDING_RULE,
     },
-    extract: EXTRACT_DESCRIPTION,
+    extract,
     codeVersion: meta.codeVersion,
   });
 }

@@ -1,4 +1,3 @@
-import type { ReportEntry } from '../adapters/dynamodb-report-index.ts';
 import type { ComplaintState } from '../domain/complaint-lifecycle.ts';
 import type { SubscriberCountRow } from '../domain/subscriber-counts.ts';
 import {
@@ -15,7 +14,7 @@ import {
 } from '../indicators/catalogue.ts';
 import { containsDay, type Period, parsePeriod, previousPeriod } from '../indicators/periods.ts';
 import type { Profile } from '../indicators/profiles.ts';
-import { renderExtract } from '../reports/report-extract.ts';
+import { EXTRACT_DESCRIPTION, renderExtract } from '../reports/report-extract.ts';
 import {
   type ReportFile,
   type ReportMeta,
@@ -27,11 +26,55 @@ import {
 } from '../reports/report-files.ts';
 import { renderReportHtml, type TrendPoint } from '../reports/report-html.ts';
 
+/** What the report build reads: daily aggregates, folded complaint states, reference data. */
 export interface ReportInputs {
+  /** Aggregates of the given days (reporting time zone), shards summed per group. */
   responseAggregates(days: readonly string[]): Promise<ResponseAggregateRow[]>;
+  /** Complaints created, or first resolved, in the given months; each complaint once. */
   complaintStates(months: readonly string[]): Promise<ComplaintState[]>;
+  /** Invitations sent and answered, by creation day (shards summed). */
   invitationTallies(days: readonly string[]): Promise<InvitationTallyRow[]>;
+  /** The latest uploaded subscriber counts of a period id, if any. */
   subscriberCounts(period: string): Promise<SubscriberCountRow[] | undefined>;
+}
+
+/** What GET /reports lists and GET /reports/{id} answers about one report. */
+export interface ReportEntry {
+  reportId: string;
+  profile: string;
+  period: string;
+  generatedAt: string;
+  /** Where its files are: `reports/{profile}/{period}/{reportId}/`. */
+  prefix: string;
+  files: { name: string; bytes: number; sha256: string }[];
+  /** manifest.json as signed, and manifest.sig (base64 DER). */
+  manifest: string;
+  signature: string;
+}
+
+/** The report index that GET /reports reads: written once the report is complete. */
+export interface ReportIndex {
+  add(entry: ReportEntry): Promise<void>;
+}
+
+/** Where a report's files are kept, under its prefix. */
+export interface ReportStore {
+  put(prefix: string, file: ReportFile): Promise<void>;
+}
+
+/** Signs the manifest. */
+export interface ManifestSigner {
+  /** The DER-encoded ECDSA P-256 SHA-256 signature of the bytes. */
+  sign(bytes: Buffer): Promise<Buffer>;
+}
+
+/** Earlier reports' whole-operator figures as published, for report.html's trend. */
+export interface PublishedReports {
+  /** For each period asked that has a report, its newest report's figures. */
+  wholeOperator(
+    profile: string,
+    periods: readonly string[],
+  ): Promise<Map<string, IndicatorResult[]>>;
 }
 
 /**
@@ -79,10 +122,9 @@ export async function subscribersFor(
 
 export interface BuildReportDependencies {
   inputs: ReportInputs;
-  store: { put(prefix: string, file: ReportFile): Promise<void> };
-  signer: { sign(bytes: Buffer): Promise<Buffer> };
-  /** The report index that GET /reports reads: written once the report is complete. */
-  index: { add(entry: ReportEntry): Promise<void> };
+  store: ReportStore;
+  signer: ManifestSigner;
+  index: ReportIndex;
   profiles: Readonly<Record<string, Profile>>;
   timezone: string;
   operator: string;
@@ -91,13 +133,7 @@ export interface BuildReportDependencies {
   newReportId: (at: Date) => string;
   /** A fresh random key per report for the extract's pseudonyms (never stored). */
   pseudonymKey: () => Buffer;
-  /** Earlier reports' whole-operator figures as published, for report.html's trend. */
-  history: {
-    wholeOperator(
-      profile: string,
-      periods: readonly string[],
-    ): Promise<Map<string, IndicatorResult[]>>;
-  };
+  history: PublishedReports;
   prefixOf: (profile: string, period: string, reportId: string) => string;
 }
 
@@ -259,7 +295,7 @@ export async function buildReport(
     {
       name: 'methodology.json',
       contentType: 'application/json',
-      body: Buffer.from(renderMethodologyJson(built, profile, meta)),
+      body: Buffer.from(renderMethodologyJson(built, profile, meta, EXTRACT_DESCRIPTION)),
     },
     // Exactly the rows the figures were computed from, for assessors to recompute them.
     ...renderExtract({

@@ -35,8 +35,9 @@ export interface SmsStore {
    * Applies the change and remembers the reply under the MessageSid, atomically: on the
    * conversation item itself while a survey is open (one write, unless it records the
    * response), else with a record of the MessageSid. `read` is the conversation the change
-   * was decided on: a concurrent change to it is refused. `duplicate` (with the reply
-   * given the first time) when the MessageSid was seen.
+   * was decided on: a concurrent change to it is refused (ConcurrentConversationUpdateError,
+   * and the message is retried). `duplicate` (with the reply given the first time) when
+   * the MessageSid was seen. A survey step needs an open survey (NoOpenSurveyError).
    */
   apply(input: {
     messageSid: string;
@@ -46,6 +47,16 @@ export interface SmsStore {
     read: StoredConversation | undefined;
     at: Date;
   }): Promise<{ outcome: 'applied' } | { outcome: 'duplicate'; reply: string }>;
+}
+
+/** The conversation changed between its read and the write of this message's change. */
+export class ConcurrentConversationUpdateError extends Error {
+  override name = 'ConcurrentConversationUpdateError';
+}
+
+/** A change that moves a survey on came for a phone with no open survey. */
+export class NoOpenSurveyError extends Error {
+  override name = 'NoOpenSurveyError';
 }
 
 const both = (key: keyof typeof SMS_TEXTS) => `${SMS_TEXTS[key]?.['zh-CN']} ${SMS_TEXTS[key]?.en}`;

@@ -49,18 +49,6 @@ export const SURVEY_PAGE_CSP = [
   "base-uri 'none'",
 ].join('; ');
 
-/** Headers of every survey page: the token in the URL must never leak onwards. */
-export const SURVEY_PAGE_HEADERS = {
-  'content-type': 'text/html; charset=utf-8',
-  'content-security-policy': SURVEY_PAGE_CSP,
-  'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'cache-control': 'no-store',
-  'strict-transport-security': 'max-age=31536000; includeSubDomains',
-  'permissions-policy': 'camera=(), microphone=(), geolocation=()',
-} as const;
-
 const escapeHtml = (text: string) =>
   text.replace(
     /[&<>"']/g,

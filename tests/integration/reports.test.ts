@@ -17,8 +17,8 @@ import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 import { type LocalApp, startLocalApp } from '#sandbox/local-app.ts';
-import { dynamoDbReportIndex } from '#shared/adapters/dynamodb-report-index.ts';
-import { dynamoDbSubscriberStore } from '#shared/adapters/dynamodb-subscriber-store.ts';
+import { dynamoDbReportIndex } from '#shared/adapters/dynamodb/report-index.ts';
+import { dynamoDbSubscriberStore } from '#shared/adapters/dynamodb/subscriber-store.ts';
 import type { ComplaintEvent } from '#shared/domain/complaint-event.ts';
 import { isWholeOperator } from '#shared/indicators/catalogue.ts';
 import { roundHalfAwayFromZero, wilson95 } from '#shared/indicators/statistics.ts';

@@ -16,9 +16,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 import { type LocalApp, startLocalApp } from '#sandbox/local-app.ts';
 import { streamRecordEvent } from '#sandbox/triggers/dynamodb-stream-event-source.ts';
-import { surveyKeys } from '#shared/adapters/dynamodb-invitation-store.ts';
-import { answerLinkUpdate } from '#shared/adapters/link-answer.ts';
+import { answerLinkUpdate } from '#shared/adapters/dynamodb/link-answer.ts';
 import { dayInTimeZone } from '#shared/domain/zoned-time.ts';
+import { surveyKeys } from '#shared/tables/surveys.ts';
 
 let app: LocalApp;
 let documents: DynamoDBDocumentClient;

@@ -8,10 +8,10 @@ import { inject } from 'vitest';
 import { freePort } from '#sandbox/emulator/moto.ts';
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 import { type Sandbox, startSandbox } from '#sandbox/sandbox.ts';
-import { surveyKeys } from '#shared/adapters/dynamodb-invitation-store.ts';
 import type { InvitationRequest } from '#shared/domain/invitation.ts';
 import { hashSurveyToken } from '#shared/domain/survey-token.ts';
 import { signatureHeader } from '#shared/http/signature.ts';
+import { surveyKeys } from '#shared/tables/surveys.ts';
 
 /**
  * A quiet sandbox of the synthesized test assembly on free ports, in a temporary

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { resolveReportRun } from '#shared/domain/report-run.ts';
+import { QueuedReportRunSchema, resolveReportRun } from '#shared/domain/report-run.ts';
 import { BUILT_IN_PROFILES } from '#shared/indicators/profiles.ts';
 
 // 00:30 on 1 January 2027 in Shanghai; still 31 December 2026 in UTC.
@@ -33,5 +34,30 @@ describe('resolveReportRun', () => {
     expect(!unknown.success && unknown.errors[0]?.pointer).toBe('/profile');
     expect(!malformed.success && malformed.errors[0]?.pointer).toBe('/period');
     expect(extra.success).toBe(false);
+  });
+});
+
+describe('QueuedReportRunSchema', () => {
+  const bodies = (
+    JSON.parse(
+      readFileSync(new URL('../../events/report-schedule.sqs.json', import.meta.url), 'utf8'),
+    ) as { Records: { body: string }[] }
+  ).Records.map((record) => QueuedReportRunSchema.parse(JSON.parse(record.body)));
+
+  it("reads a schedule's run, which has no run id, as a request to resolve", () => {
+    const [scheduled] = bodies;
+    expect(scheduled).toEqual({ profile: 'baseline', period: 'previous' });
+    expect(resolve(scheduled)).toEqual({ success: true, profile: 'baseline', period: '2026-12' });
+  });
+
+  it('reads a run POST /reports/runs queued, with its run id and who asked', () => {
+    const { runId, requestedBy, ...request } = bodies[1] ?? {};
+    expect(runId).toBe('0b6f3c1e-8d2a-4f7b-9e5c-3a1d2b4c6e8f');
+    expect(requestedBy).toBe('6a1c2e3f-0b4d-4e5f-8a9b-1c2d3e4f5a6b');
+    expect(resolve(request)).toEqual({ success: true, profile: 'baseline', period: '2026-10' });
+  });
+
+  it('refuses a message whose run id is not text', () => {
+    expect(QueuedReportRunSchema.safeParse({ runId: 7, profile: 'baseline' }).success).toBe(false);
   });
 });

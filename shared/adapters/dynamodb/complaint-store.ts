@@ -5,9 +5,10 @@ import {
   type QueryCommandOutput,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { ComplaintEvent } from '../domain/complaint-event.ts';
-import { reportingMonthsOf } from '../domain/complaint-lifecycle.ts';
-import type { ComplaintStore, StoredComplaint } from '../use-cases/record-complaint-event.ts';
+import type { ComplaintEvent } from '../../domain/complaint-event.ts';
+import { reportingMonthsOf } from '../../domain/complaint-lifecycle.ts';
+import { complaintKeys } from '../../tables/complaints.ts';
+import type { ComplaintStore, StoredComplaint } from '../../use-cases/record-complaint-event.ts';
 
 export interface DynamoDbComplaintStoreOptions {
   client: DynamoDBClient;
@@ -16,13 +17,6 @@ export interface DynamoDbComplaintStoreOptions {
   retentionDays: number;
   now?: () => Date;
 }
-
-/** Key layout of the complaints table (docs/data-model.md). */
-export const complaintKeys = {
-  pk: (complaintId: string) => `COMPLAINT#${complaintId}`,
-  stateSk: 'STATE',
-  eventSk: (eventId: string) => `EVENT#${eventId}`,
-};
 
 /**
  * Complaints in DynamoDB: one partition per complaint holding its events (`EVENT#…`,

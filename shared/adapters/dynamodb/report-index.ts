@@ -6,20 +6,8 @@ import {
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
-
-/** What GET /reports lists and GET /reports/{id} answers about one report. */
-export interface ReportEntry {
-  reportId: string;
-  profile: string;
-  period: string;
-  generatedAt: string;
-  /** Where its files are: `reports/{profile}/{period}/{reportId}/`. */
-  prefix: string;
-  files: { name: string; bytes: number; sha256: string }[];
-  /** manifest.json as signed, and manifest.sig (base64 DER). */
-  manifest: string;
-  signature: string;
-}
+import { reportKeys } from '../../tables/reports.ts';
+import type { ReportEntry } from '../../use-cases/build-report.ts';
 
 /** One download, for the audit log: who (user pool subject and groups), what, when. */
 export interface DownloadRecord {
@@ -31,8 +19,8 @@ export interface DownloadRecord {
 }
 
 /**
- * The report index and the download audit log (README, the reports table). Report ids
- * start with their build time, so the index sorts newest first by key alone.
+ * The report index and the download audit log (docs/data-model.md, the reports table):
+ * the report build's ReportIndex, and what the reports API reads and records.
  */
 export function dynamoDbReportIndex(client: DynamoDBClient, TableName: string) {
   const documents = DynamoDBDocumentClient.from(client);
@@ -57,7 +45,7 @@ export function dynamoDbReportIndex(client: DynamoDBClient, TableName: string) {
           ...(conditions.length ? { FilterExpression: conditions.join(' AND ') } : {}),
           ...(filter.period ? { ExpressionAttributeNames: { '#period': 'period' } } : {}),
           ExpressionAttributeValues: {
-            ':pk': 'REPORTS',
+            ':pk': reportKeys.indexPartition,
             ...(filter.profile ? { ':profile': filter.profile } : {}),
             ...(filter.period ? { ':period': filter.period } : {}),
           },
@@ -73,7 +61,7 @@ export function dynamoDbReportIndex(client: DynamoDBClient, TableName: string) {
       await documents.send(
         new PutCommand({
           TableName,
-          Item: { pk: 'REPORTS', sk: entry.reportId, ...entry },
+          Item: { ...reportKeys.entry(entry.reportId), ...entry },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -81,7 +69,7 @@ export function dynamoDbReportIndex(client: DynamoDBClient, TableName: string) {
 
     async get(reportId: string): Promise<ReportEntry | undefined> {
       const { Item } = await documents.send(
-        new GetCommand({ TableName, Key: { pk: 'REPORTS', sk: reportId } }),
+        new GetCommand({ TableName, Key: reportKeys.entry(reportId) }),
       );
       if (!Item) return undefined;
       const { pk: _pk, sk: _sk, ...entry } = Item;
@@ -124,8 +112,7 @@ export function dynamoDbReportIndex(client: DynamoDBClient, TableName: string) {
         new PutCommand({
           TableName,
           Item: {
-            pk: `AUDIT#${at.slice(0, 10)}`,
-            sk: `${at}#${randomBytes(4).toString('hex')}`,
+            ...reportKeys.download(at, randomBytes(4).toString('hex')),
             subject: record.subject,
             groups: record.groups,
             reportId: record.reportId,

@@ -5,18 +5,10 @@ import {
   GetCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Invitation } from '../domain/invitation.ts';
-import { monthInTimeZone } from '../domain/zoned-time.ts';
-import type { InvitationStore } from '../use-cases/create-invitation.ts';
-
-/** Key layout of the surveys table (README, Data model: the surveys table). */
-export const surveyKeys = {
-  invitation: (invitationId: string) => ({ pk: `INVITATION#${invitationId}`, sk: 'INVITATION' }),
-  smsOutbox: (invitationId: string) => ({ pk: `INVITATION#${invitationId}`, sk: 'OUTBOX' }),
-  token: (tokenHash: string) => ({ pk: `TOKEN#${tokenHash}`, sk: 'TOKEN' }),
-  customerContact: (customerRef: string) => ({ pk: `CUSTOMER#${customerRef}`, sk: 'CONTACT' }),
-  optOut: (phoneHash: string) => ({ pk: `PHONE#${phoneHash}`, sk: 'OPTOUT' }),
-};
+import type { Invitation } from '../../domain/invitation.ts';
+import { monthInTimeZone } from '../../domain/zoned-time.ts';
+import { surveyKeys } from '../../tables/surveys.ts';
+import type { InvitationStore } from '../../use-cases/create-invitation.ts';
 
 export interface DynamoDbInvitationStoreOptions {
   client: DynamoDBClient;

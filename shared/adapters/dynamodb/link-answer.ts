@@ -1,13 +1,13 @@
-import type { SurveyAnswers } from '../domain/survey-response.ts';
-import { surveyKeys } from './dynamodb-invitation-store.ts';
+import type { SurveyAnswers } from '../../domain/survey-response.ts';
+import { surveyKeys } from '../../tables/surveys.ts';
 
 /** Answers, whichever channel brought them; by SMS the survey may end without NPS. */
 export type LinkAnswers = Omit<SurveyAnswers, 'nps'> & { nps?: number };
 
 /**
- * The update that answers a link: the token item becomes the response (README, Data
- * model), once. The condition is the single use: the link exists and has no answer yet
- * and, when `openUntil` is given, has not expired by then. The answered item is kept for
+ * The update that answers a link: the token item becomes the response (docs/data-model.md),
+ * once. The condition is the single use: the link exists and has no answer yet and, when
+ * `openAt` is given, is still open at that time. The answered item is kept for
  * the raw-data retention instead of a day past the link.
  */
 export function answerLinkUpdate(options: {

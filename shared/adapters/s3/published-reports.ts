@@ -1,7 +1,7 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { IndicatorResult } from '../indicators/build-indicators.ts';
-import { isWholeOperator } from '../indicators/catalogue.ts';
-import type { ReportEntry } from './dynamodb-report-index.ts';
+import type { IndicatorResult } from '../../indicators/build-indicators.ts';
+import { isWholeOperator } from '../../indicators/catalogue.ts';
+import type { PublishedReports, ReportEntry } from '../../use-cases/build-report.ts';
 
 /**
  * The whole-operator figures of earlier reports of a profile, as published: for each
@@ -15,12 +15,9 @@ export function publishedReports(
   },
   client: S3Client,
   bucket: string,
-) {
+): PublishedReports {
   return {
-    async wholeOperator(
-      profile: string,
-      periods: readonly string[],
-    ): Promise<Map<string, IndicatorResult[]>> {
+    async wholeOperator(profile, periods) {
       const newest = await index.newestOfPeriods(profile, periods);
       // The reports are independent reads: all at once.
       return new Map(

@@ -1,22 +1,8 @@
-import { type DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { AggregateGroup } from '../domain/response-aggregates.ts';
-import type { AggregateStore } from '../use-cases/aggregate-responses.ts';
-
-/** Aggregate shards per group: a batch writes one, chosen at random, so none runs hot. */
-export const AGGREGATE_SHARDS = 8;
-
-/** Key of one shard of a daily aggregate (README, the aggregates table). */
-export const aggregateKey = (group: AggregateGroup, shard: number, prefix = 'AGG') => ({
-  pk: `${prefix}#${group.day}`,
-  sk: `${group.region}#${group.service}#${group.touchpoint}#${group.channel}#${shard}`,
-});
-
-/** Key of the mark a counted stream batch leaves, by the batch's first sequence number. */
-export const countedBatchKey = (firstSequence: string) => ({
-  pk: `COUNTED#${firstSequence}`,
-  sk: 'BATCH',
-});
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { aggregateKeys } from '../../tables/aggregates.ts';
+import type { AggregateStore } from '../../use-cases/aggregate-responses.ts';
+import { transactOnce } from './transact-once.ts';
 
 /** Stream records live 24 hours; a batch mark outlives every redelivery of its batch. */
 const BATCH_MARK_DAYS = 3;
@@ -35,7 +21,7 @@ export function dynamoDbAggregateStore(client: DynamoDBClient, TableName: string
         Put: {
           TableName,
           Item: {
-            ...countedBatchKey(firstSequence),
+            ...aggregateKeys.countedBatch(firstSequence),
             lastSequence,
             countedAt: countedAt.toISOString(),
             expiresAt: Math.floor(countedAt.getTime() / 1000) + BATCH_MARK_DAYS * 86_400,
@@ -44,16 +30,16 @@ export function dynamoDbAggregateStore(client: DynamoDBClient, TableName: string
         },
       };
       const tagged = [
-        ...groups.map((entry) => ({ ...entry, prefix: 'AGG' })),
-        ...invitationGroups.map((entry) => ({ ...entry, prefix: 'INV' })),
+        ...groups.map((entry) => ({ ...entry, kind: 'responses' as const })),
+        ...invitationGroups.map((entry) => ({ ...entry, kind: 'invitations' as const })),
       ];
-      const adds = tagged.map(({ group, counts, prefix }) => {
+      const adds = tagged.map(({ group, counts, kind }) => {
         const names = Object.keys(counts);
         const dimensions = ['day', 'region', 'service', 'touchpoint', 'channel'] as const;
         return {
           Update: {
             TableName,
-            Key: aggregateKey(group, shard, prefix),
+            Key: aggregateKeys.counterShard(kind, group, shard),
             // Every name is a placeholder: day and region are reserved words in DynamoDB.
             UpdateExpression: `SET ${dimensions.map((name) => `#${name} = :${name}`).join(', ')} ADD ${names
               .map((_, index) => `#c${index} :c${index}`)
@@ -69,26 +55,16 @@ export function dynamoDbAggregateStore(client: DynamoDBClient, TableName: string
           },
         };
       });
-      try {
-        await documents.send(new TransactWriteCommand({ TransactItems: [mark, ...adds] }));
-        return { counted: true };
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        const reasons = error.CancellationReasons ?? [];
-        if (reasons[0]?.Code === 'ConditionalCheckFailed') {
-          const { Item } = await documents.send(
-            new GetCommand({
-              TableName,
-              Key: countedBatchKey(firstSequence),
-              ConsistentRead: true,
-            }),
-          );
-          if (Item) return { countedThrough: String(Item.lastSequence) };
-        }
-        if (reasons.some((reason) => reason.Code === 'TransactionConflict'))
-          return { conflict: true };
-        throw error;
-      }
+      const outcome = await transactOnce(documents, [mark, ...adds], {
+        TableName,
+        Key: aggregateKeys.countedBatch(firstSequence),
+      });
+      if ('written' in outcome) return { counted: true };
+      if (outcome.mark) return { countedThrough: String(outcome.mark.lastSequence) };
+      const reasons = outcome.refused.CancellationReasons ?? [];
+      if (reasons.some((reason) => reason.Code === 'TransactionConflict'))
+        return { conflict: true };
+      throw outcome.refused;
     },
   };
 }

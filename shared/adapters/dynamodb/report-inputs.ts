@@ -4,22 +4,12 @@ import {
   paginateQuery,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { ComplaintState } from '../domain/complaint-lifecycle.ts';
-import type { SubscriberCountRow } from '../domain/subscriber-counts.ts';
-import type { InvitationTallyRow, ResponseAggregateRow } from '../indicators/catalogue.ts';
-import { dynamoDbSubscriberStore } from './dynamodb-subscriber-store.ts';
-
-/** What the report builder reads: daily aggregates and folded complaint states. */
-export interface ReportInputsReader {
-  /** Aggregates of the given days (reporting time zone), shards summed per group. */
-  responseAggregates(days: readonly string[]): Promise<ResponseAggregateRow[]>;
-  /** Complaints created, or first resolved, in the given months; each complaint once. */
-  complaintStates(months: readonly string[]): Promise<ComplaintState[]>;
-  /** Invitations sent and answered, by creation day (shards summed). */
-  invitationTallies(days: readonly string[]): Promise<InvitationTallyRow[]>;
-  /** The latest uploaded subscriber counts of a period id, if any. */
-  subscriberCounts(period: string): Promise<SubscriberCountRow[] | undefined>;
-}
+import type { ComplaintState } from '../../domain/complaint-lifecycle.ts';
+import type { ResponseAggregateRow } from '../../indicators/catalogue.ts';
+import { aggregateKeys, type CounterKind } from '../../tables/aggregates.ts';
+import { COMPLAINTS_TABLE } from '../../tables/complaints.ts';
+import type { ReportInputs } from '../../use-cases/build-report.ts';
+import { dynamoDbSubscriberStore } from './subscriber-store.ts';
 
 /** Stored attributes of a complaint's STATE item that are keys, not state. */
 const STORAGE_ONLY = new Set([
@@ -42,7 +32,7 @@ export function dynamoDbReportInputs(options: {
   client: DynamoDBClient;
   aggregatesTable: string;
   complaintsTable: string;
-}): ReportInputsReader {
+}): ReportInputs {
   const documents = DynamoDBDocumentClient.from(options.client);
   const subscribers = dynamoDbSubscriberStore(options.client, options.aggregatesTable);
   const query = async function* (input: QueryCommandInput) {
@@ -52,11 +42,11 @@ export function dynamoDbReportInputs(options: {
   };
 
   /**
-   * Counters kept in shards (`{prefix}#{day}` / `region#service#touchpoint#channel#shard`),
-   * summed per day and group: one Query per day, whatever the number of responses.
+   * Counters kept in shards (AGGREGATE_SHARDS per group), summed per day and group: one
+   * Query per day, whatever the number of responses.
    */
   const shardedCounters = async (
-    prefix: 'AGG' | 'INV',
+    kind: CounterKind,
     days: readonly string[],
     isCounter: (name: string) => boolean,
   ): Promise<ResponseAggregateRow[]> => {
@@ -66,10 +56,10 @@ export function dynamoDbReportInputs(options: {
       for await (const item of query({
         TableName: options.aggregatesTable,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `${prefix}#${day}` },
+        ExpressionAttributeValues: { ':pk': aggregateKeys.counterDay(kind, day) },
       })) {
-        const [region = '', service = '', touchpoint = '', channel = ''] = String(item.sk).split(
-          '#',
+        const { region, service, touchpoint, channel } = aggregateKeys.groupOfCounterSk(
+          String(item.sk),
         );
         const key = [region, service, touchpoint, channel].join('#');
         const row = groups.get(key) ?? { day, region, service, touchpoint, channel, counts: {} };
@@ -87,11 +77,13 @@ export function dynamoDbReportInputs(options: {
     subscriberCounts: (period) => subscribers.latest(period),
 
     responseAggregates: (days) =>
-      shardedCounters('AGG', days, (name) => /^(responses|csat_[1-5]|nps_(\d|10))$/.test(name)),
+      shardedCounters('responses', days, (name) =>
+        /^(responses|csat_[1-5]|nps_(\d|10))$/.test(name),
+      ),
 
     async invitationTallies(days) {
       const rows = await shardedCounters(
-        'INV',
+        'invitations',
         days,
         (name) => name === 'sent' || name === 'answered',
       );
@@ -104,16 +96,14 @@ export function dynamoDbReportInputs(options: {
 
     async complaintStates(months) {
       const states = new Map<string, ComplaintState>();
-      for (const [indexName, attribute] of [
-        ['byCreatedMonth', 'createdMonth'],
-        ['byFirstResolvedMonth', 'firstResolvedMonth'],
-      ] as const) {
+      const { byCreatedMonth, byFirstResolvedMonth } = COMPLAINTS_TABLE.indexes;
+      for (const index of [byCreatedMonth, byFirstResolvedMonth]) {
         for (const month of months) {
           for await (const item of query({
             TableName: options.complaintsTable,
-            IndexName: indexName,
+            IndexName: index.name,
             KeyConditionExpression: '#month = :month',
-            ExpressionAttributeNames: { '#month': attribute },
+            ExpressionAttributeNames: { '#month': index.partitionKey },
             ExpressionAttributeValues: { ':month': month },
           })) {
             const state = Object.fromEntries(

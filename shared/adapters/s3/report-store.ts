@@ -1,13 +1,9 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { ReportFile } from '../reports/report-files.ts';
+import type { ReportStore } from '../../use-cases/build-report.ts';
 
 /** Where a report's files go (docs/design.md §7): `reports/{profile}/{period}/{reportId}/{name}`. */
 export const reportPrefix = (profile: string, period: string, reportId: string) =>
   `reports/${profile}/${period}/${reportId}/`;
-
-export interface ReportStore {
-  put(prefix: string, file: ReportFile): Promise<void>;
-}
 
 /**
  * Report files in the Object-Locked bucket: each put is a new object version that the

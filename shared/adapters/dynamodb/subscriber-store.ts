@@ -1,13 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { SubscriberCountRow } from '../domain/subscriber-counts.ts';
-
-/** Key of one version of a period's subscriber counts (README, the aggregates table). */
-export const subscriberCountsKey = (period: string, version: string) => ({
-  pk: `SUBSCRIBERS#${period}`,
-  sk: `VERSION#${version}`,
-});
+import type { SubscriberCountRow } from '../../domain/subscriber-counts.ts';
+import { aggregateKeys } from '../../tables/aggregates.ts';
 
 /**
  * Subscriber reference data, versioned: every upload is kept beside the earlier ones and
@@ -23,7 +18,7 @@ export function dynamoDbSubscriberStore(client: DynamoDBClient, TableName: strin
         new PutCommand({
           TableName,
           Item: {
-            ...subscriberCountsKey(period, version),
+            ...aggregateKeys.subscriberCounts(period, version),
             period,
             counts,
             uploadedAt: uploadedAt.toISOString(),
@@ -41,7 +36,10 @@ export function dynamoDbSubscriberStore(client: DynamoDBClient, TableName: strin
         new QueryCommand({
           TableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :version)',
-          ExpressionAttributeValues: { ':pk': `SUBSCRIBERS#${period}`, ':version': 'VERSION#' },
+          ExpressionAttributeValues: {
+            ':pk': aggregateKeys.subscriberPeriod(period),
+            ':version': aggregateKeys.subscriberVersionPrefix,
+          },
           ScanIndexForward: false,
           Limit: 1,
           ConsistentRead: true,

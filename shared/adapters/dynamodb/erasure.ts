@@ -6,7 +6,9 @@ import {
   paginateQuery,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { surveyKeys } from './dynamodb-invitation-store.ts';
+import { COMPLAINTS_TABLE, complaintKeys } from '../../tables/complaints.ts';
+import { SURVEY_ITEMS, SURVEYS_TABLE, surveyKeys } from '../../tables/surveys.ts';
+import type { IndexDesign } from '../../tables/table.ts';
 
 /** What an erasure removed or made anonymous: counts only, nothing that identifies. */
 export interface ErasureSummary {
@@ -30,13 +32,18 @@ export function dynamoDbErasure(options: {
   complaintsTable: string;
 }) {
   const documents = DynamoDBDocumentClient.from(options.client);
-  const keysByCustomer = async function* (TableName: string, customerRef: string) {
+  const keysByCustomer = async function* (
+    TableName: string,
+    index: IndexDesign,
+    customerRef: string,
+  ) {
     for await (const page of paginateQuery(
       { client: documents },
       {
         TableName,
-        IndexName: 'byCustomer',
-        KeyConditionExpression: 'customerRef = :ref',
+        IndexName: index.name,
+        KeyConditionExpression: '#ref = :ref',
+        ExpressionAttributeNames: { '#ref': index.partitionKey },
         ExpressionAttributeValues: { ':ref': customerRef },
       },
     )) {
@@ -59,8 +66,12 @@ export function dynamoDbErasure(options: {
         complaintEventsAnonymised: 0,
       };
       const surveys = options.surveysTable;
-      for await (const key of keysByCustomer(surveys, customerRef)) {
-        if (key.sk !== 'INVITATION') continue;
+      for await (const key of keysByCustomer(
+        surveys,
+        SURVEYS_TABLE.indexes.byCustomer,
+        customerRef,
+      )) {
+        if (key.sk !== SURVEY_ITEMS.invitation) continue;
         const { Item: invitation } = await documents.send(
           new GetCommand({ TableName: surveys, Key: key, ConsistentRead: true }),
         );
@@ -70,7 +81,7 @@ export function dynamoDbErasure(options: {
         for (const item of [
           surveyKeys.token(String(invitation.tokenHash)),
           surveyKeys.smsOutbox(invitationId),
-          { pk: `PHONE#${String(invitation.phoneHash)}`, sk: 'CONVERSATION' },
+          surveyKeys.conversation(String(invitation.phoneHash)),
           key,
         ]) {
           summary.surveyItemsDeleted += await remove(surveys, item);
@@ -79,7 +90,11 @@ export function dynamoDbErasure(options: {
       summary.surveyItemsDeleted += await remove(surveys, surveyKeys.customerContact(customerRef));
 
       const complaints = options.complaintsTable;
-      for await (const key of keysByCustomer(complaints, customerRef)) {
+      for await (const key of keysByCustomer(
+        complaints,
+        COMPLAINTS_TABLE.indexes.byCustomer,
+        customerRef,
+      )) {
         await documents.send(
           new UpdateCommand({
             TableName: complaints,
@@ -96,7 +111,7 @@ export function dynamoDbErasure(options: {
           {
             TableName: complaints,
             KeyConditionExpression: 'pk = :pk AND begins_with(sk, :event)',
-            ExpressionAttributeValues: { ':pk': key.pk, ':event': 'EVENT#' },
+            ExpressionAttributeValues: { ':pk': key.pk, ':event': complaintKeys.eventSkPrefix },
           },
         )) {
           for (const event of page.Items ?? []) {

@@ -1,26 +1,24 @@
-import {
-  ConditionalCheckFailedException,
-  type DynamoDBClient,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { CONVERSATION_TIMEOUT_HOURS, type SmsConversation } from '../domain/sms-conversation.ts';
-import type { SmsChange, SmsStore, StoredConversation } from '../use-cases/handle-inbound-sms.ts';
-import { surveyKeys } from './dynamodb-invitation-store.ts';
+import { CONVERSATION_TIMEOUT_HOURS, type SmsConversation } from '../../domain/sms-conversation.ts';
+import { surveyKeys } from '../../tables/surveys.ts';
+import {
+  ConcurrentConversationUpdateError,
+  NoOpenSurveyError,
+  type SmsChange,
+  type SmsStore,
+  type StoredConversation,
+} from '../../use-cases/handle-inbound-sms.ts';
 import { answerLinkUpdate } from './link-answer.ts';
+import { type TransactItem, transactOnce } from './transact-once.ts';
 
 /** Replies remembered per conversation for gateway retries: more than a survey's messages. */
 const REPLIES_KEPT = 12;
-
-type TransactItem = NonNullable<
-  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
->[number];
 
 /** SMS conversations, opt-outs, inbound message ids and SMS responses in the surveys table. */
 export function dynamoDbSmsStore(options: {
@@ -32,13 +30,11 @@ export function dynamoDbSmsStore(options: {
     marshallOptions: { removeUndefinedValues: true },
   });
   const TableName = options.tableName;
-  const conversationKey = (phoneHash: string) => ({ pk: `PHONE#${phoneHash}`, sk: 'CONVERSATION' });
-  const inboundKey = (messageSid: string) => ({ pk: `SMS#${messageSid}`, sk: 'INBOUND' });
   const seconds = (at: Date) => Math.floor(at.getTime() / 1000);
 
   const conversation = async (phoneHash: string) => {
     const { Item } = await documents.send(
-      new GetCommand({ TableName, Key: conversationKey(phoneHash), ConsistentRead: true }),
+      new GetCommand({ TableName, Key: surveyKeys.conversation(phoneHash), ConsistentRead: true }),
     );
     return Item as StoredConversation | undefined;
   };
@@ -99,7 +95,7 @@ export function dynamoDbSmsStore(options: {
         new PutCommand({
           TableName,
           Item: {
-            ...conversationKey(input.phoneHash),
+            ...surveyKeys.conversation(input.phoneHash),
             ...next,
             replies,
             expiresAt: seconds(at) + CONVERSATION_TIMEOUT_HOURS * 3600,
@@ -113,7 +109,9 @@ export function dynamoDbSmsStore(options: {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const again = (await conversation(input.phoneHash))?.replies?.[input.messageSid];
       if (again !== undefined) return { outcome: 'duplicate', reply: again };
-      throw new Error('the conversation changed while a message was handled; it is retried');
+      throw new ConcurrentConversationUpdateError(
+        'the conversation changed while a message was handled; it is retried',
+      );
     }
   };
 
@@ -123,7 +121,8 @@ export function dynamoDbSmsStore(options: {
     async apply({ messageSid, phoneHash, reply, change, read, at }) {
       if (change.kind === 'conversation' || change.kind === 'response' || change.kind === 'end') {
         // Only an open survey moves on, answers or ends (handleInboundSms decides so).
-        if (!read || read.ended) throw new Error(`a ${change.kind} change needs an open survey`);
+        if (!read || read.ended)
+          throw new NoOpenSurveyError(`a ${change.kind} change needs an open survey`);
         return applyOnConversation({ messageSid, phoneHash, reply, change, read, at });
       }
       // Outside a survey (opt-out, START, HELP): the change and a record of the MessageSid.
@@ -132,7 +131,11 @@ export function dynamoDbSmsStore(options: {
           Put: {
             TableName,
             // Gateways retry webhooks: the same MessageSid gets the same reply, once.
-            Item: { ...inboundKey(messageSid), reply, expiresAt: seconds(at) + 7 * 86_400 },
+            Item: {
+              ...surveyKeys.inboundSms(messageSid),
+              reply,
+              expiresAt: seconds(at) + 7 * 86_400,
+            },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
@@ -141,14 +144,14 @@ export function dynamoDbSmsStore(options: {
         Put: {
           TableName,
           Item: {
-            ...conversationKey(phoneHash),
+            ...surveyKeys.conversation(phoneHash),
             ...conversation,
             ...(read?.replies ? { replies: read.replies } : {}),
             expiresAt: seconds(at) + CONVERSATION_TIMEOUT_HOURS * 3600,
           },
         },
       });
-      const endConversation = { Delete: { TableName, Key: conversationKey(phoneHash) } };
+      const endConversation = { Delete: { TableName, Key: surveyKeys.conversation(phoneHash) } };
       switch (change.kind) {
         case 'optOut':
           items.push(
@@ -168,20 +171,13 @@ export function dynamoDbSmsStore(options: {
         case 'none':
           break;
       }
-      try {
-        await documents.send(new TransactWriteCommand({ TransactItems: items }));
-        return { outcome: 'applied' };
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        const reasons = error.CancellationReasons ?? [];
-        if (reasons[0]?.Code === 'ConditionalCheckFailed') {
-          const { Item } = await documents.send(
-            new GetCommand({ TableName, Key: inboundKey(messageSid), ConsistentRead: true }),
-          );
-          return { outcome: 'duplicate', reply: String(Item?.reply ?? '') };
-        }
-        throw error;
-      }
+      const outcome = await transactOnce(documents, items, {
+        TableName,
+        Key: surveyKeys.inboundSms(messageSid),
+      });
+      if ('written' in outcome) return { outcome: 'applied' };
+      if (outcome.marked) return { outcome: 'duplicate', reply: String(outcome.mark?.reply ?? '') };
+      throw outcome.refused;
     },
   };
 }

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { deriveSurveyKeys, type SurveyKeys } from '../domain/survey-token.ts';
+import { deriveSurveyKeys, type SurveyKeys } from '../../domain/survey-token.ts';
 import { readSecretString } from './secrets-extension.ts';
 
 const SurveySecretSchema = z.object({ key: z.string().check(z.minLength(32)) });

@@ -1,20 +1,14 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import {
   BatchGetCommand,
   DynamoDBDocumentClient,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Invitation, SmsOutboxEntry } from '../domain/invitation.ts';
-import { CONVERSATION_TIMEOUT_HOURS } from '../domain/sms-conversation.ts';
-import type {
-  SmsGateway,
-  SmsInvitationStore,
-  SmsWakeUps,
-} from '../use-cases/send-invitation-sms.ts';
-import { surveyKeys } from './dynamodb-invitation-store.ts';
+import type { Invitation, SmsOutboxEntry } from '../../domain/invitation.ts';
+import { CONVERSATION_TIMEOUT_HOURS } from '../../domain/sms-conversation.ts';
+import { SURVEY_ITEMS, surveyKeys } from '../../tables/surveys.ts';
+import type { SmsInvitationStore } from '../../use-cases/send-invitation-sms.ts';
 
 /** The sender's view of the surveys table. */
 export function dynamoDbSmsInvitationStore(
@@ -49,9 +43,9 @@ export function dynamoDbSmsInvitationStore(
         }),
       );
       const items = Responses?.[TableName] ?? [];
-      const invitation = items.find((item) => item.sk === 'INVITATION');
+      const invitation = items.find((item) => item.sk === SURVEY_ITEMS.invitation);
       if (!invitation) return undefined;
-      const outbox = items.find((item) => item.sk === 'OUTBOX');
+      const outbox = items.find((item) => item.sk === SURVEY_ITEMS.smsOutbox);
       return {
         invitation: { ...(invitation as Invitation), expiresAt: String(invitation.linkExpiresAt) },
         outbox: outbox as SmsOutboxEntry | undefined,
@@ -92,8 +86,7 @@ export function dynamoDbSmsInvitationStore(
               Put: {
                 TableName,
                 Item: {
-                  pk: `PHONE#${invitation.phoneHash}`,
-                  sk: 'CONVERSATION',
+                  ...surveyKeys.conversation(invitation.phoneHash),
                   ...conversation,
                   expiresAt:
                     Math.floor(sentAt.getTime() / 1000) + CONVERSATION_TIMEOUT_HOURS * 3600,
@@ -101,41 +94,6 @@ export function dynamoDbSmsInvitationStore(
               },
             },
           ],
-        }),
-      );
-    },
-  };
-}
-
-/** SMS through Amazon SNS, as transactional messages. */
-export function snsSmsGateway(client: SNSClient, senderId: string): SmsGateway {
-  return {
-    async send(phone, text) {
-      await client.send(
-        new PublishCommand({
-          PhoneNumber: phone,
-          Message: text,
-          MessageAttributes: {
-            'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
-            ...(senderId
-              ? { 'AWS.SNS.SMS.SenderID': { DataType: 'String', StringValue: senderId } }
-              : {}),
-          },
-        }),
-      );
-    },
-  };
-}
-
-/** Wake-ups for deferred SMS: delayed messages on the wake-up queue, naming no number. */
-export function sqsSmsWakeUps(client: SQSClient, QueueUrl: string): SmsWakeUps {
-  return {
-    async schedule(wakeUp, delaySeconds) {
-      await client.send(
-        new SendMessageCommand({
-          QueueUrl,
-          MessageBody: JSON.stringify(wakeUp),
-          DelaySeconds: delaySeconds,
         }),
       );
     },

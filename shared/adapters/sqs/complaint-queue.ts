@@ -1,6 +1,6 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { ComplaintMessage } from '../domain/complaint-event.ts';
-import { ServiceUnavailableError } from '../http/problem.ts';
+import type { ComplaintMessage } from '../../domain/complaint-event.ts';
+import { DependencyUnavailableError } from '../errors.ts';
 
 const SQS_BATCH_LIMIT = 10;
 const ATTEMPTS = 3;
@@ -35,6 +35,6 @@ async function sendChunk(client: SQSClient, queueUrl: string, chunk: ComplaintMe
     pending = pending.filter((entry) => failed.has(entry.Id));
   }
   if (pending.length > 0) {
-    throw new ServiceUnavailableError('The events could not be queued; retry the request.');
+    throw new DependencyUnavailableError('The events could not be queued; retry the request.');
   }
 }

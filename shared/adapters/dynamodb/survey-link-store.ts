@@ -5,8 +5,8 @@ import {
   type SurveyLink,
   type SurveyLinkState,
   surveyLinkState,
-} from '../domain/survey-response.ts';
-import { surveyKeys } from './dynamodb-invitation-store.ts';
+} from '../../domain/survey-response.ts';
+import { surveyKeys } from '../../tables/surveys.ts';
 import { answerLinkUpdate, type LinkAnswers } from './link-answer.ts';
 
 const toLink = (item: Record<string, unknown>): SurveyLink => {

@@ -1,0 +1,40 @@
+import { TTL_ATTRIBUTE, tableDesign } from './table.ts';
+
+/**
+ * The complaints table (docs/data-model.md): one partition per complaint holding its
+ * events (`EVENT#…`, immutable) and its folded state (`STATE`, versioned). Its indexes
+ * serve the report queries and erasure; month keys are `YYYY-MM` in the reporting time
+ * zone, so a quarter or a year is three or twelve queries.
+ */
+export const COMPLAINTS_TABLE = /* @__PURE__ */ tableDesign({
+  timeToLiveAttribute: TTL_ATTRIBUTE,
+  indexes: {
+    /** Complaints created in a month, in creation order: "received in the period". */
+    byCreatedMonth: {
+      name: 'byCreatedMonth',
+      partitionKey: 'createdMonth',
+      sortKey: 'createdAt',
+      keysOnly: false,
+    },
+    /** Complaints first resolved in a month: resolution-time indicators. */
+    byFirstResolvedMonth: {
+      name: 'byFirstResolvedMonth',
+      partitionKey: 'firstResolvedMonth',
+      sortKey: 'firstResolvedAt',
+      keysOnly: false,
+    },
+    /** A customer's complaints, for erasure; only the keys are copied. */
+    byCustomer: { name: 'byCustomer', partitionKey: 'customerRef', keysOnly: true },
+  },
+});
+
+/** Sort key prefix of a complaint's event items. */
+const EVENT_PREFIX = 'EVENT#';
+
+/** Key layout of the complaints table. */
+export const complaintKeys = {
+  pk: (complaintId: string) => `COMPLAINT#${complaintId}`,
+  stateSk: 'STATE',
+  eventSkPrefix: EVENT_PREFIX,
+  eventSk: (eventId: string) => `${EVENT_PREFIX}${eventId}`,
+};

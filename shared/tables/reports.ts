@@ -1,0 +1,22 @@
+import { tableDesign } from './table.ts';
+
+/**
+ * The reports table (docs/data-model.md): the report index, which GET /reports reads,
+ * and the download audit log. Nothing expires: both are records.
+ */
+export const REPORTS_TABLE = /* @__PURE__ */ tableDesign({
+  indexes: {},
+});
+
+/** Key layout of the reports table. */
+export const reportKeys = {
+  /** Every index entry shares one partition; report ids start with their build time, so
+   * the partition sorts newest first by key alone. */
+  indexPartition: 'REPORTS',
+  entry: (reportId: string) => ({ pk: reportKeys.indexPartition, sk: reportId }),
+  /** One download: a partition per UTC day, the time first in the sort key. */
+  download: (at: string, suffix: string) => ({
+    pk: `AUDIT#${at.slice(0, 10)}`,
+    sk: `${at}#${suffix}`,
+  }),
+};

@@ -1,0 +1,56 @@
+import { TTL_ATTRIBUTE, tableDesign } from './table.ts';
+
+/**
+ * The surveys table (docs/data-model.md): invitations, their SMS outbox entries, survey
+ * links (token items, which become the responses), contact records, opt-outs, SMS
+ * conversations and inbound message ids. Its stream feeds the SMS sender and the
+ * response aggregator, which tell items apart by their sort key.
+ */
+export const SURVEYS_TABLE = /* @__PURE__ */ tableDesign({
+  timeToLiveAttribute: TTL_ATTRIBUTE,
+  indexes: {
+    /** A customer's invitations, for erasure; only the keys are copied. */
+    byCustomer: {
+      name: 'byCustomer',
+      partitionKey: 'customerRef',
+      sortKey: 'createdAt',
+      keysOnly: true,
+    },
+  },
+});
+
+/** The sort key of each kind of item: stream filters and readers select by it. */
+export const SURVEY_ITEMS = {
+  invitation: 'INVITATION',
+  smsOutbox: 'OUTBOX',
+  token: 'TOKEN',
+  customerContact: 'CONTACT',
+  optOut: 'OPTOUT',
+  conversation: 'CONVERSATION',
+  inboundSms: 'INBOUND',
+} as const;
+
+/** Key layout of the surveys table. */
+export const surveyKeys = {
+  invitation: (invitationId: string) => ({
+    pk: `INVITATION#${invitationId}`,
+    sk: SURVEY_ITEMS.invitation,
+  }),
+  smsOutbox: (invitationId: string) => ({
+    pk: `INVITATION#${invitationId}`,
+    sk: SURVEY_ITEMS.smsOutbox,
+  }),
+  token: (tokenHash: string) => ({ pk: `TOKEN#${tokenHash}`, sk: SURVEY_ITEMS.token }),
+  customerContact: (customerRef: string) => ({
+    pk: `CUSTOMER#${customerRef}`,
+    sk: SURVEY_ITEMS.customerContact,
+  }),
+  optOut: (phoneHash: string) => ({ pk: `PHONE#${phoneHash}`, sk: SURVEY_ITEMS.optOut }),
+  /** A phone's SMS survey in progress; the newest survey sent to the number wins. */
+  conversation: (phoneHash: string) => ({
+    pk: `PHONE#${phoneHash}`,
+    sk: SURVEY_ITEMS.conversation,
+  }),
+  /** An inbound SMS's gateway message id, with the reply it got, for retries. */
+  inboundSms: (messageSid: string) => ({ pk: `SMS#${messageSid}`, sk: SURVEY_ITEMS.inboundSms }),
+};
