@@ -12,6 +12,7 @@ import { kmsManifestSigner } from '#shared/adapters/kms/manifest-signer.ts';
 import { publishedReports } from '#shared/adapters/s3/published-reports.ts';
 import { reportPrefix, s3ReportStore } from '#shared/adapters/s3/report-store.ts';
 import { requireEnv } from '#shared/config.ts';
+import { newReportId } from '#shared/domain/report-id.ts';
 import { QueuedReportRunSchema, resolveReportRun } from '#shared/domain/report-run.ts';
 import { InvalidPeriodError } from '#shared/indicators/periods.ts';
 import { OPERATOR_PROFILES_DIRECTORY, profilesIn } from '#shared/indicators/profiles.ts';
@@ -48,12 +49,7 @@ const dependencies = {
   operator: config.operator,
   codeVersion: config.codeVersion,
   now: () => new Date(),
-  // Time-ordered and unguessable: 20261125T213000Z-1f2e3d4c5b6a.
-  newReportId: (at: Date) =>
-    `${at
-      .toISOString()
-      .replace(/[-:]/g, '')
-      .replace(/\.\d+Z$/, 'Z')}-${randomBytes(6).toString('hex')}`,
+  newReportId,
   prefixOf: reportPrefix,
   pseudonymKey: () => randomBytes(32),
 };

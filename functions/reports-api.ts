@@ -6,6 +6,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { dynamoDbReportIndex } from '#shared/adapters/dynamodb/report-index.ts';
 import { s3Presigner } from '#shared/adapters/s3/presigner.ts';
 import { requireEnv } from '#shared/config.ts';
+import { looksLikeReportId } from '#shared/domain/report-id.ts';
 import { jsonAnswer, NO_STORE, redirectAnswer } from '#shared/http/answers.ts';
 import { type Caller, requireGroup } from '#shared/http/caller.ts';
 import { ForbiddenError, NotFoundError } from '#shared/http/problem.ts';
@@ -58,7 +59,7 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
       return jsonAnswer(200, { reports: entries.map((entry) => summary(entry, caller)) }, NO_STORE);
     }
 
-    const entry = /^[0-9TZ]+-[0-9a-f]+$/.test(reportId) ? await index.get(reportId) : undefined;
+    const entry = looksLikeReportId(reportId) ? await index.get(reportId) : undefined;
     if (!entry) throw new NotFoundError(`There is no report ${reportId}.`);
     const name = request.pathParameters?.name;
     if (name === undefined) {

@@ -2,11 +2,11 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import * as z from 'zod/mini';
 import { dynamoDbSmsStore } from '#shared/adapters/dynamodb/sms-store.ts';
 import { readSmsAuthToken } from '#shared/adapters/secrets-manager/sms-auth-token.ts';
 import { readSurveyKeys } from '#shared/adapters/secrets-manager/survey-keys.ts';
 import { requireEnv, requirePositiveInteger } from '#shared/config.ts';
+import { InboundSmsSchema } from '#shared/domain/inbound-sms.ts';
 import { phoneHash } from '#shared/domain/survey-token.ts';
 import { fieldErrorsOf } from '#shared/domain/validation.ts';
 import { xmlAnswer } from '#shared/http/answers.ts';
@@ -27,11 +27,6 @@ const store = dynamoDbSmsStore({
   client: new DynamoDBClient({}),
   tableName: requireEnv('SURVEYS_TABLE_NAME'),
   retentionDays: requirePositiveInteger('RAW_DATA_RETENTION_DAYS'),
-});
-const InboundSmsSchema = z.object({
-  MessageSid: z.string().check(z.regex(/^[A-Za-z0-9]{2,64}$/, 'must be a message id')),
-  From: z.string().check(z.regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number')),
-  Body: z.string().check(z.maxLength(1600)),
 });
 
 /**

@@ -1,5 +1,7 @@
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
+import { COMPLAINTS_TABLE } from '../../shared/tables/complaints.ts';
+import { SURVEYS_TABLE } from '../../shared/tables/surveys.ts';
 import { ProjectFunction } from '../constructs/project-function.ts';
 import { Feature, type FeatureProps } from './feature.ts';
 
@@ -48,8 +50,8 @@ export class Administration extends Feature {
     // removes the reference from complaints (which stay, anonymous).
     this.erasure.grantTable(props.surveysTable, dataKey, ['GetItem', 'DeleteItem']);
     this.erasure.grantTable(props.complaintsTable, dataKey, ['Query', 'UpdateItem']);
-    this.erasure.grantIndexQuery(props.surveysTable, ['byCustomer']);
-    this.erasure.grantIndexQuery(props.complaintsTable, ['byCustomer']);
+    this.erasure.grantIndexQuery(props.surveysTable, [SURVEYS_TABLE.indexes.byCustomer.name]);
+    this.erasure.grantIndexQuery(props.complaintsTable, [COMPLAINTS_TABLE.indexes.byCustomer.name]);
     props.api.addPeopleRoutes(
       'ErasureIntegration',
       this.erasure,

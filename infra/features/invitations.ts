@@ -5,6 +5,8 @@ import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambd
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { SURVEY_ITEMS } from '../../shared/tables/surveys.ts';
+import { TABLE_KEY } from '../../shared/tables/table.ts';
 import { ProjectFunction } from '../constructs/project-function.ts';
 import { Feature, type FeatureProps } from './feature.ts';
 
@@ -112,7 +114,9 @@ export class Invitations extends Feature {
         filters: [
           FilterCriteria.filter({
             eventName: FilterRule.isEqual('INSERT'),
-            dynamodb: { Keys: { sk: { S: FilterRule.isEqual('OUTBOX') } } },
+            dynamodb: {
+              Keys: { [TABLE_KEY.sortKey]: { S: FilterRule.isEqual(SURVEY_ITEMS.smsOutbox) } },
+            },
           }),
         ],
         retryAttempts: 5,

@@ -9,6 +9,7 @@ import { SqsSendMessage } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { OPERATOR_PROFILES_DIRECTORY } from '../../shared/indicators/profiles.ts';
+import { COMPLAINTS_TABLE } from '../../shared/tables/complaints.ts';
 import { ProjectFunction } from '../constructs/project-function.ts';
 import { Feature, type FeatureProps } from './feature.ts';
 
@@ -86,8 +87,8 @@ export class Reports extends Feature {
       }),
     );
     this.reportBuilder.grantIndexQuery(props.complaintsTable, [
-      'byCreatedMonth',
-      'byFirstResolvedMonth',
+      COMPLAINTS_TABLE.indexes.byCreatedMonth.name,
+      COMPLAINTS_TABLE.indexes.byFirstResolvedMonth.name,
     ]);
     this.reportBuilder.grantReportObjects(
       config.stage,

@@ -8,6 +8,8 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { SURVEY_ITEMS } from '../../shared/tables/surveys.ts';
+import { TABLE_KEY } from '../../shared/tables/table.ts';
 import { ProjectFunction } from '../constructs/project-function.ts';
 import { Feature, type FeatureProps } from './feature.ts';
 
@@ -100,7 +102,7 @@ export class SurveyResponses extends Feature {
           FilterCriteria.filter({
             eventName: FilterRule.isEqual('MODIFY'),
             dynamodb: {
-              Keys: { sk: { S: FilterRule.isEqual('TOKEN') } },
+              Keys: { [TABLE_KEY.sortKey]: { S: FilterRule.isEqual(SURVEY_ITEMS.token) } },
               NewImage: { answeredAt: { S: FilterRule.exists() } },
               OldImage: { answeredAt: { S: FilterRule.notExists() } },
             },
@@ -108,14 +110,14 @@ export class SurveyResponses extends Feature {
           FilterCriteria.filter({
             eventName: FilterRule.isEqual('INSERT'),
             dynamodb: {
-              Keys: { sk: { S: FilterRule.isEqual('TOKEN') } },
+              Keys: { [TABLE_KEY.sortKey]: { S: FilterRule.isEqual(SURVEY_ITEMS.token) } },
               NewImage: { channel: { S: FilterRule.isEqual('web') } },
             },
           }),
           FilterCriteria.filter({
             eventName: FilterRule.isEqual('MODIFY'),
             dynamodb: {
-              Keys: { sk: { S: FilterRule.isEqual('INVITATION') } },
+              Keys: { [TABLE_KEY.sortKey]: { S: FilterRule.isEqual(SURVEY_ITEMS.invitation) } },
               NewImage: { status: { S: FilterRule.isEqual('sent') } },
               OldImage: { status: { S: FilterRule.notEquals('sent') } },
             },

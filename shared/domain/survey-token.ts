@@ -60,9 +60,12 @@ export function hashSurveyToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
+/** A survey token as issued: 256 bits, base64url (docs/design.md §4.4). */
+export const SURVEY_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
 /** Whether a string could be a token at all; anything else is unknown without a lookup. */
 export function looksLikeSurveyToken(value: string): boolean {
-  return /^[A-Za-z0-9_-]{43}$/.test(value);
+  return SURVEY_TOKEN_PATTERN.test(value);
 }
 
 /**

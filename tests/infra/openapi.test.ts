@@ -4,7 +4,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { beforeAll, describe, expect, expectTypeOf, inject, it } from 'vitest';
 import type * as z from 'zod/mini';
 import { FUNCTION_AUTHENTICATED_ROUTES, PUBLIC_ROUTES } from '#infra/constructs/service-api.ts';
-import type { ErasureSummary } from '#shared/adapters/dynamodb-erasure.ts';
+import type { ErasureSummary } from '#shared/adapters/dynamodb/erasure.ts';
 import type { SuppressionReason } from '#shared/domain/contact-policy.ts';
 import type { InvitationView } from '#shared/domain/invitation.ts';
 import { ReportRunSchema } from '#shared/domain/report-run.ts';
@@ -21,7 +21,7 @@ import {
   type ProblemDetailsSchema,
 } from '#shared/http/openapi/schemas.ts';
 import type { ProblemDetails } from '#shared/http/problem.ts';
-import { MAX_BODY_BYTES } from '#shared/http/signed-request.ts';
+import { MAX_BODY_BYTES } from '#shared/http/request-body.ts';
 import { isPeriodId } from '#shared/indicators/periods.ts';
 import {
   documentValidator,

@@ -19,6 +19,7 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../problem.ts';
+import { MAX_BODY_BYTES } from '../request-body.ts';
 import {
   ComplaintsAcceptedSchema,
   ComplaintWebhookBodySchema,
@@ -43,9 +44,6 @@ import {
 /** A JSON value, as the document is made of. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
-
-/** The body limit of every route (docs/design.md §3). */
-const BODY_LIMIT_BYTES = 64 * 1024;
 
 const schemaRef = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 const responseRef = (id: string) => ({ $ref: `#/components/responses/${id}` });
@@ -559,7 +557,7 @@ const PROBLEMS: Record<string, { problem: ProblemDetails; when: string }> = {
     when: 'Policy forbids the invitation now; `reason` says which.',
   },
   PayloadTooLarge: {
-    problem: new PayloadTooLargeError(BODY_LIMIT_BYTES).problem,
+    problem: new PayloadTooLargeError(MAX_BODY_BYTES).problem,
     when: 'The body is over 64 KiB.',
   },
   UnsupportedMediaType: {

@@ -1,6 +1,8 @@
 import * as z from 'zod/mini';
 import { ComplaintBatchSchema, ComplaintEventSchema } from '../../domain/complaint-event.ts';
 import { oneOf } from '../../domain/fields.ts';
+import { REPORT_ID_PATTERN } from '../../domain/report-id.ts';
+import { SURVEY_TOKEN_PATTERN } from '../../domain/survey-token.ts';
 
 /*
  * The HTTP API's schemas that no handler validates with today: the answers (the handlers
@@ -12,15 +14,10 @@ import { oneOf } from '../../domain/fields.ts';
 /** `POST /webhooks/complaints/{source}`: one event, or a batch of 1–100 (docs/design.md §3). */
 export const ComplaintWebhookBodySchema = z.union([ComplaintEventSchema, ComplaintBatchSchema]);
 
-/** `POST /sms/inbound` (docs/design.md §4.2): the gateway's form fields this API reads. */
-export const InboundSmsSchema = z.object({
-  MessageSid: z.string().check(z.regex(/^[A-Za-z0-9]{2,64}$/, 'must be a message id')),
-  From: z.string().check(z.regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number')),
-  Body: z.string().check(z.maxLength(1600)),
-});
+export { InboundSmsSchema } from '../../domain/inbound-sms.ts';
 
 /** A survey token as issued: 256 bits, base64url (docs/design.md §4.4). */
-export const SurveyTokenSchema = z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/));
+export const SurveyTokenSchema = z.string().check(z.regex(SURVEY_TOKEN_PATTERN));
 
 /** A month, quarter or year from 1970 on: `2026-10`, `2026-Q3`, `2026`. */
 export const PERIOD_ID_PATTERN = /^(?:19[7-9]\d|[2-9]\d{3})(?:-(?:0[1-9]|1[0-2]|Q[1-4]))?$/;
@@ -33,7 +30,7 @@ export const PeriodIdSchema = z
   );
 
 /** A report's id: its build time and a random suffix. */
-export const ReportIdSchema = z.string().check(z.regex(/^[0-9TZ]+-[0-9a-f]+$/));
+export const ReportIdSchema = z.string().check(z.regex(REPORT_ID_PATTERN));
 
 /** Why an invitation was suppressed (docs/design.md §5). */
 export const SUPPRESSION_REASONS = ['opted_out', 'frequency_cap', 'quiet_hours'] as const;
