@@ -8,11 +8,12 @@ import middy from '@middy/core';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { dynamoDbReportIndex } from '#shared/adapters/dynamodb/report-index.ts';
 import { dynamoDbReportInputs } from '#shared/adapters/dynamodb/report-inputs.ts';
+import { dynamoDbReportRunLog } from '#shared/adapters/dynamodb/report-runs.ts';
 import { kmsManifestSigner } from '#shared/adapters/kms/manifest-signer.ts';
 import { publishedReports } from '#shared/adapters/s3/published-reports.ts';
 import { reportPrefix, s3ReportStore } from '#shared/adapters/s3/report-store.ts';
 import { requireEnv } from '#shared/config.ts';
-import { newReportId } from '#shared/domain/report-id.ts';
+import { newReportId, scheduledRunId } from '#shared/domain/report-id.ts';
 import { QueuedReportRunSchema, resolveReportRun } from '#shared/domain/report-run.ts';
 import { InvalidPeriodError } from '#shared/indicators/periods.ts';
 import { OPERATOR_PROFILES_DIRECTORY, profilesIn } from '#shared/indicators/profiles.ts';
@@ -34,6 +35,7 @@ const config = {
 const dynamodb = new DynamoDBClient({});
 const s3 = new S3Client({});
 const index = dynamoDbReportIndex(dynamodb, config.reportsTable);
+const runLog = dynamoDbReportRunLog(dynamodb, config.reportsTable);
 const dependencies = {
   inputs: dynamoDbReportInputs({
     client: dynamodb,
@@ -79,19 +81,27 @@ class InvalidReportRunError extends Error {
   override name = 'InvalidReportRunError';
 }
 
-/** One queued run; a scheduled one has no run id. */
-function runQueued(record: SQSRecord) {
-  // The queue message is the request plus who asked and its run id (for the log).
+/** One queued run, logged with what came of it; a scheduled one has no run id of its own. */
+async function runQueued(record: SQSRecord) {
+  // The queue message is the request plus who asked and its run id.
   const {
-    runId = 'scheduled',
+    runId: requestedRunId,
     requestedBy: _by,
     ...request
   } = QueuedReportRunSchema.parse(JSON.parse(record.body));
+  const runId =
+    requestedRunId ??
+    scheduledRunId(new Date(Number(record.attributes.SentTimestamp)), record.messageId);
   logger.appendKeys({ runId });
-  return run(request).catch((error: unknown) => {
+  try {
+    const report = await run(request);
+    await runLog.published(runId, { ...report, at: new Date() });
+    return report;
+  } catch (error) {
     logger.error('report run failed', error instanceof Error ? error : String(error));
+    await runLog.failed(runId, new Date());
     throw error;
-  });
+  }
 }
 
 /**

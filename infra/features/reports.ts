@@ -74,7 +74,8 @@ export class Reports extends Feature {
       ...props.logs,
     });
     // PutItem: the index entry of a built report; Query: earlier reports for the trend.
-    this.reportBuilder.grantTable(props.reportsTable, dataKey, ['PutItem', 'Query']);
+    // Indexes the report and records what came of its run.
+    this.reportBuilder.grantTable(props.reportsTable, dataKey, ['PutItem', 'Query', 'UpdateItem']);
     // One run at a time per message; a failing run is retried, then dead-lettered (alarmed).
     this.reportBuilder.addEventSource(
       new SqsEventSource(props.reportRunsQueue, { batchSize: 1, reportBatchItemFailures: true }),
@@ -109,10 +110,13 @@ export class Reports extends Feature {
       environment: {
         REPORT_RUNS_QUEUE_URL: props.reportRunsQueue.queueUrl,
         REPORTING_TIME_ZONE: config.reportingTimeZone,
+        REPORTS_TABLE_NAME: props.reportsTable.tableName,
       },
       ...props.logs,
     });
     props.reportRunsQueue.grantSendMessages(this.reportRuns);
+    // Logs each run it queues (the run log shares the reports table).
+    this.reportRuns.grantTable(props.reportsTable, dataKey, ['UpdateItem']);
     props.api.addPeopleRoutes('ReportRunsIntegration', this.reportRuns, 'POST /reports/runs');
 
     this.signingKey = new ProjectFunction(this, 'SigningKey', {

@@ -1,15 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { ForbiddenError, SignInRequiredError } from './problem.ts';
-
-/** The groups of docs/design.md §4.3. */
-export const GROUPS = ['regulators', 'assessors', 'admins'] as const;
-export type Group = (typeof GROUPS)[number];
-
-export interface Caller {
-  /** The user pool's subject: who, for the audit log, without a name or an address. */
-  subject: string;
-  groups: Group[];
-}
+import { type Caller, type Group, groupsIn, requireAnyGroup } from '../domain/people.ts';
+import { SignInRequiredError } from './problem.ts';
 
 /**
  * The caller as the HTTP API's JWT authorizer verified it. API Gateway passes an array
@@ -28,15 +19,17 @@ export function callerOf(event: APIGatewayProxyEventV2): Caller {
     : typeof raw === 'string'
       ? raw.replace(/^\[|\]$/g, '').split(/[\s,]+/)
       : [];
+  const email = claims?.email;
   return {
     subject,
-    groups: GROUPS.filter((group) => names.includes(group)),
+    ...(typeof email === 'string' && email !== '' ? { email } : {}),
+    groups: groupsIn(names),
   };
 }
 
 /** The caller, if in one of the groups; otherwise 403 (inside the function too, §4.3). */
 export function requireGroup(event: APIGatewayProxyEventV2, ...allowed: Group[]): Caller {
   const caller = callerOf(event);
-  if (!caller.groups.some((group) => allowed.includes(group))) throw new ForbiddenError(allowed);
+  requireAnyGroup(caller, allowed);
   return caller;
 }

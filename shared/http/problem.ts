@@ -1,4 +1,6 @@
 import { DependencyUnavailableError } from '../adapters/errors.ts';
+import { InvalidInputError, NoSuchResourceError } from '../domain/errors.ts';
+import { NotPermittedError } from '../domain/people.ts';
 import type { FieldError } from '../domain/validation.ts';
 
 /** An RFC 9457 problem details document. */
@@ -141,6 +143,9 @@ export function refusalOf(error: unknown): HttpProblemError | undefined {
   if (error instanceof HttpProblemError) return error;
   if (error instanceof DependencyUnavailableError)
     return new ServiceUnavailableError(error.message);
+  if (error instanceof NotPermittedError) return new ForbiddenError(error.allowed);
+  if (error instanceof NoSuchResourceError) return new NotFoundError(error.message);
+  if (error instanceof InvalidInputError) return new ValidationError(error.message, error.errors);
   return undefined;
 }
 

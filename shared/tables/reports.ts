@@ -2,7 +2,8 @@ import { tableDesign } from './table.ts';
 
 /**
  * The reports table (docs/data-model.md): the report index, which GET /reports reads,
- * and the download audit log. Nothing expires: both are records.
+ * the report runs and whether each published its report, and the download audit log.
+ * Nothing expires: they are records.
  */
 export const REPORTS_TABLE = /* @__PURE__ */ tableDesign({
   indexes: {},
@@ -14,6 +15,9 @@ export const reportKeys = {
    * the partition sorts newest first by key alone. */
   indexPartition: 'REPORTS',
   entry: (reportId: string) => ({ pk: reportKeys.indexPartition, sk: reportId }),
+  /** Every report run shares one partition; run ids start with their request time. */
+  runsPartition: 'RUNS',
+  run: (runId: string) => ({ pk: reportKeys.runsPartition, sk: runId }),
   /** One download: a partition per UTC day, the time first in the sort key. */
   download: (at: string, suffix: string) => ({
     pk: `AUDIT#${at.slice(0, 10)}`,

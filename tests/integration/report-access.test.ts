@@ -4,6 +4,8 @@ import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 import type { Sandbox } from '#sandbox/sandbox.ts';
+import { dynamoDbReportRunLog } from '#shared/adapters/dynamodb/report-runs.ts';
+import { REPORT_ID_PATTERN } from '#shared/domain/report-id.ts';
 import { lastCompletePeriod } from '#shared/indicators/periods.ts';
 import { verifyReport } from '#shared/reports/verify-report.ts';
 import { startTestSandbox } from '../support/sandbox.ts';
@@ -29,6 +31,17 @@ const as = (group: 'regulators' | 'assessors' | 'admins' | undefined, path: stri
     redirect: 'manual',
     headers: group ? { authorization: `Bearer ${sandbox.outputs.users[group]?.idToken}` } : {},
   });
+
+/** The run log, read straight from the emulator as the portal's admin page reads it. */
+const runLog = () =>
+  dynamoDbReportRunLog(
+    new DynamoDBClient({
+      endpoint: sandbox.app.directEndpoint,
+      region: sandbox.outputs.region,
+      credentials: emulatorCredentials,
+    }),
+    sandbox.app.host('ReportsApi').fn.environment.REPORTS_TABLE_NAME ?? '',
+  );
 
 const subjectOf = (group: 'regulators' | 'assessors' | 'admins') =>
   JSON.parse(
@@ -177,8 +190,9 @@ describe('regulator and assessor access to reports', () => {
       '/profile',
     );
     expect(accepted.status).toBe(202);
-    expect(await accepted.json()).toMatchObject({ runId: expect.any(String), period: '2026-Q3' });
-    let reports: { profile: string; period: string }[] = [];
+    const { runId } = (await accepted.json()) as { runId: string };
+    expect(runId).toMatch(REPORT_ID_PATTERN);
+    let reports: { reportId: string; profile: string; period: string }[] = [];
     for (let attempt = 0; attempt < 100 && reports.length === 0; attempt += 1) {
       await new Promise((resolve) => setTimeout(resolve, 200));
       reports = (
@@ -188,6 +202,25 @@ describe('regulator and assessor access to reports', () => {
       ).reports;
     }
     expect(reports).toEqual([expect.objectContaining({ profile: 'uk-ofcom', period: '2026-Q3' })]);
+    // The run log says who asked, and which report the run published.
+    await vi.waitFor(
+      async () => {
+        const run = (await runLog().recent(50)).find((entry) => entry.runId === runId);
+        expect(run).toMatchObject({
+          profile: 'uk-ofcom',
+          period: '2026-Q3',
+          requestedBy: subjectOf('admins'),
+          reportId: reports[0]?.reportId,
+          failures: 0,
+        });
+      },
+      { timeout: 10_000, interval: 200 },
+    );
+    // Refused requests were never logged as runs.
+    const logged = await runLog().recent(50);
+    expect(
+      logged.filter((entry) => entry.profile === 'ofcom' || entry.period === '2026-09'),
+    ).toEqual([]);
   });
 
   it('fires the report schedules at their time, and the reports follow', async () => {
@@ -217,5 +250,18 @@ describe('regulator and assessor access to reports', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     expect(reports).toEqual([expect.objectContaining({ profile: 'cn-miit', period: quarter })]);
+    // A scheduled run is logged too, once however often its message is delivered.
+    await vi.waitFor(
+      async () => {
+        const runs = (await runLog().recent(100)).filter(
+          (entry) => entry.profile === 'cn-miit' && entry.period === quarter,
+        );
+        expect(runs).toEqual([
+          expect.objectContaining({ reportId: expect.stringMatching(REPORT_ID_PATTERN) }),
+        ]);
+        expect(runs[0]?.requestedBy).toBeUndefined();
+      },
+      { timeout: 10_000, interval: 200 },
+    );
   });
 });

@@ -8,15 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { reportKeys } from '../../tables/reports.ts';
 import type { ReportEntry } from '../../use-cases/build-report.ts';
-
-/** One download, for the audit log: who (user pool subject and groups), what, when. */
-export interface DownloadRecord {
-  subject: string;
-  groups: string[];
-  reportId: string;
-  file: string;
-  at: Date;
-}
+import type { DownloadRecord } from '../../use-cases/report-access.ts';
 
 /**
  * The report index and the download audit log (docs/data-model.md, the reports table):
@@ -121,6 +113,38 @@ export function dynamoDbReportIndex(client: DynamoDBClient, TableName: string) {
           },
         }),
       );
+    },
+
+    /** The audit log of the last `days` UTC days, newest first, at most `limit` entries. */
+    async recentDownloads(now: Date, days: number, limit: number): Promise<DownloadRecord[]> {
+      const records: DownloadRecord[] = [];
+      for (let back = 0; back < days && records.length < limit; back += 1) {
+        const day = new Date(now.getTime() - back * 86_400_000).toISOString();
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          const page = await documents.send(
+            new QueryCommand({
+              TableName,
+              KeyConditionExpression: 'pk = :pk',
+              ExpressionAttributeValues: { ':pk': reportKeys.download(day, '').pk },
+              ScanIndexForward: false,
+              Limit: limit - records.length,
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          for (const item of page.Items ?? []) {
+            records.push({
+              subject: String(item.subject),
+              groups: Array.isArray(item.groups) ? item.groups.map(String) : [],
+              reportId: String(item.reportId),
+              file: String(item.file),
+              at: new Date(String(item.at)),
+            });
+          }
+          startKey = records.length < limit ? page.LastEvaluatedKey : undefined;
+        } while (startKey);
+      }
+      return records;
     },
   };
 }

@@ -64,3 +64,12 @@ export function s3Presigner(options: {
     },
   };
 }
+
+/** Download links to one bucket's objects: the report access's DownloadLinks. */
+export function s3DownloadLinks(options: Parameters<typeof s3Presigner>[0] & { bucket: string }) {
+  const presigner = s3Presigner(options);
+  return {
+    presignGet: (key: string, expiresInSeconds: number) =>
+      presigner.presignGet(options.bucket, key, expiresInSeconds),
+  };
+}

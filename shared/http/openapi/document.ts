@@ -2,10 +2,10 @@ import * as z from 'zod/mini';
 import { ComplaintBatchSchema, ComplaintEventSchema } from '../../domain/complaint-event.ts';
 import { opaqueId } from '../../domain/fields.ts';
 import { InvitationRequestSchema } from '../../domain/invitation.ts';
+import type { Group } from '../../domain/people.ts';
 import { ReportRunSchema } from '../../domain/report-run.ts';
 import { DocumentSchema as SubscriberCountsSchema } from '../../domain/subscriber-counts.ts';
 import { SurveyAnswersSchema } from '../../domain/survey-response.ts';
-import type { Group } from '../caller.ts';
 import {
   ForbiddenError,
   internalErrorProblem,

@@ -1,0 +1,128 @@
+import { NoSuchResourceError } from '../domain/errors.ts';
+import {
+  type Caller,
+  EXTRACT_READERS,
+  isInAnyGroup,
+  READERS,
+  requireAnyGroup,
+} from '../domain/people.ts';
+import { looksLikeReportId } from '../domain/report-id.ts';
+import type { ReportEntry } from './build-report.ts';
+
+/** Presigned downloads live at most five minutes (docs/design.md §3). */
+export const DOWNLOAD_URL_SECONDS = 300;
+
+/**
+ * One download, for the audit log: who (user pool subject and groups: no name or address,
+ * which the user pool holds), what, when.
+ */
+export interface DownloadRecord {
+  subject: string;
+  groups: string[];
+  reportId: string;
+  file: string;
+  at: Date;
+}
+
+/** The report index as readers see it, and the download audit log. */
+export interface ReportCatalogue {
+  list(filter: { profile?: string; period?: string }, limit?: number): Promise<ReportEntry[]>;
+  get(reportId: string): Promise<ReportEntry | undefined>;
+  /** Written before the download link is handed out: no audit entry, no link. */
+  recordDownload(record: DownloadRecord): Promise<void>;
+}
+
+/** Short-lived links to the report files. */
+export interface DownloadLinks {
+  presignGet(key: string, expiresInSeconds: number): Promise<string>;
+}
+
+export interface ReportAccess {
+  catalogue: ReportCatalogue;
+  links: DownloadLinks;
+  now: () => Date;
+}
+
+/** A report as its reader may see it: files they may not take are left out. */
+export interface ReportView {
+  reportId: string;
+  profile: string;
+  period: string;
+  generatedAt: string;
+  files: ReportEntry['files'];
+}
+
+/** Assessor extracts (`extract/*`) are for assessors alone (docs/design.md §3). */
+export const isExtract = (name: string) => name.startsWith('extract/');
+
+function viewOf(entry: ReportEntry, caller: Caller): ReportView {
+  const extracts = isInAnyGroup(caller, EXTRACT_READERS);
+  return {
+    reportId: entry.reportId,
+    profile: entry.profile,
+    period: entry.period,
+    generatedAt: entry.generatedAt,
+    files: entry.files.filter((file) => extracts || !isExtract(file.name)),
+  };
+}
+
+async function entryOf(access: ReportAccess, reportId: string): Promise<ReportEntry> {
+  const entry = looksLikeReportId(reportId) ? await access.catalogue.get(reportId) : undefined;
+  if (!entry) throw new NoSuchResourceError(`There is no report ${reportId}.`);
+  return entry;
+}
+
+/** The reports a reader may see, newest first (at most 100), of a profile and/or period. */
+export async function listReports(
+  access: ReportAccess,
+  caller: Caller,
+  filter: { profile?: string; period?: string },
+): Promise<ReportView[]> {
+  requireAnyGroup(caller, READERS);
+  const entries = await access.catalogue.list(filter);
+  return entries.map((entry) => viewOf(entry, caller));
+}
+
+/** One report with its signed manifest (as signed) and signature (base64). */
+export async function describeReport(
+  access: ReportAccess,
+  caller: Caller,
+  reportId: string,
+): Promise<ReportView & { manifest: string; signature: string; codeVersion?: string }> {
+  requireAnyGroup(caller, READERS);
+  const entry = await entryOf(access, reportId);
+  const manifest = JSON.parse(entry.manifest) as { codeVersion?: unknown };
+  return {
+    ...viewOf(entry, caller),
+    manifest: entry.manifest,
+    signature: entry.signature,
+    ...(typeof manifest.codeVersion === 'string' ? { codeVersion: manifest.codeVersion } : {}),
+  };
+}
+
+/**
+ * A download link for one file of a report, valid five minutes, after the download is
+ * written to the audit log. An extract is refused to anyone but assessors before
+ * anything is read, recorded or signed.
+ */
+export async function downloadLink(
+  access: ReportAccess,
+  caller: Caller,
+  reportId: string,
+  name: string,
+): Promise<string> {
+  requireAnyGroup(caller, READERS);
+  if (isExtract(name)) requireAnyGroup(caller, EXTRACT_READERS);
+  const entry = await entryOf(access, reportId);
+  if (!entry.files.some((file) => file.name === name)) {
+    throw new NoSuchResourceError(`Report ${reportId} has no file ${name}.`);
+  }
+  await access.catalogue.recordDownload({
+    subject: caller.subject,
+    groups: caller.groups,
+    reportId,
+    file: name,
+    at: access.now(),
+  });
+  return access.links.presignGet(`${entry.prefix}${name}`, DOWNLOAD_URL_SECONDS);
+}
