@@ -17,8 +17,14 @@ export interface StageConfig {
   rawDataRetentionDays: number;
   /** One Secrets Manager secret per operator system that creates invitations. */
   invitationSources: string[];
-  /** Public base URL of survey links; empty means the HTTP API's own URL. */
+  /** Public base URL of survey links and the portal; empty means the HTTP API's own URL. */
   surveyBaseUrl: string;
+  /**
+   * The prefix of the user pool's managed-login domain
+   * (`https://<prefix>.auth.<region>.amazoncognito.com`), unique in the region; empty means
+   * `tsq-<stage>-<account id>`.
+   */
+  loginDomainPrefix: string;
   surveyTokenTtlDays: number;
   frequencyCapDays: number;
   /** Local `HH:MM-HH:MM` in the reporting time zone when no SMS is sent. */
@@ -87,6 +93,7 @@ export function readStageConfig(node: Node): StageConfig {
     rawDataRetentionDays: retention,
     invitationSources,
     surveyBaseUrl: String(node.tryGetContext('surveyBaseUrl') ?? ''),
+    loginDomainPrefix: loginDomainPrefix(node),
     surveyTokenTtlDays: positive(node, 'surveyTokenTtlDays', 7),
     frequencyCapDays: positive(node, 'frequencyCapDays', 30),
     quietHours,
@@ -113,6 +120,20 @@ function readOperatorProfiles(
     profiles: profilesWith(own.map(({ profile }) => profile)),
     operatorProfileFiles: own.map(({ path }) => path),
   };
+}
+
+/** Cognito's rule for a domain prefix: lower case, digits and hyphens, no AWS names. */
+function loginDomainPrefix(node: Node): string {
+  const prefix = String(node.tryGetContext('loginDomainPrefix') ?? '');
+  if (
+    prefix &&
+    (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(prefix) || /aws|amazon|cognito/.test(prefix))
+  ) {
+    throw new Error(
+      `context "loginDomainPrefix" must be lower-case letters, digits and hyphens without aws, amazon or cognito, got "${prefix}"`,
+    );
+  }
+  return prefix;
 }
 
 function positive(node: Node, key: string, fallback: number): number {

@@ -21,6 +21,8 @@ export const FUNCTION_TIMEOUTS = {
   'reports-api': Duration.seconds(10),
   'reference-data': Duration.seconds(10),
   erasure: Duration.seconds(30),
+  // A page, or a sign-in's token exchange with the user pool: API Gateway waits 30 s at most.
+  portal: Duration.seconds(15),
 } as const satisfies Record<string, Duration>;
 
 /** A function's entry file under `functions/`, without extension. */

@@ -1,4 +1,5 @@
 import {
+  Aws,
   CfnOutput,
   Duration,
   RemovalPolicy,
@@ -14,6 +15,7 @@ import {
   StandardThreatProtectionMode,
   UserPool,
   type UserPoolClient,
+  type UserPoolDomain,
 } from 'aws-cdk-lib/aws-cognito';
 import {
   AttributeType,
@@ -39,6 +41,7 @@ import type { Construct } from 'constructs';
 import { AGGREGATES_TABLE } from '../shared/tables/aggregates.ts';
 import { COMPLAINTS_TABLE } from '../shared/tables/complaints.ts';
 import { REPORTS_TABLE } from '../shared/tables/reports.ts';
+import { SESSIONS_TABLE } from '../shared/tables/sessions.ts';
 import { SURVEYS_TABLE } from '../shared/tables/surveys.ts';
 import type { TableDesign } from '../shared/tables/table.ts';
 import type { StageConfig } from './config.ts';
@@ -88,6 +91,10 @@ export class StatefulStack extends Stack {
   /** Regulators, assessors and admins (docs/design.md §4.3): MFA required, no self sign-up. */
   readonly userPool: UserPool;
   readonly userPoolClient: UserPoolClient;
+  /** The user pool's managed login, where the portal sends people to sign in. */
+  readonly loginDomain: UserPoolDomain;
+  /** The portal's server-side sessions and sign-ins under way (TTL). */
+  readonly sessionsTable: Table;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     const prod = props.config.stage === 'prod';
@@ -249,6 +256,7 @@ export class StatefulStack extends Stack {
       removalPolicy,
     });
     this.reportsTable = this.table('ReportsTable', REPORTS_TABLE, { prod, removalPolicy });
+    this.sessionsTable = this.table('SessionsTable', SESSIONS_TABLE, { prod, removalPolicy });
     this.userPool = new UserPool(this, 'UserPool', {
       userPoolName: `tsq-${props.config.stage}-people`,
       selfSignUpEnabled: false,
@@ -289,6 +297,13 @@ export class StatefulStack extends Stack {
       accessTokenValidity: Duration.hours(1),
       idTokenValidity: Duration.hours(1),
       refreshTokenValidity: Duration.hours(12),
+    });
+    // Managed login, for the portal's OpenID Connect sign-in (MFA as the pool requires).
+    this.loginDomain = this.userPool.addDomain('LoginDomain', {
+      cognitoDomain: {
+        domainPrefix:
+          props.config.loginDomainPrefix || `tsq-${props.config.stage}-${Aws.ACCOUNT_ID}`,
+      },
     });
     // For `npm run admin -- add-user` and the people's sign-in tools.
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });

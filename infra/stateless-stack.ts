@@ -9,6 +9,7 @@ import { Administration } from './features/administration.ts';
 import { Complaints } from './features/complaints.ts';
 import { Feature, type FeatureProps } from './features/feature.ts';
 import { Invitations } from './features/invitations.ts';
+import { Portal } from './features/portal.ts';
 import { Reports } from './features/reports.ts';
 import { SurveyResponses } from './features/survey-responses.ts';
 import type { StatefulStack } from './stateful-stack.ts';
@@ -29,6 +30,7 @@ export class StatelessStack extends Stack {
   readonly surveyResponses: SurveyResponses;
   readonly reports: Reports;
   readonly administration: Administration;
+  readonly portal: Portal;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     const prod = props.config.stage === 'prod';
@@ -46,6 +48,7 @@ export class StatelessStack extends Stack {
     });
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
     const surveyBaseUrl = config.surveyBaseUrl || this.api.apiEndpoint;
+    new CfnOutput(this, 'PortalUrl', { value: `${surveyBaseUrl}/portal` });
     const feature: FeatureProps = { config, logs, api: this.api, dataKey: stateful.dataKey };
 
     this.complaints = new Complaints(this, 'Complaints', {
@@ -90,6 +93,16 @@ export class StatelessStack extends Stack {
       surveysTable: stateful.surveysTable,
       complaintsTable: stateful.complaintsTable,
     });
+    this.portal = new Portal(this, 'Portal', {
+      ...feature,
+      userPool: stateful.userPool,
+      sessionsTable: stateful.sessionsTable,
+      reportsTable: stateful.reportsTable,
+      aggregatesTable: stateful.aggregatesTable,
+      reportRunsQueue: stateful.reportRunsQueue,
+      reportsBucket: stateful.reportsBucket,
+      publicBaseUrl: surveyBaseUrl,
+    });
 
     new Monitoring(this, 'Monitoring', {
       alarmTopic: stateful.alarmTopic,
@@ -110,6 +123,7 @@ export class StatelessStack extends Stack {
         this.surveyResponses.responseAggregator,
         this.surveyResponses.smsInbound,
         this.surveyResponses.smsInboundSns,
+        this.portal.portal,
       ],
       deadLetterQueues: [
         stateful.complaintEventsDeadLetterQueue,

@@ -16,8 +16,9 @@ import type { FunctionLogs } from './project-function.ts';
 
 /**
  * Routes authenticated inside the function rather than by an API Gateway authorizer: by
- * an HMAC signature (docs/design.md §4.1) or by possession of a survey token (§4.4). Infra tests
- * hold every route to this list or a JWT authorizer.
+ * an HMAC signature (docs/design.md §4.1), by possession of a survey token (§4.4), or by
+ * the portal's server-side session (§4.3). Infra tests hold every route to this list or a
+ * JWT authorizer.
  */
 export const FUNCTION_AUTHENTICATED_ROUTES = [
   'POST /webhooks/complaints/{source}',
@@ -25,6 +26,9 @@ export const FUNCTION_AUTHENTICATED_ROUTES = [
   'GET /s/{token}',
   'POST /s/{token}',
   'POST /sms/inbound',
+  'GET /portal',
+  'GET /portal/{proxy+}',
+  'POST /portal/{proxy+}',
 ] as const;
 
 /** Routes anyone may call: the public key that verifies reports is meant to be public. */
@@ -63,7 +67,7 @@ export class ServiceApi extends HttpApi {
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        'Operator routes are authenticated inside the function by an HMAC-SHA256 signature over the raw body with a per-source secret and a 300 s replay window (docs/design.md §4.1), which an API Gateway authorizer cannot see; survey routes by possession of a single-use 256-bit token checked against its stored hash (§4.4), as customers have no account; the SMS webhook by the X-Twilio-Signature of the gateway over the URL and parameters (§4.2). GET /reports/signing-key is public on purpose: it serves the public key that lets anyone verify a report (docs/design.md §3).',
+        'Operator routes are authenticated inside the function by an HMAC-SHA256 signature over the raw body with a per-source secret and a 300 s replay window (docs/design.md §4.1), which an API Gateway authorizer cannot see; survey routes by possession of a single-use 256-bit token checked against its stored hash (§4.4), as customers have no account; the SMS webhook by the X-Twilio-Signature of the gateway over the URL and parameters (§4.2); portal pages by a server-side session that an OpenID Connect sign-in to the user pool opened (§4.3), as browsers send a cookie, not a bearer token, and its sign-in pages must be open to people not yet signed in. GET /reports/signing-key is public on purpose: it serves the public key that lets anyone verify a report (docs/design.md §3).',
     });
 
     // The access logs and the stage sit beside the API, not inside it, as they always

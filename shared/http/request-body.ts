@@ -92,3 +92,42 @@ export function jsonObjectOf(json: unknown): Record<string, unknown> {
 export function formParamsOf(request: APIGatewayProxyEventV2): [string, string][] {
   return [...new URLSearchParams(rawBodyOf(request).toString('utf8'))];
 }
+
+/** A form as a browser posts it: its text fields, and the text of any files it carries. */
+export interface PostedForm {
+  fields: Record<string, string>;
+  files: Record<string, { name: string; text: string }>;
+}
+
+/**
+ * Reads an HTML form post, URL-encoded or multipart (a file input), within the body limit.
+ * Multipart is parsed by the runtime's own `Request.formData()` (undici), not by hand.
+ */
+export async function readForm(request: APIGatewayProxyEventV2): Promise<PostedForm> {
+  const raw = rawBodyOf(request);
+  const mediaType = mediaTypeOf(request);
+  if (mediaType === 'application/x-www-form-urlencoded') {
+    return { fields: Object.fromEntries(new URLSearchParams(raw.toString('utf8'))), files: {} };
+  }
+  if (mediaType !== 'multipart/form-data') {
+    throw new UnsupportedMediaTypeError('application/x-www-form-urlencoded or multipart/form-data');
+  }
+  let data: FormData;
+  try {
+    data = await new Request('http://form.invalid/', {
+      method: 'POST',
+      headers: { 'content-type': request.headers['content-type'] ?? '' },
+      body: raw,
+    }).formData();
+  } catch {
+    throw new ValidationError('The form is not valid multipart.', [
+      { pointer: '', detail: 'not valid multipart/form-data' },
+    ]);
+  }
+  const form: PostedForm = { fields: {}, files: {} };
+  for (const [name, value] of data) {
+    if (typeof value === 'string') form.fields[name] = value;
+    else if (value.size > 0) form.files[name] = { name: value.name, text: await value.text() };
+  }
+  return form;
+}

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Locale, type ScaleQuestion, SURVEYS } from '../domain/survey-definitions.ts';
 import type { SurveyLink } from '../domain/survey-response.ts';
 import type { FieldError } from '../domain/validation.ts';
+import { escapeHtml } from './html.ts';
 
 const TEXT = {
   submit: { 'zh-CN': '提交', en: 'Submit' },
@@ -48,12 +49,6 @@ export const SURVEY_PAGE_CSP = [
   "frame-ancestors 'none'",
   "base-uri 'none'",
 ].join('; ');
-
-const escapeHtml = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
 
 function page(lang: string, title: string, body: string): string {
   return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body><main>${body}</main></body></html>`;

@@ -140,6 +140,12 @@ describe('the OpenAPI document against the synthesized HTTP API', () => {
       } else if ((PUBLIC_ROUTES as readonly string[]).includes(key)) {
         expect(schemes, key).toEqual([]);
         expect(operation?.['x-authentication'], key).toMatch(/^none/);
+      } else if (/^(GET|POST) \/portal\b/.test(key)) {
+        // Open sign-in pages and session pages behind one proxy route: the cookie is optional.
+        expect(FUNCTION_AUTHENTICATED_ROUTES as readonly string[]).toContain(key);
+        expect(schemes, key).toEqual(['portalSession']);
+        expect(operation?.security, key).toContainEqual({});
+        expect(operation?.['x-authentication'], key).toMatch(/session/);
       } else if (key.includes('{token}')) {
         expect(FUNCTION_AUTHENTICATED_ROUTES as readonly string[]).toContain(key);
         expect(schemes, key).toEqual([]);

@@ -57,8 +57,8 @@ describe('template shape', () => {
   it('reduces the stateless stack to its functions, routes and IAM statements', () => {
     const shape = assemblyShape(assembly).stacks[stack];
 
-    expect(shape?.functions).toHaveLength(14);
-    expect(shape?.routes).toHaveLength(12);
+    expect(shape?.functions).toHaveLength(15);
+    expect(shape?.routes).toHaveLength(15);
     expect(shape?.functions.join('\n')).toContain('AWS::Lambda::Function(complaint-intake)');
     expect(shape?.routes.join('\n')).toMatch(
       /^PUT \/reference\/subscribers\/\{period\} .*"AuthorizationType":"JWT".* → .*reference-data/m,

@@ -194,6 +194,11 @@ const PATH_PARAMETERS: Record<string, { schema: z.ZodMiniType; description: stri
     description:
       'A file of the report as its manifest names it, such as `report.html` or `extract/responses.csv.gz`. It may contain `/`: API Gateway matches this last segment greedily (`{name+}`).',
   },
+  proxy: {
+    schema: z.string().check(z.minLength(1)),
+    description:
+      'The portal page, such as `reports`, `reports/{reportId}` or `admin/audit` (docs/design.md §4.5). API Gateway matches it greedily (`{proxy+}`); the portal answers its own friendly 404 page for any other.',
+  },
   customerRef: {
     schema: opaqueId,
     description: 'The operator’s opaque customer reference (docs/design.md §3).',
@@ -206,6 +211,7 @@ type Auth =
   | { kind: 'sms-gateway-signature' }
   | { kind: 'user-pool'; groups: readonly Group[] }
   | { kind: 'survey-token' }
+  | { kind: 'portal-session' }
   | { kind: 'public' };
 
 function securityOf(auth: Auth): JsonObject {
@@ -222,6 +228,12 @@ function securityOf(auth: Auth): JsonObject {
       };
     case 'survey-token':
       return { security: [], 'x-authentication': 'survey token in the path' };
+    case 'portal-session':
+      // The sign-in pages are open; every other page wants the session cookie.
+      return {
+        security: [{}, { portalSession: [] }],
+        'x-authentication': 'portal session cookie, opened by an OpenID Connect sign-in',
+      };
     case 'public':
       return { security: [], 'x-authentication': 'none: public on purpose' };
   }
@@ -530,6 +542,80 @@ const ROUTES: readonly Route[] = [
       '403': responseRef('Forbidden'),
     },
   },
+  {
+    method: 'get',
+    path: '/portal',
+    operationId: 'portalFrontPage',
+    tag: 'portal',
+    summary: 'The portal’s front page',
+    description:
+      'The sign-in button for people not signed in, in the language of `Accept-Language` (zh-CN by default) or of the language switch; people signed in go on to their reports (303).',
+    auth: { kind: 'portal-session' },
+    responses: {
+      '200': html('The front page with the sign-in button.'),
+      '303': {
+        description: 'Signed in already: on to the reports.',
+        headers: location('`/portal/reports`.'),
+      },
+    },
+  },
+  {
+    method: 'get',
+    path: '/portal/{proxy}',
+    operationId: 'portalPage',
+    tag: 'portal',
+    summary: 'A page of the portal',
+    description: [
+      'Open to anyone: `sign-in` (302 to the user pool’s managed login, with PKCE, `state` and `nonce`), `callback` (where the user pool sends the browser back; opens the session), `signed-out`, `language?to=en|zh-CN`.',
+      'Signed in: `reports` (newest first, `?profile=` and `?period=`), `reports/{reportId}`, `reports/{reportId}/files/{name}` (302 to a 300-second presigned link, audited as the API’s own downloads; extract files for assessors only), and for admins `admin` and `admin/audit`.',
+      'Without a session a signed-in page answers 303 to the front page. Refusals are pages, not JSON: 403, 404 and 400 name the problem type of the API’s own answer.',
+    ].join('\n\n'),
+    auth: { kind: 'portal-session' },
+    responses: {
+      '200': html('The page.'),
+      '302': {
+        description: 'On to the user pool’s sign-in, or to a file’s presigned download link.',
+        headers: location('The user pool’s authorization endpoint, or the presigned link.'),
+      },
+      '303': {
+        description:
+          'No session (or it ended): to the front page; after the sign-in: to the reports.',
+        headers: location('A page of the portal.'),
+      },
+      '400': html('The sign-in could not be finished (a replayed, forged or expired callback).'),
+      '403': html('Not for this person’s group (an extract for a regulator, the admin pages).'),
+      '404': html('No such page or report.'),
+    },
+  },
+  {
+    method: 'post',
+    path: '/portal/{proxy}',
+    operationId: 'portalForm',
+    tag: 'portal',
+    summary: 'A form of the portal',
+    description:
+      'Admins: `admin/runs` (profile, period), `admin/subscribers` (period and a CSV file or text), `admin/people` (invite: e-mail, group) and `admin/people/remove`. Everyone signed in: `sign-out` (ends the session here and at the user pool, and revokes the refresh token). Each form carries the session’s CSRF token in `csrf`; without it nothing changes (403).',
+    auth: { kind: 'portal-session' },
+    requestBody: {
+      required: true,
+      content: {
+        'application/x-www-form-urlencoded': { schema: { type: 'object' } },
+        'multipart/form-data': { schema: { type: 'object' } },
+      },
+    },
+    responses: {
+      '303': {
+        description:
+          'Done: back to the admin page with what was done, or, after sign-out, on to the user pool’s sign-out and then `/portal/signed-out`.',
+        headers: location('The next page.'),
+      },
+      '400': html('The admin page again, with each error beside its field; nothing changed.'),
+      '403': html('No CSRF token, or not an admin; nothing changed.'),
+      '404': html('No such form.'),
+      '413': responseRef('PayloadTooLarge'),
+      '415': responseRef('UnsupportedMediaType'),
+    },
+  },
 ];
 
 /** The problem types our functions answer, with a real instance of each as the example. */
@@ -718,6 +804,10 @@ export function buildOpenApiDocument(): JsonObject {
       { name: 'SMS gateway', description: 'Two-way SMS from a Twilio-compatible gateway.' },
       { name: 'reports', description: 'For regulators, assessors and admins.' },
       { name: 'administration', description: 'For admins.' },
+      {
+        name: 'portal',
+        description: 'Server-rendered pages for regulators, assessors and admins, in a browser.',
+      },
     ],
     paths: pathsOf(ROUTES),
     components: {
@@ -742,6 +832,13 @@ export function buildOpenApiDocument(): JsonObject {
           name: 'X-Twilio-Signature',
           description:
             'Base64 HMAC-SHA1, keyed with the gateway’s auth token, of the public URL of `/sms/inbound` followed by every POST parameter sorted by name as name+value (docs/design.md §4.2).',
+        },
+        portalSession: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: '__Host-tsq-session',
+          description:
+            'The portal’s server-side session (30 minutes idle, 8 hours at most), opened by an OpenID Connect authorization-code sign-in to the user pool with MFA; every form that changes something also carries the session’s CSRF token (docs/design.md §4.5).',
         },
         userPoolToken: {
           type: 'http',
