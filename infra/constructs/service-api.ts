@@ -31,6 +31,11 @@ export const FUNCTION_AUTHENTICATED_ROUTES = [
   'POST /portal/{proxy+}',
 ] as const;
 
+/** The portal's routes (§4.5): people in a browser, by session cookie. */
+export const PORTAL_ROUTES = FUNCTION_AUTHENTICATED_ROUTES.filter((key) =>
+  /^(GET|POST) \/portal\b/.test(key),
+);
+
 /** Routes anyone may call: the public key that verifies reports is meant to be public. */
 export const PUBLIC_ROUTES = ['GET /reports/signing-key'] as const;
 
