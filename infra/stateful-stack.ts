@@ -170,7 +170,7 @@ export class StatefulStack extends Stack {
       length: 32,
       removalPolicy,
       notRotatedBecause:
-        "The SMS gateway issues this token and signs with it; it is rotated in the gateway's console and then copied here (README, Configuration), which no rotation Lambda can do.",
+        "The SMS gateway issues this token and signs with it; it is rotated in the gateway's console and then copied here (docs/operations.md, Secrets to set after the first deploy), which no rotation Lambda can do.",
     });
 
     this.smsInboundTopic = new Topic(this, 'SmsInboundTopic', {
@@ -327,7 +327,7 @@ export class StatefulStack extends Stack {
         length: 48,
         removalPolicy,
         notRotatedBecause:
-          'Rotated by hand with the operator system that shares it: the secret holds "current" and "previous" so both sides switch without downtime (README, Rotating a webhook secret). An automatic rotation Lambda cannot update the sender.',
+          'Rotated by hand with the operator system that shares it: the secret holds "current" and "previous" so both sides switch without downtime (docs/operations.md, Rotation). An automatic rotation Lambda cannot update the sender.',
       });
       secrets.set(source, secret);
     }

@@ -52,7 +52,7 @@ export class Monitoring extends Construct {
           period: Duration.minutes(1),
           statistic: 'Maximum',
         }),
-        'A message reached a dead-letter queue: inspect it, fix the cause, then redrive (README, Operating).',
+        'A message reached a dead-letter queue: inspect it, fix the cause, then redrive (docs/operations.md, Dead-letter queues).',
       );
     }
     for (const fn of props.functions) {

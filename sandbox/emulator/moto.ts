@@ -11,7 +11,7 @@ export class EmulatorMissingError extends Error {
   override name = 'EmulatorMissingError';
   constructor() {
     super(
-      'moto_server was not found on PATH. The sandbox and the integration tests need the AWS API emulator: install it with pip install "moto[server]" (README, Prerequisites), or set AWS_ENDPOINT_URL to an emulator that is already running.',
+      'moto_server was not found on PATH. The sandbox and the integration tests need the AWS API emulator: install it with pip install "moto[server]" (README, "Two commands, and the sandbox"), or set AWS_ENDPOINT_URL to an emulator that is already running.',
     );
   }
 }

@@ -1,4 +1,4 @@
-"""moto_server with two performance fixes, for the sandbox and the tests.
+"""moto_server with four performance fixes, for the sandbox and the tests.
 
 moto 5.2's DynamoDB TransactWriteItems snapshots a table for its rollback once per item of
 the transaction (copy.deepcopy in the loop over the items), so a transaction of n items on

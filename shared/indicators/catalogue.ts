@@ -1,5 +1,5 @@
 /**
- * The indicator catalogue of reference §3: for each indicator id its unit, its formula as the
+ * The indicator catalogue of docs/regulatory-indicators.md §3: for each indicator id its unit, its formula as the
  * methodology prints it, the inputs it reads and the function that computes it, exactly and
  * unrounded, for the whole operator and for each region, service and (surveys) touchpoint and
  * channel. Pure: plain data in, plain data out.

@@ -1,6 +1,6 @@
 /**
  * Report profiles: which indicators a regulator wants, their targets and period, as data
- * (docs/design.md §6, reference §4). The built-in ones are JSON documents beside this file; an operator
+ * (docs/design.md §6, docs/regulatory-indicators.md §4). The built-in ones are JSON documents beside this file; an operator
  * adds its own as JSON documents in a directory named at deployment (`-c profilesDirectory=…`),
  * validated at synthesis and carried in the report functions' bundles, with no code change.
  */
@@ -15,7 +15,7 @@ import cnMiit from './profiles/cn-miit.json' with { type: 'json' };
 import inTrai from './profiles/in-trai.json' with { type: 'json' };
 import ukOfcom from './profiles/uk-ofcom.json' with { type: 'json' };
 
-/** Cells with fewer observations are suppressed unless a profile says otherwise (reference §2). */
+/** Cells with fewer observations are suppressed unless a profile says otherwise (docs/regulatory-indicators.md §2). */
 export const DEFAULT_MIN_CELL = 10;
 
 const TARGET_OPS = ['>=', '<=', '='] as const;

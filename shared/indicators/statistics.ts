@@ -1,11 +1,11 @@
 /**
- * The statistics of the regulatory indicators (reference §2), exact and unrounded, plus the
+ * The statistics of the regulatory indicators (docs/regulatory-indicators.md §2), exact and unrounded, plus the
  * one rounding rule that every published figure goes through. An assessor recomputing a
  * report from the extract must get the same digits, so nothing here is approximate beyond
  * IEEE doubles and the rule is printed in the methodology.
  */
 
-/** The normal quantile for a two-sided 95% interval, as the reference fixes it (not 1.959964…). */
+/** The normal quantile for a two-sided 95% interval, as docs/regulatory-indicators.md §2 fixes it (not 1.959964…). */
 export const Z95 = 1.96;
 
 /** Decimal places of published figures, by the kind of figure. */
@@ -48,7 +48,7 @@ export function roundHalfAwayFromZero(value: number, decimals: number): number {
 }
 
 /**
- * Wilson score 95% interval of x successes in n trials, in percent (reference §2):
+ * Wilson score 95% interval of x successes in n trials, in percent (docs/regulatory-indicators.md §2):
  * (p̂ + z²/2n ± z·√(p̂(1−p̂)/n + z²/4n²)) / (1 + z²/n). Null when n is 0.
  */
 export function wilson95(x: number, n: number): [number, number] | null {
@@ -66,7 +66,7 @@ export function wilson95(x: number, n: number): [number, number] | null {
 
 /**
  * 95% margin of error of an NPS, in points: 1.96·100·√((p + d − (p − d)²)/n) with p and d the
- * shares of promoters and detractors (reference §2). Null when n is 0.
+ * shares of promoters and detractors (docs/regulatory-indicators.md §2). Null when n is 0.
  */
 export function npsMargin95(promoters: number, detractors: number, n: number): number | null {
   if (n <= 0) return null;
@@ -98,7 +98,7 @@ export interface ZTestResult {
 }
 
 /**
- * Pooled two-proportion z-test of x1/n1 against x2/n2 at 95% (reference §2). Null when either
+ * Pooled two-proportion z-test of x1/n1 against x2/n2 at 95% (docs/regulatory-indicators.md §2). Null when either
  * denominator is 0, since there is nothing to compare; z is 0 when the pooled proportion is 0
  * or 1 (both periods identical at the extreme).
  */
