@@ -2,7 +2,6 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { fromEnv } from '@aws-sdk/credential-provider-env';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { appClientSecret } from '#shared/adapters/cognito/client-secret.ts';
@@ -12,7 +11,7 @@ import { dynamoDbReportRunLog } from '#shared/adapters/dynamodb/report-runs.ts';
 import { dynamoDbSessionStore } from '#shared/adapters/dynamodb/session-store.ts';
 import { dynamoDbSubscriberStore } from '#shared/adapters/dynamodb/subscriber-store.ts';
 import { openIdRelyingParty } from '#shared/adapters/oidc/relying-party.ts';
-import { s3DownloadLinks } from '#shared/adapters/s3/presigner.ts';
+import { s3DownloadLinksFromEnvironment } from '#shared/adapters/s3/presigner.ts';
 import { sqsReportRunQueue } from '#shared/adapters/sqs/report-run-queue.ts';
 import { requireEnv } from '#shared/config.ts';
 import { newRunId } from '#shared/domain/report-id.ts';
@@ -46,13 +45,7 @@ const app = portalApp({
   },
   reports: {
     catalogue: reportIndex,
-    links: s3DownloadLinks({
-      bucket: requireEnv('REPORTS_BUCKET_NAME'),
-      region: requireEnv('AWS_REGION'),
-      credentials: fromEnv(),
-      // Set only outside AWS (the sandbox's emulator): path-style URLs there.
-      ...(process.env.AWS_ENDPOINT_URL ? { endpoint: process.env.AWS_ENDPOINT_URL } : {}),
-    }),
+    links: s3DownloadLinksFromEnvironment(requireEnv('REPORTS_BUCKET_NAME')),
     now: () => new Date(),
   },
   runs: {

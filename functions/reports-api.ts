@@ -1,10 +1,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { fromEnv } from '@aws-sdk/credential-provider-env';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { dynamoDbReportIndex } from '#shared/adapters/dynamodb/report-index.ts';
-import { s3DownloadLinks } from '#shared/adapters/s3/presigner.ts';
+import { s3DownloadLinksFromEnvironment } from '#shared/adapters/s3/presigner.ts';
 import { requireEnv } from '#shared/config.ts';
 import { jsonAnswer, NO_STORE, redirectAnswer } from '#shared/http/answers.ts';
 import { callerOf } from '#shared/http/caller.ts';
@@ -20,13 +19,7 @@ import {
 
 const access: ReportAccess = {
   catalogue: dynamoDbReportIndex(new DynamoDBClient({}), requireEnv('REPORTS_TABLE_NAME')),
-  links: s3DownloadLinks({
-    bucket: requireEnv('REPORTS_BUCKET_NAME'),
-    region: requireEnv('AWS_REGION'),
-    credentials: fromEnv(),
-    // Set only outside AWS (the sandbox's emulator): path-style URLs there.
-    ...(process.env.AWS_ENDPOINT_URL ? { endpoint: process.env.AWS_ENDPOINT_URL } : {}),
-  }),
+  links: s3DownloadLinksFromEnvironment(requireEnv('REPORTS_BUCKET_NAME')),
   now: () => new Date(),
 };
 

@@ -9,41 +9,39 @@ import type { ReportRunLog, ReportRunRecord } from '../../use-cases/report-runs.
  */
 export function dynamoDbReportRunLog(client: DynamoDBClient, TableName: string): ReportRunLog {
   const documents = DynamoDBDocumentClient.from(client);
+  /** Sets the run's attributes (its item made if it is not there yet: either may come first). */
+  const setOnRun = (runId: string, values: Record<string, string>) => {
+    const names = Object.keys(values);
+    return documents.send(
+      new UpdateCommand({
+        TableName,
+        Key: reportKeys.run(runId),
+        UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
+        ExpressionAttributeValues: Object.fromEntries(
+          names.map((name) => [`:${name}`, values[name]]),
+        ),
+      }),
+    );
+  };
+
   return {
     async requested(run) {
-      await documents.send(
-        new UpdateCommand({
-          TableName,
-          Key: reportKeys.run(run.runId),
-          UpdateExpression:
-            'SET profile = :profile, #period = :period, requestedBy = :by, requestedAt = :at',
-          ExpressionAttributeNames: { '#period': 'period' },
-          ExpressionAttributeValues: {
-            ':profile': run.profile,
-            ':period': run.period,
-            ':by': run.requestedBy,
-            ':at': run.requestedAt.toISOString(),
-          },
-        }),
-      );
+      await setOnRun(run.runId, {
+        profile: run.profile,
+        period: run.period,
+        requestedBy: run.requestedBy,
+        requestedAt: run.requestedAt.toISOString(),
+      });
     },
 
     async published(runId, outcome) {
-      await documents.send(
-        new UpdateCommand({
-          TableName,
-          Key: reportKeys.run(runId),
-          UpdateExpression:
-            'SET profile = :profile, #period = :period, reportId = :report, publishedAt = :at',
-          ExpressionAttributeNames: { '#period': 'period' },
-          ExpressionAttributeValues: {
-            ':profile': outcome.profile,
-            ':period': outcome.period,
-            ':report': outcome.reportId,
-            ':at': outcome.at.toISOString(),
-          },
-        }),
-      );
+      await setOnRun(runId, {
+        profile: outcome.profile,
+        period: outcome.period,
+        reportId: outcome.reportId,
+        publishedAt: outcome.at.toISOString(),
+      });
     },
 
     async failed(runId, at) {

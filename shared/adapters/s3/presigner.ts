@@ -1,6 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
+import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, Checksum, SourceData } from '@smithy/types';
+import { requireEnv } from '../../config.ts';
 
 /** SHA-256 (and HMAC-SHA256 with a secret) for SigV4, from node:crypto. */
 class NodeSha256 implements Checksum {
@@ -72,4 +74,19 @@ export function s3DownloadLinks(options: Parameters<typeof s3Presigner>[0] & { b
     presignGet: (key: string, expiresInSeconds: number) =>
       presigner.presignGet(options.bucket, key, expiresInSeconds),
   };
+}
+
+/**
+ * Download links to one bucket from inside a function: the region and credentials Lambda
+ * puts in the environment, path-style under AWS_ENDPOINT_URL where one is set (only
+ * outside AWS: the sandbox's emulator).
+ */
+export function s3DownloadLinksFromEnvironment(bucket: string) {
+  const endpoint = process.env.AWS_ENDPOINT_URL;
+  return s3DownloadLinks({
+    bucket,
+    region: requireEnv('AWS_REGION'),
+    credentials: fromEnv(),
+    ...(endpoint ? { endpoint } : {}),
+  });
 }
