@@ -146,6 +146,9 @@ async function invite(sandbox: Sandbox, channel: 'web' | 'sms', phone: string) {
     },
     body,
   });
+  if (!response.ok) {
+    throw new Error(`POST /invitations answered ${response.status}: ${await response.text()}`);
+  }
   return (await response.json()) as { invitationId: string; surveyUrl: string };
 }
 
