@@ -11,6 +11,7 @@ import {
   AdminSetUserMFAPreferenceCommand,
   AdminSetUserPasswordCommand,
   AssociateSoftwareTokenCommand,
+  CodeMismatchException,
   CognitoIdentityProviderClient,
   VerifySoftwareTokenCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -67,6 +68,20 @@ export async function addPerson(
 }
 
 /**
+ * Sends a request carrying the authenticator's current code, and once more with the code
+ * of the moment when the 30-second step turned before the emulator checked it (it takes
+ * the current step alone).
+ */
+async function withCurrentCode<T>(totpKey: string, send: (code: string) => Promise<T>) {
+  try {
+    return await send(totp(totpKey));
+  } catch (error) {
+    if (!(error instanceof CodeMismatchException)) throw error;
+    return send(totp(totpKey));
+  }
+}
+
+/**
  * Signs a person in with a password and answers their ID token (valid an hour); when the
  * pool asks for the TOTP code, answers it from the person's authenticator key.
  */
@@ -87,14 +102,16 @@ export async function signIn(
   );
   let result = started.AuthenticationResult;
   if (started.ChallengeName === 'SOFTWARE_TOKEN_MFA' && totpKey) {
-    const answered = await cognito.send(
-      new AdminRespondToAuthChallengeCommand({
-        UserPoolId: pool.poolId,
-        ClientId: pool.clientId,
-        ChallengeName: 'SOFTWARE_TOKEN_MFA',
-        Session: started.Session,
-        ChallengeResponses: { USERNAME: username, SOFTWARE_TOKEN_MFA_CODE: totp(totpKey) },
-      }),
+    const answered = await withCurrentCode(totpKey, (code) =>
+      cognito.send(
+        new AdminRespondToAuthChallengeCommand({
+          UserPoolId: pool.poolId,
+          ClientId: pool.clientId,
+          ChallengeName: 'SOFTWARE_TOKEN_MFA',
+          Session: started.Session,
+          ChallengeResponses: { USERNAME: username, SOFTWARE_TOKEN_MFA_CODE: code },
+        }),
+      ),
     );
     result = answered.AuthenticationResult;
   }
@@ -132,12 +149,10 @@ export async function enrolAuthenticator(
   }
   const { SecretCode } = await cognito.send(new AssociateSoftwareTokenCommand({ AccessToken }));
   if (!SecretCode) throw new Error(`the pool gave ${username} no authenticator key`);
-  await cognito.send(
-    new VerifySoftwareTokenCommand({
-      AccessToken,
-      UserCode: totp(SecretCode),
-      FriendlyDeviceName: 'sandbox',
-    }),
+  await withCurrentCode(SecretCode, (UserCode) =>
+    cognito.send(
+      new VerifySoftwareTokenCommand({ AccessToken, UserCode, FriendlyDeviceName: 'sandbox' }),
+    ),
   );
   await cognito.send(
     new AdminSetUserMFAPreferenceCommand({
