@@ -152,7 +152,7 @@ function sandboxToken(who: string, password?: string): Promise<string> {
     const seeded = outputs.users[who];
     const secret = password ?? seeded?.password;
     if (!secret) throw new Error(`${who} is not a seeded group's user: give --password`);
-    return signIn(cognito, pool, seeded?.username ?? who, secret);
+    return signIn(cognito, pool, seeded?.username ?? who, secret, seeded?.totpKey);
   });
 }
 

@@ -11,6 +11,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { freePort } from '#sandbox/emulator/moto.ts';
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
+import { otpauthUri } from '#sandbox/login/totp.ts';
 import {
   type Sandbox,
   type SandboxOutputs,
@@ -170,6 +171,23 @@ async function sandboxOrStart(
   own.app.host('InvitationIntake').fn.environment.QUIET_HOURS = '00:00-00:00';
   const state = JSON.parse(readFileSync(join(directory, 'state.json'), 'utf8')) as SandboxState;
   return { outputs: own.outputs, state, own };
+}
+
+/** Where to read the report in a browser, and as whom (the sandbox's seeded people). */
+function portalInvitation(outputs: SandboxOutputs, ownSandbox: boolean): string[] {
+  const regulator = outputs.users.regulators;
+  if (!outputs.portalUrl || !regulator) return [];
+  if (ownSandbox) {
+    return [
+      `\nPortal: ${outputs.portalUrl} (this demo's sandbox stops now: run \`npm start\`, then \`npm run demo\` beside it, and the portal stays up).`,
+      `  Sign in as ${regulator.username} with the password and TOTP key that \`npm start\` prints; admins@sandbox.local runs reports and invites people.`,
+    ];
+  }
+  return [
+    `\nPortal: ${outputs.portalUrl}`,
+    `  Sign in as ${regulator.username} / ${regulator.password}, then the code of TOTP key ${regulator.totpKey.toUpperCase()} (${otpauthUri(regulator.totpKey, regulator.username)}),`,
+    '  to read, download and check the report above; as admins@sandbox.local (its password and key in outputs.json) to run reports and invite people.',
+  ];
 }
 
 async function main() {
@@ -341,6 +359,7 @@ async function main() {
       surveysAgree &&
       reportVerifies;
     console.log(`\n${agree ? 'Sent and landed agree.' : 'Sent and landed DISAGREE: see above.'}`);
+    for (const line of portalInvitation(outputs, own !== undefined)) console.log(line);
     process.exitCode = agree ? 0 : 1;
   } finally {
     documents.destroy();

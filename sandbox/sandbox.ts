@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { jwtAuthorizer, seedPeople } from './emulator/people.ts';
+import { emulatorCognito, jwtAuthorizer, type SeededUsers, seedPeople } from './emulator/people.ts';
 import { type LocalApp, startLocalApp } from './local-app.ts';
 import { formatFunctionLog } from './log-format.ts';
+import { type LoginProvider, startLoginProvider } from './login/login-provider.ts';
+import { otpauthUri } from './login/totp.ts';
 import { synthesizeIfChanged } from './synthesize.ts';
 import { HttpApiServer } from './triggers/http-api-server.ts';
 import { ScheduleRunner } from './triggers/schedules.ts';
@@ -38,7 +40,11 @@ export interface SandboxOutputs {
     invitationSources: Record<string, string>;
     smsAuthToken: string;
   };
-  users: Record<string, { username: string; password: string; idToken: string }>;
+  users: SeededUsers;
+  /** The portal's front page (`<apiUrl>/portal`), when the app has a portal. */
+  portalUrl?: string;
+  /** The stand-in login's issuer, where the portal signs people in. */
+  loginIssuer?: string;
   /** The emulator's user pool, for `npm run admin -- add-user` and `token`. */
   people?: { userPoolId: string; clientId: string };
 }
@@ -61,6 +67,8 @@ export interface Sandbox {
   server: HttpApiServer;
   /** The template's schedules, fired by the sandbox (moto never fires them). */
   schedules: ScheduleRunner;
+  /** The stand-in for the user pool's managed login, when the app has a portal. */
+  login: LoginProvider | undefined;
   readyMs: number;
   synthesized: boolean;
   stop(): Promise<void>;
@@ -125,7 +133,20 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   };
   process.once('exit', killEmulator);
 
+  // Cognito e-mails an invited person their temporary password; the sandbox prints it.
+  app.proxy.onMail = ({ to, temporaryPassword }) =>
+    options.print(
+      `${''.padEnd(13)}${'user pool mail'.padEnd(18)} to ${to}: your temporary password is ${temporaryPassword}`,
+    );
   const users = await seedPeople(app.provisioned);
+  let login: LoginProvider | undefined;
+  try {
+    login = await startPortalLogin(app);
+  } catch (error) {
+    await app.stop();
+    process.off('exit', killEmulator);
+    throw error;
+  }
   const server = new HttpApiServer({
     routes: app.provisioned.routes,
     ...(app.provisioned.accessLogFormat
@@ -145,6 +166,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   try {
     await server.listen(options.port);
   } catch (error) {
+    await login?.stop();
     await app.stop();
     process.off('exit', killEmulator);
     throw new Error(
@@ -170,6 +192,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       smsAuthToken: app.smsAuthToken() ?? '',
     },
     users,
+    ...(login ? { portalUrl: `${apiUrl}/portal`, loginIssuer: login.issuer } : {}),
     ...(app.provisioned.userPools[0]?.clientIds[0]
       ? {
           people: {
@@ -200,12 +223,39 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       rmSync(stateFile, { force: true });
       schedules.stop();
       await server.close();
+      await login?.stop();
       await app.stop();
       process.off('exit', killEmulator);
     })();
     return stopping;
   };
-  return { outputs, directory, app, server, schedules, readyMs, synthesized, stop };
+  return { outputs, directory, app, server, schedules, login, readyMs, synthesized, stop };
+}
+
+/**
+ * The stand-in login for the portal's app client (the function that has OIDC_CLIENT_ID),
+ * and the portal pointed at it: its OIDC_ISSUER_URL becomes the stand-in's issuer, the
+ * one variable the sandbox sets otherwise than the template, since managed login is not
+ * in the emulator.
+ */
+async function startPortalLogin(app: LocalApp): Promise<LoginProvider | undefined> {
+  const portal = app.provisioned.functions.find(
+    (fn) => fn.environment.OIDC_ISSUER_URL && fn.environment.OIDC_CLIENT_ID,
+  );
+  const poolId = portal?.environment.USER_POOL_ID;
+  const clientId = portal?.environment.OIDC_CLIENT_ID;
+  if (!portal || !poolId || !clientId) return undefined;
+  const cognito = emulatorCognito(app.provisioned.target);
+  const login = await startLoginProvider({ cognito, poolId, clientId });
+  const stop = login.stop;
+  portal.environment.OIDC_ISSUER_URL = login.issuer;
+  return {
+    issuer: login.issuer,
+    async stop() {
+      await stop();
+      cognito.destroy();
+    },
+  };
 }
 
 /** What the sandbox prints once it is ready: where things are, and a request that works. */
@@ -241,10 +291,16 @@ export function describeSandbox(sandbox: Sandbox, directory: string): string[] {
       ([name, value]) => `    invitations/${name.padEnd(13)}${value}`,
     ),
     `  SMS gateway auth token (X-Twilio-Signature): ${outputs.secrets.smsAuthToken}`,
-    '  People (user pool; ID tokens, valid an hour, in outputs.json):',
-    ...Object.entries(outputs.users).map(
-      ([group, user]) => `    ${group.padEnd(12)}${user.username} / ${user.password}`,
-    ),
+    ...(outputs.portalUrl
+      ? [
+          `  Portal        ${outputs.portalUrl} (sign-in at ${outputs.loginIssuer}, the stand-in login)`,
+        ]
+      : []),
+    '  People (user pool; password, then the TOTP code of the key; ID tokens in outputs.json):',
+    ...Object.entries(outputs.users).flatMap(([group, user]) => [
+      `    ${group.padEnd(12)}${user.username} / ${user.password}`,
+      `    ${''.padEnd(12)}TOTP key ${user.totpKey.toUpperCase()}  ${otpauthUri(user.totpKey, user.username)}`,
+    ]),
     `  Outputs       ${join(directory, 'outputs.json')}`,
     '',
     'Send a signed complaint (bash; answers {"accepted":1}):',

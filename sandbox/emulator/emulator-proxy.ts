@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 
@@ -16,6 +17,40 @@ export function expiredPresignedUrl(url: string, now: number): string | undefine
   );
   if (now <= signedAt + expires * 1000) return undefined;
   return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Request has expired</Message><X-Amz-Expires>${expires}</X-Amz-Expires></Error>`;
+}
+
+/** A message the user pool would have e-mailed: an invitation's temporary password. */
+export interface PoolMail {
+  to: string;
+  temporaryPassword: string;
+}
+
+/**
+ * AdminCreateUser as Cognito runs it when it mails the invitation itself (no
+ * TemporaryPassword given, no SUPPRESS): Cognito makes up the temporary password and
+ * mails it; moto makes up none, so nobody could ever sign in. The proxy makes one up
+ * (long, every character class) and hands it to `mail`. Any other request is unchanged.
+ */
+export function mailedInvitation(
+  target: string,
+  body: Buffer,
+  mail: (message: PoolMail) => void,
+): Buffer {
+  if (target !== 'AWSCognitoIdentityProviderService.AdminCreateUser') return body;
+  const request = JSON.parse(body.toString('utf8') || '{}') as {
+    Username?: string;
+    TemporaryPassword?: string;
+    MessageAction?: string;
+    UserAttributes?: { Name?: string; Value?: string }[];
+  };
+  if (request.TemporaryPassword || request.MessageAction === 'SUPPRESS') return body;
+  const temporaryPassword = `Tmp-${randomBytes(9).toString('base64url')}-7a!`;
+  const to =
+    request.UserAttributes?.find((attribute) => attribute.Name === 'email')?.Value ??
+    request.Username ??
+    '';
+  mail({ to, temporaryPassword });
+  return Buffer.from(JSON.stringify({ ...request, TemporaryPassword: temporaryPassword }));
 }
 
 /**
@@ -38,6 +73,10 @@ export class EmulatorProxy {
   /** How many writes were answered as throttled. */
   faultsInjected = 0;
   private writes = 0;
+  /** What the user pool mailed (invitations' temporary passwords), oldest first. */
+  readonly mailbox: PoolMail[] = [];
+  /** Told of each message as it is mailed. */
+  onMail: ((message: PoolMail) => void) | undefined;
 
   private constructor(upstreamUrl: URL) {
     this.server = createServer(async (incoming, outgoing) => {
@@ -45,7 +84,10 @@ export class EmulatorProxy {
       const dynamodb = target.startsWith('DynamoDB_');
       const chunks: Buffer[] = [];
       for await (const chunk of incoming) chunks.push(chunk as Buffer);
-      const body = Buffer.concat(chunks);
+      const body = mailedInvitation(target, Buffer.concat(chunks), (message) => {
+        this.mailbox.push(message);
+        this.onMail?.(message);
+      });
       this.count(target, incoming.url ?? '', body);
       const forward = () =>
         new Promise<void>((done) => {
@@ -55,7 +97,11 @@ export class EmulatorProxy {
               port: upstreamUrl.port,
               method: incoming.method,
               path: incoming.url,
-              headers: incoming.headers,
+              // The body may have changed (mailedInvitation): its length with it.
+              headers:
+                incoming.headers['content-length'] === undefined
+                  ? incoming.headers
+                  : { ...incoming.headers, 'content-length': String(body.length) },
             },
             (response) => {
               // moto closes every connection; the callers' connections to the proxy stay open

@@ -7,13 +7,28 @@ import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
   AdminInitiateAuthCommand,
+  AdminRespondToAuthChallengeCommand,
+  AdminSetUserMFAPreferenceCommand,
   AdminSetUserPasswordCommand,
+  AssociateSoftwareTokenCommand,
+  CodeMismatchException,
   CognitoIdentityProviderClient,
+  VerifySoftwareTokenCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { totp } from '../login/totp.ts';
 import type { EmulatorTarget, LocalRoute, ProvisionedApp } from './provision.ts';
 import { emulatorCredentials } from './provision.ts';
 
-export type SeededUsers = Record<string, { username: string; password: string; idToken: string }>;
+export type SeededUsers = Record<
+  string,
+  {
+    username: string;
+    password: string;
+    idToken: string;
+    /** The base32 key of the person's TOTP authenticator (sign-in asks for its code). */
+    totpKey: string;
+  }
+>;
 
 /** A password the pool's policy accepts: long, with every character class. */
 const newPassword = () => `Sbx-${randomBytes(12).toString('base64url')}-9a!`;
@@ -52,13 +67,74 @@ export async function addPerson(
   return { username: email, password };
 }
 
-/** Signs a person in with a password and answers their ID token (valid an hour). */
+/**
+ * Sends a request carrying the authenticator's current code, and once more with the code
+ * of the moment when the 30-second step turned before the emulator checked it (it takes
+ * the current step alone).
+ */
+async function withCurrentCode<T>(totpKey: string, send: (code: string) => Promise<T>) {
+  try {
+    return await send(totp(totpKey));
+  } catch (error) {
+    if (!(error instanceof CodeMismatchException)) throw error;
+    return send(totp(totpKey));
+  }
+}
+
+/**
+ * Signs a person in with a password and answers their ID token (valid an hour); when the
+ * pool asks for the TOTP code, answers it from the person's authenticator key.
+ */
 export async function signIn(
   cognito: CognitoIdentityProviderClient,
   pool: { poolId: string; clientId: string },
   username: string,
   password: string,
+  totpKey?: string,
 ): Promise<string> {
+  const started = await cognito.send(
+    new AdminInitiateAuthCommand({
+      UserPoolId: pool.poolId,
+      ClientId: pool.clientId,
+      AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
+      AuthParameters: { USERNAME: username, PASSWORD: password },
+    }),
+  );
+  let result = started.AuthenticationResult;
+  if (started.ChallengeName === 'SOFTWARE_TOKEN_MFA' && totpKey) {
+    const answered = await withCurrentCode(totpKey, (code) =>
+      cognito.send(
+        new AdminRespondToAuthChallengeCommand({
+          UserPoolId: pool.poolId,
+          ClientId: pool.clientId,
+          ChallengeName: 'SOFTWARE_TOKEN_MFA',
+          Session: started.Session,
+          ChallengeResponses: { USERNAME: username, SOFTWARE_TOKEN_MFA_CODE: code },
+        }),
+      ),
+    );
+    result = answered.AuthenticationResult;
+  }
+  if (!result?.IdToken) {
+    throw new Error(
+      `${username} could not sign in${started.ChallengeName ? ` (${started.ChallengeName})` : ''}`,
+    );
+  }
+  return result.IdToken;
+}
+
+/**
+ * Signs a person without a second factor in, and sets up their TOTP authenticator as
+ * the first sign-in to the deployed pool does (AssociateSoftwareToken, then
+ * VerifySoftwareToken with a code from it), the preferred factor from then on. Answers the
+ * ID token of that sign-in and the authenticator's base32 key.
+ */
+export async function enrolAuthenticator(
+  cognito: CognitoIdentityProviderClient,
+  pool: { poolId: string; clientId: string },
+  username: string,
+  password: string,
+): Promise<{ idToken: string; totpKey: string }> {
   const { AuthenticationResult } = await cognito.send(
     new AdminInitiateAuthCommand({
       UserPoolId: pool.poolId,
@@ -67,8 +143,25 @@ export async function signIn(
       AuthParameters: { USERNAME: username, PASSWORD: password },
     }),
   );
-  if (!AuthenticationResult?.IdToken) throw new Error(`${username} could not sign in`);
-  return AuthenticationResult.IdToken;
+  const AccessToken = AuthenticationResult?.AccessToken;
+  if (!AccessToken || !AuthenticationResult.IdToken) {
+    throw new Error(`${username} could not sign in`);
+  }
+  const { SecretCode } = await cognito.send(new AssociateSoftwareTokenCommand({ AccessToken }));
+  if (!SecretCode) throw new Error(`the pool gave ${username} no authenticator key`);
+  await withCurrentCode(SecretCode, (UserCode) =>
+    cognito.send(
+      new VerifySoftwareTokenCommand({ AccessToken, UserCode, FriendlyDeviceName: 'sandbox' }),
+    ),
+  );
+  await cognito.send(
+    new AdminSetUserMFAPreferenceCommand({
+      UserPoolId: pool.poolId,
+      Username: username,
+      SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true },
+    }),
+  );
+  return { idToken: AuthenticationResult.IdToken, totpKey: SecretCode };
 }
 
 /** A Cognito client for the emulator the sandbox runs against. */
@@ -80,9 +173,10 @@ export const emulatorCognito = (target: { endpoint: string; region: string }) =>
   });
 
 /**
- * Creates `{group}@sandbox.local` in each group of the first user pool and signs it in
- * (the emulator issues RS256 ID tokens valid for an hour and serves their JWKS). The
- * emulator does not run the MFA step that the deployed pool requires.
+ * Creates `{group}@sandbox.local` in each group of the first user pool, sets up its TOTP
+ * authenticator and answers its first ID token (the emulator issues RS256 ID tokens valid
+ * for an hour and serves their JWKS). Later sign-ins ask for the TOTP code, which the
+ * emulator checks.
  */
 export async function seedPeople(app: ProvisionedApp): Promise<SeededUsers> {
   const pool = app.userPools[0];
@@ -93,13 +187,13 @@ export async function seedPeople(app: ProvisionedApp): Promise<SeededUsers> {
   try {
     for (const group of pool.groups) {
       const person = await addPerson(cognito, pool.poolId, group, `${group}@sandbox.local`);
-      const idToken = await signIn(
+      const enrolled = await enrolAuthenticator(
         cognito,
         { poolId: pool.poolId, clientId },
         person.username,
         person.password,
       );
-      users[group] = { ...person, idToken };
+      users[group] = { ...person, ...enrolled };
     }
   } finally {
     cognito.destroy();

@@ -339,7 +339,20 @@ export async function provisionCloudAssembly(options: {
               new CreateUserPoolClientCommand({
                 UserPoolId: poolId,
                 ClientName: name,
-                ExplicitAuthFlows: props.ExplicitAuthFlows as never,
+                ...(resolveValue(
+                  pick(props, [
+                    'ExplicitAuthFlows',
+                    'GenerateSecret',
+                    'AllowedOAuthFlows',
+                    'AllowedOAuthFlowsUserPoolClient',
+                    'AllowedOAuthScopes',
+                    'CallbackURLs',
+                    'LogoutURLs',
+                    'SupportedIdentityProviders',
+                    'EnableTokenRevocation',
+                  ]),
+                  context,
+                ) as object),
               }),
             );
             const clientId = UserPoolClient?.ClientId ?? '';
@@ -405,6 +418,12 @@ export async function provisionCloudAssembly(options: {
   }
   return provisioned;
 }
+
+/** The properties named, those the template sets. */
+const pick = (props: Record<string, unknown>, names: string[]) =>
+  Object.fromEntries(
+    names.filter((name) => props[name] !== undefined).map((name) => [name, props[name]]),
+  );
 
 /** Orders resources so that every resource comes after those it references. */
 function dependencyOrder(resources: Record<string, TemplateResource>) {

@@ -104,7 +104,17 @@ describe('npm start (the sandbox process)', () => {
         },
       },
       users: expect.any(Object),
+      portalUrl: `${outputs.apiUrl}/portal`,
+      loginIssuer: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
     });
+    // Each seeded person is printed with their password and TOTP set-up.
+    for (const user of Object.values(outputs.users)) {
+      expect(user.totpKey).toMatch(/^[A-Za-z2-7]+$/);
+      expect(stdout).toContain(`${user.username} / ${user.password}`);
+      expect(stdout).toContain(`TOTP key ${user.totpKey.toUpperCase()}`);
+    }
+    expect(stdout).toContain(`Portal        ${outputs.portalUrl}`);
+    expect(stdout).toMatch(/otpauth:\/\/totp\/[^ ]+secret=[A-Z2-7]+/);
   });
 
   it('carries a complaint through HTTP, queue, processor and table with the printed curl example', async () => {

@@ -23,6 +23,9 @@ describe('npm run demo', () => {
     });
 
     expect(demo.stdout).toContain('Sent and landed agree.');
+    // It ends by saying where the portal is and whom to sign in as.
+    expect(demo.stdout).toMatch(/\nPortal: http:\/\/127\.0\.0\.1:\d+\/portal /);
+    expect(demo.stdout).toContain('Sign in as regulators@sandbox.local');
     expect(demo.stdout).toMatch(
       /Recomputed from the assessor extract alone: \d+ figures, every one equal/,
     );

@@ -19,6 +19,20 @@ const isLoopback = (url: URL) =>
   url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
 
 /**
+ * The provider's metadata with the revocation and end-session endpoints it lacks taken
+ * from its login domain (the authorization endpoint's origin): a user pool's discovery
+ * document names neither, while its managed login serves `/oauth2/revoke` and `/logout`.
+ */
+export function withLoginDomainEndpoints(metadata: oidc.ServerMetadata): oidc.ServerMetadata {
+  const domain = new URL(metadata.authorization_endpoint ?? metadata.issuer).origin;
+  return {
+    ...metadata,
+    revocation_endpoint: metadata.revocation_endpoint ?? `${domain}/oauth2/revoke`,
+    end_session_endpoint: metadata.end_session_endpoint ?? `${domain}/logout`,
+  };
+}
+
+/**
  * The portal as an OpenID Connect relying party of the user pool's managed login, through
  * `openid-client`: authorization code with PKCE (S256), state and nonce, the ID token
  * checked (signature, issuer, audience, expiry, nonce) before any claim is read.
@@ -26,14 +40,26 @@ const isLoopback = (url: URL) =>
 export function openIdRelyingParty(options: RelyingPartyOptions): IdentityProvider {
   let configuration: Promise<oidc.Configuration> | undefined;
   const configured = () => {
-    configuration ??= (async () =>
-      oidc.discovery(
+    configuration ??= (async () => {
+      const authentication = oidc.ClientSecretBasic(await options.clientSecret());
+      const discovered = await oidc.discovery(
         options.issuer,
         options.clientId,
         undefined,
-        oidc.ClientSecretBasic(await options.clientSecret()),
+        authentication,
         isLoopback(options.issuer) ? { execute: [oidc.allowInsecureRequests] } : {},
-      ))().catch((error: unknown) => {
+      );
+      const metadata = discovered.serverMetadata();
+      if (metadata.revocation_endpoint && metadata.end_session_endpoint) return discovered;
+      const completed = new oidc.Configuration(
+        withLoginDomainEndpoints(metadata),
+        options.clientId,
+        undefined,
+        authentication,
+      );
+      if (isLoopback(options.issuer)) oidc.allowInsecureRequests(completed);
+      return completed;
+    })().catch((error: unknown) => {
       configuration = undefined; // the next request tries again
       throw error;
     });
