@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 import type { Sandbox } from '#sandbox/sandbox.ts';
 import { signatureHeader } from '#shared/http/signature.ts';
+import { complaintKeys } from '#shared/tables/complaints.ts';
 import { postInvitation, startTestSandbox } from '../support/sandbox.ts';
 import { complaintEvent } from '../support/webhooks.ts';
 
@@ -130,7 +131,7 @@ describe('DELETE /customers/{customerRef}', () => {
       new QueryCommand({
         TableName: table('COMPLAINTS_TABLE_NAME'),
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `COMPLAINT#${complaintId}` },
+        ExpressionAttributeValues: { ':pk': complaintKeys.pk('crm', complaintId) },
       }),
     );
     expect(kept.map((item) => item.sk).sort()).toEqual(expect.arrayContaining(['STATE']));
@@ -162,7 +163,9 @@ describe('DELETE /customers/{customerRef}', () => {
     expect((await stateOf(complaintId))?.customerRef).toBeUndefined();
     const mentioning = await itemsMentioning('COMPLAINTS_TABLE_NAME', ref);
     expect(mentioning.length).toBeGreaterThan(0);
-    expect(mentioning.every((item) => String(item.pk) === `COMPLAINT#${fresh}`)).toBe(true);
+    expect(mentioning.every((item) => String(item.pk) === complaintKeys.pk('crm', fresh))).toBe(
+      true,
+    );
   });
 });
 
@@ -171,7 +174,7 @@ async function stateOf(complaintId: string) {
     new QueryCommand({
       TableName: table('COMPLAINTS_TABLE_NAME'),
       KeyConditionExpression: 'pk = :pk AND sk = :state',
-      ExpressionAttributeValues: { ':pk': `COMPLAINT#${complaintId}`, ':state': 'STATE' },
+      ExpressionAttributeValues: { ':pk': complaintKeys.pk('crm', complaintId), ':state': 'STATE' },
       ConsistentRead: true,
     }),
   );
