@@ -5,6 +5,7 @@ import middy from '@middy/core';
 import type { SNSEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { dynamoDbSmsStore } from '#shared/adapters/dynamodb/sms-store.ts';
+import { SmsNotSentError } from '#shared/adapters/errors.ts';
 import { readSurveyKeys } from '#shared/adapters/secrets-manager/survey-keys.ts';
 import { snsSmsGateway } from '#shared/adapters/sns/sms-gateway.ts';
 import { requireEnv, requirePositiveInteger } from '#shared/config.ts';
@@ -31,6 +32,20 @@ const InboundSmsSchema = z.object({
 });
 
 /**
+ * Sends the reply. A refused one is logged, without the number, and not retried: the
+ * message is recorded by now, so a retry would send nothing either, and a failed
+ * invocation would only carry the number and text to the SMS dead-letter queue.
+ */
+async function reply(phone: string, text: string, messageId: string) {
+  try {
+    await gateway.send(phone, text);
+  } catch (error) {
+    if (!(error instanceof SmsNotSentError)) throw error;
+    logger.warn('sms reply not sent', { messageId, code: error.code, path: 'sns' });
+  }
+}
+
+/**
  * The second inbound path (docs/design.md §4.2): AWS End User Messaging two-way SMS publishes
  * each reply to an SNS topic; this function runs the same conversation as
  * POST /sms/inbound and sends its reply as an SMS. A redelivered message (same
@@ -48,7 +63,7 @@ export const handler = middy<SNSEvent>()
         body: sms.messageBody,
         now: new Date(),
       });
-      if (!result.duplicate) await gateway.send(sms.originationNumber, result.reply);
+      if (!result.duplicate) await reply(sms.originationNumber, result.reply, sms.inboundMessageId);
       logger[isSurveyStep(result) ? 'debug' : 'info']('sms handled', {
         change: result.change,
         duplicate: result.duplicate,

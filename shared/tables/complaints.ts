@@ -25,7 +25,10 @@ export const COMPLAINTS_TABLE = /* @__PURE__ */ tableDesign({
       sortKey: 'firstResolvedAt',
       keysOnly: false,
     },
-    /** A customer's complaints, for erasure; only the keys are copied. */
+    /**
+     * A customer's complaints, for erasure: states and every event that names the
+     * customer (a corrected reference stays on its earlier events); keys only.
+     */
     byCustomer: { name: 'byCustomer', partitionKey: 'customerRef', keysOnly: true },
   },
 });

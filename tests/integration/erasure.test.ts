@@ -167,6 +167,38 @@ describe('DELETE /customers/{customerRef}', () => {
       true,
     );
   });
+  it('reaches an event that named the customer before the operator corrected the reference', async () => {
+    // Prepare: the complaint is filed under one reference, then corrected to another.
+    const mistaken = `wrong-${randomUUID().slice(0, 8)}`;
+    const corrected = `right-${randomUUID().slice(0, 8)}`;
+    const complaintId = `cmp-${randomUUID().slice(0, 8)}`;
+    await send([
+      complaintEvent({
+        complaintId,
+        customerRef: mistaken,
+        type: 'created',
+        occurredAt: '2026-11-05T09:00:00+08:00',
+      }),
+      complaintEvent({
+        complaintId,
+        customerRef: corrected,
+        type: 'updated',
+        occurredAt: '2026-11-05T10:00:00+08:00',
+      }),
+    ]);
+    await until(async () => (await stateOf(complaintId))?.eventCount === 2);
+    expect((await stateOf(complaintId))?.customerRef).toBe(corrected);
+
+    // Act
+    const response = await erase(mistaken);
+
+    // Assess: nothing names the first reference; the corrected one is another customer's.
+    expect(response.status).toBe(202);
+    expect(await response.json()).toMatchObject({ complaintEventsAnonymised: 1 });
+    expect(await itemsMentioning('COMPLAINTS_TABLE_NAME', mistaken)).toEqual([]);
+    expect(await stateOf(complaintId)).toMatchObject({ customerRef: corrected, eventCount: 2 });
+    expect((await itemsMentioning('COMPLAINTS_TABLE_NAME', corrected)).length).toBe(2);
+  });
 });
 
 async function stateOf(complaintId: string) {

@@ -71,6 +71,11 @@ export function dynamoDbComplaintStore(options: DynamoDbComplaintStoreOptions): 
                     sk: complaintKeys.eventSk(message.event.eventId),
                     entity: 'complaint-event',
                     event: message.event,
+                    // Indexed (byCustomer) on every event, so that erasure finds a reference
+                    // that a later event corrected.
+                    ...(message.event.customerRef
+                      ? { customerRef: message.event.customerRef }
+                      : {}),
                     source: message.source,
                     receivedAt: message.receivedAt,
                     expiresAt,
