@@ -49,6 +49,16 @@ function functionId(serviceName: string): string {
   return found[0]?.[0] ?? '';
 }
 
+/** The Powertools service names of the project's functions (CDK's own have none). */
+const projectServices = () =>
+  Object.values(ofType(stateless, 'AWS::Lambda::Function'))
+    .map(
+      (fn) =>
+        (fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)
+          ?.Variables?.POWERTOOLS_SERVICE_NAME,
+    )
+    .filter((name): name is string => typeof name === 'string');
+
 function functionNamed(serviceName: string) {
   return ofType(stateless, 'AWS::Lambda::Function')[functionId(serviceName)]?.Properties ?? {};
 }
@@ -427,6 +437,49 @@ describe('stateless stack', () => {
     expect(actions).not.toContain('secretsmanager:GetSecretValue');
     const dynamoStatement = statements.find((s) => actionsOf([s]).includes('dynamodb:PutItem'));
     expect(JSON.stringify(dynamoStatement?.Resource)).not.toContain('*');
+  });
+
+  it('lets the reports API put audit entries into the reports table, and nothing else there', () => {
+    const statements = policyStatementsOf('reports-api');
+    const writes = statements.filter((statement) =>
+      actionsOf([statement]).some((action) =>
+        /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(action),
+      ),
+    );
+    expect(writes).toEqual([
+      expect.objectContaining({
+        Action: 'dynamodb:PutItem',
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } },
+      }),
+    ]);
+    expect(actionsOf(statements)).toContain('s3:GetObjectVersion');
+  });
+
+  it('lets every function use the data key only through an AWS service (kms:ViaService)', () => {
+    const keyUse = /^kms:(Decrypt|Encrypt|ReEncrypt|GenerateDataKey)/;
+    const services = projectServices();
+    expect(services.length).toBeGreaterThan(10);
+    let checked = 0;
+    for (const service of services) {
+      for (const statement of policyStatementsOf(service)) {
+        if (!actionsOf([statement]).some((action) => keyUse.test(action))) continue;
+        checked += 1;
+        const condition = statement.Condition as
+          | { StringEquals?: Record<string, unknown> }
+          | undefined;
+        expect(condition?.StringEquals?.['kms:ViaService'], service).toBeDefined();
+      }
+    }
+    expect(checked).toBeGreaterThan(10);
+  });
+
+  it('publishes to "*" (a phone number has no ARN) only from the two functions that send SMS', () => {
+    const publishers = projectServices().filter((name) =>
+      policyStatementsOf(name).some(
+        (statement) => actionsOf([statement]).includes('sns:Publish') && statement.Resource === '*',
+      ),
+    );
+    expect(publishers.sort()).toEqual(['sms-inbound-sns', 'sms-sender']);
   });
 
   it('authenticates every route: a JWT authorizer, or a signature checked by the function', () => {
