@@ -8,7 +8,8 @@ import { dynamoDbSmsStore } from '#shared/adapters/dynamodb/sms-store.ts';
 import { SmsNotSentError } from '#shared/adapters/errors.ts';
 import { readSurveyKeys } from '#shared/adapters/secrets-manager/survey-keys.ts';
 import { snsSmsGateway } from '#shared/adapters/sns/sms-gateway.ts';
-import { requireEnv, requirePositiveInteger } from '#shared/config.ts';
+import { requireEnv, requireJsonList, requirePositiveInteger } from '#shared/config.ts';
+import { isToOwnNumber } from '#shared/domain/inbound-sms.ts';
 import { phoneHash } from '#shared/domain/survey-token.ts';
 import { logger } from '#shared/powertools/logger.ts';
 import { handleInboundSms, isSurveyStep } from '#shared/use-cases/handle-inbound-sms.ts';
@@ -16,6 +17,7 @@ import { handleInboundSms, isSurveyStep } from '#shared/use-cases/handle-inbound
 const config = {
   surveyKeysSecretArn: requireEnv('SURVEY_KEYS_SECRET_ARN'),
   senderId: process.env.SMS_SENDER_ID ?? '',
+  ownNumbers: requireJsonList('SMS_NUMBERS'),
 };
 const store = dynamoDbSmsStore({
   client: new DynamoDBClient({}),
@@ -27,6 +29,7 @@ const gateway = snsSmsGateway(new SNSClient({}), config.senderId);
 /** The message AWS End User Messaging publishes for a two-way SMS. */
 const InboundSmsSchema = z.object({
   originationNumber: z.string().check(z.regex(/^\+[1-9]\d{6,14}$/)),
+  destinationNumber: z.string().check(z.regex(/^\+[1-9]\d{6,14}$/)),
   messageBody: z.string().check(z.maxLength(1600)),
   inboundMessageId: z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/)),
 });
@@ -57,6 +60,11 @@ export const handler = middy<SNSEvent>()
     const keys = await readSurveyKeys(config.surveyKeysSecretArn);
     for (const record of event.Records) {
       const sms = InboundSmsSchema.parse(JSON.parse(record.Sns.Message));
+      if (!isToOwnNumber(config.ownNumbers, sms.destinationNumber)) {
+        // The operator's number, not the customer's: it may be logged.
+        logger.warn('sms to another number', { to: sms.destinationNumber, path: 'sns' });
+        continue;
+      }
       const result = await handleInboundSms(store, {
         messageSid: sms.inboundMessageId,
         phoneHash: phoneHash(keys.phonePepper, sms.originationNumber),

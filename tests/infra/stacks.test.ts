@@ -204,6 +204,33 @@ describe('stateful stack', () => {
       expect(forService(service)?.Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
     }
   });
+
+  it('admits a service principal only for this account, to the data key and the inbound SMS topic', () => {
+    type Statement = {
+      Principal?: { Service?: unknown };
+      Condition?: Record<string, Record<string, unknown>>;
+    };
+    const key = named(stateful, 'AWS::KMS::Key', 'DataKey');
+    const topicPolicies = Object.values(ofType(stateful, 'AWS::SNS::TopicPolicy')).filter(
+      (policy) => JSON.stringify(policy.Properties.Topics).includes('SmsInboundTopic'),
+    );
+    expect(topicPolicies).toHaveLength(1);
+    const statements = [
+      ...(key.KeyPolicy as { Statement: Statement[] }).Statement,
+      ...((topicPolicies[0]?.Properties.PolicyDocument as { Statement: Statement[] } | undefined)
+        ?.Statement ?? []),
+    ].filter((statement) => statement.Principal?.Service !== undefined);
+    expect(statements.length).toBeGreaterThanOrEqual(3);
+    for (const statement of statements) {
+      const service = String([statement.Principal?.Service].flat()[0]).split('.')[0];
+      expect(statement.Condition?.StringEquals?.['aws:SourceAccount'], service).toEqual({
+        Ref: 'AWS::AccountId',
+      });
+      expect(JSON.stringify(statement.Condition?.ArnLike?.['aws:SourceArn']), service).toContain(
+        `:${service}:`,
+      );
+    }
+  });
 });
 
 describe('stateless stack', () => {
@@ -480,6 +507,18 @@ describe('stateless stack', () => {
       ),
     );
     expect(publishers.sort()).toEqual(['sms-inbound-sns', 'sms-sender']);
+  });
+
+  it("gives both inbound SMS paths the deployment's own numbers, from the context", () => {
+    const context = JSON.parse(readFileSync('cdk.json', 'utf8')).context as {
+      smsNumbers: string[];
+    };
+    for (const service of ['sms-inbound', 'sms-inbound-sns']) {
+      const variables = (
+        functionNamed(service).Environment as { Variables: Record<string, string> }
+      ).Variables;
+      expect(JSON.parse(variables.SMS_NUMBERS ?? '[]'), service).toEqual(context.smsNumbers);
+    }
   });
 
   it('authenticates every route: a JWT authorizer, or a signature checked by the function', () => {
