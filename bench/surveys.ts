@@ -165,6 +165,7 @@ async function sms(sandbox: Sandbox, from: string, text: string) {
   const params: [string, string][] = [
     ['MessageSid', `SM${randomUUID().replaceAll('-', '')}`],
     ['From', from],
+    ['To', '+8610690000'],
     ['Body', text],
   ];
   await fetch(url, {

@@ -21,6 +21,7 @@ import {
 import { CATEGORIES, type ComplaintEvent, SERVICES } from '#shared/domain/complaint-event.ts';
 import { type ComplaintState, foldComplaintEvents } from '#shared/domain/complaint-lifecycle.ts';
 import { signatureHeader } from '#shared/http/signature.ts';
+import { complaintKeys } from '#shared/tables/complaints.ts';
 import { demoReport } from './report.ts';
 import { demoSurveys } from './surveys.ts';
 
@@ -223,6 +224,8 @@ async function main() {
       }
     }
     const expected = new Map<string, ComplaintState>();
+    // Each source's complaint ids are its own: the key holds the source.
+    const sourceOf = new Map(planned.map((p) => [p.event.complaintId, p.source]));
     for (const id of new Set(planned.map((p) => p.event.complaintId))) {
       expected.set(
         id,
@@ -246,7 +249,7 @@ async function main() {
               [tableName]: {
                 Keys: ids
                   .slice(start, start + 100)
-                  .map((id) => ({ pk: `COMPLAINT#${id}`, sk: 'STATE' })),
+                  .map((id) => ({ pk: complaintKeys.pk(sourceOf.get(id) ?? '', id), sk: 'STATE' })),
               },
             },
           }),
@@ -296,10 +299,11 @@ async function main() {
     );
     console.log(`  by region                     ${byRegion}`);
 
-    // One poison message: a field-repair fault whose id collides with a CRM complaint.
+    // One poison message: a CRM fault event reusing one of CRM's own complaint ids (another
+    // source's event with that id would be a complaint of that source's own).
     const victim = [...expected.values()].find((s) => s.kind === 'complaint');
     const poison: ComplaintEvent = {
-      eventId: `field-repair-${run}-collision`,
+      eventId: `crm-${run}-collision`,
       complaintId: victim?.complaintId ?? 'none',
       type: 'resolved',
       occurredAt: new Date().toISOString(),
@@ -309,7 +313,7 @@ async function main() {
       service: 'fixed_broadband',
       via: 'direct',
     };
-    const poisonResponse = await post(outputs, 'field-repair', [poison]);
+    const poisonResponse = await post(outputs, 'crm', [poison]);
     console.log(
       `\nPoison: a fault event reusing complaint id ${poison.complaintId} → ${poisonResponse.status} (valid on its own, so accepted).`,
     );
@@ -336,7 +340,7 @@ async function main() {
     const after = await documents.send(
       new BatchGetCommand({
         RequestItems: {
-          [tableName]: { Keys: [{ pk: `COMPLAINT#${poison.complaintId}`, sk: 'STATE' }] },
+          [tableName]: { Keys: [{ pk: complaintKeys.pk('crm', poison.complaintId), sk: 'STATE' }] },
         },
       }),
     );

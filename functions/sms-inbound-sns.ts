@@ -5,9 +5,11 @@ import middy from '@middy/core';
 import type { SNSEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { dynamoDbSmsStore } from '#shared/adapters/dynamodb/sms-store.ts';
+import { SmsNotSentError } from '#shared/adapters/errors.ts';
 import { readSurveyKeys } from '#shared/adapters/secrets-manager/survey-keys.ts';
 import { snsSmsGateway } from '#shared/adapters/sns/sms-gateway.ts';
-import { requireEnv, requirePositiveInteger } from '#shared/config.ts';
+import { requireEnv, requireJsonList, requirePositiveInteger } from '#shared/config.ts';
+import { isToOwnNumber } from '#shared/domain/inbound-sms.ts';
 import { phoneHash } from '#shared/domain/survey-token.ts';
 import { logger } from '#shared/powertools/logger.ts';
 import { handleInboundSms, isSurveyStep } from '#shared/use-cases/handle-inbound-sms.ts';
@@ -15,6 +17,7 @@ import { handleInboundSms, isSurveyStep } from '#shared/use-cases/handle-inbound
 const config = {
   surveyKeysSecretArn: requireEnv('SURVEY_KEYS_SECRET_ARN'),
   senderId: process.env.SMS_SENDER_ID ?? '',
+  ownNumbers: requireJsonList('SMS_NUMBERS'),
 };
 const store = dynamoDbSmsStore({
   client: new DynamoDBClient({}),
@@ -26,9 +29,24 @@ const gateway = snsSmsGateway(new SNSClient({}), config.senderId);
 /** The message AWS End User Messaging publishes for a two-way SMS. */
 const InboundSmsSchema = z.object({
   originationNumber: z.string().check(z.regex(/^\+[1-9]\d{6,14}$/)),
+  destinationNumber: z.string().check(z.regex(/^\+[1-9]\d{6,14}$/)),
   messageBody: z.string().check(z.maxLength(1600)),
   inboundMessageId: z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/)),
 });
+
+/**
+ * Sends the reply. A refused one is logged, without the number, and not retried: the
+ * message is recorded by now, so a retry would send nothing either, and a failed
+ * invocation would only carry the number and text to the SMS dead-letter queue.
+ */
+async function reply(phone: string, text: string, messageId: string) {
+  try {
+    await gateway.send(phone, text);
+  } catch (error) {
+    if (!(error instanceof SmsNotSentError)) throw error;
+    logger.warn('sms reply not sent', { messageId, code: error.code, path: 'sns' });
+  }
+}
 
 /**
  * The second inbound path (docs/design.md §4.2): AWS End User Messaging two-way SMS publishes
@@ -42,13 +60,18 @@ export const handler = middy<SNSEvent>()
     const keys = await readSurveyKeys(config.surveyKeysSecretArn);
     for (const record of event.Records) {
       const sms = InboundSmsSchema.parse(JSON.parse(record.Sns.Message));
+      if (!isToOwnNumber(config.ownNumbers, sms.destinationNumber)) {
+        // The operator's number, not the customer's: it may be logged.
+        logger.warn('sms to another number', { to: sms.destinationNumber, path: 'sns' });
+        continue;
+      }
       const result = await handleInboundSms(store, {
         messageSid: sms.inboundMessageId,
         phoneHash: phoneHash(keys.phonePepper, sms.originationNumber),
         body: sms.messageBody,
         now: new Date(),
       });
-      if (!result.duplicate) await gateway.send(sms.originationNumber, result.reply);
+      if (!result.duplicate) await reply(sms.originationNumber, result.reply, sms.inboundMessageId);
       logger[isSurveyStep(result) ? 'debug' : 'info']('sms handled', {
         change: result.change,
         duplicate: result.duplicate,

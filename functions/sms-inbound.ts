@@ -5,8 +5,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { dynamoDbSmsStore } from '#shared/adapters/dynamodb/sms-store.ts';
 import { readSmsAuthToken } from '#shared/adapters/secrets-manager/sms-auth-token.ts';
 import { readSurveyKeys } from '#shared/adapters/secrets-manager/survey-keys.ts';
-import { requireEnv, requirePositiveInteger } from '#shared/config.ts';
-import { InboundSmsSchema } from '#shared/domain/inbound-sms.ts';
+import { requireEnv, requireJsonList, requirePositiveInteger } from '#shared/config.ts';
+import { InboundSmsSchema, isToOwnNumber } from '#shared/domain/inbound-sms.ts';
 import { phoneHash } from '#shared/domain/survey-token.ts';
 import { fieldErrorsOf } from '#shared/domain/validation.ts';
 import { xmlAnswer } from '#shared/http/answers.ts';
@@ -16,12 +16,13 @@ import { formParamsOf } from '#shared/http/request-body.ts';
 import { verifyTwilioSignature } from '#shared/http/twilio-signature.ts';
 import { logger } from '#shared/powertools/logger.ts';
 import { handleInboundSms, isSurveyStep } from '#shared/use-cases/handle-inbound-sms.ts';
-import { renderSmsReply } from '#shared/web/twiml.ts';
+import { renderNoReply, renderSmsReply } from '#shared/web/twiml.ts';
 
 const config = {
   inboundUrl: requireEnv('SMS_INBOUND_URL'),
   authTokenSecretArn: requireEnv('SMS_AUTH_TOKEN_SECRET_ARN'),
   surveyKeysSecretArn: requireEnv('SURVEY_KEYS_SECRET_ARN'),
+  ownNumbers: requireJsonList('SMS_NUMBERS'),
 };
 const store = dynamoDbSmsStore({
   client: new DynamoDBClient({}),
@@ -52,6 +53,11 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
     const parsed = InboundSmsSchema.safeParse(Object.fromEntries(params));
     if (!parsed.success)
       throw new ValidationError('Not an inbound SMS.', fieldErrorsOf(parsed.error));
+    if (!isToOwnNumber(config.ownNumbers, parsed.data.To)) {
+      // The operator's number, not the customer's: it may be logged.
+      logger.warn('sms to another number', { to: parsed.data.To });
+      return xmlAnswer(200, renderNoReply());
+    }
     const keys = await readSurveyKeys(config.surveyKeysSecretArn);
     const result = await handleInboundSms(store, {
       messageSid: parsed.data.MessageSid,

@@ -10,6 +10,7 @@ import type { DynamoDBRecord, DynamoDBStreamEvent, SQSEvent, SQSRecord } from 'a
 import * as z from 'zod/mini';
 import { dynamoDbSmsInvitationStore } from '#shared/adapters/dynamodb/sms-invitation-store.ts';
 import { newImageOf } from '#shared/adapters/dynamodb/stream-images.ts';
+import { SmsNotSentError } from '#shared/adapters/errors.ts';
 import { readSurveyKeys } from '#shared/adapters/secrets-manager/survey-keys.ts';
 import { snsSmsGateway } from '#shared/adapters/sns/sms-gateway.ts';
 import { sqsSmsWakeUps } from '#shared/adapters/sqs/sms-wake-ups.ts';
@@ -40,7 +41,14 @@ const queueProcessor = new BatchProcessor(EventType.SQS);
 
 async function send(due: z.infer<typeof DueSchema>) {
   const { phoneKey } = await readSurveyKeys(config.surveyKeysSecretArn);
-  const outcome = await sendInvitationSms({ ...ports, phoneKey }, due);
+  const outcome = await sendInvitationSms({ ...ports, phoneKey }, due).catch((error) => {
+    // Retried, then dead-lettered by its ids; the error names SNS's code, not the number.
+    if (error instanceof SmsNotSentError) {
+      logger.warn('sms invitation not sent', { invitationId: due.invitationId, code: error.code });
+      metrics.addMetric('smsNotSent', MetricUnit.Count, 1);
+    }
+    throw error;
+  });
   logger.info('sms invitation handled', { invitationId: due.invitationId, outcome });
   metrics.addMetric(outcome === 'sent' ? 'smsSent' : 'smsNotSentNow', MetricUnit.Count, 1);
 }

@@ -31,6 +31,11 @@ export interface StageConfig {
   quietHours: string;
   /** The SMS sender id (alphanumeric, where carriers allow one); empty for none. */
   smsSenderId: string;
+  /**
+   * The deployment's own SMS numbers (E.164), to which customers reply: an inbound SMS to
+   * any other number (`To`, `destinationNumber`) is ignored. None: every one is ignored.
+   */
+  smsNumbers: string[];
   /** The operator's name as reports carry it. */
   operatorName: string;
   /** Object Lock retention of reports, in days (default 5 years). */
@@ -98,6 +103,7 @@ export function readStageConfig(node: Node): StageConfig {
     frequencyCapDays: positive(node, 'frequencyCapDays', 30),
     quietHours,
     smsSenderId: String(node.tryGetContext('smsSenderId') ?? ''),
+    smsNumbers: smsNumbers(node),
     operatorName: String(node.tryGetContext('operatorName') ?? 'Example Telecom'),
     reportRetentionDays: positive(node, 'reportRetentionDays', 1826),
     codeVersion: String(node.tryGetContext('codeVersion') ?? PACKAGE_VERSION),
@@ -120,6 +126,17 @@ function readOperatorProfiles(
     profiles: profilesWith(own.map(({ profile }) => profile)),
     operatorProfileFiles: own.map(({ path }) => path),
   };
+}
+
+/** The deployment's SMS numbers, each E.164. */
+function smsNumbers(node: Node): string[] {
+  const numbers = asList(node.tryGetContext('smsNumbers') ?? []);
+  for (const number of numbers) {
+    if (!/^\+[1-9]\d{6,14}$/.test(number)) {
+      throw new Error(`context "smsNumbers" must hold E.164 numbers, got "${number}"`);
+    }
+  }
+  return numbers;
 }
 
 /** Cognito's rule for a domain prefix: lower case, digits and hyphens, no AWS names. */

@@ -106,9 +106,9 @@ export class StatefulStack extends Stack {
       enableKeyRotation: true,
       removalPolicy,
     });
-    // CloudWatch alarms publish to the encrypted alarm topic.
+    // CloudWatch alarms publish to the encrypted alarm topic: this account's alarms only.
     this.dataKey.grant(
-      new ServicePrincipal('cloudwatch.amazonaws.com'),
+      this.servicePrincipalOfThisAccount('cloudwatch', 'alarm:*'),
       'kms:Decrypt',
       'kms:GenerateDataKey*',
     );
@@ -179,7 +179,8 @@ export class StatefulStack extends Stack {
       enforceSSL: true,
     });
     // End User Messaging publishes inbound SMS to the topic and encrypts with the data key.
-    const smsVoice = new ServicePrincipal('sms-voice.amazonaws.com');
+    // Only on behalf of this account's numbers and pools (no confused deputy).
+    const smsVoice = this.servicePrincipalOfThisAccount('sms-voice', '*');
     this.smsInboundTopic.grantPublish(smsVoice);
     this.dataKey.grant(smsVoice, 'kms:Decrypt', 'kms:GenerateDataKey*');
 
@@ -365,6 +366,22 @@ export class StatefulStack extends Stack {
   }
 
   /** A dead-letter queue: KMS, TLS only, fourteen days to look at what failed. */
+  /**
+   * A service principal that acts only for this account's resources of that service
+   * (`aws:SourceAccount`, `aws:SourceArn`): another account's alarms or SMS numbers cannot
+   * make the service use our key or publish to our topic.
+   */
+  private servicePrincipalOfThisAccount(service: string, resource: string) {
+    return new ServicePrincipal(`${service}.amazonaws.com`, {
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': this.account },
+        ArnLike: {
+          'aws:SourceArn': `arn:${this.partition}:${service}:${this.region}:${this.account}:${resource}`,
+        },
+      },
+    });
+  }
+
   private deadLetterQueue(id: string, removalPolicy: RemovalPolicy) {
     return new Queue(this, id, {
       encryption: QueueEncryption.KMS,

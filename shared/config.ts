@@ -32,6 +32,20 @@ export function requireJsonMap(name: string): ReadonlyMap<string, string> {
 }
 
 /** Reads a required positive whole number. */
+/** Reads a required JSON array of strings (`[]` is allowed: a list that may be empty). */
+export function requireJsonList(name: string): readonly string[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(requireEnv(name));
+  } catch {
+    throw new ConfigurationError(`environment variable ${name} must be a JSON array`);
+  }
+  if (!Array.isArray(parsed) || parsed.some((item) => typeof item !== 'string')) {
+    throw new ConfigurationError(`environment variable ${name} must be a JSON array of strings`);
+  }
+  return parsed as string[];
+}
+
 export function requirePositiveInteger(name: string): number {
   const value = Number(requireEnv(name));
   if (!Number.isInteger(value) || value <= 0) {

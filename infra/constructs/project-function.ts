@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Aws, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import {
   Architecture,
@@ -19,6 +19,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { FUNCTION_TIMEOUTS, type FunctionEntry } from '../function-timeouts.ts';
 import { reportsBucketName } from '../stateful-stack.ts';
+import { KeyScopedRole } from './key-scoped-role.ts';
 
 /** How long a stage keeps function logs, and whether they outlive the stack. */
 export interface FunctionLogs {
@@ -67,7 +68,8 @@ export class ProjectFunction extends NodejsFunction {
       retention: props.logRetention,
       removalPolicy: props.logRemovalPolicy,
     });
-    const role = new Role(scope, `${id}Role`, {
+    // Its use of the data key goes through AWS services only (kms:ViaService).
+    const role = new KeyScopedRole(scope, `${id}Role`, {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `Runs ${props.entry}`,
     });

@@ -101,7 +101,8 @@ export class Portal extends Feature {
     props.reportRunsQueue.grantSendMessages(portal);
     portal.grantReportObjects(
       config.stage,
-      ['s3:GetObject'],
+      // A download link names the object version the report's index recorded.
+      ['s3:GetObject', 's3:GetObjectVersion'],
       'Downloads are presigned GETs of any report file under reports/ of the one bucket; which files a person may fetch (extracts for assessors only) is decided by the same use case as the reports API before it signs, and every download is audited.',
     );
     portal.addToRolePolicy(

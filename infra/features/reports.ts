@@ -1,6 +1,6 @@
 import { TimeZone, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -10,6 +10,8 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { OPERATOR_PROFILES_DIRECTORY } from '../../shared/indicators/profiles.ts';
 import { COMPLAINTS_TABLE } from '../../shared/tables/complaints.ts';
+import { reportKeys } from '../../shared/tables/reports.ts';
+import { KeyScopedRole } from '../constructs/key-scoped-role.ts';
 import { ProjectFunction } from '../constructs/project-function.ts';
 import { Feature, type FeatureProps } from './feature.ts';
 
@@ -142,11 +144,26 @@ export class Reports extends Feature {
       },
       ...props.logs,
     });
-    // The index and the audit log; a presigned GET is signed with this role's credentials.
-    this.reportsApi.grantTable(props.reportsTable, dataKey, ['GetItem', 'Query', 'PutItem']);
+    // The index; a presigned GET is signed with this role's credentials.
+    this.reportsApi.grantTable(props.reportsTable, dataKey, ['GetItem', 'Query']);
+    // The audit log, and nothing else of the table: PutItem only of AUDIT# partitions (a
+    // put cannot be refused by IAM for overwriting: each entry's key is new by construction,
+    // and the put is conditioned on its absence).
+    this.reportsApi.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:PutItem'],
+        resources: [props.reportsTable.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': {
+            'dynamodb:LeadingKeys': [`${reportKeys.auditPartitionPrefix}*`],
+          },
+        },
+      }),
+    );
     this.reportsApi.grantReportObjects(
       config.stage,
-      ['s3:GetObject'],
+      // A download link names the object version the report's index recorded.
+      ['s3:GetObject', 's3:GetObjectVersion'],
       'Downloads are presigned GETs of any report file under reports/ of the one bucket; which files a caller may fetch (extracts for assessors only) is decided in the function before it signs, and every download is audited.',
     );
     // One integration per route, each named by the route's depth.
@@ -174,7 +191,7 @@ export class Reports extends Feature {
       quarter: { month: '1,4,7,10' },
       year: { month: '1' },
     };
-    const schedulerRole = new Role(this, 'ReportSchedulerRole', {
+    const schedulerRole = new KeyScopedRole(this, 'ReportSchedulerRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com'),
       description: 'Lets the report schedules queue report runs',
     });

@@ -136,6 +136,7 @@ export class SurveyResponses extends Feature {
       environment: {
         SURVEYS_TABLE_NAME: surveysTable.tableName,
         SMS_INBOUND_URL: `${props.surveyBaseUrl}/sms/inbound`,
+        SMS_NUMBERS: JSON.stringify(config.smsNumbers),
         SMS_AUTH_TOKEN_SECRET_ARN: props.smsAuthTokenSecret.secretArn,
         SURVEY_KEYS_SECRET_ARN: props.surveyKeysSecret.secretArn,
         RAW_DATA_RETENTION_DAYS: String(config.rawDataRetentionDays),
@@ -162,6 +163,7 @@ export class SurveyResponses extends Feature {
         SURVEY_KEYS_SECRET_ARN: props.surveyKeysSecret.secretArn,
         RAW_DATA_RETENTION_DAYS: String(config.rawDataRetentionDays),
         SMS_SENDER_ID: config.smsSenderId,
+        SMS_NUMBERS: JSON.stringify(config.smsNumbers),
       },
       ...props.logs,
     });

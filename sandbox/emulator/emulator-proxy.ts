@@ -72,6 +72,11 @@ export class EmulatorProxy {
   faults: { everyNth: number } | undefined;
   /** How many writes were answered as throttled. */
   faultsInjected = 0;
+  /**
+   * For fault-injection tests: every SNS Publish to a phone number is refused as SNS
+   * refuses a number it cannot publish to, with the number in the error's message.
+   */
+  refuseSms = false;
   private writes = 0;
   /** What the user pool mailed (invitations' temporary passwords), oldest first. */
   readonly mailbox: PoolMail[] = [];
@@ -127,6 +132,17 @@ export class EmulatorProxy {
         outgoing.writeHead(403, { 'content-type': 'application/xml' });
         outgoing.end(expired);
         return;
+      }
+      if (this.refuseSms && !target) {
+        const form = new URLSearchParams(body.toString('utf8'));
+        const phone = form.get('PhoneNumber');
+        if (form.get('Action') === 'Publish' && phone) {
+          outgoing.writeHead(400, { 'content-type': 'text/xml' });
+          outgoing.end(
+            `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>InvalidParameter</Code><Message>Invalid parameter: PhoneNumber Reason: ${phone} is not valid to publish to</Message></Error><RequestId>refused-by-the-sandbox</RequestId></ErrorResponse>`,
+          );
+          return;
+        }
       }
       if (!dynamodb) {
         void forward();

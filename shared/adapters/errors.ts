@@ -8,6 +8,21 @@ export class DependencyUnavailableError extends Error {
 }
 
 /**
+ * SNS did not publish an SMS. Its own errors may spell the phone number ("PhoneNumber
+ * Reason: +86… is not valid"), and a thrown error reaches logs and, through Lambda's
+ * failure records, dead-letter queues: this one carries only SNS's error code.
+ */
+export class SmsNotSentError extends Error {
+  override name = 'SmsNotSentError';
+  /** SNS's error code (`InvalidParameter`, `Throttling`…), or the error's name. */
+  readonly code: string;
+  constructor(code: string) {
+    super(`SNS did not publish the SMS: ${code}`);
+    this.code = code;
+  }
+}
+
+/**
  * A service answered a call without what the call is for (KMS without a signature or a
  * public key): the work fails and is retried; an HTTP caller gets a bare 500.
  */

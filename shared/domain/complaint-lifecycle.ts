@@ -5,6 +5,11 @@ export type ComplaintStatus = 'open' | 'resolved' | 'closed';
 
 /** A complaint's state, decided only by its events' `occurredAt` and types. */
 export interface ComplaintState {
+  /**
+   * The complaint source that posted it, which owns the id: the same `complaintId` from
+   * two sources is two complaints. Set when stored; a fold of bare events has none.
+   */
+  source?: string;
   complaintId: string;
   kind: ComplaintEvent['kind'];
   category: ComplaintEvent['category'];

@@ -9,9 +9,10 @@
  *   file grows with days × groups, never with responses (docs/design.md §9: build time flat).
  * - `extract/invitations.csv.gz`: per creation day and group, invitations sent and answered.
  * - `extract/complaints.csv.gz`: one row per complaint or fault, its lifecycle times (UTC),
- *   with the complaint id and the customer reference replaced by HMAC-SHA-256 pseudonyms
- *   under a random key drawn for this report and then discarded: rows of one report can be
- *   joined with each other, never with another report's or with the operator's systems.
+ *   with the complaint (its source and id) and the customer reference replaced by
+ *   HMAC-SHA-256 pseudonyms under a random key drawn for this report and then discarded:
+ *   rows of one report can be joined with each other, never with another report's or with
+ *   the operator's systems.
  * - `extract/subscribers.csv.gz`: the denominators each period was divided by.
  *
  * Rows cover the report's period and the previous one (for `previous` and the change test),
@@ -115,7 +116,10 @@ export function renderExtract(source: ExtractSource): ReportFile[] {
   const complaints = source.complaints
     .map((state) => ({
       ...state,
-      complaint: pseudonym(state.complaintId),
+      // Complaint ids are each source's own: the pair names one complaint.
+      complaint: pseudonym(
+        state.source === undefined ? state.complaintId : `${state.source}#${state.complaintId}`,
+      ),
       customer: pseudonym(state.customerRef),
     }))
     .sort((a, b) => byText(a.complaint, b.complaint));

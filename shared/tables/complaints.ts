@@ -2,7 +2,9 @@ import { TTL_ATTRIBUTE, tableDesign } from './table.ts';
 
 /**
  * The complaints table (docs/data-model.md): one partition per complaint holding its
- * events (`EVENT#…`, immutable) and its folded state (`STATE`, versioned). Its indexes
+ * events (`EVENT#…`, immutable) and its folded state (`STATE`, versioned). A complaint
+ * belongs to the source that posts it: its key holds the source, so two sources' equal
+ * complaint or event ids never meet. Its indexes
  * serve the report queries and erasure; month keys are `YYYY-MM` in the reporting time
  * zone, so a quarter or a year is three or twelve queries.
  */
@@ -23,7 +25,10 @@ export const COMPLAINTS_TABLE = /* @__PURE__ */ tableDesign({
       sortKey: 'firstResolvedAt',
       keysOnly: false,
     },
-    /** A customer's complaints, for erasure; only the keys are copied. */
+    /**
+     * A customer's complaints, for erasure: states and every event that names the
+     * customer (a corrected reference stays on its earlier events); keys only.
+     */
     byCustomer: { name: 'byCustomer', partitionKey: 'customerRef', keysOnly: true },
   },
 });
@@ -33,7 +38,8 @@ const EVENT_PREFIX = 'EVENT#';
 
 /** Key layout of the complaints table. */
 export const complaintKeys = {
-  pk: (complaintId: string) => `COMPLAINT#${complaintId}`,
+  /** A source's complaint; source names (`[a-z0-9-]`) and ids (`[A-Za-z0-9._:-]`) hold no `#`. */
+  pk: (source: string, complaintId: string) => `COMPLAINT#${source}#${complaintId}`,
   stateSk: 'STATE',
   eventSkPrefix: EVENT_PREFIX,
   eventSk: (eventId: string) => `${EVENT_PREFIX}${eventId}`,

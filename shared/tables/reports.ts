@@ -18,9 +18,11 @@ export const reportKeys = {
   /** Every report run shares one partition; run ids start with their request time. */
   runsPartition: 'RUNS',
   run: (runId: string) => ({ pk: reportKeys.runsPartition, sk: runId }),
+  /** The audit log's partitions start so; the reports API may write nothing else. */
+  auditPartitionPrefix: 'AUDIT#',
   /** One download: a partition per UTC day, the time first in the sort key. */
   download: (at: string, suffix: string) => ({
-    pk: `AUDIT#${at.slice(0, 10)}`,
+    pk: `${reportKeys.auditPartitionPrefix}${at.slice(0, 10)}`,
     sk: `${at}#${suffix}`,
   }),
 };

@@ -46,10 +46,19 @@ export interface ReportEntry {
   generatedAt: string;
   /** Where its files are: `reports/{profile}/{period}/{reportId}/`. */
   prefix: string;
-  files: { name: string; bytes: number; sha256: string }[];
+  files: ReportFileEntry[];
   /** manifest.json as signed, and manifest.sig (base64 DER). */
   manifest: string;
   signature: string;
+}
+
+/** One file of a report as the index records it. */
+export interface ReportFileEntry {
+  name: string;
+  bytes: number;
+  sha256: string;
+  /** The object version written, which download links name (absent in older entries). */
+  versionId?: string;
 }
 
 /** The report index that GET /reports reads: written once the report is complete. */
@@ -59,7 +68,8 @@ export interface ReportIndex {
 
 /** Where a report's files are kept, under its prefix. */
 export interface ReportStore {
-  put(prefix: string, file: ReportFile): Promise<void>;
+  /** Writes the file; answers the object version written, where the store versions. */
+  put(prefix: string, file: ReportFile): Promise<{ versionId?: string }>;
 }
 
 /** Signs the manifest. */
@@ -322,16 +332,23 @@ export async function buildReport(
       body: Buffer.from(`${signature.toString('base64')}\n`),
     },
   ];
-  for (const file of stored) await dependencies.store.put(prefix, file);
+  const entries: ReportFileEntry[] = [];
+  for (const file of stored) {
+    const { versionId } = await dependencies.store.put(prefix, file);
+    entries.push({
+      name: file.name,
+      bytes: file.body.length,
+      sha256: sha256Hex(file.body),
+      ...(versionId ? { versionId } : {}),
+    });
+  }
   await dependencies.index.add({
     reportId,
     profile: profile.id,
     period: period.id,
     generatedAt: meta.generatedAt,
     prefix,
-    files: stored
-      .map((file) => ({ name: file.name, bytes: file.body.length, sha256: sha256Hex(file.body) }))
-      .sort((a, b) => (a.name < b.name ? -1 : 1)),
+    files: entries.sort((a, b) => (a.name < b.name ? -1 : 1)),
     manifest: manifest.toString('utf8'),
     signature: signature.toString('base64'),
   });

@@ -11,7 +11,8 @@ export interface StoredComplaint {
 
 /** The secondary port the use case writes through (DynamoDB in the cloud and locally). */
 export interface ComplaintStore {
-  load(complaintId: string): Promise<StoredComplaint | undefined>;
+  /** The complaint `complaintId` of `source`: each source has its own complaint ids. */
+  load(source: string, complaintId: string): Promise<StoredComplaint | undefined>;
   /**
    * Stores the new event and the new state atomically, provided the complaint is still
    * at `expectedVersion` (undefined: not yet stored). Answers `conflict` otherwise.
@@ -31,8 +32,8 @@ export class ConcurrentComplaintUpdateError extends Error {
 }
 
 /**
- * An event contradicts what is stored for its complaint id: a fault event for a complaint
- * (two sources sharing an id space, usually). Never applied; SQS dead-letters it after its
+ * An event contradicts what its own source stored for its complaint id: a fault event for
+ * a complaint. Never applied; SQS dead-letters it after its
  * retries, and the DLQ alarm brings a person to decide.
  */
 export class InconsistentComplaintError extends Error {
@@ -44,14 +45,16 @@ const MAX_ATTEMPTS = 8;
 /**
  * Applies one lifecycle event to its complaint exactly once: a duplicate `eventId` changes
  * nothing, and the state is re-folded from every event so arrival order does not matter.
- * Concurrent writers to one complaint are serialised by an optimistic version check.
+ * The complaint is the message's source's own (docs/design.md §3): another source's equal
+ * complaint and event ids are another complaint. Concurrent writers to one complaint are
+ * serialised by an optimistic version check.
  */
 export async function recordComplaintEvent(
   store: ComplaintStore,
   message: ComplaintMessage,
 ): Promise<{ outcome: 'applied' | 'duplicate'; state?: ComplaintState }> {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-    const stored = await store.load(message.event.complaintId);
+    const stored = await store.load(message.source, message.event.complaintId);
     // A late event of a complaint whose customer was erased does not name them again.
     const { customerRef: _erased, ...anonymous } = message.event;
     const event = stored?.customerErased ? anonymous : message.event;
@@ -64,7 +67,10 @@ export async function recordComplaintEvent(
         `complaint ${event.complaintId} is a ${conflicting.kind}; event ${event.eventId} says ${event.kind}`,
       );
     }
-    const state = foldComplaintEvents([...(stored?.events ?? []), event]);
+    const state = {
+      source: message.source,
+      ...foldComplaintEvents([...(stored?.events ?? []), event]),
+    };
     const result = await store.append({
       message: { ...message, event },
       state,

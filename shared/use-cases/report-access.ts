@@ -34,7 +34,8 @@ export interface ReportCatalogue {
 
 /** Short-lived links to the report files. */
 export interface DownloadLinks {
-  presignGet(key: string, expiresInSeconds: number): Promise<string>;
+  /** A GET of the object, of `versionId` when given: the version the report was built with. */
+  presignGet(key: string, expiresInSeconds: number, versionId?: string): Promise<string>;
 }
 
 export interface ReportAccess {
@@ -49,7 +50,7 @@ export interface ReportView {
   profile: string;
   period: string;
   generatedAt: string;
-  files: ReportEntry['files'];
+  files: { name: string; bytes: number; sha256: string }[];
 }
 
 /** Assessor extracts (`extract/*`) are for assessors alone (docs/design.md §3). */
@@ -62,7 +63,9 @@ function viewOf(entry: ReportEntry, caller: Caller): ReportView {
     profile: entry.profile,
     period: entry.period,
     generatedAt: entry.generatedAt,
-    files: entry.files.filter((file) => extracts || !isExtract(file.name)),
+    files: entry.files
+      .filter((file) => extracts || !isExtract(file.name))
+      .map(({ name, bytes, sha256 }) => ({ name, bytes, sha256 })),
   };
 }
 
@@ -114,7 +117,8 @@ export async function downloadLink(
   requireAnyGroup(caller, READERS);
   if (isExtract(name)) requireAnyGroup(caller, EXTRACT_READERS);
   const entry = await entryOf(access, reportId);
-  if (!entry.files.some((file) => file.name === name)) {
+  const file = entry.files.find((candidate) => candidate.name === name);
+  if (!file) {
     throw new NoSuchResourceError(`Report ${reportId} has no file ${name}.`);
   }
   await access.catalogue.recordDownload({
@@ -124,5 +128,7 @@ export async function downloadLink(
     file: name,
     at: access.now(),
   });
-  return access.links.presignGet(`${entry.prefix}${name}`, DOWNLOAD_URL_SECONDS);
+  // Pinned to the version the report was built with: another version under the same key
+  // (a governance-mode overwrite outside prod) is not what the manifest signed.
+  return access.links.presignGet(`${entry.prefix}${name}`, DOWNLOAD_URL_SECONDS, file.versionId);
 }

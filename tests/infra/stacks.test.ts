@@ -49,6 +49,16 @@ function functionId(serviceName: string): string {
   return found[0]?.[0] ?? '';
 }
 
+/** The Powertools service names of the project's functions (CDK's own have none). */
+const projectServices = () =>
+  Object.values(ofType(stateless, 'AWS::Lambda::Function'))
+    .map(
+      (fn) =>
+        (fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)
+          ?.Variables?.POWERTOOLS_SERVICE_NAME,
+    )
+    .filter((name): name is string => typeof name === 'string');
+
 function functionNamed(serviceName: string) {
   return ofType(stateless, 'AWS::Lambda::Function')[functionId(serviceName)]?.Properties ?? {};
 }
@@ -192,6 +202,33 @@ describe('stateful stack', () => {
     // CloudWatch alarms publish to the alarm topic; End User Messaging to the inbound SMS topic.
     for (const service of ['cloudwatch.amazonaws.com', 'sms-voice.amazonaws.com']) {
       expect(forService(service)?.Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    }
+  });
+
+  it('admits a service principal only for this account, to the data key and the inbound SMS topic', () => {
+    type Statement = {
+      Principal?: { Service?: unknown };
+      Condition?: Record<string, Record<string, unknown>>;
+    };
+    const key = named(stateful, 'AWS::KMS::Key', 'DataKey');
+    const topicPolicies = Object.values(ofType(stateful, 'AWS::SNS::TopicPolicy')).filter(
+      (policy) => JSON.stringify(policy.Properties.Topics).includes('SmsInboundTopic'),
+    );
+    expect(topicPolicies).toHaveLength(1);
+    const statements = [
+      ...(key.KeyPolicy as { Statement: Statement[] }).Statement,
+      ...((topicPolicies[0]?.Properties.PolicyDocument as { Statement: Statement[] } | undefined)
+        ?.Statement ?? []),
+    ].filter((statement) => statement.Principal?.Service !== undefined);
+    expect(statements.length).toBeGreaterThanOrEqual(3);
+    for (const statement of statements) {
+      const service = String([statement.Principal?.Service].flat()[0]).split('.')[0];
+      expect(statement.Condition?.StringEquals?.['aws:SourceAccount'], service).toEqual({
+        Ref: 'AWS::AccountId',
+      });
+      expect(JSON.stringify(statement.Condition?.ArnLike?.['aws:SourceArn']), service).toContain(
+        `:${service}:`,
+      );
     }
   });
 });
@@ -427,6 +464,61 @@ describe('stateless stack', () => {
     expect(actions).not.toContain('secretsmanager:GetSecretValue');
     const dynamoStatement = statements.find((s) => actionsOf([s]).includes('dynamodb:PutItem'));
     expect(JSON.stringify(dynamoStatement?.Resource)).not.toContain('*');
+  });
+
+  it('lets the reports API put audit entries into the reports table, and nothing else there', () => {
+    const statements = policyStatementsOf('reports-api');
+    const writes = statements.filter((statement) =>
+      actionsOf([statement]).some((action) =>
+        /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(action),
+      ),
+    );
+    expect(writes).toEqual([
+      expect.objectContaining({
+        Action: 'dynamodb:PutItem',
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } },
+      }),
+    ]);
+    expect(actionsOf(statements)).toContain('s3:GetObjectVersion');
+  });
+
+  it('lets every function use the data key only through an AWS service (kms:ViaService)', () => {
+    const keyUse = /^kms:(Decrypt|Encrypt|ReEncrypt|GenerateDataKey)/;
+    const services = projectServices();
+    expect(services.length).toBeGreaterThan(10);
+    let checked = 0;
+    for (const service of services) {
+      for (const statement of policyStatementsOf(service)) {
+        if (!actionsOf([statement]).some((action) => keyUse.test(action))) continue;
+        checked += 1;
+        const condition = statement.Condition as
+          | { StringEquals?: Record<string, unknown> }
+          | undefined;
+        expect(condition?.StringEquals?.['kms:ViaService'], service).toBeDefined();
+      }
+    }
+    expect(checked).toBeGreaterThan(10);
+  });
+
+  it('publishes to "*" (a phone number has no ARN) only from the two functions that send SMS', () => {
+    const publishers = projectServices().filter((name) =>
+      policyStatementsOf(name).some(
+        (statement) => actionsOf([statement]).includes('sns:Publish') && statement.Resource === '*',
+      ),
+    );
+    expect(publishers.sort()).toEqual(['sms-inbound-sns', 'sms-sender']);
+  });
+
+  it("gives both inbound SMS paths the deployment's own numbers, from the context", () => {
+    const context = JSON.parse(readFileSync('cdk.json', 'utf8')).context as {
+      smsNumbers: string[];
+    };
+    for (const service of ['sms-inbound', 'sms-inbound-sns']) {
+      const variables = (
+        functionNamed(service).Environment as { Variables: Record<string, string> }
+      ).Variables;
+      expect(JSON.parse(variables.SMS_NUMBERS ?? '[]'), service).toEqual(context.smsNumbers);
+    }
   });
 
   it('authenticates every route: a JWT authorizer, or a signature checked by the function', () => {

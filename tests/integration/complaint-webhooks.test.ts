@@ -11,6 +11,7 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-d
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 import { type LocalApp, startLocalApp } from '#sandbox/local-app.ts';
+import { complaintKeys } from '#shared/tables/complaints.ts';
 import { complaintEvent, signedWebhookRequest } from '../support/webhooks.ts';
 
 let app: LocalApp;
@@ -85,7 +86,10 @@ async function visibleMessages(url: string) {
 
 async function complaintState(complaintId: string) {
   const { Item } = await documents.send(
-    new GetCommand({ TableName: tableName, Key: { pk: `COMPLAINT#${complaintId}`, sk: 'STATE' } }),
+    new GetCommand({
+      TableName: tableName,
+      Key: { pk: complaintKeys.pk('crm', complaintId), sk: 'STATE' },
+    }),
   );
   return Item;
 }
@@ -95,7 +99,7 @@ async function complaintItems(complaintId: string) {
     new QueryCommand({
       TableName: tableName,
       KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': `COMPLAINT#${complaintId}` },
+      ExpressionAttributeValues: { ':pk': complaintKeys.pk('crm', complaintId) },
     }),
   );
   return Items;

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 import type { Sandbox } from '#sandbox/sandbox.ts';
 import { signatureHeader } from '#shared/http/signature.ts';
+import { complaintKeys } from '#shared/tables/complaints.ts';
 import { postInvitation, startTestSandbox } from '../support/sandbox.ts';
 import { complaintEvent } from '../support/webhooks.ts';
 
@@ -130,7 +131,7 @@ describe('DELETE /customers/{customerRef}', () => {
       new QueryCommand({
         TableName: table('COMPLAINTS_TABLE_NAME'),
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `COMPLAINT#${complaintId}` },
+        ExpressionAttributeValues: { ':pk': complaintKeys.pk('crm', complaintId) },
       }),
     );
     expect(kept.map((item) => item.sk).sort()).toEqual(expect.arrayContaining(['STATE']));
@@ -162,7 +163,41 @@ describe('DELETE /customers/{customerRef}', () => {
     expect((await stateOf(complaintId))?.customerRef).toBeUndefined();
     const mentioning = await itemsMentioning('COMPLAINTS_TABLE_NAME', ref);
     expect(mentioning.length).toBeGreaterThan(0);
-    expect(mentioning.every((item) => String(item.pk) === `COMPLAINT#${fresh}`)).toBe(true);
+    expect(mentioning.every((item) => String(item.pk) === complaintKeys.pk('crm', fresh))).toBe(
+      true,
+    );
+  });
+  it('reaches an event that named the customer before the operator corrected the reference', async () => {
+    // Prepare: the complaint is filed under one reference, then corrected to another.
+    const mistaken = `wrong-${randomUUID().slice(0, 8)}`;
+    const corrected = `right-${randomUUID().slice(0, 8)}`;
+    const complaintId = `cmp-${randomUUID().slice(0, 8)}`;
+    await send([
+      complaintEvent({
+        complaintId,
+        customerRef: mistaken,
+        type: 'created',
+        occurredAt: '2026-11-05T09:00:00+08:00',
+      }),
+      complaintEvent({
+        complaintId,
+        customerRef: corrected,
+        type: 'updated',
+        occurredAt: '2026-11-05T10:00:00+08:00',
+      }),
+    ]);
+    await until(async () => (await stateOf(complaintId))?.eventCount === 2);
+    expect((await stateOf(complaintId))?.customerRef).toBe(corrected);
+
+    // Act
+    const response = await erase(mistaken);
+
+    // Assess: nothing names the first reference; the corrected one is another customer's.
+    expect(response.status).toBe(202);
+    expect(await response.json()).toMatchObject({ complaintEventsAnonymised: 1 });
+    expect(await itemsMentioning('COMPLAINTS_TABLE_NAME', mistaken)).toEqual([]);
+    expect(await stateOf(complaintId)).toMatchObject({ customerRef: corrected, eventCount: 2 });
+    expect((await itemsMentioning('COMPLAINTS_TABLE_NAME', corrected)).length).toBe(2);
   });
 });
 
@@ -171,7 +206,7 @@ async function stateOf(complaintId: string) {
     new QueryCommand({
       TableName: table('COMPLAINTS_TABLE_NAME'),
       KeyConditionExpression: 'pk = :pk AND sk = :state',
-      ExpressionAttributeValues: { ':pk': `COMPLAINT#${complaintId}`, ':state': 'STATE' },
+      ExpressionAttributeValues: { ':pk': complaintKeys.pk('crm', complaintId), ':state': 'STATE' },
       ConsistentRead: true,
     }),
   );

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
@@ -98,6 +100,45 @@ describe('regulator and assessor access to reports', () => {
     expect(verifyReport({ manifest: manifestBytes, signature, publicKeyPem: key, files }).ok).toBe(
       true,
     );
+  });
+
+  it('pins a download link to the file version the report was built with', async () => {
+    // Prepare: another version of report.json written under the report's key afterwards
+    // (the bucket's governance-mode lock outside prod keeps old versions, not the key).
+    const s3 = new S3Client({
+      endpoint: sandbox.app.directEndpoint,
+      region: sandbox.outputs.region,
+      credentials: emulatorCredentials,
+      forcePathStyle: true,
+    });
+    const summary = (await (await as('regulators', `/reports/${reportId}`)).json()) as {
+      manifest: { files: { name: string; sha256: string }[] };
+    };
+    const signed = summary.manifest.files.find((file) => file.name === 'report.json');
+    const link = new URL(
+      (await as('regulators', `/reports/${reportId}/files/report.json`)).headers.get('location') ??
+        '',
+    );
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: sandbox.app.host('ReportsApi').fn.environment.REPORTS_BUCKET_NAME,
+        Key: decodeURIComponent(link.pathname.split('/').slice(2).join('/')),
+        Body: '{"schema":"not the signed report"}',
+        ChecksumAlgorithm: 'SHA256',
+      }),
+    );
+    s3.destroy();
+
+    // Act
+    const later = new URL(
+      (await as('regulators', `/reports/${reportId}/files/report.json`)).headers.get('location') ??
+        '',
+    );
+    const download = Buffer.from(await (await fetch(later)).arrayBuffer());
+
+    // Assess
+    expect(later.searchParams.get('versionId')).toBeTruthy();
+    expect(createHash('sha256').update(download).digest('hex')).toBe(signed?.sha256);
   });
 
   it('refuses a download link once its five minutes are over', async () => {

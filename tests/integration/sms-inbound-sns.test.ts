@@ -44,7 +44,7 @@ async function waitUntilSent(invitationId: string) {
 }
 
 /** The sample SNS event in events/, carrying another phone, text and message id. */
-function snsEvent(phone: string, text: string, inboundMessageId: string) {
+function snsEvent(phone: string, text: string, inboundMessageId: string, destination?: string) {
   const event = JSON.parse(
     readFileSync(new URL('../../events/sms-inbound.sns.json', import.meta.url), 'utf8'),
   ) as { Records: { Sns: { Message: string } }[] };
@@ -55,12 +55,33 @@ function snsEvent(phone: string, text: string, inboundMessageId: string) {
       originationNumber: phone,
       messageBody: text,
       inboundMessageId,
+      ...(destination ? { destinationNumber: destination } : {}),
     });
   }
   return event;
 }
 
 describe('two-way SMS through AWS End User Messaging (SNS → Lambda)', () => {
+  it("ignores a message to a number that is not the deployment's: no reply, nothing recorded", async () => {
+    // Prepare
+    const phone = `+86136${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+    await startRecording(sandbox.app.directEndpoint);
+
+    // Act: a STOP to another number of the same account.
+    const invocation = await sandbox.app
+      .host('SmsInboundSns')
+      .invoke(snsEvent(phone, 'STOP', randomUUID(), '+8610691234'));
+    const invitation = await postInvitation(sandbox, { phone, channel: 'web' });
+
+    // Assess
+    expect(invocation.ok).toBe(true);
+    expect(invitation.status).toBe(201);
+    const replies = (await recordedSms(sandbox.app.directEndpoint)).filter(
+      (sms) => sms.phone === phone,
+    );
+    expect(replies).toEqual([]);
+  });
+
   it('runs the same conversation and replies by SMS, once per inbound message', async () => {
     const phone = `+86136${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
     const { json } = await postInvitation(sandbox, { phone, channel: 'sms', locale: 'en' });

@@ -42,14 +42,14 @@ const invite = (phone: string, customerRef?: string) =>
 async function sms(
   from: string,
   text: string,
-  options: { messageSid?: string; tamper?: string } = {},
+  options: { messageSid?: string; tamper?: string; to?: string } = {},
 ) {
   const url = `${sandbox.outputs.apiUrl}/sms/inbound`;
   const params = {
     MessageSid: options.messageSid ?? `SM${randomUUID().replaceAll('-', '')}`,
     AccountSid: 'AC00000000000000000000000000000000',
     From: from,
-    To: '+8610690000',
+    To: options.to ?? '+8610690000',
     Body: text,
   };
   const signature = twilio.getExpectedTwilioSignature(
@@ -91,6 +91,22 @@ async function waitUntilSent(invitationId: string) {
 }
 
 describe('POST /sms/inbound', () => {
+  it("ignores an SMS to a number that is not the deployment's: no reply, nothing recorded", async () => {
+    // Prepare: a customer's STOP, signed by the gateway, but sent to another number.
+    const phone = phoneNumber();
+
+    // Act
+    const stop = await sms(phone, 'STOP', { to: '+8610691234' });
+    const invitation = await invite(phone);
+
+    // Assess: answered without a message, and the opt-out was never recorded.
+    expect(stop.status).toBe(200);
+    expect(stop.reply).not.toContain('<Message>');
+    expect(stop.reply).toContain('<Response');
+    expect(invitation.status).toBe(201);
+    expect(printed.join('\n')).toMatch(/sms to another number/);
+  });
+
   it('runs the survey by SMS: CSAT, NPS, comment, then records the response once', async () => {
     const phone = phoneNumber();
     const { json } = await invite(phone);

@@ -10,6 +10,7 @@ import { freePort } from '#sandbox/emulator/moto.ts';
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 import { type SandboxOutputs, type SandboxState, startSandbox } from '#sandbox/sandbox.ts';
 import { signatureHeader } from '#shared/http/signature.ts';
+import { complaintKeys } from '#shared/tables/complaints.ts';
 import { complaintEvent } from '../support/webhooks.ts';
 
 /** POSTs one event to a sandbox's complaint webhook, signed with its seeded crm secret. */
@@ -139,7 +140,7 @@ describe('npm start (the sandbox process)', () => {
     const { Item } = await documents.send(
       new GetCommand({
         TableName: processor?.environment.COMPLAINTS_TABLE_NAME,
-        Key: { pk: `COMPLAINT#${logged}`, sk: 'STATE' },
+        Key: { pk: complaintKeys.pk('crm', logged), sk: 'STATE' },
       }),
     );
     expect(Item).toMatchObject({ complaintId: logged, status: 'open', category: 'billing' });

@@ -16,17 +16,17 @@ function memoryStore(conflicts = 0) {
   >();
   let remainingConflicts = conflicts;
   const store: ComplaintStore = {
-    async load(complaintId) {
-      const found = complaints.get(complaintId);
+    async load(source, complaintId) {
+      const found = complaints.get(`${source}#${complaintId}`);
       return found ? { version: found.version, events: [...found.events] } : undefined;
     },
     async append({ message, state, expectedVersion }) {
-      const found = complaints.get(message.event.complaintId);
+      const found = complaints.get(`${message.source}#${message.event.complaintId}`);
       if (remainingConflicts > 0 || (found?.version ?? undefined) !== expectedVersion) {
         remainingConflicts -= 1;
         return 'conflict';
       }
-      complaints.set(message.event.complaintId, {
+      complaints.set(`${message.source}#${message.event.complaintId}`, {
         version: (expectedVersion ?? 0) + 1,
         events: [...(found?.events ?? []), message.event],
         state,
@@ -63,7 +63,7 @@ describe('recordComplaintEvent', () => {
 
     expect(first.outcome).toBe('applied');
     expect(second.outcome).toBe('duplicate');
-    expect(complaints.get('CMP-1')?.version).toBe(1);
+    expect(complaints.get('crm#CMP-1')?.version).toBe(1);
   });
 
   it('re-reads and retries when another writer changed the complaint meanwhile', async () => {
@@ -72,7 +72,7 @@ describe('recordComplaintEvent', () => {
     const result = await recordComplaintEvent(store, message({ type: 'resolved' }));
 
     expect(result.outcome).toBe('applied');
-    expect(complaints.get('CMP-1')?.state.status).toBe('resolved');
+    expect(complaints.get('crm#CMP-1')?.state.status).toBe('resolved');
   });
 
   it('gives up loudly when conflicts never end, so the message is retried by SQS', async () => {
@@ -90,6 +90,29 @@ describe('recordComplaintEvent', () => {
     await expect(
       recordComplaintEvent(store, message({ eventId: 'e2', kind: 'fault', type: 'resolved' })),
     ).rejects.toBeInstanceOf(InconsistentComplaintError);
-    expect(complaints.get('CMP-1')?.events).toHaveLength(1);
+    expect(complaints.get('crm#CMP-1')?.events).toHaveLength(1);
+  });
+
+  it("applies another source's event with the same complaint and event ids to its own complaint", async () => {
+    const { store, complaints } = memoryStore();
+    await recordComplaintEvent(store, message({ kind: 'complaint' }));
+
+    const other = await recordComplaintEvent(store, {
+      ...message({ kind: 'fault', type: 'resolved' }),
+      source: 'ticketing',
+    });
+
+    expect(other.outcome).toBe('applied');
+    expect(complaints.get('ticketing#CMP-1')?.state).toMatchObject({
+      source: 'ticketing',
+      kind: 'fault',
+      status: 'resolved',
+    });
+    expect(complaints.get('crm#CMP-1')?.state).toMatchObject({
+      source: 'crm',
+      kind: 'complaint',
+      status: 'open',
+      eventCount: 1,
+    });
   });
 });

@@ -19,8 +19,9 @@ export interface DynamoDbComplaintStoreOptions {
 }
 
 /**
- * Complaints in DynamoDB: one partition per complaint holding its events (`EVENT#…`,
- * immutable) and its folded state (`STATE`, versioned, carrying the report index keys).
+ * Complaints in DynamoDB: one partition per source and complaint holding its events
+ * (`EVENT#…`, immutable) and its folded state (`STATE`, versioned, carrying the report
+ * index keys).
  */
 export function dynamoDbComplaintStore(options: DynamoDbComplaintStoreOptions): ComplaintStore {
   const documents = DynamoDBDocumentClient.from(options.client, {
@@ -29,7 +30,7 @@ export function dynamoDbComplaintStore(options: DynamoDbComplaintStoreOptions): 
   const now = options.now ?? (() => new Date());
 
   return {
-    async load(complaintId) {
+    async load(source, complaintId) {
       let stored: StoredComplaint | undefined;
       let startKey: QueryCommandOutput['LastEvaluatedKey'];
       do {
@@ -37,7 +38,7 @@ export function dynamoDbComplaintStore(options: DynamoDbComplaintStoreOptions): 
           new QueryCommand({
             TableName: options.tableName,
             KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': complaintKeys.pk(complaintId) },
+            ExpressionAttributeValues: { ':pk': complaintKeys.pk(source, complaintId) },
             ConsistentRead: true,
             ExclusiveStartKey: startKey,
           }),
@@ -57,7 +58,7 @@ export function dynamoDbComplaintStore(options: DynamoDbComplaintStoreOptions): 
     async append({ message, state, expectedVersion, customerErased }) {
       const at = now();
       const expiresAt = Math.floor(at.getTime() / 1000) + options.retentionDays * 86_400;
-      const pk = complaintKeys.pk(state.complaintId);
+      const pk = complaintKeys.pk(message.source, state.complaintId);
       try {
         await documents.send(
           new TransactWriteCommand({
@@ -70,6 +71,11 @@ export function dynamoDbComplaintStore(options: DynamoDbComplaintStoreOptions): 
                     sk: complaintKeys.eventSk(message.event.eventId),
                     entity: 'complaint-event',
                     event: message.event,
+                    // Indexed (byCustomer) on every event, so that erasure finds a reference
+                    // that a later event corrected.
+                    ...(message.event.customerRef
+                      ? { customerRef: message.event.customerRef }
+                      : {}),
                     source: message.source,
                     receivedAt: message.receivedAt,
                     expiresAt,

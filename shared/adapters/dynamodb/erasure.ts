@@ -1,4 +1,4 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -22,7 +22,8 @@ export interface ErasureSummary {
  * Erasure of one customer (docs/design.md §3, §5): every survey item that identifies them is
  * deleted (invitations, their links with any answers and comments, outbox entries, event
  * records, the contact record, an open SMS conversation); complaints stay for the
- * regulator's counts but lose the customer reference, in their state and every event.
+ * regulator's counts but lose the customer reference, in every event that names it and in
+ * the state where it still names the customer.
  * The opt-out record stays: it is a keyed hash, and honouring the objection needs it.
  * Daily aggregates and reports are anonymous and untouched. Running it again is harmless.
  */
@@ -90,38 +91,49 @@ export function dynamoDbErasure(options: {
       summary.surveyItemsDeleted += await remove(surveys, surveyKeys.customerContact(customerRef));
 
       const complaints = options.complaintsTable;
+      // States and events that name the customer, one complaint partition each: an
+      // earlier event may name them after a later one corrected the reference.
+      const partitions = new Set<string>();
       for await (const key of keysByCustomer(
         complaints,
         COMPLAINTS_TABLE.indexes.byCustomer,
         customerRef,
       )) {
-        await documents.send(
-          new UpdateCommand({
-            TableName: complaints,
-            Key: key,
-            // The mark keeps a late event of this complaint from naming the customer again.
-            UpdateExpression: 'REMOVE customerRef SET customerErased = :erased',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':erased': true },
-          }),
-        );
-        summary.complaintsAnonymised += 1;
+        partitions.add(key.pk);
+      }
+      for (const pk of partitions) {
+        try {
+          await documents.send(
+            new UpdateCommand({
+              TableName: complaints,
+              Key: { pk, sk: complaintKeys.stateSk },
+              // The mark keeps a late event of this complaint from naming the customer again.
+              UpdateExpression: 'REMOVE customerRef SET customerErased = :erased',
+              // Only where the complaint names them still: a corrected one is another's.
+              ConditionExpression: 'customerRef = :ref',
+              ExpressionAttributeValues: { ':erased': true, ':ref': customerRef },
+            }),
+          );
+          summary.complaintsAnonymised += 1;
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
         for await (const page of paginateQuery(
           { client: documents },
           {
             TableName: complaints,
             KeyConditionExpression: 'pk = :pk AND begins_with(sk, :event)',
-            ExpressionAttributeValues: { ':pk': key.pk, ':event': complaintKeys.eventSkPrefix },
+            ExpressionAttributeValues: { ':pk': pk, ':event': complaintKeys.eventSkPrefix },
           },
         )) {
           for (const event of page.Items ?? []) {
-            if ((event.event as { customerRef?: string } | undefined)?.customerRef === undefined)
-              continue;
+            const named = (event.event as { customerRef?: string } | undefined)?.customerRef;
+            if (named !== customerRef && event.customerRef !== customerRef) continue;
             await documents.send(
               new UpdateCommand({
                 TableName: complaints,
                 Key: { pk: event.pk, sk: event.sk },
-                UpdateExpression: 'REMOVE #event.customerRef',
+                UpdateExpression: 'REMOVE #event.customerRef, customerRef',
                 ExpressionAttributeNames: { '#event': 'event' },
               }),
             );

@@ -111,6 +111,8 @@ export function dynamoDbReportIndex(client: DynamoDBClient, TableName: string) {
             file: record.file,
             at,
           },
+          // An entry is never replaced (its key is new: the time and 32 random bits).
+          ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
     },

@@ -109,11 +109,12 @@ export function dynamoDbReportInputs(options: {
             const state = Object.fromEntries(
               Object.entries(item).filter(([name]) => !STORAGE_ONLY.has(name)),
             ) as unknown as ComplaintState;
-            states.set(state.complaintId, state);
+            // By key, not by complaint id: two sources' equal ids are two complaints.
+            states.set(String(item.pk), state);
           }
         }
       }
-      return [...states.values()].sort((a, b) => (a.complaintId < b.complaintId ? -1 : 1));
+      return [...states.keys()].sort().map((key) => states.get(key) as ComplaintState);
     },
   };
 }

@@ -41,7 +41,12 @@ export function s3Presigner(options: {
     uriEscapePath: false,
   });
   return {
-    async presignGet(bucket: string, key: string, expiresInSeconds: number): Promise<string> {
+    async presignGet(
+      bucket: string,
+      key: string,
+      expiresInSeconds: number,
+      versionId?: string,
+    ): Promise<string> {
       const escapedKey = key.split('/').map(encodeURIComponent).join('/');
       const base = options.endpoint
         ? new URL(`${options.endpoint.replace(/\/$/, '')}/${bucket}/${escapedKey}`)
@@ -53,7 +58,7 @@ export function s3Presigner(options: {
           hostname: base.hostname,
           ...(base.port ? { port: Number(base.port) } : {}),
           path: base.pathname,
-          query: {},
+          query: versionId ? { versionId } : {},
           headers: { host: base.host },
         },
         { expiresIn: expiresInSeconds },
@@ -71,8 +76,8 @@ export function s3Presigner(options: {
 export function s3DownloadLinks(options: Parameters<typeof s3Presigner>[0] & { bucket: string }) {
   const presigner = s3Presigner(options);
   return {
-    presignGet: (key: string, expiresInSeconds: number) =>
-      presigner.presignGet(options.bucket, key, expiresInSeconds),
+    presignGet: (key: string, expiresInSeconds: number, versionId?: string) =>
+      presigner.presignGet(options.bucket, key, expiresInSeconds, versionId),
   };
 }
 

@@ -12,7 +12,7 @@ export const reportPrefix = (profile: string, period: string, reportId: string) 
 export function s3ReportStore(client: S3Client, bucket: string): ReportStore {
   return {
     async put(prefix, file) {
-      await client.send(
+      const { VersionId } = await client.send(
         new PutObjectCommand({
           Bucket: bucket,
           Key: `${prefix}${file.name}`,
@@ -22,6 +22,7 @@ export function s3ReportStore(client: S3Client, bucket: string): ReportStore {
           ChecksumAlgorithm: 'SHA256',
         }),
       );
+      return VersionId ? { versionId: VersionId } : {};
     },
   };
 }
