@@ -52,28 +52,35 @@ export async function recordComplaintEvent(
 ): Promise<{ outcome: 'applied' | 'duplicate'; state?: ComplaintState }> {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
     const stored = await store.load(message.event.complaintId);
-    // A late event of a complaint whose customer was erased does not name them again.
-    const { customerRef: _erased, ...anonymous } = message.event;
-    const event = stored?.customerErased ? anonymous : message.event;
-    if (stored?.events.some((known) => known.eventId === event.eventId)) {
+    // A late event of a complaint whose customer was erased does not name them again, nor
+    // do its stored events that an erasure still under way has not reached yet.
+    const erased = stored?.customerErased === true;
+    const event = erased ? withoutCustomer(message.event) : message.event;
+    const known = (stored?.events ?? []).map((each) => (erased ? withoutCustomer(each) : each));
+    if (known.some((each) => each.eventId === event.eventId)) {
       return { outcome: 'duplicate' };
     }
-    const conflicting = stored?.events.find((known) => known.kind !== event.kind);
+    const conflicting = known.find((each) => each.kind !== event.kind);
     if (conflicting) {
       throw new InconsistentComplaintError(
         `complaint ${event.complaintId} is a ${conflicting.kind}; event ${event.eventId} says ${event.kind}`,
       );
     }
-    const state = foldComplaintEvents([...(stored?.events ?? []), event]);
+    const state = foldComplaintEvents([...known, event]);
     const result = await store.append({
       message: { ...message, event },
       state,
       expectedVersion: stored?.version,
-      ...(stored?.customerErased ? { customerErased: true } : {}),
+      ...(erased ? { customerErased: true } : {}),
     });
     if (result === 'appended') return { outcome: 'applied', state };
   }
   throw new ConcurrentComplaintUpdateError(
     `complaint ${message.event.complaintId} changed concurrently ${MAX_ATTEMPTS} times`,
   );
+}
+
+function withoutCustomer(event: ComplaintEvent): ComplaintEvent {
+  const { customerRef: _erased, ...anonymous } = event;
+  return anonymous;
 }

@@ -99,10 +99,12 @@ export function dynamoDbErasure(options: {
           new UpdateCommand({
             TableName: complaints,
             Key: key,
-            // The mark keeps a late event of this complaint from naming the customer again.
-            UpdateExpression: 'REMOVE customerRef SET customerErased = :erased',
+            // The mark keeps a late event of this complaint from naming the customer again;
+            // the version bump makes a processor that read the complaint before this
+            // erasure fail its conditional write, read again and see the mark.
+            UpdateExpression: 'REMOVE customerRef SET customerErased = :erased ADD version :one',
             ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':erased': true },
+            ExpressionAttributeValues: { ':erased': true, ':one': 1 },
           }),
         );
         summary.complaintsAnonymised += 1;
