@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
@@ -204,6 +204,73 @@ describe('a deferred SMS invitation', () => {
     expect(answered.status).toBe(202);
     expect(woken).toMatchObject({ status: 'not_sent', notSentReason: 'answered' });
     expect((await recordedSms(sandbox.app.endpoint)).filter((m) => m.phone === phone)).toEqual([]);
+  });
+});
+
+describe('POST /sms/inbound replays and repeats', () => {
+  it('keeps a later opt-out when a signed START is replayed after its 7-day retry window', async () => {
+    // Prepare: START, then STOP; then what DynamoDB TTL would have removed 8 days later.
+    const phone = phoneNumber();
+    const start = await sms(phone, 'START');
+    const stop = await sms(phone, 'STOP');
+    const eightDaysLater = Math.floor(Date.now() / 1000) + 8 * 86_400;
+    const key = { pk: `SMS#${start.sid}`, sk: 'INBOUND' };
+    const { Item: record } = await documents.send(
+      new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
+    );
+    if (typeof record?.expiresAt === 'number' && record.expiresAt <= eightDaysLater) {
+      await documents.send(new DeleteCommand({ TableName: tableName, Key: key }));
+    }
+
+    // Act: the signed START, captured, is sent again.
+    const replayed = await sms(phone, 'START', { messageSid: start.sid });
+    const invited = await invite(phone);
+
+    // Assess
+    expect(stop.reply).toContain(SMS_TEXTS.optedOut?.en);
+    expect(replayed.status).toBe(200);
+    expect(invited).toMatchObject({ status: 409, json: { reason: 'opted_out' } });
+  });
+
+  it('refuses a form field sent twice with 400, even signed as the Twilio helper signs it', async () => {
+    // Prepare: Body twice, signed by the official helper.
+    const phone = phoneNumber();
+    const url = `${sandbox.outputs.apiUrl}/sms/inbound`;
+    const params = {
+      MessageSid: `SM${randomUUID().replaceAll('-', '')}`,
+      AccountSid: 'AC00000000000000000000000000000000',
+      From: phone,
+      To: '+8610690000',
+    };
+    const signature = twilio.getExpectedTwilioSignature(sandbox.outputs.secrets.smsAuthToken, url, {
+      ...params,
+      Body: ['STOP', 'START'],
+    });
+    const body = new URLSearchParams([
+      ...Object.entries(params),
+      ['Body', 'STOP'],
+      ['Body', 'START'],
+    ]);
+
+    // Act
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': signature,
+      },
+      body: body.toString(),
+    });
+    const problem = await response.json();
+    const invited = await invite(phone);
+
+    // Assess: refused as invalid (not as unsigned), and nothing changed.
+    expect(response.status).toBe(400);
+    expect(problem).toMatchObject({
+      type: 'urn:telecom-service-quality:problem:validation',
+      errors: [{ pointer: '/Body' }],
+    });
+    expect(invited.status).toBe(201);
   });
 });
 
