@@ -15,6 +15,11 @@ export interface StageConfig {
   reportingTimeZone: string;
   /** Raw complaints and responses expire after this many days (DynamoDB TTL). */
   rawDataRetentionDays: number;
+  /**
+   * The deployment's first month (`YYYY-MM`): people can ask for no report of a period
+   * that ends before it begins.
+   */
+  firstReportMonth: string;
   /** One Secrets Manager secret per operator system that creates invitations. */
   invitationSources: string[];
   /**
@@ -93,8 +98,15 @@ export function readStageConfig(node: Node): StageConfig {
   } catch {
     throw new Error(`context "reportingTimeZone" is not an IANA time zone: "${timeZone}"`);
   }
+  const firstReportMonth = String(node.tryGetContext('firstReportMonth') ?? '2026-01');
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(firstReportMonth)) {
+    throw new Error(
+      `context "firstReportMonth" must be a month such as 2026-01, got "${firstReportMonth}"`,
+    );
+  }
   return {
     stage,
+    firstReportMonth,
     alarmEmail: String(node.tryGetContext('alarmEmail') ?? ''),
     complaintSources: sources,
     reportingTimeZone: timeZone,

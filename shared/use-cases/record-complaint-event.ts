@@ -39,6 +39,17 @@ export class InconsistentComplaintError extends Error {
   override name = 'InconsistentComplaintError';
 }
 
+/**
+ * A complaint's lifecycle is a handful of events; a thousand is a loop or abuse, and each
+ * event re-reads them all (docs/design.md §3).
+ */
+export const MAX_EVENTS_PER_COMPLAINT = 1000;
+
+/** An event for a complaint that already holds MAX_EVENTS_PER_COMPLAINT events. */
+export class ComplaintEventLimitError extends Error {
+  override name = 'ComplaintEventLimitError';
+}
+
 const MAX_ATTEMPTS = 8;
 
 /**
@@ -59,6 +70,12 @@ export async function recordComplaintEvent(
     const known = (stored?.events ?? []).map((each) => (erased ? withoutCustomer(each) : each));
     if (known.some((each) => each.eventId === event.eventId)) {
       return { outcome: 'duplicate' };
+    }
+    if (known.length >= MAX_EVENTS_PER_COMPLAINT) {
+      // Never applied: retried, then dead-lettered, and the alarm brings a person.
+      throw new ComplaintEventLimitError(
+        `complaint ${event.complaintId} already holds ${MAX_EVENTS_PER_COMPLAINT} events`,
+      );
     }
     const conflicting = known.find((each) => each.kind !== event.kind);
     if (conflicting) {
