@@ -4,7 +4,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { sourceSecretReader } from '#shared/adapters/secrets-manager/source-secrets.ts';
 import { enqueueComplaintMessages } from '#shared/adapters/sqs/complaint-queue.ts';
-import { requireEnv, requireJsonMap } from '#shared/config.ts';
+import { requireEnv, requireJsonMap, requirePositiveInteger } from '#shared/config.ts';
 import { parseComplaintWebhookBody } from '#shared/domain/complaint-event.ts';
 import { jsonAnswer } from '#shared/http/answers.ts';
 import { ValidationError } from '#shared/http/problem.ts';
@@ -15,6 +15,7 @@ import { logger } from '#shared/powertools/logger.ts';
 const config = {
   queueUrl: requireEnv('COMPLAINT_EVENTS_QUEUE_URL'),
   secretArnBySource: requireJsonMap('COMPLAINT_SOURCE_SECRETS'),
+  retentionDays: requirePositiveInteger('RAW_DATA_RETENTION_DAYS'),
 };
 const sqs = new SQSClient({});
 const secretsOf = sourceSecretReader(config.secretArnBySource);
@@ -28,7 +29,10 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
     const { source, body } = await readSignedJsonBody(request, [
       { source: claimed, secrets: await secretsOf(claimed) },
     ]);
-    const parsed = parseComplaintWebhookBody(body);
+    const parsed = parseComplaintWebhookBody(body, {
+      now: new Date(),
+      retentionDays: config.retentionDays,
+    });
     if (!parsed.success) {
       throw new ValidationError('The body is not a valid complaint event or batch.', parsed.errors);
     }

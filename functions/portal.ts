@@ -54,6 +54,7 @@ const app = portalApp({
     // The built-in profiles and the operator's own, which infra copies beside this bundle.
     profiles: profilesIn(new URL(`./${OPERATOR_PROFILES_DIRECTORY}/`, import.meta.url)),
     timezone: config.timezone,
+    firstMonth: requireEnv('FIRST_REPORT_MONTH'),
     now: () => new Date(),
     newRunId,
   },

@@ -21,6 +21,7 @@ const runs: ReportRuns = {
   // The built-in profiles and the operator's own, which infra copies beside this bundle.
   profiles: profilesIn(new URL(`./${OPERATOR_PROFILES_DIRECTORY}/`, import.meta.url)),
   timezone: requireEnv('REPORTING_TIME_ZONE'),
+  firstMonth: requireEnv('FIRST_REPORT_MONTH'),
   now: () => new Date(),
   newRunId,
 };

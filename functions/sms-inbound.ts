@@ -50,6 +50,15 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
       logger.warn('sms signature refused');
       throw new UnauthenticatedError();
     }
+    // A gateway sends each field once; a repeat could make one signature mean two messages.
+    const repeated = [...new Set(params.map(([name]) => name))].filter(
+      (name) => params.filter(([other]) => other === name).length > 1,
+    );
+    if (repeated.length > 0)
+      throw new ValidationError(
+        'A field appears more than once.',
+        repeated.map((name) => ({ pointer: `/${name}`, detail: 'must appear once' })),
+      );
     const parsed = InboundSmsSchema.safeParse(Object.fromEntries(params));
     if (!parsed.success)
       throw new ValidationError('Not an inbound SMS.', fieldErrorsOf(parsed.error));

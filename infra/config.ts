@@ -15,9 +15,22 @@ export interface StageConfig {
   reportingTimeZone: string;
   /** Raw complaints and responses expire after this many days (DynamoDB TTL). */
   rawDataRetentionDays: number;
+  /**
+   * The deployment's first month (`YYYY-MM`): people can ask for no report of a period
+   * that ends before it begins.
+   */
+  firstReportMonth: string;
   /** One Secrets Manager secret per operator system that creates invitations. */
   invitationSources: string[];
-  /** Public base URL of survey links and the portal; empty means the HTTP API's own URL. */
+  /**
+   * Public base URL of the HTTP API: the URL the SMS gateway signs
+   * (`{apiBaseUrl}/sms/inbound`) and the portal's; empty means the HTTP API's own URL.
+   */
+  apiBaseUrl: string;
+  /**
+   * Public base URL of survey links (`{surveyBaseUrl}/s/{token}`), which may be a short-link
+   * domain of its own; empty means `apiBaseUrl`.
+   */
   surveyBaseUrl: string;
   /**
    * The prefix of the user pool's managed-login domain
@@ -90,14 +103,22 @@ export function readStageConfig(node: Node): StageConfig {
   } catch {
     throw new Error(`context "reportingTimeZone" is not an IANA time zone: "${timeZone}"`);
   }
+  const firstReportMonth = String(node.tryGetContext('firstReportMonth') ?? '2026-01');
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(firstReportMonth)) {
+    throw new Error(
+      `context "firstReportMonth" must be a month such as 2026-01, got "${firstReportMonth}"`,
+    );
+  }
   return {
     stage,
+    firstReportMonth,
     alarmEmail: String(node.tryGetContext('alarmEmail') ?? ''),
     complaintSources: sources,
     reportingTimeZone: timeZone,
     rawDataRetentionDays: retention,
     invitationSources,
-    surveyBaseUrl: String(node.tryGetContext('surveyBaseUrl') ?? ''),
+    apiBaseUrl: baseUrl(node, 'apiBaseUrl'),
+    surveyBaseUrl: baseUrl(node, 'surveyBaseUrl'),
     loginDomainPrefix: loginDomainPrefix(node),
     surveyTokenTtlDays: positive(node, 'surveyTokenTtlDays', 7),
     frequencyCapDays: positive(node, 'frequencyCapDays', 30),
@@ -151,6 +172,31 @@ function loginDomainPrefix(node: Node): string {
     );
   }
   return prefix;
+}
+
+/**
+ * A public base URL from context, or empty: https, a host, no trailing slash, query,
+ * fragment or credentials. A trailing slash would double every path's slash, and the SMS
+ * gateway signs the exact URL, so such a value fails synthesis rather than every request.
+ */
+function baseUrl(node: Node, key: string): string {
+  const value = String(node.tryGetContext(key) ?? '');
+  if (value === '') return value;
+  const url = URL.parse(value);
+  if (
+    url?.protocol !== 'https:' ||
+    value.endsWith('/') ||
+    url.search ||
+    url.hash ||
+    url.username ||
+    url.password ||
+    value !== `${url.origin}${url.pathname === '/' ? '' : url.pathname}`
+  ) {
+    throw new Error(
+      `context "${key}" must be an https URL without a trailing slash, query or fragment (such as https://surveys.operator.example), got "${value}"`,
+    );
+  }
+  return value;
 }
 
 function positive(node: Node, key: string, fallback: number): number {

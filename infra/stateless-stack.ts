@@ -47,8 +47,10 @@ export class StatelessStack extends Stack {
       logs,
     });
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
-    const surveyBaseUrl = config.surveyBaseUrl || this.api.apiEndpoint;
-    new CfnOutput(this, 'PortalUrl', { value: `${surveyBaseUrl}/portal` });
+    // The gateway signs the API's URL; survey links may live on a short-link domain.
+    const apiBaseUrl = config.apiBaseUrl || this.api.apiEndpoint;
+    const surveyBaseUrl = config.surveyBaseUrl || apiBaseUrl;
+    new CfnOutput(this, 'PortalUrl', { value: `${apiBaseUrl}/portal` });
     const feature: FeatureProps = { config, logs, api: this.api, dataKey: stateful.dataKey };
 
     this.complaints = new Complaints(this, 'Complaints', {
@@ -75,7 +77,7 @@ export class StatelessStack extends Stack {
       smsInboundTopic: stateful.smsInboundTopic,
       smsDeadLetterQueue: stateful.smsDeadLetterQueue,
       aggregationDeadLetterQueue: stateful.aggregationDeadLetterQueue,
-      surveyBaseUrl,
+      apiBaseUrl,
     });
     this.reports = new Reports(this, 'Reports', {
       ...feature,
@@ -101,7 +103,7 @@ export class StatelessStack extends Stack {
       aggregatesTable: stateful.aggregatesTable,
       reportRunsQueue: stateful.reportRunsQueue,
       reportsBucket: stateful.reportsBucket,
-      publicBaseUrl: surveyBaseUrl,
+      publicBaseUrl: apiBaseUrl,
     });
 
     new Monitoring(this, 'Monitoring', {

@@ -84,6 +84,7 @@ export class Portal extends Feature {
         REPORT_RUNS_QUEUE_URL: props.reportRunsQueue.queueUrl,
         AGGREGATES_TABLE_NAME: props.aggregatesTable.tableName,
         REPORTING_TIME_ZONE: config.reportingTimeZone,
+        FIRST_REPORT_MONTH: config.firstReportMonth,
       },
       ...props.logs,
     });

@@ -112,6 +112,7 @@ export class Reports extends Feature {
       environment: {
         REPORT_RUNS_QUEUE_URL: props.reportRunsQueue.queueUrl,
         REPORTING_TIME_ZONE: config.reportingTimeZone,
+        FIRST_REPORT_MONTH: config.firstReportMonth,
         REPORTS_TABLE_NAME: props.reportsTable.tableName,
       },
       ...props.logs,

@@ -28,8 +28,8 @@ export interface SurveyResponsesProps extends FeatureProps {
   smsDeadLetterQueue: IQueue;
   /** Stream batches the aggregator gave up on. */
   aggregationDeadLetterQueue: IQueue;
-  /** The public base URL the SMS gateway signs its webhook calls against. */
-  surveyBaseUrl: string;
+  /** The API's public base URL, which the SMS gateway signs its webhook calls against. */
+  apiBaseUrl: string;
 }
 
 /**
@@ -135,7 +135,7 @@ export class SurveyResponses extends Feature {
       readsSecrets: true,
       environment: {
         SURVEYS_TABLE_NAME: surveysTable.tableName,
-        SMS_INBOUND_URL: `${props.surveyBaseUrl}/sms/inbound`,
+        SMS_INBOUND_URL: `${props.apiBaseUrl}/sms/inbound`,
         SMS_NUMBERS: JSON.stringify(config.smsNumbers),
         SMS_AUTH_TOKEN_SECRET_ARN: props.smsAuthTokenSecret.secretArn,
         SURVEY_KEYS_SECRET_ARN: props.surveyKeysSecret.secretArn,

@@ -41,6 +41,15 @@ export function accessLogLine(format: string, context: Record<string, string | n
   );
 }
 
+/** A path segment decoded, or undefined when it is not valid percent-encoding. */
+function decodedSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Turns a route key's path into a matcher: `{name}` is one segment, `{name+}` the rest. */
 function compile(route: LocalRoute, host: LambdaHost): CompiledRoute {
   if (route.routeKey === '$default') {
@@ -93,7 +102,11 @@ export class HttpApiServer {
 
   async listen(port: number, hostname = '127.0.0.1'): Promise<void> {
     this.server = createServer((request, response) => {
-      void this.handle(request, response);
+      // One request's surprise must not end the whole sandbox with an unhandled rejection.
+      this.handle(request, response).catch(() => {
+        if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ message: 'Internal Server Error' }));
+      });
     });
     this.server.listen(port, hostname);
     await Promise.race([
@@ -117,12 +130,13 @@ export class HttpApiServer {
       if (!candidate.pattern) return { candidate, pathParameters: undefined };
       const found = candidate.pattern.exec(path);
       if (!found) continue;
-      const pathParameters = Object.fromEntries(
-        candidate.parameterNames.map((name, index) => [
-          name,
-          decodeURIComponent(found[index + 1] ?? ''),
-        ]),
-      );
+      const pathParameters: Record<string, string> = {};
+      for (const [index, name] of candidate.parameterNames.entries()) {
+        const decoded = decodedSegment(found[index + 1] ?? '');
+        // API Gateway refuses a path that is not valid percent-encoding with a 400.
+        if (decoded === undefined) return 'bad request' as const;
+        pathParameters[name] = decoded;
+      }
       return { candidate, pathParameters };
     }
     return undefined;
@@ -188,6 +202,7 @@ export class HttpApiServer {
       chunks.push(chunk as Buffer);
     }
     const matched = this.match(method, path);
+    if (matched === 'bad request') return message(400, 'Bad Request');
     if (!matched) return message(404, 'Not Found');
     const { candidate, pathParameters } = matched;
     routeKey = candidate.route.routeKey;

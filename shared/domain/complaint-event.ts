@@ -60,25 +60,41 @@ export const ComplaintBatchSchema = z.strictObject({
     ),
 });
 
+/** How far ahead of the receiver's clock an event may be: operators' clocks drift. */
+export const MAX_EVENT_LEAD_MINUTES = 5;
+
 /**
  * Reads a webhook body: one event, or `{ events: [...] }` with 1–100 events, accepted or
  * refused whole. The shape is chosen by the presence of `events`, so errors point at the
- * fields the caller meant to send.
+ * fields the caller meant to send. With a `window`, every `occurredAt` must lie within
+ * [now − retention, now + 5 minutes]: an older event would be purged at once, a later
+ * one has not happened.
  */
 export function parseComplaintWebhookBody(
   body: unknown,
+  window?: { now: Date; retentionDays: number },
 ): { success: true; events: ComplaintEvent[] } | { success: false; errors: FieldError[] } {
   const isBatch = typeof body === 'object' && body !== null && 'events' in body;
-  if (isBatch) {
-    const parsed = ComplaintBatchSchema.safeParse(body);
-    return parsed.success
-      ? { success: true, events: parsed.data.events }
-      : { success: false, errors: fieldErrorsOf(parsed.error) };
-  }
-  const parsed = ComplaintEventSchema.safeParse(body);
-  return parsed.success
-    ? { success: true, events: [parsed.data] }
-    : { success: false, errors: fieldErrorsOf(parsed.error) };
+  const parsed = isBatch
+    ? ComplaintBatchSchema.safeParse(body)
+    : ComplaintEventSchema.safeParse(body);
+  if (!parsed.success) return { success: false, errors: fieldErrorsOf(parsed.error) };
+  const events = 'events' in parsed.data ? parsed.data.events : [parsed.data];
+  if (!window) return { success: true, events };
+  const earliest = window.now.getTime() - window.retentionDays * 86_400_000;
+  const latest = window.now.getTime() + MAX_EVENT_LEAD_MINUTES * 60_000;
+  const errors = events.flatMap((event, index) => {
+    const at = Date.parse(event.occurredAt);
+    return at >= earliest && at <= latest
+      ? []
+      : [
+          {
+            pointer: isBatch ? `/events/${index}/occurredAt` : '/occurredAt',
+            detail: `must be within the last ${window.retentionDays} days and at most ${MAX_EVENT_LEAD_MINUTES} minutes ahead`,
+          },
+        ];
+  });
+  return errors.length ? { success: false, errors } : { success: true, events };
 }
 
 /** What the intake puts on the queue for the processor: the event and where it came from. */

@@ -33,7 +33,11 @@ export function parseInvitationRequest(
     : { success: false, errors: fieldErrorsOf(parsed.error) };
 }
 
-export type InvitationStatus = 'created' | 'queued' | 'deferred' | 'sent';
+export type InvitationStatus = 'created' | 'queued' | 'deferred' | 'sent' | 'not_sent';
+
+/** Why an SMS invitation was never sent (docs/design.md §3): checked when it was due. */
+export const NOT_SENT_REASONS = ['opted_out', 'answered', 'expired'] as const;
+export type NotSentReason = (typeof NOT_SENT_REASONS)[number];
 
 /** An invitation as stored: no phone number, no token; their hashes only. */
 export interface Invitation {
@@ -53,6 +57,7 @@ export interface Invitation {
   expiresAt: string;
   status: InvitationStatus;
   sendAt?: string;
+  notSentReason?: NotSentReason;
   tokenHash: string;
 }
 
@@ -64,6 +69,7 @@ export interface InvitationView {
   channel: Invitation['channel'];
   status: InvitationStatus;
   sendAt?: string;
+  notSentReason?: NotSentReason;
 }
 
 /** The outcome of an invitation request, which the intake maps to 201, 200 or 409. */

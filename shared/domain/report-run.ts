@@ -36,13 +36,16 @@ export interface QueuedReportRun {
 
 /**
  * The run, checked against the profiles and resolved to a period id: the period must be
- * of the profile's kind; "previous" is the last complete one at `now`.
+ * of the profile's kind; "previous" is the last complete one at `now`. With `firstMonth`
+ * (the deployment's first month, `YYYY-MM`: what people ask for), the period must also
+ * end after that month begins and be complete at `now`; a schedule passes none.
  */
 export function resolveReportRun(
   body: unknown,
   profiles: Readonly<Record<string, Profile>>,
   now: Date,
   timezone: string,
+  firstMonth?: string,
 ): { success: true; profile: string; period: string } | { success: false; errors: FieldError[] } {
   const parsed = ReportRunSchema.safeParse(body);
   if (!parsed.success) return { success: false, errors: fieldErrorsOf(parsed.error) };
@@ -66,6 +69,21 @@ export function resolveReportRun(
         { pointer: '/period', detail: `profile ${profile.id} reports by ${profile.period}` },
       ],
     };
+  }
+  if (firstMonth !== undefined) {
+    const first = parsePeriod(firstMonth, timezone);
+    const last = lastCompletePeriod(profile.period, now, timezone);
+    if (period.endInstant <= first.startInstant || period.endInstant > last.endInstant) {
+      return {
+        success: false,
+        errors: [
+          {
+            pointer: '/period',
+            detail: `must be between the deployment's first period (the one holding ${firstMonth}) and the last complete one, ${last.id}`,
+          },
+        ],
+      };
+    }
   }
   return { success: true, profile: profile.id, period: period.id };
 }

@@ -55,6 +55,7 @@ function viewOf(invitation: Invitation, keys: SurveyKeys, surveyBaseUrl: string)
     channel: invitation.channel,
     status: invitation.status,
     ...(invitation.sendAt ? { sendAt: invitation.sendAt } : {}),
+    ...(invitation.notSentReason ? { notSentReason: invitation.notSentReason } : {}),
   };
 }
 

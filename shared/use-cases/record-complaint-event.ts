@@ -40,6 +40,17 @@ export class InconsistentComplaintError extends Error {
   override name = 'InconsistentComplaintError';
 }
 
+/**
+ * A complaint's lifecycle is a handful of events; a thousand is a loop or abuse, and each
+ * event re-reads them all (docs/design.md §3).
+ */
+export const MAX_EVENTS_PER_COMPLAINT = 1000;
+
+/** An event for a complaint that already holds MAX_EVENTS_PER_COMPLAINT events. */
+export class ComplaintEventLimitError extends Error {
+  override name = 'ComplaintEventLimitError';
+}
+
 const MAX_ATTEMPTS = 8;
 
 /**
@@ -55,13 +66,21 @@ export async function recordComplaintEvent(
 ): Promise<{ outcome: 'applied' | 'duplicate'; state?: ComplaintState }> {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
     const stored = await store.load(message.source, message.event.complaintId);
-    // A late event of a complaint whose customer was erased does not name them again.
-    const { customerRef: _erased, ...anonymous } = message.event;
-    const event = stored?.customerErased ? anonymous : message.event;
-    if (stored?.events.some((known) => known.eventId === event.eventId)) {
+    // A late event of a complaint whose customer was erased does not name them again, nor
+    // do its stored events that an erasure still under way has not reached yet.
+    const erased = stored?.customerErased === true;
+    const event = erased ? withoutCustomer(message.event) : message.event;
+    const known = (stored?.events ?? []).map((each) => (erased ? withoutCustomer(each) : each));
+    if (known.some((each) => each.eventId === event.eventId)) {
       return { outcome: 'duplicate' };
     }
-    const conflicting = stored?.events.find((known) => known.kind !== event.kind);
+    if (known.length >= MAX_EVENTS_PER_COMPLAINT) {
+      // Never applied: retried, then dead-lettered, and the alarm brings a person.
+      throw new ComplaintEventLimitError(
+        `complaint ${event.complaintId} already holds ${MAX_EVENTS_PER_COMPLAINT} events`,
+      );
+    }
+    const conflicting = known.find((each) => each.kind !== event.kind);
     if (conflicting) {
       throw new InconsistentComplaintError(
         `complaint ${event.complaintId} is a ${conflicting.kind}; event ${event.eventId} says ${event.kind}`,
@@ -69,17 +88,22 @@ export async function recordComplaintEvent(
     }
     const state = {
       source: message.source,
-      ...foldComplaintEvents([...(stored?.events ?? []), event]),
+      ...foldComplaintEvents([...known, event]),
     };
     const result = await store.append({
       message: { ...message, event },
       state,
       expectedVersion: stored?.version,
-      ...(stored?.customerErased ? { customerErased: true } : {}),
+      ...(erased ? { customerErased: true } : {}),
     });
     if (result === 'appended') return { outcome: 'applied', state };
   }
   throw new ConcurrentComplaintUpdateError(
     `complaint ${message.event.complaintId} changed concurrently ${MAX_ATTEMPTS} times`,
   );
+}
+
+function withoutCustomer(event: ComplaintEvent): ComplaintEvent {
+  const { customerRef: _erased, ...anonymous } = event;
+  return anonymous;
 }

@@ -41,6 +41,8 @@ export interface ReportRuns {
   log: ReportRunLog;
   profiles: Readonly<Record<string, Profile>>;
   timezone: string;
+  /** The deployment's first month (`YYYY-MM`): no earlier period can be asked for. */
+  firstMonth: string;
   now: () => Date;
   newRunId: (at: Date) => string;
 }
@@ -56,7 +58,7 @@ export async function requestReportRun(
 ): Promise<QueuedReportRun> {
   requireAnyGroup(caller, ADMINS);
   const now = runs.now();
-  const resolved = resolveReportRun(request, runs.profiles, now, runs.timezone);
+  const resolved = resolveReportRun(request, runs.profiles, now, runs.timezone, runs.firstMonth);
   if (!resolved.success) {
     throw new InvalidInputError('The report run is not valid.', resolved.errors);
   }

@@ -1,4 +1,4 @@
-import type { Invitation, SmsOutboxEntry, SmsWakeUp } from '../domain/invitation.ts';
+import type { Invitation, NotSentReason, SmsOutboxEntry, SmsWakeUp } from '../domain/invitation.ts';
 import { SMS_TEXTS, type SmsConversation } from '../domain/sms-conversation.ts';
 import { decryptPhone } from '../domain/survey-token.ts';
 
@@ -8,8 +8,14 @@ export interface SmsInvitationStore {
   get(
     invitationId: string,
   ): Promise<{ invitation: Invitation; outbox: SmsOutboxEntry | undefined } | undefined>;
-  /** Moves queued/deferred → sending; false when another attempt already did. */
-  claim(invitationId: string): Promise<boolean>;
+  /**
+   * Moves queued/deferred → sending in one transaction that also checks, at this moment,
+   * that the number has not opted out and the link is unanswered and unexpired. Answers
+   * `taken` when another attempt already claimed it, else the reason not to send.
+   */
+  claim(invitation: Invitation, now: Date): Promise<'claimed' | 'taken' | NotSentReason>;
+  /** Final: the SMS will never be sent (status `not_sent`); the outbox entry is deleted. */
+  withhold(invitation: Invitation, reason: NotSentReason, at: Date): Promise<void>;
   /** Back to `from` after a failed send, so a retry can claim it again. */
   release(invitationId: string, from: Invitation['status']): Promise<void>;
   /** Records the send, deletes the outbox entry (and so the number), opens the conversation. */
@@ -28,12 +34,13 @@ export interface SmsWakeUps {
 /** SQS can delay a message by at most 15 minutes; longer waits hop. */
 const MAX_DELAY_SECONDS = 900;
 
-export type SendOutcome = 'sent' | 'delayed' | 'already_sent' | 'no_invitation';
+export type SendOutcome = 'sent' | 'delayed' | 'already_sent' | 'no_invitation' | 'not_sent';
 
 /**
  * Sends one invitation's first SMS (the CSAT question), at most once: a deferred SMS
  * sleeps on the wake-up queue until its `sendAt`; a claim on the invitation keeps two
- * deliveries of the same outbox entry from both sending.
+ * deliveries of the same outbox entry from both sending, and is refused when the number
+ * opted out or the link was answered or expired meanwhile (then never sent: `not_sent`).
  */
 export async function sendInvitationSms(
   dependencies: {
@@ -60,7 +67,13 @@ export async function sendInvitationSms(
   const { invitation, outbox } = found;
   if (!outbox || (invitation.status !== 'queued' && invitation.status !== 'deferred'))
     return 'already_sent';
-  if (!(await store.claim(invitation.invitationId))) return 'already_sent';
+  // A deferred SMS may wake long after the customer opted out or answered on the web.
+  const claim = await store.claim(invitation, now);
+  if (claim === 'taken') return 'already_sent';
+  if (claim !== 'claimed') {
+    await store.withhold(invitation, claim, now);
+    return 'not_sent';
+  }
   try {
     const phone = decryptPhone(
       dependencies.phoneKey,

@@ -240,6 +240,31 @@ describe('complaint webhooks', () => {
     expect(await complaintState(good.complaintId)).toBeUndefined();
   });
 
+  it('refuses events dated year 0000, 9999 or past the raw-data retention with 400', async () => {
+    const good = complaintEvent();
+    const events = [
+      good,
+      complaintEvent({ occurredAt: '0000-01-01T00:00:00Z' }),
+      complaintEvent({ occurredAt: '9999-12-31T23:59:59Z' }),
+      complaintEvent({ occurredAt: new Date(Date.now() - 401 * 86_400_000).toISOString() }),
+    ];
+
+    const response = await post(signedWebhookRequest({ secret, body: { events } }));
+
+    expect(response.statusCode).toBe(400);
+    expect(response.json).toMatchObject({
+      type: 'urn:telecom-service-quality:problem:validation',
+    });
+    expect((response.json.errors as { pointer: string }[]).map((error) => error.pointer)).toEqual([
+      '/events/1/occurredAt',
+      '/events/2/occurredAt',
+      '/events/3/occurredAt',
+    ]);
+    expect(await visibleMessages(queueUrl)).toBe(0);
+    await drainQueue();
+    expect(await complaintState(good.complaintId)).toBeUndefined();
+  });
+
   it('refuses a body over 64 KiB with 413 and a non-JSON body with 415', async () => {
     const events = Array.from({ length: 100 }, () =>
       complaintEvent({ category: 'other', customerRef: 'x'.repeat(64) }),

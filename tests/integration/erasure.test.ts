@@ -4,8 +4,11 @@ import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 import type { Sandbox } from '#sandbox/sandbox.ts';
+import { dynamoDbComplaintStore } from '#shared/adapters/dynamodb/complaint-store.ts';
+import { dynamoDbErasure } from '#shared/adapters/dynamodb/erasure.ts';
 import { signatureHeader } from '#shared/http/signature.ts';
 import { complaintKeys } from '#shared/tables/complaints.ts';
+import { recordComplaintEvent } from '#shared/use-cases/record-complaint-event.ts';
 import { postInvitation, startTestSandbox } from '../support/sandbox.ts';
 import { complaintEvent } from '../support/webhooks.ts';
 
@@ -198,6 +201,66 @@ describe('DELETE /customers/{customerRef}', () => {
     expect(await itemsMentioning('COMPLAINTS_TABLE_NAME', mistaken)).toEqual([]);
     expect(await stateOf(complaintId)).toMatchObject({ customerRef: corrected, eventCount: 2 });
     expect((await itemsMentioning('COMPLAINTS_TABLE_NAME', corrected)).length).toBe(2);
+  });
+
+  it('keeps the customer erased when a processor that read the complaint before writes after', async () => {
+    // Prepare: a complaint naming the customer, stored through the processor's own store,
+    // and a processor whose first read happens just before the erasure runs.
+    const ref = `race-${randomUUID().slice(0, 8)}`;
+    const client = new DynamoDBClient({
+      endpoint: sandbox.app.directEndpoint,
+      region: sandbox.outputs.region,
+      credentials: emulatorCredentials,
+    });
+    const store = dynamoDbComplaintStore({
+      client,
+      tableName: table('COMPLAINTS_TABLE_NAME'),
+      reportingTimeZone: 'Asia/Shanghai',
+      retentionDays: 400,
+    });
+    const erasure = dynamoDbErasure({
+      client,
+      surveysTable: table('SURVEYS_TABLE_NAME'),
+      complaintsTable: table('COMPLAINTS_TABLE_NAME'),
+    });
+    const created = complaintEvent({ customerRef: ref, occurredAt: '2026-11-02T09:00:00+08:00' });
+    const message = (event: ReturnType<typeof complaintEvent>) => ({
+      source: 'crm',
+      receivedAt: new Date().toISOString(),
+      event,
+    });
+    await recordComplaintEvent(store, message(created));
+    let erasedAfterFirstRead = false;
+    const interleaved = {
+      ...store,
+      async load(source: string, complaintId: string) {
+        const stored = await store.load(source, complaintId);
+        if (!erasedAfterFirstRead) {
+          erasedAfterFirstRead = true;
+          await erasure.erase(ref);
+        }
+        return stored;
+      },
+    };
+    const resolved = complaintEvent({
+      complaintId: created.complaintId,
+      customerRef: ref,
+      type: 'resolved',
+      occurredAt: '2026-11-03T09:00:00+08:00',
+    });
+
+    // Act
+    const result = await recordComplaintEvent(interleaved, message(resolved));
+
+    // Assess: the event landed, and nothing names the customer again.
+    client.destroy();
+    expect(erasedAfterFirstRead).toBe(true);
+    expect(result.outcome).toBe('applied');
+    expect(await stateOf(created.complaintId)).toMatchObject({
+      status: 'resolved',
+      customerErased: true,
+    });
+    expect(await itemsMentioning('COMPLAINTS_TABLE_NAME', ref)).toEqual([]);
   });
 });
 

@@ -220,6 +220,9 @@ describe('regulator and assessor access to reports', () => {
     const regulator = await post('regulators', { profile: 'uk-ofcom', period: '2026-Q3' });
     const invalid = await post('admins', { profile: 'uk-ofcom', period: '2026-09' });
     const unknown = await post('admins', { profile: 'ofcom', period: '2026-Q3' });
+    // Before the deployment's first month (cdk.json: 2026-01), and not yet complete.
+    const tooEarly = await post('admins', { profile: 'uk-ofcom', period: '1970-Q1' });
+    const tooLate = await post('admins', { profile: 'uk-ofcom', period: '9999-Q4' });
     const accepted = await post('admins', { profile: 'uk-ofcom', period: '2026-Q3' });
 
     expect(regulator.status).toBe(403);
@@ -230,6 +233,13 @@ describe('regulator and assessor access to reports', () => {
     expect(((await unknown.json()) as { errors: { pointer: string }[] }).errors[0]?.pointer).toBe(
       '/profile',
     );
+    for (const refused of [tooEarly, tooLate]) {
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({
+        type: 'urn:telecom-service-quality:problem:validation',
+        errors: [{ pointer: '/period' }],
+      });
+    }
     expect(accepted.status).toBe(202);
     const { runId } = (await accepted.json()) as { runId: string };
     expect(runId).toMatch(REPORT_ID_PATTERN);

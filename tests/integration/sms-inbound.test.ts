@@ -1,15 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
+import { LambdaHost } from '#sandbox/lambda/lambda-host.ts';
 import type { Sandbox } from '#sandbox/sandbox.ts';
 import { SMS_TEXTS } from '#shared/domain/sms-conversation.ts';
+import { recordedSms, startRecording } from '../support/moto-recorder.ts';
 import {
   directSurveysTable,
   linkKeyOf,
   postInvitation,
   startTestSandbox,
 } from '../support/sandbox.ts';
+import { signedWebhookRequest } from '../support/webhooks.ts';
 
 let sandbox: Sandbox;
 let documents: DynamoDBDocumentClient;
@@ -89,6 +94,185 @@ async function waitUntilSent(invitationId: string) {
   }
   throw new Error('the SMS invitation was not sent');
 }
+
+/** An SMS invitation made in quiet hours that cover the whole day: deferred to their end. */
+async function deferredInvite(phone: string) {
+  const fn = sandbox.app.host('InvitationIntake').fn;
+  const alwaysQuiet = new LambdaHost({
+    fn: { ...fn, environment: { ...fn.environment, QUIET_HOURS: '00:00-23:59' } },
+    endpoint: sandbox.app.endpoint,
+    region: sandbox.outputs.region,
+    credentials: emulatorCredentials,
+  });
+  try {
+    const invocation = await alwaysQuiet.invoke(
+      signedWebhookRequest({
+        secret: sandbox.outputs.secrets.invitationSources.crm ?? '',
+        route: { routeKey: 'POST /invitations', path: '/invitations' },
+        body: {
+          eventId: `inv-${randomUUID()}`,
+          customerRef: `cust-${randomUUID().slice(0, 12)}`,
+          phone,
+          locale: 'en',
+          channel: 'sms',
+          touchpoint: 'store',
+          region: 'GD-SZ',
+          service: 'mobile_data',
+          occurredAt: '2026-10-08T21:30:00+08:00',
+          deferrable: true,
+        },
+      }),
+    );
+    if (!invocation.ok) throw new Error(invocation.error.errorMessage);
+    return JSON.parse((invocation.result as { body: string }).body) as {
+      invitationId: string;
+      surveyUrl: string;
+      status: string;
+    };
+  } finally {
+    await alwaysQuiet.stop();
+  }
+}
+
+/** The deferred SMS's wake-up comes due now (quiet hours over), through the real queue. */
+async function wakeUp(invitationId: string) {
+  await sandbox.app.sqs.send(
+    new SendMessageCommand({
+      QueueUrl: sandbox.app.host('SmsSender').fn.environment.SMS_WAKE_UP_QUEUE_URL,
+      MessageBody: JSON.stringify({ invitationId, sendAt: new Date().toISOString() }),
+    }),
+  );
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const invitation = await invitationItem(invitationId);
+    if (!['deferred', 'sending'].includes(String(invitation?.status))) return invitation;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the wake-up was not handled');
+}
+
+async function invitationItem(invitationId: string) {
+  const { Item } = await documents.send(
+    new GetCommand({
+      TableName: tableName,
+      Key: { pk: `INVITATION#${invitationId}`, sk: 'INVITATION' },
+      ConsistentRead: true,
+    }),
+  );
+  return Item;
+}
+
+describe('a deferred SMS invitation', () => {
+  it('is not sent when the customer opted out (TD) before it woke, and says so', async () => {
+    // Prepare: deferred at 21:30, then "TD" from the same number.
+    await startRecording(sandbox.app.endpoint);
+    const phone = phoneNumber();
+    const deferred = await deferredInvite(phone);
+    const stop = await sms(phone, 'TD');
+
+    // Act
+    const woken = await wakeUp(deferred.invitationId);
+
+    // Assess
+    expect(deferred.status).toBe('deferred');
+    expect(stop.reply).toContain(SMS_TEXTS.optedOut?.['zh-CN']);
+    expect(woken).toMatchObject({ status: 'not_sent', notSentReason: 'opted_out' });
+    expect((await recordedSms(sandbox.app.endpoint)).filter((m) => m.phone === phone)).toEqual([]);
+    const outbox = await documents.send(
+      new GetCommand({
+        TableName: tableName,
+        Key: { pk: `INVITATION#${deferred.invitationId}`, sk: 'OUTBOX' },
+      }),
+    );
+    expect(outbox.Item).toBeUndefined();
+  });
+
+  it('is not sent when its link was answered on the web before it woke', async () => {
+    // Prepare
+    await startRecording(sandbox.app.endpoint);
+    const phone = phoneNumber();
+    const deferred = await deferredInvite(phone);
+    const answered = await fetch(deferred.surveyUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ csat: 4, nps: 8 }),
+    });
+
+    // Act
+    const woken = await wakeUp(deferred.invitationId);
+
+    // Assess
+    expect(answered.status).toBe(202);
+    expect(woken).toMatchObject({ status: 'not_sent', notSentReason: 'answered' });
+    expect((await recordedSms(sandbox.app.endpoint)).filter((m) => m.phone === phone)).toEqual([]);
+  });
+});
+
+describe('POST /sms/inbound replays and repeats', () => {
+  it('keeps a later opt-out when a signed START is replayed after its 7-day retry window', async () => {
+    // Prepare: START, then STOP; then what DynamoDB TTL would have removed 8 days later.
+    const phone = phoneNumber();
+    const start = await sms(phone, 'START');
+    const stop = await sms(phone, 'STOP');
+    const eightDaysLater = Math.floor(Date.now() / 1000) + 8 * 86_400;
+    const key = { pk: `SMS#${start.sid}`, sk: 'INBOUND' };
+    const { Item: record } = await documents.send(
+      new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
+    );
+    if (typeof record?.expiresAt === 'number' && record.expiresAt <= eightDaysLater) {
+      await documents.send(new DeleteCommand({ TableName: tableName, Key: key }));
+    }
+
+    // Act: the signed START, captured, is sent again.
+    const replayed = await sms(phone, 'START', { messageSid: start.sid });
+    const invited = await invite(phone);
+
+    // Assess
+    expect(stop.reply).toContain(SMS_TEXTS.optedOut?.en);
+    expect(replayed.status).toBe(200);
+    expect(invited).toMatchObject({ status: 409, json: { reason: 'opted_out' } });
+  });
+
+  it('refuses a form field sent twice with 400, even signed as the Twilio helper signs it', async () => {
+    // Prepare: Body twice, signed by the official helper.
+    const phone = phoneNumber();
+    const url = `${sandbox.outputs.apiUrl}/sms/inbound`;
+    const params = {
+      MessageSid: `SM${randomUUID().replaceAll('-', '')}`,
+      AccountSid: 'AC00000000000000000000000000000000',
+      From: phone,
+      To: '+8610690000',
+    };
+    const signature = twilio.getExpectedTwilioSignature(sandbox.outputs.secrets.smsAuthToken, url, {
+      ...params,
+      Body: ['STOP', 'START'],
+    });
+    const body = new URLSearchParams([
+      ...Object.entries(params),
+      ['Body', 'STOP'],
+      ['Body', 'START'],
+    ]);
+
+    // Act
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': signature,
+      },
+      body: body.toString(),
+    });
+    const problem = await response.json();
+    const invited = await invite(phone);
+
+    // Assess: refused as invalid (not as unsigned), and nothing changed.
+    expect(response.status).toBe(400);
+    expect(problem).toMatchObject({
+      type: 'urn:telecom-service-quality:problem:validation',
+      errors: [{ pointer: '/Body' }],
+    });
+    expect(invited.status).toBe(201);
+  });
+});
 
 describe('POST /sms/inbound', () => {
   it("ignores an SMS to a number that is not the deployment's: no reply, nothing recorded", async () => {

@@ -155,6 +155,17 @@ describe('npm start (the sandbox process)', () => {
     expect(wrongMethod.status).toBe(404);
   });
 
+  it('answers 400 to a path that is not valid percent-encoding, and keeps serving', async () => {
+    const invalid = await fetch(`${outputs.apiUrl}/s/%zz`);
+    const invalidBody = await invalid.json();
+    const after = await fetch(`${outputs.apiUrl}/reports/signing-key`);
+
+    expect(invalid.status).toBe(400);
+    expect(invalidBody).toEqual({ message: 'Bad Request' });
+    expect(child.exitCode).toBeNull();
+    expect(after.status).toBe(200);
+  });
+
   it('streams each function log line prefixed with its name', () => {
     expect(stdout).toMatch(
       /complaint-intake\s+INFO\s+complaint events accepted source=crm accepted=1/,

@@ -97,3 +97,50 @@ describe('toJsonPointer', () => {
     expect(toJsonPointer([])).toBe('');
   });
 });
+
+describe('parseComplaintWebhookBody with a time window', () => {
+  const now = new Date('2026-12-01T00:00:00Z');
+  const window = { now, retentionDays: 400 };
+  const at = (iso: string) => ({ ...event, occurredAt: iso });
+
+  it('accepts times from the retention window up to five minutes ahead', () => {
+    const oldest = new Date(now.getTime() - 400 * 86_400_000).toISOString();
+    const ahead = new Date(now.getTime() + 5 * 60_000).toISOString();
+
+    expect(parseComplaintWebhookBody({ events: [at(oldest), at(ahead)] }, window)).toMatchObject({
+      success: true,
+    });
+  });
+
+  it('refuses year 0000, 9999, a day past retention and six minutes ahead, pointing at each', () => {
+    const pastRetention = new Date(now.getTime() - 401 * 86_400_000).toISOString();
+    const sixAhead = new Date(now.getTime() + 6 * 60_000).toISOString();
+    const events = [
+      at('0000-01-01T00:00:00Z'),
+      at('9999-12-31T23:59:59Z'),
+      at('2026-11-30T08:00:00+08:00'),
+      at(pastRetention),
+      at(sixAhead),
+    ];
+
+    const batch = parseComplaintWebhookBody({ events }, window);
+    const single = parseComplaintWebhookBody(at('9999-12-31T23:59:59Z'), window);
+
+    expect(batch.success).toBe(false);
+    expect(!batch.success && batch.errors.map((error) => error.pointer)).toEqual([
+      '/events/0/occurredAt',
+      '/events/1/occurredAt',
+      '/events/3/occurredAt',
+      '/events/4/occurredAt',
+    ]);
+    expect(single).toEqual({
+      success: false,
+      errors: [
+        {
+          pointer: '/occurredAt',
+          detail: 'must be within the last 400 days and at most 5 minutes ahead',
+        },
+      ],
+    });
+  });
+});

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { ComplaintEvent, ComplaintMessage } from '#shared/domain/complaint-event.ts';
 import type { ComplaintState } from '#shared/domain/complaint-lifecycle.ts';
 import {
+  ComplaintEventLimitError,
   type ComplaintStore,
   ConcurrentComplaintUpdateError,
   InconsistentComplaintError,
+  MAX_EVENTS_PER_COMPLAINT,
   recordComplaintEvent,
 } from '#shared/use-cases/record-complaint-event.ts';
 
@@ -114,5 +116,24 @@ describe('recordComplaintEvent', () => {
       status: 'open',
       eventCount: 1,
     });
+  });
+});
+
+describe('recordComplaintEvent and its cap', () => {
+  it('applies the 1,000th event of a complaint and refuses the next, storing nothing', async () => {
+    // Prepare: a complaint one event short of the cap.
+    const { store, complaints } = memoryStore();
+    for (let index = 1; index < MAX_EVENTS_PER_COMPLAINT; index += 1) {
+      await recordComplaintEvent(store, message({ eventId: `e${index}`, type: 'updated' }));
+    }
+
+    // Act
+    const last = await recordComplaintEvent(store, message({ eventId: 'last', type: 'updated' }));
+    const beyond = recordComplaintEvent(store, message({ eventId: 'beyond', type: 'updated' }));
+
+    // Assess
+    expect(last.outcome).toBe('applied');
+    await expect(beyond).rejects.toBeInstanceOf(ComplaintEventLimitError);
+    expect(complaints.get('CMP-1')?.events).toHaveLength(MAX_EVENTS_PER_COMPLAINT);
   });
 });

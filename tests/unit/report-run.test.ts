@@ -61,3 +61,28 @@ describe('QueuedReportRunSchema', () => {
     expect(QueuedReportRunSchema.safeParse({ runId: 7, profile: 'baseline' }).success).toBe(false);
   });
 });
+
+describe('resolveReportRun for people (bounded by the deployment first month)', () => {
+  const bounded = (period: string, profile = 'baseline') =>
+    resolveReportRun({ profile, period }, BUILT_IN_PROFILES, now, 'Asia/Shanghai', '2026-03');
+
+  it('accepts the first period, one holding the first month, and the last complete one', () => {
+    expect(bounded('2026-03')).toMatchObject({ success: true, period: '2026-03' });
+    expect(bounded('2026-Q1', 'cn-miit')).toMatchObject({ success: true, period: '2026-Q1' });
+    expect(bounded('2026-12')).toMatchObject({ success: true, period: '2026-12' });
+    expect(bounded('previous')).toMatchObject({ success: true, period: '2026-12' });
+  });
+
+  it('refuses a period before the first month, the current one and the future, at /period', () => {
+    for (const period of ['1970-01', '2026-02', '2027-01', '9999-12']) {
+      const refused = bounded(period);
+      expect(refused, period).toMatchObject({
+        success: false,
+        errors: [
+          { pointer: '/period', detail: expect.stringContaining('last complete one, 2026-12') },
+        ],
+      });
+    }
+    expect(bounded('9999-Q4', 'cn-miit')).toMatchObject({ success: false });
+  });
+});

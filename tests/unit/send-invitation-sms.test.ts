@@ -25,11 +25,16 @@ const invitation = (status: Invitation['status']): Invitation => ({
 });
 
 /** The sender's ports held in memory, recording what they were asked. */
-function harness(stored: Invitation | undefined, failSend = false) {
+function harness(
+  stored: Invitation | undefined,
+  failSend = false,
+  refusal?: 'opted_out' | 'answered' | 'expired',
+) {
   const calls = {
     sent: [] as string[],
     delayed: [] as number[],
     released: [] as string[],
+    withheld: [] as string[],
     marked: 0,
   };
   let status = stored?.status;
@@ -49,9 +54,14 @@ function harness(stored: Invitation | undefined, failSend = false) {
             }
           : undefined,
       claim: async () => {
-        if (status !== 'queued' && status !== 'deferred') return false;
+        if (status !== 'queued' && status !== 'deferred') return 'taken' as const;
+        if (refusal) return refusal;
         status = 'sending' as Invitation['status'];
-        return true;
+        return 'claimed' as const;
+      },
+      withhold: async (_invitation: Invitation, reason: string) => {
+        status = 'not_sent';
+        calls.withheld.push(reason);
       },
       release: async (_id: string, from: Invitation['status']) => {
         status = from;
@@ -99,6 +109,17 @@ describe('sendInvitationSms', () => {
 
     expect([later, soon]).toEqual(['delayed', 'delayed']);
     expect(calls.delayed).toEqual([900, 300]);
+    expect(calls.sent).toEqual([]);
+  });
+
+  it('never sends, and says why, when the claim finds the number opted out', async () => {
+    const { dependencies, calls } = harness(invitation('deferred'), false, 'opted_out');
+
+    const first = await sendInvitationSms(dependencies, { invitationId: 'inv-1' });
+    const again = await sendInvitationSms(dependencies, { invitationId: 'inv-1' });
+
+    expect([first, again]).toEqual(['not_sent', 'already_sent']);
+    expect(calls.withheld).toEqual(['opted_out']);
     expect(calls.sent).toEqual([]);
   });
 

@@ -19,6 +19,20 @@ describe('twilioSignature', () => {
     );
   });
 
+  it('signs a repeated field as the official helper does: its values once each, sorted', () => {
+    const repeated = { ...params, Body: ['STOP', 'START', 'STOP'] };
+    const received: [string, string][] = [
+      ...Object.entries(params).filter(([name]) => name !== 'Body'),
+      ['Body', 'STOP'],
+      ['Body', 'START'],
+      ['Body', 'STOP'],
+    ];
+
+    expect(twilioSignature(authToken, url, received)).toBe(
+      twilio.getExpectedTwilioSignature(authToken, url, repeated),
+    );
+  });
+
   it('verifies a signed request and refuses it tampered with', () => {
     const signature = twilio.getExpectedTwilioSignature(authToken, url, params);
     const check = (changes: Record<string, string>, at = url) =>

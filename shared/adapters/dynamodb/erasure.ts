@@ -107,11 +107,13 @@ export function dynamoDbErasure(options: {
             new UpdateCommand({
               TableName: complaints,
               Key: { pk, sk: complaintKeys.stateSk },
-              // The mark keeps a late event of this complaint from naming the customer again.
-              UpdateExpression: 'REMOVE customerRef SET customerErased = :erased',
+              // The mark keeps a late event of this complaint from naming the customer again;
+              // the version bump makes a processor that read the complaint before this
+              // erasure fail its conditional write, read again and see the mark.
+              UpdateExpression: 'REMOVE customerRef SET customerErased = :erased ADD version :one',
               // Only where the complaint names them still: a corrected one is another's.
               ConditionExpression: 'customerRef = :ref',
-              ExpressionAttributeValues: { ':erased': true, ':ref': customerRef },
+              ExpressionAttributeValues: { ':erased': true, ':ref': customerRef, ':one': 1 },
             }),
           );
           summary.complaintsAnonymised += 1;

@@ -1,7 +1,8 @@
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   DynamoDBDocumentClient,
+  GetCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -51,16 +52,91 @@ export function dynamoDbSmsInvitationStore(
         outbox: outbox as SmsOutboxEntry | undefined,
       };
     },
-    async claim(invitationId) {
+    async claim(invitation, now) {
+      const { invitationId } = invitation;
+      const token = surveyKeys.token(invitation.tokenHash);
       try {
-        await setStatus(invitationId, 'sending', '#status IN (:queued, :deferred)', {
-          ':queued': 'queued',
-          ':deferred': 'deferred',
-        });
-        return true;
+        await documents.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName,
+                  Key: surveyKeys.invitation(invitationId),
+                  UpdateExpression: 'SET #status = :sending',
+                  ConditionExpression: '#status IN (:queued, :deferred)',
+                  ExpressionAttributeNames: { '#status': 'status' },
+                  ExpressionAttributeValues: {
+                    ':sending': 'sending',
+                    ':queued': 'queued',
+                    ':deferred': 'deferred',
+                  },
+                },
+              },
+              {
+                ConditionCheck: {
+                  TableName,
+                  Key: surveyKeys.optOut(invitation.phoneHash),
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+              {
+                ConditionCheck: {
+                  TableName,
+                  Key: token,
+                  ConditionExpression:
+                    'attribute_exists(pk) AND attribute_not_exists(answeredAt) AND linkExpiresAt > :now',
+                  ExpressionAttributeValues: { ':now': now.toISOString() },
+                },
+              },
+            ],
+          }),
+        );
+        return 'claimed';
       } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const [status, optOut, link] = (error.CancellationReasons ?? []).map(
+          (reason) => reason.Code === 'ConditionalCheckFailed',
+        );
+        if (status) return 'taken';
+        if (optOut) return 'opted_out';
+        if (!link) throw error;
+        const { Item } = await documents.send(
+          new GetCommand({ TableName, Key: token, ConsistentRead: true }),
+        );
+        return Item?.answeredAt ? 'answered' : 'expired';
+      }
+    },
+    async withhold(invitation, reason, at) {
+      try {
+        await documents.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName,
+                  Key: surveyKeys.invitation(invitation.invitationId),
+                  UpdateExpression:
+                    'SET #status = :notSent, notSentReason = :reason, notSentAt = :at',
+                  ConditionExpression: '#status IN (:queued, :deferred)',
+                  ExpressionAttributeNames: { '#status': 'status' },
+                  ExpressionAttributeValues: {
+                    ':notSent': 'not_sent',
+                    ':reason': reason,
+                    ':at': at.toISOString(),
+                    ':queued': 'queued',
+                    ':deferred': 'deferred',
+                  },
+                },
+              },
+              // Never to be sent: the number is no longer needed.
+              { Delete: { TableName, Key: surveyKeys.smsOutbox(invitation.invitationId) } },
+            ],
+          }),
+        );
+      } catch (error) {
+        // Another delivery of the same entry withheld or claimed it first.
+        if (!(error instanceof TransactionCanceledException)) throw error;
       }
     },
     async release(invitationId, from) {

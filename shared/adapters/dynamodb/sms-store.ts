@@ -130,11 +130,15 @@ export function dynamoDbSmsStore(options: {
         {
           Put: {
             TableName,
-            // Gateways retry webhooks: the same MessageSid gets the same reply, once.
+            // Gateways retry webhooks: the same MessageSid gets the same reply, once. An
+            // opt-out's or START's record is kept as long as the opt-out state it set, so
+            // a signed message replayed later cannot undo a newer choice.
             Item: {
               ...surveyKeys.inboundSms(messageSid),
               reply,
-              expiresAt: seconds(at) + 7 * 86_400,
+              ...(change.kind === 'optOut' || change.kind === 'optIn'
+                ? {}
+                : { expiresAt: seconds(at) + 7 * 86_400 }),
             },
             ConditionExpression: 'attribute_not_exists(pk)',
           },

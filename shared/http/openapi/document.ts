@@ -137,7 +137,7 @@ const REFINED = new Map<unknown, JsonObject>([
       type: 'string',
       pattern: `^(?:previous|${PERIOD_ID_PATTERN.source.slice(1, -1)})$`,
       description:
-        'A month (`2026-10`), a quarter (`2026-Q3`), a year (`2026`), or `previous`: the last complete period of the profile’s kind.',
+        'A month (`2026-10`), a quarter (`2026-Q3`), a year (`2026`), or `previous`: the last complete period of the profile’s kind. A named period must not end before the deployment’s first month (`firstReportMonth`) and must be complete; otherwise 400 `validation` at `/period`.',
     },
   ],
 ]);

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { ComplaintBatchSchema, ComplaintEventSchema } from '../../domain/complaint-event.ts';
 import { oneOf } from '../../domain/fields.ts';
+import { NOT_SENT_REASONS } from '../../domain/invitation.ts';
 import { REPORT_ID_PATTERN } from '../../domain/report-id.ts';
 import { SURVEY_TOKEN_PATTERN } from '../../domain/survey-token.ts';
 
@@ -55,7 +56,7 @@ export const ProblemDetailsSchema = z.object({
 export const GatewayMessageSchema = z.object({ message: z.string() });
 
 /** Invitation `status` (docs/design.md §3). */
-export const INVITATION_STATUSES = ['created', 'queued', 'deferred', 'sent'] as const;
+export const INVITATION_STATUSES = ['created', 'queued', 'deferred', 'sent', 'not_sent'] as const;
 
 /** The answer to `POST /invitations`, the same for a repeated `eventId`. */
 export const InvitationViewSchema = z.object({
@@ -65,6 +66,7 @@ export const InvitationViewSchema = z.object({
   channel: z.enum(['sms', 'web']),
   status: z.enum(INVITATION_STATUSES),
   sendAt: z.optional(z.iso.datetime({ offset: true })),
+  notSentReason: z.optional(z.enum(NOT_SENT_REASONS)),
 });
 
 /** The answer to `POST /webhooks/complaints/{source}`: how many events were queued. */
