@@ -8,7 +8,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '#sandbox/sandbox.ts';
 import { startTestSandbox } from '../support/sandbox.ts';
-import { totp } from '../support/totp.ts';
+import { freshTotp, totp } from '../support/totp.ts';
 
 let sandbox: Sandbox;
 
@@ -133,7 +133,7 @@ describe('npm run admin', () => {
       const secret = /secret=([A-Za-z2-7]+)/.exec(stderr)?.[1];
       if (secret && !key) {
         key = secret;
-        first.stdin.write(`${totp(key)}\n`);
+        void freshTotp(key).then((fresh) => first.stdin.write(`${fresh}\n`));
       }
     });
     const [code] = (await once(first, 'close')) as [number];
@@ -143,7 +143,7 @@ describe('npm run admin', () => {
       '--password',
       password,
       '--code',
-      totp(key),
+      await freshTotp(key),
     );
     const wrongCode = await admin(
       'sign-in',
