@@ -134,6 +134,6 @@ describe('recordComplaintEvent and its cap', () => {
     // Assess
     expect(last.outcome).toBe('applied');
     await expect(beyond).rejects.toBeInstanceOf(ComplaintEventLimitError);
-    expect(complaints.get('CMP-1')?.events).toHaveLength(MAX_EVENTS_PER_COMPLAINT);
+    expect(complaints.get('crm#CMP-1')?.events).toHaveLength(MAX_EVENTS_PER_COMPLAINT);
   });
 });
