@@ -278,9 +278,9 @@ function tabsFor(open: (role: Role | undefined) => ReturnType<typeof contextFor>
   };
 }
 
-describe.each(['zh-CN', 'en'] as const)('every portal page in %s', (locale) => {
-  it('keeps its CSP, names its language and problem, and posts every form with its CSRF token', async () => {
-    // Prepare: a listener for CSP violations, installed by the test tool, not the page.
+describe.each(['zh-CN', 'en'] as const)('the portal in %s', (locale) => {
+  describe('under its own CSP', () => {
+    // A listener for CSP violations, installed by the test tool, not the page.
     const tabs = tabsFor(async (role) => {
       const opened = await contextFor(locale, VIEWPORTS[1], role);
       await opened.context.addInitScript(
@@ -290,8 +290,12 @@ describe.each(['zh-CN', 'en'] as const)('every portal page in %s', (locale) => {
       );
       return opened;
     });
-    try {
-      for (const page of PAGES) {
+    afterAll(() => tabs.close());
+
+    it.each(PAGES)(
+      'shows $name without breaking its CSP, names its language and problem, and posts every form with its CSRF token',
+      async (page) => {
+        // Prepare
         const where = `${page.name} (${locale})`;
         const tab = await tabs.tab(page.as);
 
@@ -328,76 +332,73 @@ describe.each(['zh-CN', 'en'] as const)('every portal page in %s', (locale) => {
           expect(form.csrf, `${where}: ${form.action}`).toBe(`hidden:${token}`);
         }
         expect(forms.length > 0, where).toBe(page.as !== undefined);
-      }
-    } finally {
-      await tabs.close();
-    }
+      },
+    );
   });
 
-  it.each(VIEWPORTS)(
-    'is axe-clean at $name, fits the screen, and is saved as a screenshot',
-    async (viewport) => {
-      // Prepare: the test's own font and axe need the page's CSP set aside.
-      const tabs = tabsFor(async (role) => {
-        const opened = await contextFor(locale, viewport, role, { bypassCSP: true });
-        // Handed to the browser once, then run in every page the context opens: axe, and
-        // the font's style, in place before the page is first laid out.
-        await opened.context.addInitScript({ content: axeSource });
-        await opened.context.addInitScript(
-          `document.addEventListener('DOMContentLoaded', () => {
-             const style = document.createElement('style');
-             style.textContent = ${JSON.stringify(fontCss)};
-             document.head.append(style);
-           });`,
-        );
-        return opened;
-      });
-      try {
-        for (const page of PAGES) {
-          const where = `${page.name} (${locale}, ${viewport.name})`;
-          const tab = await tabs.tab(page.as);
-          await open(tab, page);
-          await tab.evaluate(`(async () => {
-            const text = document.body.innerText;
-            await Promise.all([
-              document.fonts.load('16px "Noto Sans SC"', text),
-              document.fonts.load('700 16px "Noto Sans SC"', text),
-            ]);
-            await document.fonts.ready;
-            await new Promise((drawn) => requestAnimationFrame(() => requestAnimationFrame(drawn)));
-          })()`);
+  describe.each(VIEWPORTS)('at $name', (viewport) => {
+    // The test's own font and axe need the page's CSP set aside. Both are handed to the
+    // browser once and run in every page a context opens: the font's style in place
+    // before the page is first laid out.
+    const tabs = tabsFor(async (role) => {
+      const opened = await contextFor(locale, viewport, role, { bypassCSP: true });
+      await opened.context.addInitScript({ content: axeSource });
+      await opened.context.addInitScript(
+        `document.addEventListener('DOMContentLoaded', () => {
+           const style = document.createElement('style');
+           style.textContent = ${JSON.stringify(fontCss)};
+           document.head.append(style);
+         });`,
+      );
+      return opened;
+    });
+    afterAll(() => tabs.close());
 
-          // Act
-          const violations = await tab.evaluate<{ id: string; targets: string[] }[]>(`
-          axe.run(document).then((result) => result.violations.map((violation) => ({
-            id: violation.id,
-            targets: violation.nodes.map((node) => String(node.target)),
-          })))`);
-          const scrollWidth = await tab.evaluate<number>('document.documentElement.scrollWidth');
-          const heading = (await tab.locator('h1').textContent()) ?? '';
-          const glyphs = await tab.evaluate<{ check: boolean; loaded: number }>(`({
-          check: document.fonts.check('16px "Noto Sans SC"', ${JSON.stringify(heading)}),
-          loaded: [...document.fonts].filter((face) =>
-            face.family.replaceAll('"', '') === 'Noto Sans SC' && face.status === 'loaded').length,
-        })`);
-          await tab.screenshot({
-            path: join(SCREENSHOTS, `${page.name}-${locale}-${viewport.name}.png`),
-            fullPage: true,
-          });
+    it.each(PAGES)(
+      'shows $name axe-clean, fitting the screen, and saves its screenshot',
+      async (page) => {
+        // Prepare
+        const where = `${page.name} (${locale}, ${viewport.name})`;
+        const tab = await tabs.tab(page.as);
+        await open(tab, page);
+        await tab.evaluate(`(async () => {
+        const text = document.body.innerText;
+        await Promise.all([
+          document.fonts.load('16px "Noto Sans SC"', text),
+          document.fonts.load('700 16px "Noto Sans SC"', text),
+        ]);
+        await document.fonts.ready;
+        await new Promise((drawn) => requestAnimationFrame(() => requestAnimationFrame(drawn)));
+      })()`);
 
-          // Assess
-          expect(violations, where).toEqual([]);
-          expect(scrollWidth, where).toBeLessThanOrEqual(viewport.width);
-          if (locale === 'zh-CN') {
-            expect(glyphs.check, where).toBe(true);
-            expect(glyphs.loaded, where).toBeGreaterThan(0);
-          }
+        // Act
+        const violations = await tab.evaluate<{ id: string; targets: string[] }[]>(`
+        axe.run(document).then((result) => result.violations.map((violation) => ({
+          id: violation.id,
+          targets: violation.nodes.map((node) => String(node.target)),
+        })))`);
+        const scrollWidth = await tab.evaluate<number>('document.documentElement.scrollWidth');
+        const heading = (await tab.locator('h1').textContent()) ?? '';
+        const glyphs = await tab.evaluate<{ check: boolean; loaded: number }>(`({
+        check: document.fonts.check('16px "Noto Sans SC"', ${JSON.stringify(heading)}),
+        loaded: [...document.fonts].filter((face) =>
+          face.family.replaceAll('"', '') === 'Noto Sans SC' && face.status === 'loaded').length,
+      })`);
+        await tab.screenshot({
+          path: join(SCREENSHOTS, `${page.name}-${locale}-${viewport.name}.png`),
+          fullPage: true,
+        });
+
+        // Assess
+        expect(violations, where).toEqual([]);
+        expect(scrollWidth, where).toBeLessThanOrEqual(viewport.width);
+        if (locale === 'zh-CN') {
+          expect(glyphs.check, where).toBe(true);
+          expect(glyphs.loaded, where).toBeGreaterThan(0);
         }
-      } finally {
-        await tabs.close();
-      }
-    },
-  );
+      },
+    );
+  });
 });
 
 describe('the portal without JavaScript', () => {
