@@ -98,6 +98,23 @@ interface SignedInVisit extends Visit {
 type Page = (visit: Visit) => Promise<Answer>;
 type SignedInPage = (visit: SignedInVisit) => Promise<Answer>;
 
+const PAGE_BASE = 'https://portal.invalid';
+
+/**
+ * Where the language switch goes back to: a page of the portal as the browser will
+ * resolve it (dot segments, encoded or not, followed), else the front page. Never another
+ * site, another route of the API, or a header with a control character in it.
+ */
+export function portalPageOf(back: string): string {
+  if (!/^\/portal([/?]|$)/.test(back) || /[\p{Cc}\\]/u.test(back)) return '/portal';
+  const url = new URL(back, PAGE_BASE);
+  const inPortal =
+    url.origin === PAGE_BASE &&
+    /^\/portal(\/|$)/.test(url.pathname) &&
+    !url.pathname.includes('//');
+  return inPortal ? `${url.pathname}${url.search}` : '/portal';
+}
+
 /** The portal: every route under /portal/, as one function behind the HTTP API. */
 export function portalApp(deps: PortalDependencies) {
   const csp = async () => {
@@ -163,10 +180,10 @@ export function portalApp(deps: PortalDependencies) {
   const language: Page = async (visit) => {
     const query = new URLSearchParams(visit.request.rawQueryString);
     const to = query.get('to') === 'en' ? 'en' : 'zh-CN';
-    const back = query.get('back') ?? '';
-    // Only back into the portal: never an open redirect.
-    const target = /^\/portal(\/[^\\]*)?$/.test(back) && !back.startsWith('//') ? back : '/portal';
-    return { ...redirectAnswer(303, target), cookies: [hostCookie(LANGUAGE_COOKIE, to)] };
+    return {
+      ...redirectAnswer(303, portalPageOf(query.get('back') ?? '')),
+      cookies: [hostCookie(LANGUAGE_COOKIE, to)],
+    };
   };
 
   // ---- pages for people signed in ---------------------------------------------------------
@@ -209,7 +226,13 @@ export function portalApp(deps: PortalDependencies) {
 
   const file: SignedInPage = async (visit) => {
     const [reportId = '', encodedName = ''] = visit.params;
-    const name = encodedName.split('/').map(decodeURIComponent).join('/');
+    let name: string;
+    try {
+      name = encodedName.split('/').map(decodeURIComponent).join('/');
+    } catch {
+      // Not percent-encoded right: no file of any report has such a name.
+      throw new NoSuchResourceError(`Report ${reportId} has no such file.`);
+    }
     const url = await downloadLink(deps.reports, callerOfSession(visit.session), reportId, name);
     deps.audit('report download', { reportId, file: name, subject: visit.session.subject });
     return redirectAnswer(302, url);
