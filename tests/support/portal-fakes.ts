@@ -354,6 +354,7 @@ export function seededPortal(options: { clock?: ReturnType<typeof testClock> } =
       log: runs.log,
       profiles: BUILT_IN_PROFILES,
       timezone: 'Asia/Shanghai',
+      firstMonth: '2026-01',
       now: clock.now,
       newRunId: () => `20261102T090000Z-${(++runSerial).toString(16).padStart(12, '0')}`,
     },

@@ -418,6 +418,36 @@ describe('the reports pages', () => {
     expect(forAssessor.body).toContain('1.5 MiB');
   });
 
+  it('hand the manifest as signed and its signature to anyone who may read the report, for the check', async () => {
+    // Prepare
+    const portal = seededPortal();
+    const regulator = await as(portal, 'regulator');
+    const path = `/portal/reports/${LATEST_REPORT_ID}`;
+
+    // Act
+    const page = await visit(portal, 'GET', path, { cookie: regulator.cookie });
+    const manifest = await visit(portal, 'GET', `${path}/manifest.json`, {
+      cookie: regulator.cookie,
+    });
+    const signature = await visit(portal, 'GET', `${path}/manifest.sig`, {
+      cookie: regulator.cookie,
+    });
+    const signedOut = await visit(portal, 'GET', `${path}/manifest.json`);
+
+    // Assess: the check panel links both; each is the index's bytes, as a file to save.
+    expect(page.body).toContain(`href="${path}/manifest.json"`);
+    expect(page.body).toContain(`href="${path}/manifest.sig"`);
+    expect(manifest.status).toBe(200);
+    expect(manifest.body).toBe(JSON.stringify({ codeVersion: '0.1.0+907764f' }));
+    expect(manifest.headers['content-disposition']).toBe('attachment; filename="manifest.json"');
+    expect(signature.status).toBe(200);
+    expect(signature.body).toBe('MEUCIQ==');
+    expect(signature.headers['content-disposition']).toBe('attachment; filename="manifest.sig"');
+    expect(signedOut.status).not.toBe(200);
+    expect(signedOut.body).not.toContain('MEUCIQ==');
+    expect(portal.reports.downloads).toEqual([]);
+  });
+
   it('hand out a five-minute link to a file only after writing the download to the audit log', async () => {
     // Prepare
     const portal = seededPortal();

@@ -8,7 +8,13 @@ import {
 } from '../../domain/portal-session.ts';
 import { REPORT_ID_PATTERN } from '../../domain/report-id.ts';
 import type { Locale } from '../../domain/survey-definitions.ts';
-import { type Answer, htmlAnswer, redirectAnswer } from '../../http/answers.ts';
+import {
+  type Answer,
+  bodyAnswer,
+  htmlAnswer,
+  NO_STORE,
+  redirectAnswer,
+} from '../../http/answers.ts';
 import { cookieOf, expiredHostCookie, hostCookie } from '../../http/cookies.ts';
 import { type HttpProblemError, refusalOf } from '../../http/problem.ts';
 import { type PostedForm, readForm } from '../../http/request-body.ts';
@@ -224,6 +230,21 @@ export function portalApp(deps: PortalDependencies) {
     );
   };
 
+  /** The manifest as signed, and its signature (base64): what the openssl check reads. */
+  const manifestFile: SignedInPage = async (visit) => {
+    const [reportId = '', name = ''] = visit.params;
+    const view = await describeReport(deps.reports, callerOfSession(visit.session), reportId);
+    const [type, body] =
+      name === 'manifest.sig'
+        ? ['text/plain; charset=utf-8', view.signature]
+        : ['application/json', view.manifest];
+    return bodyAnswer(200, type, body, {
+      'content-disposition': `attachment; filename="${name}"`,
+      'x-content-type-options': 'nosniff',
+      ...NO_STORE,
+    });
+  };
+
   const file: SignedInPage = async (visit) => {
     const [reportId = '', encodedName = ''] = visit.params;
     let name: string;
@@ -383,6 +404,7 @@ export function portalApp(deps: PortalDependencies) {
   const signedIn: [string, RegExp, SignedInPage][] = [
     ['GET', /^\/portal\/reports$/, reports],
     ['GET', new RegExp(`^/portal/reports/${ID}$`), report],
+    ['GET', new RegExp(`^/portal/reports/${ID}/(manifest\\.json|manifest\\.sig)$`), manifestFile],
     ['GET', new RegExp(`^/portal/reports/${ID}/files/(.+)$`), file],
     ['GET', /^\/portal\/admin$/, admin],
     ['GET', /^\/portal\/admin\/audit$/, auditLog],

@@ -208,7 +208,7 @@ export function renderReport(
       t('filesTitle'),
       html`<tr><th scope="col">${t('file')} · SHA-256</th><th scope="col">${t('size')}</th><th scope="col"><span class="vh">${t('download')}</span></th></tr>`,
       rows,
-    )}<p class="note">${t('linkNote')}</p></section><section><h2>${t('checkTitle')}</h2><p>${t('checkBody')}</p><p><a href="${input.signingKeyUrl}" download="signing-key.pem">${t('publicKey')}</a></p><pre><code>${commands}</code></pre></section><p><a href="/portal/reports">${t('backToReports')}</a></p>`,
+    )}<p class="note">${t('linkNote')}</p></section><section><h2>${t('checkTitle')}</h2><p>${t('checkBody')}</p><ul class="check-files"><li><a href="${input.signingKeyUrl}" download="signing-key.pem">${t('publicKey')}</a></li><li><a href="/portal/reports/${report.reportId}/manifest.json" download>${t('manifestFile')}</a></li><li><a href="/portal/reports/${report.reportId}/manifest.sig" download>${t('manifestSignature')}</a></li></ul><pre><code>${commands}</code></pre></section><p><a href="/portal/reports">${t('backToReports')}</a></p>`,
     'reports',
   );
 }

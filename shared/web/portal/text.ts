@@ -48,6 +48,11 @@ export const TEXT = {
     en: 'manifest.json lists every file’s SHA-256; manifest.sig is the operator key’s signature of it. Download the public key, the manifest, its signature and the files, then check them with openssl:',
   },
   publicKey: { 'zh-CN': '下载签名公钥 (PEM)', en: 'Download the signing public key (PEM)' },
+  manifestFile: { 'zh-CN': '下载清单 manifest.json', en: 'Download the manifest (manifest.json)' },
+  manifestSignature: {
+    'zh-CN': '下载签名 manifest.sig',
+    en: 'Download its signature (manifest.sig)',
+  },
   adminTitle: { 'zh-CN': '管理', en: 'Admin' },
   runTitle: { 'zh-CN': '生成报告', en: 'Run a report' },
   runSubmit: { 'zh-CN': '开始生成', en: 'Run it' },
