@@ -28,6 +28,7 @@ export const SURVEY_ITEMS = {
   optOut: 'OPTOUT',
   conversation: 'CONVERSATION',
   inboundSms: 'INBOUND',
+  followUpCase: 'CASE',
 } as const;
 
 /** Key layout of the surveys table. */
@@ -53,6 +54,11 @@ export const surveyKeys = {
   }),
   /** An inbound SMS's gateway message id, with the reply it got, for retries. */
   inboundSms: (messageSid: string) => ({ pk: `SMS#${messageSid}`, sk: SURVEY_ITEMS.inboundSms }),
+  /** The follow-up case of an invitation: one, in the invitation's partition. */
+  followUpCase: (invitationId: string) => ({
+    pk: `INVITATION#${invitationId}`,
+    sk: SURVEY_ITEMS.followUpCase,
+  }),
 };
 
 /**

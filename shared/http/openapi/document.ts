@@ -21,6 +21,7 @@ import {
 } from '../problem.ts';
 import { MAX_BODY_BYTES } from '../request-body.ts';
 import {
+  CaseOpenedWebhookSchema,
   ComplaintsAcceptedSchema,
   ComplaintWebhookBodySchema,
   CustomerErasedSchema,
@@ -98,6 +99,10 @@ answerSchemas.add(GatewayMessageSchema, {
     'A refusal made by API Gateway itself before any function runs. An HTTP API cannot change this body.',
 });
 answerSchemas.add(InvitationViewSchema, { id: 'InvitationView' });
+answerSchemas.add(CaseOpenedWebhookSchema, {
+  id: 'CaseOpenedWebhook',
+  description: 'A follow-up case, as delivered to an operator endpoint (docs/design.md §10).',
+});
 answerSchemas.add(ComplaintsAcceptedSchema, { id: 'ComplaintsAccepted' });
 answerSchemas.add(SurveyAnswerRecordedSchema, { id: 'SurveyAnswerRecorded' });
 answerSchemas.add(ReportSummarySchema, { id: 'ReportSummary' });
@@ -810,6 +815,46 @@ export function buildOpenApiDocument(): JsonObject {
       },
     ],
     paths: pathsOf(ROUTES),
+    webhooks: {
+      'case.opened': {
+        post: {
+          operationId: 'caseOpened',
+          summary: 'A follow-up case, delivered to the operator’s endpoint',
+          description:
+            'Sent to each configured endpoint that takes `case.opened`, signed per Standard Webhooks; a 2xx answer delivers it, anything else is retried with backoff for more than 24 hours, except a 4xx other than 408 and 429, which is final (docs/design.md §10.1).',
+          parameters: [
+            {
+              name: 'webhook-id',
+              in: 'header',
+              required: true,
+              description: 'The message id, the same on every retry: take it once.',
+              schema: { type: 'string' },
+            },
+            {
+              name: 'webhook-timestamp',
+              in: 'header',
+              required: true,
+              description: 'Unix seconds of the attempt.',
+              schema: { type: 'string', pattern: '^\\d+$' },
+            },
+            {
+              name: 'webhook-signature',
+              in: 'header',
+              required: true,
+              description:
+                'Space-separated `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`, one per active secret of the endpoint (two during a rotation).',
+              schema: { type: 'string' },
+            },
+          ],
+          requestBody: { required: true, content: json(schemaRef('CaseOpenedWebhook')) },
+          responses: {
+            '2XX': { description: 'Delivered.' },
+            '4XX': { description: 'Final (408 and 429 are retried).' },
+            '5XX': { description: 'Retried.' },
+          },
+        },
+      },
+    },
     components: {
       schemas: sorted(
         Object.entries({

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { ComplaintBatchSchema, ComplaintEventSchema } from '../../domain/complaint-event.ts';
 import { oneOf } from '../../domain/fields.ts';
 import { REPORT_ID_PATTERN } from '../../domain/report-id.ts';
+import { TOUCHPOINTS } from '../../domain/survey-definitions.ts';
 import { SURVEY_TOKEN_PATTERN } from '../../domain/survey-token.ts';
 
 /*
@@ -138,4 +139,27 @@ export const CustomerErasedSchema = z.object({
   surveyItemsDeleted: z.int().check(z.gte(0)),
   complaintsAnonymised: z.int().check(z.gte(0)),
   complaintEventsAnonymised: z.int().check(z.gte(0)),
+});
+
+/** A follow-up case as webhooks carry it (docs/design.md §10). */
+export const FollowUpCaseSchema = z.object({
+  caseId: z.string().check(z.regex(/^case_[A-Za-z0-9_-]{22}$/)),
+  invitationId: z.string(),
+  customerRef: z.string(),
+  touchpoint: z.enum(TOUCHPOINTS),
+  channel: z.enum(['web', 'sms']),
+  region: z.string(),
+  service: z.string(),
+  csat: z.int().check(z.gte(1), z.lte(5)),
+  nps: z.optional(z.int().check(z.gte(0), z.lte(10))),
+  comment: z.optional(z.string()),
+  answeredAt: z.iso.datetime({ offset: true }),
+  openedAt: z.iso.datetime({ offset: true }),
+});
+
+/** The body of a `case.opened` webhook (Standard Webhooks' `{type, timestamp, data}`). */
+export const CaseOpenedWebhookSchema = z.object({
+  type: z.literal('case.opened'),
+  timestamp: z.iso.datetime({ offset: true }),
+  data: FollowUpCaseSchema,
 });
