@@ -55,9 +55,15 @@ export class FollowUp extends Feature {
       },
       ...props.logs,
     });
-    // The invitation's customer reference; the case, put only if absent (read again when
-    // it exists), marked once its deliveries are queued.
-    this.followUpCases.grantTable(surveysTable, dataKey, ['GetItem', 'PutItem', 'UpdateItem']);
+    // The invitation's customer reference; the case, put only if absent and only while
+    // the invitation exists (a transaction), read again when it exists, marked once its
+    // deliveries are queued.
+    this.followUpCases.grantTable(surveysTable, dataKey, [
+      'GetItem',
+      'PutItem',
+      'ConditionCheckItem',
+      'UpdateItem',
+    ]);
     props.caseDeliveryQueue.grantSendMessages(this.followUpCases);
     this.followUpCases.addEventSource(
       new DynamoEventSource(surveysTable, {

@@ -20,12 +20,13 @@ export interface FollowUpCaseStore {
   customerOf(invitationId: string): Promise<string | undefined>;
   /**
    * Keeps the case, with a pending delivery to each endpoint, unless its invitation has
-   * one already; answers which, and whether its deliveries were queued already.
+   * one already or is gone (erased); answers which, and whether its deliveries were
+   * queued already.
    */
   open(
     followUpCase: FollowUpCase,
     endpoints: readonly string[],
-  ): Promise<{ outcome: 'opened' | 'exists'; queued: boolean }>;
+  ): Promise<{ outcome: 'opened' | 'exists' | 'invitation_gone'; queued: boolean }>;
   /** Notes that the case's deliveries are queued, so a redelivered answer queues none. */
   markQueued(invitationId: string, at: Date): Promise<void>;
 }
@@ -79,7 +80,7 @@ export async function openCaseForAnswer(
     now: dependencies.now(),
   });
   const { outcome, queued } = await dependencies.store.open(followUpCase, dependencies.endpoints);
-  if (!queued) {
+  if (!queued && outcome !== 'invitation_gone') {
     if (dependencies.endpoints.length > 0) {
       await dependencies.queue.send(
         dependencies.endpoints.map((endpoint) => ({

@@ -272,4 +272,25 @@ describe('case delivery', () => {
       expect.objectContaining({ verified: true, status: 200 }),
     ]);
   });
+
+  it('is erased with the customer: the case and its delivery records', async () => {
+    // Prepare: a delivered case of a customer of its own.
+    const customerRef = `erase-case-${randomBytes(4).toString('hex')}`;
+    const { invitationId } = await detractor('ok', customerRef);
+    await until(
+      async () => (await caseOf(invitationId))?.deliveries?.ticketing?.state === 'delivered',
+      'the delivery',
+    );
+
+    // Act
+    const erased = await fetch(`${sandbox.outputs.apiUrl}/customers/${customerRef}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${sandbox.outputs.users.admins?.idToken}` },
+    });
+
+    // Assess
+    expect(erased.status).toBe(202);
+    expect(await erased.json()).toMatchObject({ status: 'erased', invitations: 1 });
+    expect(await caseOf(invitationId)).toBeUndefined();
+  });
 });

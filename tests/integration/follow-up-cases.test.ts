@@ -108,6 +108,12 @@ describe('follow-up cases', () => {
     // Act: a later detractor's answer, so that the stream is read past the satisfied one.
     const detractor = await answeredInvitation({ csat: 1, nps: 0 });
     await until(() => caseOf(detractor.invitationId), "the detractor's case");
+    // The host counts an invocation once it has ended, a moment after its write.
+    await until(
+      async () => (host.usage.invocations > before ? true : undefined),
+      'the invocation counted',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
 
     // Assess
     expect(await caseOf(satisfied.invitationId)).toBeUndefined();

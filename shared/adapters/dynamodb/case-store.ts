@@ -1,8 +1,12 @@
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
+  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryAttempt } from '../../domain/delivery-schedule.ts';
@@ -55,27 +59,47 @@ export function dynamoDbCaseStore(options: {
       const expiresAt =
         Math.floor(Date.parse(followUpCase.openedAt) / 1000) + options.retentionDays * 86_400;
       try {
+        // With the invitation still there: erasure deletes the invitation before its
+        // case, so no case can be opened for a customer being erased and outlive them.
         await documents.send(
-          new PutCommand({
-            TableName,
-            Item: {
-              ...surveyKeys.followUpCase(followUpCase.invitationId),
-              ...followUpCase,
-              status: 'open',
-              deliveries: Object.fromEntries(
-                endpoints.map((endpoint) => [endpoint, { state: 'pending', attempts: [] }]),
-              ),
-              expiresAt,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                ConditionCheck: {
+                  TableName,
+                  Key: surveyKeys.invitation(followUpCase.invitationId),
+                  ConditionExpression: 'attribute_exists(pk)',
+                },
+              },
+              {
+                Put: {
+                  TableName,
+                  Item: {
+                    ...surveyKeys.followUpCase(followUpCase.invitationId),
+                    ...followUpCase,
+                    status: 'open',
+                    deliveries: Object.fromEntries(
+                      endpoints.map((endpoint) => [endpoint, { state: 'pending', attempts: [] }]),
+                    ),
+                    expiresAt,
+                  },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+            ],
           }),
         );
         return { outcome: 'opened', queued: false };
       } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        const existing = await read(followUpCase.invitationId);
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const [invitation, existing] = error.CancellationReasons ?? [];
+        if (invitation?.Code === 'ConditionalCheckFailed') {
+          return { outcome: 'invitation_gone', queued: true };
+        }
+        if (existing?.Code !== 'ConditionalCheckFailed') throw error;
+        const stored = await read(followUpCase.invitationId);
         // Gone meanwhile (erased): nothing to queue.
-        return { outcome: 'exists', queued: existing === undefined || 'queuedAt' in existing };
+        return { outcome: 'exists', queued: stored === undefined || 'queuedAt' in stored };
       }
     },
 
