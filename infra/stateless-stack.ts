@@ -112,6 +112,7 @@ export class StatelessStack extends Stack {
       followUpDeadLetterQueue: stateful.followUpDeadLetterQueue,
       caseDeliveryQueue: stateful.caseDeliveryQueue,
       followUpEndpointSecrets: stateful.followUpEndpointSecrets,
+      invitationSourceSecrets: stateful.invitationSourceSecrets,
     });
 
     new Monitoring(this, 'Monitoring', {
@@ -136,6 +137,7 @@ export class StatelessStack extends Stack {
         this.portal.portal,
         this.followUp.followUpCases,
         this.followUp.caseDelivery,
+        this.followUp.caseEvents,
       ],
       deadLetterQueues: [
         stateful.complaintEventsDeadLetterQueue,

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -20,6 +20,8 @@ export interface FollowUpProps extends FeatureProps {
   caseDeliveryQueue: IQueue;
   /** Per endpoint, the secret its webhooks are signed with. */
   followUpEndpointSecrets: ReadonlyMap<string, ISecret>;
+  /** The operator systems' secrets, which sign case events as they sign invitations. */
+  invitationSourceSecrets: ReadonlyMap<string, ISecret>;
 }
 
 /**
@@ -31,6 +33,7 @@ export interface FollowUpProps extends FeatureProps {
 export class FollowUp extends Feature {
   readonly followUpCases: ProjectFunction;
   readonly caseDelivery: ProjectFunction;
+  readonly caseEvents: ProjectFunction;
 
   constructor(scope: Construct, id: string, props: FollowUpProps) {
     super(scope, id);
@@ -114,6 +117,33 @@ export class FollowUp extends Feature {
         // delivery to retry stays invisible until it is due.
         maxConcurrency: 2,
       }),
+    );
+
+    this.caseEvents = new ProjectFunction(this, 'CaseEvents', {
+      entry: 'case-events',
+      description: 'Records follow-up status events that operator systems post for a case',
+      readsSecrets: true,
+      environment: {
+        SURVEYS_TABLE_NAME: surveysTable.tableName,
+        INVITATION_SOURCE_SECRETS: Stack.of(this).toJsonString(
+          Object.fromEntries(
+            [...props.invitationSourceSecrets].map(([source, secret]) => [
+              source,
+              secret.secretArn,
+            ]),
+          ),
+        ),
+      },
+      ...props.logs,
+    });
+    // The event added to the case only if new (answering the case), a repeat read, the
+    // folded follow-up kept.
+    this.caseEvents.grantTable(surveysTable, dataKey, ['GetItem', 'UpdateItem']);
+    this.caseEvents.grantSecretsRead([...props.invitationSourceSecrets.values()], dataKey);
+    props.api.addSelfAuthenticatedRoutes(
+      'CaseEventsIntegration',
+      this.caseEvents,
+      'POST /cases/{caseId}/events',
     );
   }
 }

@@ -2,6 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '#sandbox/sandbox.ts';
+import { signatureHeader } from '#shared/http/signature.ts';
 import { surveyKeys } from '#shared/tables/surveys.ts';
 import {
   directSurveysTable,
@@ -133,5 +134,79 @@ describe('follow-up cases', () => {
     expect(again.ok).toBe(true);
     expect(again.ok && again.result).toEqual({ batchItemFailures: [] });
     expect(await caseOf(invitation.invitationId)).toEqual(first);
+  });
+});
+
+/** POST /cases/{caseId}/events, signed as an operator system signs (or not at all). */
+async function postCaseEvent(caseId: string, event: object, signed = true) {
+  const body = Buffer.from(JSON.stringify(event));
+  const secret = sandbox.outputs.secrets.invitationSources.crm ?? '';
+  return fetch(`${sandbox.outputs.apiUrl}/cases/${caseId}/events`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(signed
+        ? { 'x-signature': signatureHeader(secret, Math.floor(Date.now() / 1000), body) }
+        : {}),
+    },
+    body,
+  });
+}
+
+describe('POST /cases/{caseId}/events', () => {
+  it('records follow-up events once each, decided by occurredAt, not by arrival', async () => {
+    // Prepare
+    const invitation = await answeredInvitation({ csat: 1, nps: 1 });
+    const opened = await until(() => caseOf(invitation.invitationId), 'the case');
+    const resolved = { eventId: 'fu-2', type: 'resolved', occurredAt: '2026-10-09T09:00:00+08:00' };
+    const contacted = {
+      eventId: 'fu-1',
+      type: 'contacted',
+      occurredAt: '2026-10-08T10:00:00+08:00',
+    };
+
+    // Act: the resolution first, then the call, then the resolution again.
+    const first = await postCaseEvent(opened.caseId, resolved);
+    const second = await postCaseEvent(opened.caseId, contacted);
+    const again = await postCaseEvent(opened.caseId, { ...resolved, type: 'unreachable' });
+
+    // Assess
+    expect([first.status, second.status, again.status]).toEqual([202, 202, 202]);
+    const expected = {
+      caseId: opened.caseId,
+      status: 'resolved',
+      firstContactedAt: '2026-10-08T02:00:00.000Z',
+      resolvedAt: '2026-10-09T01:00:00.000Z',
+    };
+    expect(await second.json()).toEqual(expected);
+    expect(await again.json()).toEqual(expected);
+    const stored = await caseOf(invitation.invitationId);
+    expect(stored).toMatchObject({
+      status: 'resolved',
+      firstContactedAt: expected.firstContactedAt,
+    });
+    expect(Object.keys(stored?.events ?? {}).sort()).toEqual(['fu-1', 'fu-2']);
+  });
+
+  it('refuses an unsigned event, a bad body and an unknown case, changing nothing', async () => {
+    // Prepare
+    const invitation = await answeredInvitation({ csat: 2, nps: 9 });
+    const opened = await until(() => caseOf(invitation.invitationId), 'the case');
+    const event = { eventId: 'fu-x', type: 'contacted', occurredAt: '2026-10-08T10:00:00+08:00' };
+
+    // Act
+    const unsigned = await postCaseEvent(opened.caseId, event, false);
+    const invalid = await postCaseEvent(opened.caseId, { ...event, type: 'called' });
+    const unknown = await postCaseEvent('case_AAAAAAAAAAAAAAAAAAAAAA', event);
+
+    // Assess
+    expect(unsigned.status).toBe(401);
+    expect(invalid.status).toBe(400);
+    expect(invalid.headers.get('content-type')).toBe('application/problem+json');
+    expect(((await invalid.json()) as { errors: unknown[] }).errors).toEqual([
+      expect.objectContaining({ pointer: '/type' }),
+    ]);
+    expect(unknown.status).toBe(404);
+    expect(await caseOf(invitation.invitationId)).toEqual(opened);
   });
 });

@@ -9,11 +9,13 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { CaseEvent } from '../../domain/case-event.ts';
 import type { DeliveryAttempt } from '../../domain/delivery-schedule.ts';
 import type { FollowUpCase } from '../../domain/follow-up.ts';
 import { surveyKeys } from '../../tables/surveys.ts';
 import type { CaseDeliveryStore, StoredCase } from '../../use-cases/deliver-case.ts';
 import type { FollowUpCaseStore } from '../../use-cases/open-follow-up-case.ts';
+import type { CaseEventStore } from '../../use-cases/record-case-event.ts';
 
 /**
  * Follow-up cases in the surveys table (docs/data-model.md): the `CASE` item in its
@@ -78,6 +80,8 @@ export function dynamoDbCaseStore(options: {
                     ...surveyKeys.followUpCase(followUpCase.invitationId),
                     ...followUpCase,
                     status: 'open',
+                    events: {},
+                    eventCount: 0,
                     deliveries: Object.fromEntries(
                       endpoints.map((endpoint) => [endpoint, { state: 'pending', attempts: [] }]),
                     ),
@@ -142,6 +146,79 @@ export function dynamoDbCaseStore(options: {
         if (error instanceof ConditionalCheckFailedException) return false;
         throw error;
       }
+    },
+  };
+}
+
+/** A case's status events, kept on the case item by event id (docs/data-model.md). */
+export function dynamoDbCaseEventStore(options: {
+  client: DynamoDBClient;
+  tableName: string;
+}): CaseEventStore {
+  const documents = DynamoDBDocumentClient.from(options.client);
+  const TableName = options.tableName;
+  const eventsOf = (item: Record<string, unknown> | undefined) => {
+    const events = (item?.events ?? {}) as Record<string, Omit<CaseEvent, 'eventId'>>;
+    return Object.entries(events).map(([eventId, event]) => ({
+      eventId,
+      type: event.type,
+      occurredAt: event.occurredAt,
+    }));
+  };
+  return {
+    async add(invitationId, event, receivedAt) {
+      const Key = surveyKeys.followUpCase(invitationId);
+      try {
+        const { Attributes } = await documents.send(
+          new UpdateCommand({
+            TableName,
+            Key,
+            UpdateExpression: 'SET events.#id = :event, eventCount = eventCount + :one',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(events.#id)',
+            ExpressionAttributeNames: { '#id': event.eventId },
+            ExpressionAttributeValues: {
+              ':event': {
+                type: event.type,
+                occurredAt: event.occurredAt,
+                receivedAt: receivedAt.toISOString(),
+              },
+              ':one': 1,
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return { added: true, events: eventsOf(Attributes), count: Number(Attributes?.eventCount) };
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const { Item } = await documents.send(
+          new GetCommand({ TableName, Key, ConsistentRead: true }),
+        );
+        if (!Item) return undefined;
+        return { added: false, events: eventsOf(Item), count: Number(Item.eventCount) };
+      }
+    },
+
+    async keepFollowUp(invitationId, followUp, count) {
+      await documents
+        .send(
+          new UpdateCommand({
+            TableName,
+            Key: surveyKeys.followUpCase(invitationId),
+            UpdateExpression: `SET #status = :status${followUp.firstContactedAt ? ', firstContactedAt = :contacted' : ''}${followUp.resolvedAt ? ', resolvedAt = :resolved' : ''}, foldedCount = :count`,
+            ConditionExpression:
+              'attribute_exists(pk) AND (attribute_not_exists(foldedCount) OR foldedCount <= :count)',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':status': followUp.status,
+              ':count': count,
+              ...(followUp.firstContactedAt ? { ':contacted': followUp.firstContactedAt } : {}),
+              ...(followUp.resolvedAt ? { ':resolved': followUp.resolvedAt } : {}),
+            },
+          }),
+        )
+        .catch((error: unknown) => {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        });
     },
   };
 }

@@ -163,3 +163,11 @@ export const CaseOpenedWebhookSchema = z.object({
   timestamp: z.iso.datetime({ offset: true }),
   data: FollowUpCaseSchema,
 });
+
+/** The answer to `POST /cases/{caseId}/events`: the case's follow-up, folded from its events. */
+export const CaseFollowUpSchema = z.object({
+  caseId: z.string(),
+  status: z.enum(['open', 'unreachable', 'contacted', 'resolved']),
+  firstContactedAt: z.optional(z.iso.datetime({ offset: true })),
+  resolvedAt: z.optional(z.iso.datetime({ offset: true })),
+});
