@@ -12,6 +12,8 @@ export interface WebhookEndpointConfig {
   /** https, and no private, loopback or link-local address. */
   url: string;
   eventTypes: WebhookEventType[];
+  /** A Secrets Manager secret made elsewhere (its complete ARN); else the stack makes one. */
+  secretArn?: string;
 }
 
 /** Deployment settings, read once from CDK context (`-c key=value` or cdk.json). */
@@ -120,7 +122,7 @@ export function readStageConfig(node: Node): StageConfig {
 }
 
 /**
- * `followUpEndpoints`: a list (or its JSON) of `{name, url, eventTypes?}`; every URL
+ * `followUpEndpoints`: a list (or its JSON) of `{name, url, eventTypes?, secretArn?}`; every URL
  * https and of no private, loopback or link-local address, or synthesis fails.
  */
 export function readWebhookEndpoints(setting: unknown): WebhookEndpointConfig[] {
@@ -129,7 +131,7 @@ export function readWebhookEndpoints(setting: unknown): WebhookEndpointConfig[] 
   if (!Array.isArray(list)) throw new Error('context "followUpEndpoints" must be a list');
   const names = new Set<string>();
   return list.map((entry: unknown) => {
-    const { name, url, eventTypes } = (entry ?? {}) as Record<string, unknown>;
+    const { name, url, eventTypes, secretArn } = (entry ?? {}) as Record<string, unknown>;
     if (typeof name !== 'string' || !SOURCE_NAME.test(name) || names.has(name)) {
       throw new Error(`follow-up endpoint name "${String(name)}" must match ${SOURCE_NAME}, once`);
     }
@@ -145,7 +147,21 @@ export function readWebhookEndpoints(setting: unknown): WebhookEndpointConfig[] 
         `follow-up endpoint "${name}": eventTypes must be some of ${WEBHOOK_EVENT_TYPES.join(', ')}`,
       );
     }
-    return { name, url: String(url), eventTypes: types as WebhookEventType[] };
+    if (
+      secretArn !== undefined &&
+      (typeof secretArn !== 'string' ||
+        !/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/.test(
+          secretArn,
+        ))
+    ) {
+      throw new Error(`follow-up endpoint "${name}": secretArn must be a secret's complete ARN`);
+    }
+    return {
+      name,
+      url: String(url),
+      eventTypes: types as WebhookEventType[],
+      ...(secretArn ? { secretArn } : {}),
+    };
   });
 }
 

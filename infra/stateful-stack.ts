@@ -33,7 +33,7 @@ import {
   ObjectLockRetention,
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -85,8 +85,11 @@ export class StatefulStack extends Stack {
   readonly followUpDeadLetterQueue: Queue;
   /** Case deliveries, one message per case and endpoint, waiting between attempts. */
   readonly caseDeliveryQueue: Queue;
-  /** Per follow-up endpoint, the Standard Webhooks secret its deliveries are signed with. */
-  readonly followUpEndpointSecrets: ReadonlyMap<string, Secret>;
+  /**
+   * Per follow-up endpoint, the Standard Webhooks secret its deliveries are signed with:
+   * made here, or the one the endpoint's `secretArn` names.
+   */
+  readonly followUpEndpointSecrets: ReadonlyMap<string, ISecret>;
   readonly alarmTopic: Topic;
   /** Signed reports: KMS-encrypted, versioned, Object Lock (docs/design.md §7). */
   readonly reportsBucket: Bucket;
@@ -227,17 +230,19 @@ export class StatefulStack extends Stack {
       removalPolicy,
     });
     this.followUpEndpointSecrets = new Map(
-      props.config.followUpEndpoints.map(({ name }) => [
+      props.config.followUpEndpoints.map(({ name, secretArn }) => [
         name,
-        this.generatedSecret(`FollowUpEndpointSecret-${name}`, {
-          description: `Standard Webhooks secrets of follow-up endpoint "${name}": {"current", "previous"?}`,
-          field: 'current',
-          // 44 letters and digits are valid base64 (33 bytes), as a whsec_ secret's body is.
-          length: 44,
-          removalPolicy,
-          notRotatedBecause:
-            'Rotated by hand with the operator\'s receiver that shares it: the secret holds "current" and "previous", and both sign during a rotation (docs/operations.md, Rotation). An automatic rotation Lambda cannot update the receiver.',
-        }),
+        secretArn
+          ? Secret.fromSecretCompleteArn(this, `FollowUpEndpointSecret-${name}`, secretArn)
+          : this.generatedSecret(`FollowUpEndpointSecret-${name}`, {
+              description: `Standard Webhooks secrets of follow-up endpoint "${name}": {"current", "previous"?}`,
+              field: 'current',
+              // 44 letters and digits are valid base64 (33 bytes), as a whsec_ secret's body is.
+              length: 44,
+              removalPolicy,
+              notRotatedBecause:
+                'Rotated by hand with the operator\'s receiver that shares it: the secret holds "current" and "previous", and both sign during a rotation (docs/operations.md, Rotation). An automatic rotation Lambda cannot update the receiver.',
+            }),
       ]),
     );
     // Deferred SMS sleep here (delayed messages naming only the invitation).
