@@ -21,6 +21,7 @@ export function createApp(props: AppProps = {}) {
     complaintProcessorTimeout: FUNCTION_TIMEOUTS['complaint-processor'],
     smsSenderTimeout: FUNCTION_TIMEOUTS['sms-sender'],
     reportBuilderTimeout: FUNCTION_TIMEOUTS['report-builder'],
+    caseDeliveryTimeout: FUNCTION_TIMEOUTS['case-delivery'],
     description: 'Telecom service quality: data, keys, queues and secrets',
   });
   const stateless = new StatelessStack(app, `${prefix}-Stateless`, {

@@ -1,7 +1,20 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Node } from 'constructs';
+import { endpointUrlProblem } from '../shared/domain/endpoint-address.ts';
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../shared/domain/follow-up.ts';
 import { type Profile, profilesWith, readProfileDirectory } from '../shared/indicators/profiles.ts';
+
+/** An operator endpoint that follow-up webhooks are delivered to (docs/design.md §10.1). */
+export interface WebhookEndpointConfig {
+  /** Names its secret; `^[a-z0-9][a-z0-9-]{0,31}$`. */
+  name: string;
+  /** https, and no private, loopback or link-local address. */
+  url: string;
+  eventTypes: WebhookEventType[];
+  /** A Secrets Manager secret made elsewhere (its complete ARN); else the stack makes one. */
+  secretArn?: string;
+}
 
 /** Deployment settings, read once from CDK context (`-c key=value` or cdk.json). */
 export interface StageConfig {
@@ -63,6 +76,8 @@ export interface StageConfig {
   profiles: Readonly<Record<string, Profile>>;
   /** The operator's profile documents, which the report functions' bundles carry. */
   operatorProfileFiles: string[];
+  /** Where follow-up cases are delivered; none by default. */
+  followUpEndpoints: WebhookEndpointConfig[];
 }
 
 /** The version in package.json, unless the deployment names one (`-c codeVersion=…`). */
@@ -129,7 +144,52 @@ export function readStageConfig(node: Node): StageConfig {
     reportRetentionDays: positive(node, 'reportRetentionDays', 1826),
     codeVersion: String(node.tryGetContext('codeVersion') ?? PACKAGE_VERSION),
     ...readOperatorProfiles(node.tryGetContext('profilesDirectory')),
+    followUpEndpoints: readWebhookEndpoints(node.tryGetContext('followUpEndpoints')),
   };
+}
+
+/**
+ * `followUpEndpoints`: a list (or its JSON) of `{name, url, eventTypes?, secretArn?}`; every URL
+ * https and of no private, loopback or link-local address, or synthesis fails.
+ */
+export function readWebhookEndpoints(setting: unknown): WebhookEndpointConfig[] {
+  if (setting === undefined || setting === '') return [];
+  const list: unknown = typeof setting === 'string' ? JSON.parse(setting) : setting;
+  if (!Array.isArray(list)) throw new Error('context "followUpEndpoints" must be a list');
+  const names = new Set<string>();
+  return list.map((entry: unknown) => {
+    const { name, url, eventTypes, secretArn } = (entry ?? {}) as Record<string, unknown>;
+    if (typeof name !== 'string' || !SOURCE_NAME.test(name) || names.has(name)) {
+      throw new Error(`follow-up endpoint name "${String(name)}" must match ${SOURCE_NAME}, once`);
+    }
+    names.add(name);
+    const problem = typeof url === 'string' ? endpointUrlProblem(url) : 'is missing';
+    if (problem) throw new Error(`follow-up endpoint "${name}": its url ${problem}`);
+    const types = eventTypes === undefined ? [...WEBHOOK_EVENT_TYPES] : eventTypes;
+    if (
+      !Array.isArray(types) ||
+      !types.every((type) => (WEBHOOK_EVENT_TYPES as readonly unknown[]).includes(type))
+    ) {
+      throw new Error(
+        `follow-up endpoint "${name}": eventTypes must be some of ${WEBHOOK_EVENT_TYPES.join(', ')}`,
+      );
+    }
+    if (
+      secretArn !== undefined &&
+      (typeof secretArn !== 'string' ||
+        !/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/.test(
+          secretArn,
+        ))
+    ) {
+      throw new Error(`follow-up endpoint "${name}": secretArn must be a secret's complete ARN`);
+    }
+    return {
+      name,
+      url: String(url),
+      eventTypes: types as WebhookEventType[],
+      ...(secretArn ? { secretArn } : {}),
+    };
+  });
 }
 
 function readOperatorProfiles(

@@ -21,6 +21,10 @@ export const FUNCTION_TIMEOUTS = {
   'reports-api': Duration.seconds(10),
   'reference-data': Duration.seconds(10),
   erasure: Duration.seconds(30),
+  'follow-up-cases': Duration.seconds(30),
+  // Ten seconds for the receiver's answer, and the case read and marked around it.
+  'case-delivery': Duration.seconds(30),
+  'case-events': Duration.seconds(10),
   // A page, or a sign-in's token exchange with the user pool: API Gateway waits 30 s at most.
   portal: Duration.seconds(15),
 } as const satisfies Record<string, Duration>;

@@ -33,11 +33,12 @@ import {
   ObjectLockRetention,
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { DELIVERY_SCHEDULE } from '../shared/domain/delivery-schedule.ts';
 import { AGGREGATES_TABLE } from '../shared/tables/aggregates.ts';
 import { COMPLAINTS_TABLE } from '../shared/tables/complaints.ts';
 import { REPORTS_TABLE } from '../shared/tables/reports.ts';
@@ -55,6 +56,8 @@ export interface StatefulStackProps extends StackProps {
   smsSenderTimeout: Duration;
   /** The report builder's timeout: the report run queue's visibility timeout is six times it. */
   reportBuilderTimeout: Duration;
+  /** The case delivery function's timeout: the delivery queue's visibility timeout is six times it. */
+  caseDeliveryTimeout: Duration;
 }
 
 /**
@@ -78,6 +81,15 @@ export class StatefulStack extends Stack {
   readonly smsWakeUpQueue: Queue;
   readonly smsDeadLetterQueue: Queue;
   readonly aggregationDeadLetterQueue: Queue;
+  /** Follow-up stream batches and case deliveries that were given up (docs/design.md §10). */
+  readonly followUpDeadLetterQueue: Queue;
+  /** Case deliveries, one message per case and endpoint, waiting between attempts. */
+  readonly caseDeliveryQueue: Queue;
+  /**
+   * Per follow-up endpoint, the Standard Webhooks secret its deliveries are signed with:
+   * made here, or the one the endpoint's `secretArn` names.
+   */
+  readonly followUpEndpointSecrets: ReadonlyMap<string, ISecret>;
   readonly alarmTopic: Topic;
   /** Signed reports: KMS-encrypted, versioned, Object Lock (docs/design.md §7). */
   readonly reportsBucket: Bucket;
@@ -196,6 +208,44 @@ export class StatefulStack extends Stack {
       reason:
         "This queue is a dead-letter queue: the on-failure destination of the response aggregator's stream event source (cdk-nag only recognises redrive targets). Its messages are alarmed; a last-resort queue has no queue behind it.",
     });
+    // Answers whose case could not be opened after their retries (alarmed).
+    this.followUpDeadLetterQueue = this.deadLetterQueue('FollowUpDeadLetterQueue', removalPolicy);
+    Validations.of(this.followUpDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        "This queue is a dead-letter queue: the case delivery queue's redrive target, and the on-failure destination of the follow-up case function's stream event source. Its messages are alarmed; a last-resort queue has no queue behind it.",
+    });
+    // A delivery is retried by staying invisible until due (up to 6 h at a time), for
+    // more than a day; a receive count past the schedule's attempts means repeated crashes.
+    this.caseDeliveryQueue = new Queue(this, 'CaseDeliveryQueue', {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: this.dataKey,
+      dataKeyReuse: Duration.hours(1),
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(props.caseDeliveryTimeout.toSeconds() * 6),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: {
+        queue: this.followUpDeadLetterQueue,
+        maxReceiveCount: DELIVERY_SCHEDULE.maxAttempts,
+      },
+      removalPolicy,
+    });
+    this.followUpEndpointSecrets = new Map(
+      props.config.followUpEndpoints.map(({ name, secretArn }) => [
+        name,
+        secretArn
+          ? Secret.fromSecretCompleteArn(this, `FollowUpEndpointSecret-${name}`, secretArn)
+          : this.generatedSecret(`FollowUpEndpointSecret-${name}`, {
+              description: `Standard Webhooks secrets of follow-up endpoint "${name}": {"current", "previous"?}`,
+              field: 'current',
+              // 44 letters and digits are valid base64 (33 bytes), as a whsec_ secret's body is.
+              length: 44,
+              removalPolicy,
+              notRotatedBecause:
+                'Rotated by hand with the operator\'s receiver that shares it: the secret holds "current" and "previous", and both sign during a rotation (docs/operations.md, Rotation). An automatic rotation Lambda cannot update the receiver.',
+            }),
+      ]),
+    );
     // Deferred SMS sleep here (delayed messages naming only the invitation).
     this.smsWakeUpQueue = this.workQueue('SmsWakeUpQueue', {
       consumerTimeout: props.smsSenderTimeout,

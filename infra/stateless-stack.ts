@@ -8,6 +8,7 @@ import { ServiceApi } from './constructs/service-api.ts';
 import { Administration } from './features/administration.ts';
 import { Complaints } from './features/complaints.ts';
 import { Feature, type FeatureProps } from './features/feature.ts';
+import { FollowUp } from './features/follow-up.ts';
 import { Invitations } from './features/invitations.ts';
 import { Portal } from './features/portal.ts';
 import { Reports } from './features/reports.ts';
@@ -31,6 +32,7 @@ export class StatelessStack extends Stack {
   readonly reports: Reports;
   readonly administration: Administration;
   readonly portal: Portal;
+  readonly followUp: FollowUp;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     const prod = props.config.stage === 'prod';
@@ -106,6 +108,15 @@ export class StatelessStack extends Stack {
       publicBaseUrl: apiBaseUrl,
     });
 
+    this.followUp = new FollowUp(this, 'FollowUp', {
+      ...feature,
+      surveysTable: stateful.surveysTable,
+      followUpDeadLetterQueue: stateful.followUpDeadLetterQueue,
+      caseDeliveryQueue: stateful.caseDeliveryQueue,
+      followUpEndpointSecrets: stateful.followUpEndpointSecrets,
+      invitationSourceSecrets: stateful.invitationSourceSecrets,
+    });
+
     new Monitoring(this, 'Monitoring', {
       alarmTopic: stateful.alarmTopic,
       api: this.api,
@@ -126,14 +137,23 @@ export class StatelessStack extends Stack {
         this.surveyResponses.smsInbound,
         this.surveyResponses.smsInboundSns,
         this.portal.portal,
+        this.followUp.followUpCases,
+        this.followUp.caseDelivery,
+        this.followUp.caseEvents,
       ],
       deadLetterQueues: [
         stateful.complaintEventsDeadLetterQueue,
         stateful.smsDeadLetterQueue,
         stateful.aggregationDeadLetterQueue,
         stateful.reportRunsDeadLetterQueue,
+        stateful.followUpDeadLetterQueue,
       ],
-      queues: [stateful.complaintEventsQueue, stateful.smsWakeUpQueue, stateful.reportRunsQueue],
+      queues: [
+        stateful.complaintEventsQueue,
+        stateful.smsWakeUpQueue,
+        stateful.reportRunsQueue,
+        stateful.caseDeliveryQueue,
+      ],
     });
   }
 

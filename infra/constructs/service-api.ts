@@ -23,6 +23,7 @@ import type { FunctionLogs } from './project-function.ts';
 export const FUNCTION_AUTHENTICATED_ROUTES = [
   'POST /webhooks/complaints/{source}',
   'POST /invitations',
+  'POST /cases/{caseId}/events',
   'GET /s/{token}',
   'POST /s/{token}',
   'POST /sms/inbound',

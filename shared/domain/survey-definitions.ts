@@ -1,3 +1,5 @@
+import { DEFAULT_FOLLOW_UP_RULE, type FollowUpRule } from './follow-up.ts';
+
 /** Touchpoints after which an operator invites a customer to a survey (docs/design.md §3). */
 export const TOUCHPOINTS = ['store', 'hotline', 'online', 'field_repair', 'ticket_closed'] as const;
 export type Touchpoint = (typeof TOUCHPOINTS)[number];
@@ -33,6 +35,8 @@ export interface SurveyDefinition {
   version: number;
   title: Text;
   questions: readonly [ScaleQuestion, ScaleQuestion, CommentQuestion];
+  /** Which answers open a follow-up case (docs/design.md §10). */
+  followUp: FollowUpRule;
 }
 
 const csatAbout: Record<Touchpoint, Text> = {
@@ -62,6 +66,7 @@ const definition = (touchpoint: Touchpoint): SurveyDefinition => ({
   touchpoint,
   version: 1,
   title: { 'zh-CN': '服务满意度调查', en: 'Customer satisfaction survey' },
+  followUp: DEFAULT_FOLLOW_UP_RULE,
   questions: [
     {
       id: 'csat',
@@ -105,3 +110,10 @@ const definition = (touchpoint: Touchpoint): SurveyDefinition => ({
 export const SURVEYS: Readonly<Record<Touchpoint, SurveyDefinition>> = Object.fromEntries(
   TOUCHPOINTS.map((touchpoint) => [touchpoint, definition(touchpoint)]),
 ) as Record<Touchpoint, SurveyDefinition>;
+
+/** The follow-up rule of every touchpoint, from its current survey definition. */
+export function followUpRules(): Readonly<Record<Touchpoint, FollowUpRule>> {
+  return Object.fromEntries(
+    TOUCHPOINTS.map((touchpoint) => [touchpoint, SURVEYS[touchpoint].followUp]),
+  ) as Record<Touchpoint, FollowUpRule>;
+}

@@ -28,6 +28,7 @@ export const SURVEY_ITEMS = {
   optOut: 'OPTOUT',
   conversation: 'CONVERSATION',
   inboundSms: 'INBOUND',
+  followUpCase: 'CASE',
 } as const;
 
 /** Key layout of the surveys table. */
@@ -53,4 +54,24 @@ export const surveyKeys = {
   }),
   /** An inbound SMS's gateway message id, with the reply it got, for retries. */
   inboundSms: (messageSid: string) => ({ pk: `SMS#${messageSid}`, sk: SURVEY_ITEMS.inboundSms }),
+  /** The follow-up case of an invitation: one, in the invitation's partition. */
+  followUpCase: (invitationId: string) => ({
+    pk: `INVITATION#${invitationId}`,
+    sk: SURVEY_ITEMS.followUpCase,
+  }),
 };
+
+/**
+ * The stream filter pattern of a link becoming answered (a `TOKEN` gaining `answeredAt`)
+ * whose new image also matches `newImage`: what the follow-up case function reads.
+ */
+export function answeredLinkPattern(newImage: Record<string, unknown>) {
+  return {
+    eventName: ['MODIFY'],
+    dynamodb: {
+      Keys: { sk: { S: [SURVEY_ITEMS.token] } },
+      NewImage: { ...newImage, answeredAt: { S: [{ exists: true }] } },
+      OldImage: { answeredAt: { S: [{ exists: false }] } },
+    },
+  };
+}

@@ -1,4 +1,4 @@
-import { type Caller, groupsIn } from '../domain/people.ts';
+import { type Caller, groupsIn, NotPermittedError, READERS } from '../domain/people.ts';
 import {
   cookieHash,
   isSessionLive,
@@ -87,10 +87,13 @@ export async function finishSignIn(
       `The sign-in could not be verified: ${error instanceof Error ? error.message : 'unknown'}`,
     );
   }
+  const groups = groupsIn(identity.groups);
+  // Someone the user pool knows but who was never given access: a 403, and no session.
+  if (groups.length === 0) throw new NotPermittedError(READERS);
   const session: PortalSession = {
     subject: identity.subject,
     email: identity.email,
-    groups: groupsIn(identity.groups),
+    groups,
     csrfToken: newCookieValue(),
     ...(identity.refreshToken ? { refreshToken: identity.refreshToken } : {}),
     createdAt: now,

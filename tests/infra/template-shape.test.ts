@@ -57,8 +57,10 @@ describe('template shape', () => {
   it('reduces the stateless stack to its functions, routes and IAM statements', () => {
     const shape = assemblyShape(assembly).stacks[stack];
 
-    expect(shape?.functions).toHaveLength(15);
-    expect(shape?.routes).toHaveLength(15);
+    // 18 functions and 16 routes: the follow-up case function, case delivery and case
+    // events (POST /cases/{caseId}/events) joined the fifteen.
+    expect(shape?.functions).toHaveLength(18);
+    expect(shape?.routes).toHaveLength(16);
     expect(shape?.functions.join('\n')).toContain('AWS::Lambda::Function(complaint-intake)');
     expect(shape?.routes.join('\n')).toMatch(
       /^PUT \/reference\/subscribers\/\{period\} .*"AuthorizationType":"JWT".* → .*reference-data/m,

@@ -20,10 +20,10 @@ export interface ErasureSummary {
 
 /**
  * Erasure of one customer (docs/design.md §3, §5): every survey item that identifies them is
- * deleted (invitations, their links with any answers and comments, outbox entries, event
- * records, the contact record, an open SMS conversation); complaints stay for the
- * regulator's counts but lose the customer reference, in every event that names it and in
- * the state where it still names the customer.
+ * deleted (invitations, their links with any answers and comments, their follow-up cases
+ * with their delivery records, outbox entries, event records, the contact record, an open
+ * SMS conversation); complaints stay for the regulator's counts but lose the customer
+ * reference, in every event that names it and in the state where it still names the customer.
  * The opt-out record stays: it is a keyed hash, and honouring the objection needs it.
  * Daily aggregates and reports are anonymous and untouched. Running it again is harmless.
  */
@@ -84,6 +84,9 @@ export function dynamoDbErasure(options: {
           surveyKeys.smsOutbox(invitationId),
           surveyKeys.conversation(String(invitation.phoneHash)),
           key,
+          // Its follow-up case, with every delivery attempt: after the invitation, which a
+          // case is opened only beside, so none can be opened once this is gone.
+          surveyKeys.followUpCase(invitationId),
         ]) {
           summary.surveyItemsDeleted += await remove(surveys, item);
         }

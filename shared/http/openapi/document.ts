@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { CaseEventSchema } from '../../domain/case-event.ts';
 import { ComplaintBatchSchema, ComplaintEventSchema } from '../../domain/complaint-event.ts';
 import { opaqueId } from '../../domain/fields.ts';
 import { InvitationRequestSchema } from '../../domain/invitation.ts';
@@ -21,6 +22,8 @@ import {
 } from '../problem.ts';
 import { MAX_BODY_BYTES } from '../request-body.ts';
 import {
+  CaseFollowUpSchema,
+  CaseOpenedWebhookSchema,
   ComplaintsAcceptedSchema,
   ComplaintWebhookBodySchema,
   CustomerErasedSchema,
@@ -53,6 +56,10 @@ const requestSchemas = z.registry<{ id?: string; description?: string }>();
 requestSchemas.add(InvitationRequestSchema, {
   id: 'InvitationRequest',
   description: 'A survey invitation after a service event (docs/design.md §3).',
+});
+requestSchemas.add(CaseEventSchema, {
+  id: 'CaseEvent',
+  description: 'A follow-up status event of a case (docs/design.md §10.2).',
 });
 requestSchemas.add(ComplaintEventSchema, {
   id: 'ComplaintEvent',
@@ -98,6 +105,11 @@ answerSchemas.add(GatewayMessageSchema, {
     'A refusal made by API Gateway itself before any function runs. An HTTP API cannot change this body.',
 });
 answerSchemas.add(InvitationViewSchema, { id: 'InvitationView' });
+answerSchemas.add(CaseFollowUpSchema, { id: 'CaseFollowUp' });
+answerSchemas.add(CaseOpenedWebhookSchema, {
+  id: 'CaseOpenedWebhook',
+  description: 'A follow-up case, as delivered to an operator endpoint (docs/design.md §10).',
+});
 answerSchemas.add(ComplaintsAcceptedSchema, { id: 'ComplaintsAccepted' });
 answerSchemas.add(SurveyAnswerRecordedSchema, { id: 'SurveyAnswerRecorded' });
 answerSchemas.add(ReportSummarySchema, { id: 'ReportSummary' });
@@ -174,6 +186,10 @@ function inlineSchema(schema: z.ZodMiniType): JsonObject {
 }
 
 const PATH_PARAMETERS: Record<string, { schema: z.ZodMiniType; description: string }> = {
+  caseId: {
+    schema: z.string().check(z.regex(/^case_[A-Za-z0-9_-]{22}$/)),
+    description: 'A follow-up case, as its `case.opened` webhook named it (docs/design.md §10).',
+  },
   source: {
     schema: z.string().check(z.minLength(1)),
     description:
@@ -292,6 +308,28 @@ const ROUTES: readonly Route[] = [
       '400': responseRef('ValidationProblem'),
       '401': responseRef('Unauthenticated'),
       '409': responseRef('Suppressed'),
+      '413': responseRef('PayloadTooLarge'),
+      '415': responseRef('UnsupportedMediaType'),
+    },
+  },
+  {
+    method: 'post',
+    path: '/cases/{caseId}/events',
+    operationId: 'recordCaseEvent',
+    tag: 'operator systems',
+    summary: 'Report what came of a follow-up case',
+    description:
+      '`contacted`, `unreachable` or `resolved`, with when it happened. An `eventId` sent again is accepted and changes nothing; events may come late or out of order: the follow-up is decided by `occurredAt`.',
+    auth: { kind: 'operator-signature' },
+    requestBody: { required: true, content: json(schemaRef('CaseEvent')) },
+    responses: {
+      '202': {
+        description: 'The event is recorded (or was already): the case’s follow-up.',
+        content: json(schemaRef('CaseFollowUp')),
+      },
+      '400': responseRef('ValidationProblem'),
+      '401': responseRef('Unauthenticated'),
+      '404': responseRef('NotFound'),
       '413': responseRef('PayloadTooLarge'),
       '415': responseRef('UnsupportedMediaType'),
     },
@@ -810,6 +848,46 @@ export function buildOpenApiDocument(): JsonObject {
       },
     ],
     paths: pathsOf(ROUTES),
+    webhooks: {
+      'case.opened': {
+        post: {
+          operationId: 'caseOpened',
+          summary: 'A follow-up case, delivered to the operator’s endpoint',
+          description:
+            'Sent to each configured endpoint that takes `case.opened`, signed per Standard Webhooks; a 2xx answer delivers it, anything else is retried with backoff for more than 24 hours, except a 4xx other than 408 and 429, which is final (docs/design.md §10.1).',
+          parameters: [
+            {
+              name: 'webhook-id',
+              in: 'header',
+              required: true,
+              description: 'The message id, the same on every retry: take it once.',
+              schema: { type: 'string' },
+            },
+            {
+              name: 'webhook-timestamp',
+              in: 'header',
+              required: true,
+              description: 'Unix seconds of the attempt.',
+              schema: { type: 'string', pattern: '^\\d+$' },
+            },
+            {
+              name: 'webhook-signature',
+              in: 'header',
+              required: true,
+              description:
+                'Space-separated `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`, one per active secret of the endpoint (two during a rotation).',
+              schema: { type: 'string' },
+            },
+          ],
+          requestBody: { required: true, content: json(schemaRef('CaseOpenedWebhook')) },
+          responses: {
+            '2XX': { description: 'Delivered.' },
+            '4XX': { description: 'Final (408 and 429 are retried).' },
+            '5XX': { description: 'Retried.' },
+          },
+        },
+      },
+    },
     components: {
       schemas: sorted(
         Object.entries({

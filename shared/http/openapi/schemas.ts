@@ -3,6 +3,7 @@ import { ComplaintBatchSchema, ComplaintEventSchema } from '../../domain/complai
 import { oneOf } from '../../domain/fields.ts';
 import { NOT_SENT_REASONS } from '../../domain/invitation.ts';
 import { REPORT_ID_PATTERN } from '../../domain/report-id.ts';
+import { TOUCHPOINTS } from '../../domain/survey-definitions.ts';
 import { SURVEY_TOKEN_PATTERN } from '../../domain/survey-token.ts';
 
 /*
@@ -140,4 +141,35 @@ export const CustomerErasedSchema = z.object({
   surveyItemsDeleted: z.int().check(z.gte(0)),
   complaintsAnonymised: z.int().check(z.gte(0)),
   complaintEventsAnonymised: z.int().check(z.gte(0)),
+});
+
+/** A follow-up case as webhooks carry it (docs/design.md §10). */
+export const FollowUpCaseSchema = z.object({
+  caseId: z.string().check(z.regex(/^case_[A-Za-z0-9_-]{22}$/)),
+  invitationId: z.string(),
+  customerRef: z.string(),
+  touchpoint: z.enum(TOUCHPOINTS),
+  channel: z.enum(['web', 'sms']),
+  region: z.string(),
+  service: z.string(),
+  csat: z.int().check(z.gte(1), z.lte(5)),
+  nps: z.optional(z.int().check(z.gte(0), z.lte(10))),
+  comment: z.optional(z.string()),
+  answeredAt: z.iso.datetime({ offset: true }),
+  openedAt: z.iso.datetime({ offset: true }),
+});
+
+/** The body of a `case.opened` webhook (Standard Webhooks' `{type, timestamp, data}`). */
+export const CaseOpenedWebhookSchema = z.object({
+  type: z.literal('case.opened'),
+  timestamp: z.iso.datetime({ offset: true }),
+  data: FollowUpCaseSchema,
+});
+
+/** The answer to `POST /cases/{caseId}/events`: the case's follow-up, folded from its events. */
+export const CaseFollowUpSchema = z.object({
+  caseId: z.string(),
+  status: z.enum(['open', 'unreachable', 'contacted', 'resolved']),
+  firstContactedAt: z.optional(z.iso.datetime({ offset: true })),
+  resolvedAt: z.optional(z.iso.datetime({ offset: true })),
 });

@@ -8,7 +8,13 @@ import {
 } from '../../domain/portal-session.ts';
 import { REPORT_ID_PATTERN } from '../../domain/report-id.ts';
 import type { Locale } from '../../domain/survey-definitions.ts';
-import { type Answer, htmlAnswer, redirectAnswer } from '../../http/answers.ts';
+import {
+  type Answer,
+  bodyAnswer,
+  htmlAnswer,
+  NO_STORE,
+  redirectAnswer,
+} from '../../http/answers.ts';
 import { cookieOf, expiredHostCookie, hostCookie } from '../../http/cookies.ts';
 import { type HttpProblemError, refusalOf } from '../../http/problem.ts';
 import { type PostedForm, readForm } from '../../http/request-body.ts';
@@ -98,6 +104,23 @@ interface SignedInVisit extends Visit {
 type Page = (visit: Visit) => Promise<Answer>;
 type SignedInPage = (visit: SignedInVisit) => Promise<Answer>;
 
+const PAGE_BASE = 'https://portal.invalid';
+
+/**
+ * Where the language switch goes back to: a page of the portal as the browser will
+ * resolve it (dot segments, encoded or not, followed), else the front page. Never another
+ * site, another route of the API, or a header with a control character in it.
+ */
+export function portalPageOf(back: string): string {
+  if (!/^\/portal([/?]|$)/.test(back) || /[\p{Cc}\\]/u.test(back)) return '/portal';
+  const url = new URL(back, PAGE_BASE);
+  const inPortal =
+    url.origin === PAGE_BASE &&
+    /^\/portal(\/|$)/.test(url.pathname) &&
+    !url.pathname.includes('//');
+  return inPortal ? `${url.pathname}${url.search}` : '/portal';
+}
+
 /** The portal: every route under /portal/, as one function behind the HTTP API. */
 export function portalApp(deps: PortalDependencies) {
   const csp = async () => {
@@ -163,10 +186,10 @@ export function portalApp(deps: PortalDependencies) {
   const language: Page = async (visit) => {
     const query = new URLSearchParams(visit.request.rawQueryString);
     const to = query.get('to') === 'en' ? 'en' : 'zh-CN';
-    const back = query.get('back') ?? '';
-    // Only back into the portal: never an open redirect.
-    const target = /^\/portal(\/[^\\]*)?$/.test(back) && !back.startsWith('//') ? back : '/portal';
-    return { ...redirectAnswer(303, target), cookies: [hostCookie(LANGUAGE_COOKIE, to)] };
+    return {
+      ...redirectAnswer(303, portalPageOf(query.get('back') ?? '')),
+      cookies: [hostCookie(LANGUAGE_COOKIE, to)],
+    };
   };
 
   // ---- pages for people signed in ---------------------------------------------------------
@@ -207,9 +230,30 @@ export function portalApp(deps: PortalDependencies) {
     );
   };
 
+  /** The manifest as signed, and its signature (base64): what the openssl check reads. */
+  const manifestFile: SignedInPage = async (visit) => {
+    const [reportId = '', name = ''] = visit.params;
+    const view = await describeReport(deps.reports, callerOfSession(visit.session), reportId);
+    const [type, body] =
+      name === 'manifest.sig'
+        ? ['text/plain; charset=utf-8', view.signature]
+        : ['application/json', view.manifest];
+    return bodyAnswer(200, type, body, {
+      'content-disposition': `attachment; filename="${name}"`,
+      'x-content-type-options': 'nosniff',
+      ...NO_STORE,
+    });
+  };
+
   const file: SignedInPage = async (visit) => {
     const [reportId = '', encodedName = ''] = visit.params;
-    const name = encodedName.split('/').map(decodeURIComponent).join('/');
+    let name: string;
+    try {
+      name = encodedName.split('/').map(decodeURIComponent).join('/');
+    } catch {
+      // Not percent-encoded right: no file of any report has such a name.
+      throw new NoSuchResourceError(`Report ${reportId} has no such file.`);
+    }
     const url = await downloadLink(deps.reports, callerOfSession(visit.session), reportId, name);
     deps.audit('report download', { reportId, file: name, subject: visit.session.subject });
     return redirectAnswer(302, url);
@@ -360,6 +404,7 @@ export function portalApp(deps: PortalDependencies) {
   const signedIn: [string, RegExp, SignedInPage][] = [
     ['GET', /^\/portal\/reports$/, reports],
     ['GET', new RegExp(`^/portal/reports/${ID}$`), report],
+    ['GET', new RegExp(`^/portal/reports/${ID}/(manifest\\.json|manifest\\.sig)$`), manifestFile],
     ['GET', new RegExp(`^/portal/reports/${ID}/files/(.+)$`), file],
     ['GET', /^\/portal\/admin$/, admin],
     ['GET', /^\/portal\/admin\/audit$/, auditLog],

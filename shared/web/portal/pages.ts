@@ -27,16 +27,19 @@ main{max-width:64rem;margin:0 auto;padding:1rem}
 h1{font-size:1.5rem;margin:.5rem 0 1rem}
 h2{font-size:1.2rem;margin:0 0 .75rem}
 section,.card{background:#fff;border-radius:.5rem;padding:1rem;margin:0 0 1.25rem}
-.table{overflow-x:auto}
+.table{overflow-x:auto;position:relative}
 table{border-collapse:collapse;width:100%;font-size:.95rem}
 th,td{text-align:left;padding:.5rem;border-bottom:1px solid #d5d8dd;vertical-align:top}
 th{font-weight:600;background:#f4f5f7}
 code,pre{font:.85rem/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;overflow-wrap:anywhere}
+.sha{font-size:.75rem;color:#3d434d}
+td.size{white-space:nowrap}
 pre{white-space:pre-wrap;background:#f4f5f7;padding:.75rem;border-radius:.4rem}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}
 dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}
 form.inline{display:inline}
 .fields{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end}
+.fields>div{max-width:100%}
 label{display:block;font-weight:600;margin-bottom:.25rem}
 input,select,textarea{font:inherit;min-height:2.75rem;padding:.4rem .5rem;border:2px solid #5a6270;border-radius:.4rem;background:#fff;max-width:100%}
 textarea{width:100%;min-height:6rem}
@@ -90,7 +93,7 @@ function layout(context: PageContext, title: string, content: SafeHtml, current?
       ]}</ul></nav><span class="who">${t('signedInAs')}: ${context.person.email}</span><form class="inline" method="post" action="/portal/sign-out"><input type="hidden" name="csrf" value="${context.person.csrfToken}"><button class="quiet" type="submit">${t('signOut')}</button></form>`
     : '';
   const languageHref = `/portal/language?to=${other}&back=${encodeURIComponent(context.path)}`;
-  return `<!doctype html>${html`<html lang="${context.locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${title} · ${t('portal')}</title><style>${new SafeHtml(STYLE)}</style></head><body><a class="skip" href="#main">${t('skip')}</a><header><div class="bar"><span class="brand">${t('portal')}</span>${nav}<a href="${languageHref}" lang="${other}" aria-label="${t('languageLabel')}">${t('language')}</a></div></header><main id="main">${content}</main></body></html>`}`;
+  return `<!doctype html>${html`<html lang="${context.locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${title} · ${t('portal')}</title><style>${new SafeHtml(STYLE)}</style></head><body><a class="skip" href="#main">${t('skip')}</a><header><div class="bar"><span class="brand">${t('portal')}</span>${nav}<a href="${languageHref}" lang="${other}" hreflang="${other}">${t('language')}</a></div></header><main id="main">${content}</main></body></html>`}`;
 }
 
 const formatTime = (iso: string | undefined, locale: Locale, timezone: string) =>
@@ -188,7 +191,7 @@ export function renderReport(
     `/portal/reports/${report.reportId}/files/${name.split('/').map(encodeURIComponent).join('/')}`;
   const rows = report.files.map(
     (file) =>
-      html`<tr><td>${file.name}</td><td>${formatBytes(file.bytes, context.locale)}</td><td><code>${file.sha256}</code></td><td><a href="${fileHref(file.name)}" download>${t('download')}<span class="vh"> ${file.name}</span></a></td></tr>`,
+      html`<tr><td>${file.name}<br><span class="vh">SHA-256 </span><code class="sha">${file.sha256}</code></td><td class="size">${formatBytes(file.bytes, context.locale)}</td><td><a href="${fileHref(file.name)}" download>${t('download')}<span class="vh"> ${file.name}</span></a></td></tr>`,
   );
   const hasExtract = report.files.some((file) => file.name.startsWith('extract/'));
   const commands = [
@@ -203,9 +206,9 @@ export function renderReport(
     `${report.profile} · ${report.period}`,
     html`<h1>${report.profile} · ${report.period}</h1><section><dl><dt>${t('profile')}</dt><dd>${report.profile}</dd><dt>${t('period')}</dt><dd>${report.period}</dd><dt>${t('generatedAt')}</dt><dd>${formatTime(report.generatedAt, context.locale, input.timezone)}</dd><dt>${t('codeVersion')}</dt><dd>${report.codeVersion ?? ''}</dd><dt>${t('reportId')}</dt><dd><code>${report.reportId}</code></dd></dl><p><a class="button" href="${fileHref('report.html')}">${t('openHtml')}</a></p></section><section><h2>${t('filesTitle')}</h2>${tableOf(
       t('filesTitle'),
-      html`<tr><th scope="col">${t('file')}</th><th scope="col">${t('size')}</th><th scope="col">SHA-256</th><th scope="col"><span class="vh">${t('download')}</span></th></tr>`,
+      html`<tr><th scope="col">${t('file')} · SHA-256</th><th scope="col">${t('size')}</th><th scope="col"><span class="vh">${t('download')}</span></th></tr>`,
       rows,
-    )}<p class="note">${t('linkNote')}</p></section><section><h2>${t('checkTitle')}</h2><p>${t('checkBody')}</p><p><a href="${input.signingKeyUrl}" download="signing-key.pem">${t('publicKey')}</a></p><pre><code>${commands}</code></pre></section><p><a href="/portal/reports">${t('backToReports')}</a></p>`,
+    )}<p class="note">${t('linkNote')}</p></section><section><h2>${t('checkTitle')}</h2><p>${t('checkBody')}</p><ul class="check-files"><li><a href="${input.signingKeyUrl}" download="signing-key.pem">${t('publicKey')}</a></li><li><a href="/portal/reports/${report.reportId}/manifest.json" download>${t('manifestFile')}</a></li><li><a href="/portal/reports/${report.reportId}/manifest.sig" download>${t('manifestSignature')}</a></li></ul><pre><code>${commands}</code></pre></section><p><a href="/portal/reports">${t('backToReports')}</a></p>`,
     'reports',
   );
 }
@@ -246,7 +249,7 @@ export function renderAdmin(
           (field) => html`<li><code>${field.pointer}</code> ${field.detail}</li>`,
         )}</ul></div>`
       : '';
-  const run = html`<section aria-labelledby="run-title"><h2 id="run-title">${t('runTitle')}</h2>${errorsFor('run')}<form method="post" action="/portal/admin/runs">${csrf}<div class="fields"><div><label for="run-profile">${t('profile')}</label><select id="run-profile" name="profile" required>${input.profiles.map(
+  const run = html`<section><h2>${t('runTitle')}</h2>${errorsFor('run')}<form method="post" action="/portal/admin/runs">${csrf}<div class="fields"><div><label for="run-profile">${t('profile')}</label><select id="run-profile" name="profile" required>${input.profiles.map(
     (id) => html`<option value="${id}">${id}</option>`,
   )}</select></div><div><label for="run-period">${t('period')}</label><input id="run-period" name="period" required placeholder="2026-Q3" aria-describedby="run-period-hint" size="10"><p class="hint" id="run-period-hint">${t('periodHint')}</p></div><div><button type="submit">${t('runSubmit')}</button></div></div></form></section>`;
   const runRows = input.runs.map(
@@ -257,7 +260,7 @@ export function renderAdmin(
           : html`${t('pending')}${entry.failures ? html` (${entry.failures} ${t('failedTimes')})` : ''}`
       }</td></tr>`,
   );
-  const runs = html`<section aria-labelledby="runs-title"><h2 id="runs-title">${t('runsTitle')}</h2>${
+  const runs = html`<section><h2>${t('runsTitle')}</h2>${
     input.runs.length
       ? tableOf(
           t('runsTitle'),
@@ -266,9 +269,9 @@ export function renderAdmin(
         )
       : html`<p>${t('noRuns')}</p>`
   }</section>`;
-  const subscribers = html`<section aria-labelledby="subscribers-title"><h2 id="subscribers-title">${t('subscribersTitle')}</h2>${errorsFor('subscribers')}<form method="post" action="/portal/admin/subscribers" enctype="multipart/form-data">${csrf}<div class="fields"><div><label for="subscribers-period">${t('period')}</label><input id="subscribers-period" name="period" required placeholder="2026-10" size="10"></div><div><label for="subscribers-file">${t('csvFile')}</label><input id="subscribers-file" name="file" type="file" accept=".csv,text/csv" aria-describedby="subscribers-hint"></div></div><p class="hint" id="subscribers-hint">${t('subscribersHint')}</p><label for="subscribers-csv">${t('csvText')}</label><textarea id="subscribers-csv" name="csv" rows="4" placeholder="region,service,subscribers"></textarea><p><button type="submit">${t('upload')}</button></p></form></section>`;
+  const subscribers = html`<section><h2>${t('subscribersTitle')}</h2>${errorsFor('subscribers')}<form method="post" action="/portal/admin/subscribers" enctype="multipart/form-data">${csrf}<div class="fields"><div><label for="subscribers-period">${t('period')}</label><input id="subscribers-period" name="period" required placeholder="2026-10" size="10"></div><div><label for="subscribers-file">${t('csvFile')}</label><input id="subscribers-file" name="file" type="file" accept=".csv,text/csv" aria-describedby="subscribers-hint"></div></div><p class="hint" id="subscribers-hint">${t('subscribersHint')}</p><label for="subscribers-csv">${t('csvText')}</label><textarea id="subscribers-csv" name="csv" rows="4" placeholder="region,service,subscribers"></textarea><p><button type="submit">${t('upload')}</button></p></form></section>`;
   const groups: Group[] = ['regulators', 'assessors', 'admins'];
-  const people = html`<section aria-labelledby="people-title"><h2 id="people-title">${t('peopleTitle')}</h2>${errorsFor('people')}<form method="post" action="/portal/admin/people">${csrf}<div class="fields"><div><label for="invite-email">${t('email')}</label><input id="invite-email" name="email" type="email" required autocomplete="off" aria-describedby="invite-hint"></div><div><label for="invite-group">${t('group')}</label><select id="invite-group" name="group">${groups.map(
+  const people = html`<section><h2>${t('peopleTitle')}</h2>${errorsFor('people')}<form method="post" action="/portal/admin/people">${csrf}<div class="fields"><div><label for="invite-email">${t('email')}</label><input id="invite-email" name="email" type="email" required autocomplete="off" aria-describedby="invite-hint"></div><div><label for="invite-group">${t('group')}</label><select id="invite-group" name="group">${groups.map(
     (group) => html`<option value="${group}">${group}</option>`,
   )}</select></div><div><button type="submit">${t('invite')}</button></div></div><p class="hint" id="invite-hint">${t('inviteHint')}</p></form>${groups.map(
     (group) =>
