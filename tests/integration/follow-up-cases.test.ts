@@ -138,9 +138,14 @@ describe('follow-up cases', () => {
 });
 
 /** POST /cases/{caseId}/events, signed as an operator system signs (or not at all). */
-async function postCaseEvent(caseId: string, event: object, signed = true) {
+async function postCaseEvent(
+  caseId: string,
+  event: object,
+  signed = true,
+  source: 'crm' | 'store-pos' = 'crm',
+) {
   const body = Buffer.from(JSON.stringify(event));
-  const secret = sandbox.outputs.secrets.invitationSources.crm ?? '';
+  const secret = sandbox.outputs.secrets.invitationSources[source] ?? '';
   return fetch(`${sandbox.outputs.apiUrl}/cases/${caseId}/events`, {
     method: 'POST',
     headers: {
@@ -188,7 +193,7 @@ describe('POST /cases/{caseId}/events', () => {
     expect(Object.keys(stored?.events ?? {}).sort()).toEqual(['fu-1', 'fu-2']);
   });
 
-  it('refuses an unsigned event, a bad body and an unknown case, changing nothing', async () => {
+  it("refuses an unsigned event, a bad body, an unknown case and another source's case, changing nothing", async () => {
     // Prepare
     const invitation = await answeredInvitation({ csat: 2, nps: 9 });
     const opened = await until(() => caseOf(invitation.invitationId), 'the case');
@@ -198,6 +203,7 @@ describe('POST /cases/{caseId}/events', () => {
     const unsigned = await postCaseEvent(opened.caseId, event, false);
     const invalid = await postCaseEvent(opened.caseId, { ...event, type: 'called' });
     const unknown = await postCaseEvent('case_AAAAAAAAAAAAAAAAAAAAAA', event);
+    const otherSource = await postCaseEvent(opened.caseId, event, true, 'store-pos');
 
     // Assess
     expect(unsigned.status).toBe(401);
@@ -207,6 +213,7 @@ describe('POST /cases/{caseId}/events', () => {
       expect.objectContaining({ pointer: '/type' }),
     ]);
     expect(unknown.status).toBe(404);
+    expect(otherSource.status).toBe(404);
     expect(await caseOf(invitation.invitationId)).toEqual(opened);
   });
 });
