@@ -186,10 +186,11 @@ describe('case delivery', () => {
 
     // Act
     await until(() => deliveriesTo('ticketing', caseId).length === 1, 'the delivery');
-    await until(
-      async () => (await caseOf(invitationId))?.deliveries?.ticketing?.state === 'delivered',
-      'the delivery kept',
-    );
+    // Delivered and its deliveries marked queued (the mark may land after the delivery).
+    await until(async () => {
+      const item = await caseOf(invitationId);
+      return item?.deliveries?.ticketing?.state === 'delivered' && item.queuedAt !== undefined;
+    }, 'the delivery kept');
 
     // Assess
     const [delivery] = deliveriesTo('ticketing', caseId);

@@ -57,6 +57,14 @@ async function until<T>(read: () => Promise<T | undefined>, what: string): Promi
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** The case once the function is done with it: opened, and its deliveries queued. */
+function settledCaseOf(invitationId: string) {
+  return until(async () => {
+    const item = await caseOf(invitationId);
+    return item?.queuedAt ? item : undefined;
+  }, 'the case, its deliveries queued');
+}
+
 /** What the stream would bring again: the answered link's MODIFY record, redelivered. */
 async function answeredRecordOf(surveyUrl: string) {
   const { Item } = await surveys.documents.send(
@@ -124,7 +132,7 @@ describe('follow-up cases', () => {
   it('opens nothing more when the stream brings the same answer again', async () => {
     // Prepare
     const invitation = await answeredInvitation({ csat: 3, nps: 8, comment: 'call me' });
-    const first = await until(() => caseOf(invitation.invitationId), 'the case');
+    const first = await settledCaseOf(invitation.invitationId);
     const record = await answeredRecordOf(invitation.surveyUrl);
 
     // Act: the record redelivered, twice, as a retried batch would be.
@@ -196,7 +204,7 @@ describe('POST /cases/{caseId}/events', () => {
   it("refuses an unsigned event, a bad body, an unknown case and another source's case, changing nothing", async () => {
     // Prepare
     const invitation = await answeredInvitation({ csat: 2, nps: 9 });
-    const opened = await until(() => caseOf(invitation.invitationId), 'the case');
+    const opened = await settledCaseOf(invitation.invitationId);
     const event = { eventId: 'fu-x', type: 'contacted', occurredAt: '2026-10-08T10:00:00+08:00' };
 
     // Act
