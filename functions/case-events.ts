@@ -41,7 +41,7 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
       throw new ValidationError('The body is not a valid case event.', parsed.errors);
     }
     const caseId = request.pathParameters?.caseId ?? '';
-    const result = await recordCaseEvent(dependencies, caseId, parsed.event);
+    const result = await recordCaseEvent(dependencies, source, caseId, parsed.event);
     if (result.outcome === 'unknown_case') throw new NotFoundError('There is no such case.');
     logger.info('case event', { source, caseId, outcome: result.outcome, type: parsed.event.type });
     return jsonAnswer(202, { caseId, ...result.followUp }, NO_STORE);

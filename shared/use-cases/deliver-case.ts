@@ -70,6 +70,27 @@ export type DeliveryResult =
   | { outcome: 'final'; attempt?: DeliveryAttempt; reason: string };
 
 /**
+ * The case as its webhook carries it: its own fields only, none of the item's keys,
+ * delivery records or events.
+ */
+function followUpCaseOf(stored: StoredCase): FollowUpCase {
+  return {
+    caseId: stored.caseId,
+    invitationId: stored.invitationId,
+    customerRef: stored.customerRef,
+    touchpoint: stored.touchpoint,
+    channel: stored.channel,
+    region: stored.region,
+    service: stored.service,
+    csat: stored.csat,
+    ...(stored.nps !== undefined ? { nps: stored.nps } : {}),
+    ...(stored.comment !== undefined ? { comment: stored.comment } : {}),
+    answeredAt: stored.answeredAt,
+    openedAt: stored.openedAt,
+  };
+}
+
+/**
  * One attempt to deliver a case to an endpoint (docs/design.md §10.1): signed per
  * Standard Webhooks with the endpoint's secrets, its outcome kept on the case, then
  * delivered, retried on the schedule, or given up (to the dead-letter queue).
@@ -88,8 +109,7 @@ export async function deliverCase(
   const url = dependencies.urlOf(message.endpoint);
   if (url === undefined) return { outcome: 'final', reason: 'endpoint not configured' };
 
-  const { status: _status, deliveries: _deliveries, queuedAt: _queuedAt, ...followUpCase } = stored;
-  const body = caseOpenedPayload(followUpCase);
+  const body = caseOpenedPayload(followUpCaseOf(stored));
   const at = dependencies.now();
   const headers = standardWebhookHeaders({
     id: caseOpenedWebhookId(message.caseId),

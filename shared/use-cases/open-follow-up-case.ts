@@ -16,8 +16,8 @@ export interface CaseDeliveryMessage {
 
 /** Where cases are kept: beside their invitation, one each. */
 export interface FollowUpCaseStore {
-  /** The operator's reference of the invitation's customer; undefined once erased. */
-  customerOf(invitationId: string): Promise<string | undefined>;
+  /** The invitation's customer reference and source; undefined once erased. */
+  invitationOf(invitationId: string): Promise<{ customerRef: string; source: string } | undefined>;
   /**
    * Keeps the case, with a pending delivery to each endpoint, unless its invitation has
    * one already or is gone (erased); answers which, and whether its deliveries were
@@ -26,6 +26,7 @@ export interface FollowUpCaseStore {
   open(
     followUpCase: FollowUpCase,
     endpoints: readonly string[],
+    source: string,
   ): Promise<{ outcome: 'opened' | 'exists' | 'invitation_gone'; queued: boolean }>;
   /** Notes that the case's deliveries are queued, so a redelivered answer queues none. */
   markQueued(invitationId: string, at: Date): Promise<void>;
@@ -66,8 +67,9 @@ export async function openCaseForAnswer(
   link: AnsweredLink,
 ): Promise<'opened' | 'exists' | 'not_needed' | 'invitation_gone'> {
   if (!needsFollowUp(dependencies.rules[link.touchpoint], link)) return 'not_needed';
-  const customerRef = await dependencies.store.customerOf(link.invitationId);
-  if (customerRef === undefined) return 'invitation_gone';
+  const invitation = await dependencies.store.invitationOf(link.invitationId);
+  if (invitation === undefined) return 'invitation_gone';
+  const { customerRef, source } = invitation;
   const followUpCase = openFollowUpCase({
     invitationId: link.invitationId,
     customerRef,
@@ -79,7 +81,11 @@ export async function openCaseForAnswer(
     answeredAt: link.answeredAt,
     now: dependencies.now(),
   });
-  const { outcome, queued } = await dependencies.store.open(followUpCase, dependencies.endpoints);
+  const { outcome, queued } = await dependencies.store.open(
+    followUpCase,
+    dependencies.endpoints,
+    source,
+  );
   if (!queued && outcome !== 'invitation_gone') {
     if (dependencies.endpoints.length > 0) {
       await dependencies.queue.send(

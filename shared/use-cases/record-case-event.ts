@@ -5,10 +5,11 @@ import { invitationIdOfCase } from '../domain/follow-up.ts';
 export interface CaseEventStore {
   /**
    * Adds the event unless its id is there; answers every event the case then holds and
-   * its event count, or undefined when there is no such case.
+   * its event count, or undefined when there is no such case of this source's.
    */
   add(
     invitationId: string,
+    source: string,
     event: CaseEvent,
     receivedAt: Date,
   ): Promise<{ added: boolean; events: CaseEvent[]; count: number } | undefined>;
@@ -17,12 +18,14 @@ export interface CaseEventStore {
 }
 
 /**
- * Records a follow-up status event (docs/design.md §10.2): idempotent per event id, the
+ * Records a follow-up status event (docs/design.md §10.2) from the operator system that
+ * created the case's invitation: idempotent per event id, the
  * case's follow-up folded from all its events whatever their order. A repeated event
  * folds again, so a request retried after a failure repairs the follow-up.
  */
 export async function recordCaseEvent(
   dependencies: { store: CaseEventStore; now: () => Date },
+  source: string,
   caseId: string,
   event: CaseEvent,
 ): Promise<
@@ -30,7 +33,7 @@ export async function recordCaseEvent(
 > {
   const invitationId = invitationIdOfCase(caseId);
   if (invitationId === undefined) return { outcome: 'unknown_case' };
-  const stored = await dependencies.store.add(invitationId, event, dependencies.now());
+  const stored = await dependencies.store.add(invitationId, source, event, dependencies.now());
   if (!stored) return { outcome: 'unknown_case' };
   const followUp = foldCaseEvents(stored.events);
   await dependencies.store.keepFollowUp(invitationId, followUp, stored.count);

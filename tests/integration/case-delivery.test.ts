@@ -19,6 +19,8 @@ import {
 
 /** A delivery the local receiver got: verified with the official package, or not. */
 interface Received {
+  /** The delivered case's field names. */
+  fields: string[];
   endpoint: string;
   webhookId: string;
   caseId: string;
@@ -47,12 +49,14 @@ function answer(endpoint: string, headers: IncomingHttpHeaders, body: string): R
   const key = endpoint === 'ticketing' ? ticketingSecret : rotatedOld;
   let verified = false;
   let caseId = '';
+  let fields: string[] = [];
   try {
     const payload = new Webhook(key).verify(body, headers as Record<string, string>) as {
       data: { caseId: string; comment?: string };
     };
     verified = true;
     caseId = payload.data.caseId;
+    fields = Object.keys(payload.data).sort();
   } catch {
     verified = false;
   }
@@ -61,7 +65,7 @@ function answer(endpoint: string, headers: IncomingHttpHeaders, body: string): R
   const before = received.filter((r) => r.endpoint === endpoint && r.webhookId === webhookId);
   const script = endpoint === 'ticketing' ? (scripts[comment] ?? [200]) : [200];
   const status = verified ? (script[Math.min(before.length, script.length - 1)] ?? 200) : 401;
-  return { endpoint, webhookId, caseId, status, verified };
+  return { fields, endpoint, webhookId, caseId, status, verified };
 }
 
 beforeAll(async () => {
@@ -182,10 +186,11 @@ describe('case delivery', () => {
 
     // Act
     await until(() => deliveriesTo('ticketing', caseId).length === 1, 'the delivery');
-    await until(
-      async () => (await caseOf(invitationId))?.deliveries?.ticketing?.state === 'delivered',
-      'the delivery kept',
-    );
+    // Delivered and its deliveries marked queued (the mark may land after the delivery).
+    await until(async () => {
+      const item = await caseOf(invitationId);
+      return item?.deliveries?.ticketing?.state === 'delivered' && item.queuedAt !== undefined;
+    }, 'the delivery kept');
 
     // Assess
     const [delivery] = deliveriesTo('ticketing', caseId);
@@ -194,6 +199,21 @@ describe('case delivery', () => {
       status: 200,
       webhookId: `msg_${caseId}_opened`,
     });
+    // What a person needs to call back, and nothing of the stored item besides.
+    expect(delivery?.fields).toEqual([
+      'answeredAt',
+      'caseId',
+      'channel',
+      'comment',
+      'csat',
+      'customerRef',
+      'invitationId',
+      'nps',
+      'openedAt',
+      'region',
+      'service',
+      'touchpoint',
+    ]);
     const kept = await caseOf(invitationId);
     expect(kept?.deliveries.ticketing.attempts).toEqual([
       { at: expect.any(String), attempt: 1, status: 200, outcome: 'delivered' },

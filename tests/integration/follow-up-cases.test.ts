@@ -57,6 +57,14 @@ async function until<T>(read: () => Promise<T | undefined>, what: string): Promi
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** The case once the function is done with it: opened, and its deliveries queued. */
+function settledCaseOf(invitationId: string) {
+  return until(async () => {
+    const item = await caseOf(invitationId);
+    return item?.queuedAt ? item : undefined;
+  }, 'the case, its deliveries queued');
+}
+
 /** What the stream would bring again: the answered link's MODIFY record, redelivered. */
 async function answeredRecordOf(surveyUrl: string) {
   const { Item } = await surveys.documents.send(
@@ -124,7 +132,7 @@ describe('follow-up cases', () => {
   it('opens nothing more when the stream brings the same answer again', async () => {
     // Prepare
     const invitation = await answeredInvitation({ csat: 3, nps: 8, comment: 'call me' });
-    const first = await until(() => caseOf(invitation.invitationId), 'the case');
+    const first = await settledCaseOf(invitation.invitationId);
     const record = await answeredRecordOf(invitation.surveyUrl);
 
     // Act: the record redelivered, twice, as a retried batch would be.
@@ -138,9 +146,14 @@ describe('follow-up cases', () => {
 });
 
 /** POST /cases/{caseId}/events, signed as an operator system signs (or not at all). */
-async function postCaseEvent(caseId: string, event: object, signed = true) {
+async function postCaseEvent(
+  caseId: string,
+  event: object,
+  signed = true,
+  source: 'crm' | 'store-pos' = 'crm',
+) {
   const body = Buffer.from(JSON.stringify(event));
-  const secret = sandbox.outputs.secrets.invitationSources.crm ?? '';
+  const secret = sandbox.outputs.secrets.invitationSources[source] ?? '';
   return fetch(`${sandbox.outputs.apiUrl}/cases/${caseId}/events`, {
     method: 'POST',
     headers: {
@@ -188,16 +201,17 @@ describe('POST /cases/{caseId}/events', () => {
     expect(Object.keys(stored?.events ?? {}).sort()).toEqual(['fu-1', 'fu-2']);
   });
 
-  it('refuses an unsigned event, a bad body and an unknown case, changing nothing', async () => {
+  it("refuses an unsigned event, a bad body, an unknown case and another source's case, changing nothing", async () => {
     // Prepare
     const invitation = await answeredInvitation({ csat: 2, nps: 9 });
-    const opened = await until(() => caseOf(invitation.invitationId), 'the case');
+    const opened = await settledCaseOf(invitation.invitationId);
     const event = { eventId: 'fu-x', type: 'contacted', occurredAt: '2026-10-08T10:00:00+08:00' };
 
     // Act
     const unsigned = await postCaseEvent(opened.caseId, event, false);
     const invalid = await postCaseEvent(opened.caseId, { ...event, type: 'called' });
     const unknown = await postCaseEvent('case_AAAAAAAAAAAAAAAAAAAAAA', event);
+    const otherSource = await postCaseEvent(opened.caseId, event, true, 'store-pos');
 
     // Assess
     expect(unsigned.status).toBe(401);
@@ -207,6 +221,7 @@ describe('POST /cases/{caseId}/events', () => {
       expect.objectContaining({ pointer: '/type' }),
     ]);
     expect(unknown.status).toBe(404);
+    expect(otherSource.status).toBe(404);
     expect(await caseOf(invitation.invitationId)).toEqual(opened);
   });
 });

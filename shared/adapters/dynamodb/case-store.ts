@@ -45,19 +45,22 @@ export function dynamoDbCaseStore(options: {
     ).Item;
 
   return {
-    async customerOf(invitationId) {
+    async invitationOf(invitationId) {
       const { Item } = await documents.send(
         new GetCommand({
           TableName,
           Key: surveyKeys.invitation(invitationId),
-          ProjectionExpression: 'customerRef',
+          ProjectionExpression: 'customerRef, #source',
+          ExpressionAttributeNames: { '#source': 'source' },
           ConsistentRead: true,
         }),
       );
-      return typeof Item?.customerRef === 'string' ? Item.customerRef : undefined;
+      return typeof Item?.customerRef === 'string' && typeof Item.source === 'string'
+        ? { customerRef: Item.customerRef, source: Item.source }
+        : undefined;
     },
 
-    async open(followUpCase: FollowUpCase, endpoints) {
+    async open(followUpCase: FollowUpCase, endpoints, source) {
       const expiresAt =
         Math.floor(Date.parse(followUpCase.openedAt) / 1000) + options.retentionDays * 86_400;
       try {
@@ -79,6 +82,9 @@ export function dynamoDbCaseStore(options: {
                   Item: {
                     ...surveyKeys.followUpCase(followUpCase.invitationId),
                     ...followUpCase,
+                    // The operator system that created the invitation: it alone posts the
+                    // case's events.
+                    source,
                     status: 'open',
                     events: {},
                     eventCount: 0,
@@ -166,7 +172,7 @@ export function dynamoDbCaseEventStore(options: {
     }));
   };
   return {
-    async add(invitationId, event, receivedAt) {
+    async add(invitationId, source, event, receivedAt) {
       const Key = surveyKeys.followUpCase(invitationId);
       try {
         const { Attributes } = await documents.send(
@@ -174,8 +180,8 @@ export function dynamoDbCaseEventStore(options: {
             TableName,
             Key,
             UpdateExpression: 'SET events.#id = :event, eventCount = eventCount + :one',
-            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(events.#id)',
-            ExpressionAttributeNames: { '#id': event.eventId },
+            ConditionExpression: '#source = :source AND attribute_not_exists(events.#id)',
+            ExpressionAttributeNames: { '#id': event.eventId, '#source': 'source' },
             ExpressionAttributeValues: {
               ':event': {
                 type: event.type,
@@ -183,6 +189,7 @@ export function dynamoDbCaseEventStore(options: {
                 receivedAt: receivedAt.toISOString(),
               },
               ':one': 1,
+              ':source': source,
             },
             ReturnValues: 'ALL_NEW',
           }),
@@ -193,7 +200,8 @@ export function dynamoDbCaseEventStore(options: {
         const { Item } = await documents.send(
           new GetCommand({ TableName, Key, ConsistentRead: true }),
         );
-        if (!Item) return undefined;
+        // Another source's case is no case of theirs: the same answer as none at all.
+        if (!Item || Item.source !== source) return undefined;
         return { added: false, events: eventsOf(Item), count: Number(Item.eventCount) };
       }
     },
