@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { dynamoDbCaseEventStore } from '#shared/adapters/dynamodb/case-store.ts';
-import { sourceSecretReader } from '#shared/adapters/secrets-manager/source-secrets.ts';
+import { signingSourcesReader } from '#shared/adapters/secrets-manager/source-secrets.ts';
 import { requireEnv, requireJsonMap } from '#shared/config.ts';
 import { parseCaseEvent } from '#shared/domain/case-event.ts';
 import { jsonAnswer, NO_STORE } from '#shared/http/answers.ts';
@@ -22,20 +22,14 @@ const dependencies = {
   store: dynamoDbCaseEventStore({ client: new DynamoDBClient({}), tableName: config.tableName }),
   now: () => new Date(),
 };
-const secretsOf = sourceSecretReader(config.secretArnBySource);
+const signingSources = signingSourcesReader(config.secretArnBySource);
 
 /** POST /cases/{caseId}/events: 202 with the case's follow-up, for a new or a repeated event. */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(problemDetailsOnError())
   .handler(async (request) => {
-    const candidates = await Promise.all(
-      [...config.secretArnBySource.keys()].map(async (source) => ({
-        source,
-        secrets: await secretsOf(source),
-      })),
-    );
-    const { source, body } = await readSignedJsonBody(request, candidates);
+    const { source, body } = await readSignedJsonBody(request, await signingSources());
     const parsed = parseCaseEvent(body);
     if (!parsed.success) {
       throw new ValidationError('The body is not a valid case event.', parsed.errors);

@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { dynamoDbInvitationStore } from '#shared/adapters/dynamodb/invitation-store.ts';
-import { sourceSecretReader } from '#shared/adapters/secrets-manager/source-secrets.ts';
+import { signingSourcesReader } from '#shared/adapters/secrets-manager/source-secrets.ts';
 import { readSurveyKeys } from '#shared/adapters/secrets-manager/survey-keys.ts';
 import { requireEnv, requireJsonMap, requirePositiveInteger } from '#shared/config.ts';
 import { parseInvitationRequest } from '#shared/domain/invitation.ts';
@@ -34,20 +34,14 @@ const store = dynamoDbInvitationStore({
   reportingTimeZone: config.policy.timeZone,
   retentionDays: config.retentionDays,
 });
-const secretsOf = sourceSecretReader(config.secretArnBySource);
+const signingSources = signingSourcesReader(config.secretArnBySource);
 
 /** POST /invitations: 201 a new invitation, 200 the same one again, 409 when suppressed. */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(problemDetailsOnError())
   .handler(async (request) => {
-    const candidates = await Promise.all(
-      [...config.secretArnBySource.keys()].map(async (source) => ({
-        source,
-        secrets: await secretsOf(source),
-      })),
-    );
-    const { source, body } = await readSignedJsonBody(request, candidates);
+    const { source, body } = await readSignedJsonBody(request, await signingSources());
     const parsed = parseInvitationRequest(body);
     if (!parsed.success) {
       throw new ValidationError('The body is not a valid invitation request.', parsed.errors);

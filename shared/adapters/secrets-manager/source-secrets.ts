@@ -20,3 +20,18 @@ export function sourceSecretReader(secretArnBySource: ReadonlyMap<string, string
     return value.previous ? [value.current, value.previous] : [value.current];
   };
 }
+
+/**
+ * Every source's active secrets at once, for a route any of several sources may sign: the
+ * request is the one source's whose secret signed it.
+ */
+export function signingSourcesReader(secretArnBySource: ReadonlyMap<string, string>) {
+  const secretsOf = sourceSecretReader(secretArnBySource);
+  return () =>
+    Promise.all(
+      [...secretArnBySource.keys()].map(async (source) => ({
+        source,
+        secrets: await secretsOf(source),
+      })),
+    );
+}
