@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Node } from 'constructs';
-import { endpointUrlProblem } from '../shared/domain/endpoint-address.ts';
-import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../shared/domain/follow-up.ts';
-import { type Profile, profilesWith, readProfileDirectory } from '../shared/indicators/profiles.ts';
+import { endpointUrlProblem } from '#shared/domain/endpoint-address.ts';
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '#shared/domain/follow-up.ts';
+import { type Profile, profilesWith, readProfileDirectory } from '#shared/indicators/profiles.ts';
 
 /** An operator endpoint that follow-up webhooks are delivered to (docs/design.md §10.1). */
 export interface WebhookEndpointConfig {

@@ -3,7 +3,7 @@ import {
   type GlobalSecondaryIndexProps,
   ProjectionType,
 } from 'aws-cdk-lib/aws-dynamodb';
-import type { TableDesign } from '../shared/tables/table.ts';
+import type { TableDesign } from '#shared/tables/table.ts';
 
 /**
  * A table module's indexes as the stack declares them (string keys; all attributes

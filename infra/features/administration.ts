@@ -1,7 +1,7 @@
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
-import { COMPLAINTS_TABLE } from '../../shared/tables/complaints.ts';
-import { SURVEYS_TABLE } from '../../shared/tables/surveys.ts';
+import { COMPLAINTS_TABLE } from '#shared/tables/complaints.ts';
+import { SURVEYS_TABLE } from '#shared/tables/surveys.ts';
 import { ProjectFunction } from '../constructs/project-function.ts';
 import { Feature, type FeatureProps } from './feature.ts';
 

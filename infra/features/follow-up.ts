@@ -5,9 +5,9 @@ import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambd
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { followUpImageConditions } from '../../shared/domain/follow-up.ts';
-import { followUpRules } from '../../shared/domain/survey-definitions.ts';
-import { answeredLinkPattern } from '../../shared/tables/surveys.ts';
+import { followUpImageConditions } from '#shared/domain/follow-up.ts';
+import { followUpRules } from '#shared/domain/survey-definitions.ts';
+import { answeredLinkPattern } from '#shared/tables/surveys.ts';
 import { ProjectFunction } from '../constructs/project-function.ts';
 import { Feature, type FeatureProps } from './feature.ts';
 

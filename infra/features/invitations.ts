@@ -5,8 +5,8 @@ import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambd
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { SURVEY_ITEMS } from '../../shared/tables/surveys.ts';
-import { TABLE_KEY } from '../../shared/tables/table.ts';
+import { SURVEY_ITEMS } from '#shared/tables/surveys.ts';
+import { TABLE_KEY } from '#shared/tables/table.ts';
 import { ProjectFunction } from '../constructs/project-function.ts';
 import { Feature, type FeatureProps } from './feature.ts';
 

@@ -10,8 +10,8 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { OPERATOR_PROFILES_DIRECTORY } from '../../shared/indicators/profiles.ts';
-import { SESSIONS_TABLE } from '../../shared/tables/sessions.ts';
+import { OPERATOR_PROFILES_DIRECTORY } from '#shared/indicators/profiles.ts';
+import { SESSIONS_TABLE } from '#shared/tables/sessions.ts';
 import { ProjectFunction } from '../constructs/project-function.ts';
 import { Feature, type FeatureProps } from './feature.ts';
 

@@ -8,9 +8,9 @@ import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/a
 import { SqsSendMessage } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { OPERATOR_PROFILES_DIRECTORY } from '../../shared/indicators/profiles.ts';
-import { COMPLAINTS_TABLE } from '../../shared/tables/complaints.ts';
-import { reportKeys } from '../../shared/tables/reports.ts';
+import { OPERATOR_PROFILES_DIRECTORY } from '#shared/indicators/profiles.ts';
+import { COMPLAINTS_TABLE } from '#shared/tables/complaints.ts';
+import { reportKeys } from '#shared/tables/reports.ts';
 import { KeyScopedRole } from '../constructs/key-scoped-role.ts';
 import { ProjectFunction } from '../constructs/project-function.ts';
 import { Feature, type FeatureProps } from './feature.ts';

@@ -8,8 +8,8 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { SURVEY_ITEMS } from '../../shared/tables/surveys.ts';
-import { TABLE_KEY } from '../../shared/tables/table.ts';
+import { SURVEY_ITEMS } from '#shared/tables/surveys.ts';
+import { TABLE_KEY } from '#shared/tables/table.ts';
 import { ProjectFunction } from '../constructs/project-function.ts';
 import { Feature, type FeatureProps } from './feature.ts';
 
