@@ -84,6 +84,12 @@ describe('regulator and assessor access to reports', () => {
       expect(location.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
       const download = await fetch(location);
       expect(download.status).toBe(200);
+      // Saved under the report's id, except the page a browser shows.
+      expect(download.headers.get('content-disposition')).toBe(
+        name === 'report.html'
+          ? null
+          : `attachment; filename="${reportId}_${name.replaceAll('/', '_')}"`,
+      );
       files.set(name, Buffer.from(await download.arrayBuffer()));
     }
     const key = await (await fetch(`${sandbox.outputs.apiUrl}/reports/signing-key`)).text();

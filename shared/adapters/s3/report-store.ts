@@ -6,6 +6,17 @@ export const reportPrefix = (profile: string, period: string, reportId: string) 
   `reports/${profile}/${period}/${reportId}/`;
 
 /**
+ * Every file but the page a browser shows (report.html) is saved, not shown, when
+ * downloaded, under the report's id before its own name: a regulator's downloads folder
+ * then tells one report's report.json from another's.
+ */
+function attachment(prefix: string, name: string): { ContentDisposition?: string } {
+  if (name.endsWith('.html')) return {};
+  const reportId = prefix.split('/').at(-2) ?? '';
+  return { ContentDisposition: `attachment; filename="${reportId}_${name.replaceAll('/', '_')}"` };
+}
+
+/**
  * Report files in the Object-Locked bucket: each put is a new object version that the
  * bucket's default retention locks; encryption is the bucket's (KMS) default.
  */
@@ -18,6 +29,7 @@ export function s3ReportStore(client: S3Client, bucket: string): ReportStore {
           Key: `${prefix}${file.name}`,
           Body: file.body,
           ContentType: file.contentType,
+          ...attachment(prefix, file.name),
           // Object Lock refuses a put without an integrity checksum.
           ChecksumAlgorithm: 'SHA256',
         }),
