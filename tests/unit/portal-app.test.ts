@@ -371,6 +371,22 @@ describe('the reports pages', () => {
     expect(none.body).toContain('No report matches.');
   });
 
+  it('say beside the field that a period is none, rather than list every report', async () => {
+    // Prepare
+    const portal = seededPortal();
+    const { cookie } = await as(portal, 'regulator');
+
+    // Act
+    const answer = await visit(portal, 'GET', '/portal/reports?period=2026-Q5', { cookie });
+
+    // Assess
+    expect(answer.status).toBe(400);
+    expect(answer.body).toContain('aria-invalid="true"');
+    expect(answer.body).toContain('That is not a period');
+    expect(answer.body).not.toMatch(/href="\/portal\/reports\/[^"/]+"/);
+    expect(answer.body).not.toContain('No report matches.');
+  });
+
   it('escape what the query carried back into the page', async () => {
     // Prepare
     const portal = seededPortal();
@@ -385,7 +401,7 @@ describe('the reports pages', () => {
     );
 
     // Assess
-    expect(answer.status).toBe(200);
+    expect(answer.status).toBe(400);
     expect(answer.body).not.toContain('<script>');
     expect(answer.body).toContain('value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"');
   });

@@ -202,13 +202,18 @@ export function portalApp(deps: PortalDependencies) {
       ...(profile && profileIds().includes(profile) ? { profile } : {}),
       ...(period && isPeriodId(period) ? { period } : {}),
     };
-    const views = await listReports(deps.reports, callerOfSession(visit.session), filter);
+    // A period that is none is said so, not quietly dropped from the filter.
+    const periodInvalid = period !== '' && !isPeriodId(period);
+    const views = periodInvalid
+      ? []
+      : await listReports(deps.reports, callerOfSession(visit.session), filter);
     return page(
-      200,
+      periodInvalid ? 400 : 200,
       renderReports(context(visit), {
         reports: views,
         profiles: profileIds(),
         filter: { ...filter, ...(period ? { period } : {}) },
+        periodInvalid,
         timezone: deps.timezone,
       }),
     );

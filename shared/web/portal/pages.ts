@@ -147,6 +147,8 @@ export function renderReports(
     reports: ReportView[];
     profiles: readonly string[];
     filter: { profile?: string; period?: string };
+    /** The period asked for is no period: said beside its field, and nothing listed. */
+    periodInvalid?: boolean;
     timezone: string;
   },
 ): string {
@@ -155,18 +157,20 @@ export function renderReports(
     (id) =>
       html`<option value="${id}"${input.filter.profile === id ? html` selected` : ''}>${id}</option>`,
   );
-  const filter = html`<form method="get" action="/portal/reports" class="card"><div class="fields"><div><label for="profile">${t('profile')}</label><select id="profile" name="profile"><option value="">${t('anyProfile')}</option>${options}</select></div><div><label for="period">${t('period')}</label><input id="period" name="period" value="${input.filter.period ?? ''}" placeholder="2026-Q3" aria-describedby="period-hint" size="10"><p class="hint" id="period-hint">${t('periodHint')}</p></div><div><button type="submit">${t('filter')}</button></div></div></form>`;
+  const filter = html`<form method="get" action="/portal/reports" class="card"><div class="fields"><div><label for="profile">${t('profile')}</label><select id="profile" name="profile"><option value="">${t('anyProfile')}</option>${options}</select></div><div><label for="period">${t('period')}</label><input id="period" name="period" value="${input.filter.period ?? ''}" placeholder="2026-Q3" aria-describedby="period-hint"${input.periodInvalid ? html` aria-invalid="true"` : ''} size="10"><p class="hint" id="period-hint">${input.periodInvalid ? html`<span class="error" role="alert">${t('periodInvalid')}</span>` : t('periodHint')}</p></div><div><button type="submit">${t('filter')}</button></div></div></form>`;
   const rows = input.reports.map(
     (report) =>
       html`<tr><td><a href="/portal/reports/${report.reportId}">${report.profile} · ${report.period}</a></td><td>${formatTime(report.generatedAt, context.locale, input.timezone)}</td><td><code>${report.reportId}</code></td></tr>`,
   );
-  const list = input.reports.length
-    ? tableOf(
-        t('reportsTitle'),
-        html`<tr><th scope="col">${t('profile')} · ${t('period')}</th><th scope="col">${t('generatedAt')}</th><th scope="col">${t('reportId')}</th></tr>`,
-        rows,
-      )
-    : html`<p>${t('noReports')}</p>`;
+  const list = input.periodInvalid
+    ? ''
+    : input.reports.length
+      ? tableOf(
+          t('reportsTitle'),
+          html`<tr><th scope="col">${t('profile')} · ${t('period')}</th><th scope="col">${t('generatedAt')}</th><th scope="col">${t('reportId')}</th></tr>`,
+          rows,
+        )
+      : html`<p>${t('noReports')}</p>`;
   return layout(
     context,
     t('reportsTitle'),

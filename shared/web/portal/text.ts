@@ -28,6 +28,10 @@ export const TEXT = {
   period: { 'zh-CN': '统计期', en: 'Period' },
   anyProfile: { 'zh-CN': '全部模板', en: 'Any profile' },
   periodHint: { 'zh-CN': '例如 2026-10、2026-Q3、2026', en: 'e.g. 2026-10, 2026-Q3, 2026' },
+  periodInvalid: {
+    'zh-CN': '这不是统计期：请写月份、季度或年份，例如 2026-10、2026-Q3、2026。',
+    en: 'That is not a period: write a month, a quarter or a year, e.g. 2026-10, 2026-Q3, 2026.',
+  },
   generatedAt: { 'zh-CN': '生成时间', en: 'Built at' },
   codeVersion: { 'zh-CN': '代码版本', en: 'Code version' },
   reportId: { 'zh-CN': '报告编号', en: 'Report id' },
