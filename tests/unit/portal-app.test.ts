@@ -611,6 +611,8 @@ describe('the admin forms', () => {
     expect(answer.body).toContain('Please check the following:');
     expect(answer.body).toContain('<code>/period</code>');
     expect(portal.runs.queued).toEqual([]);
+    // Switching language from here goes back to the admin page, not to the form's address.
+    expect(answer.body).toContain('href="/portal/language?to=zh-CN&amp;back=%2Fportal%2Fadmin"');
   });
 
   it('store subscriber counts from an uploaded CSV file (with a byte-order mark)', async () => {

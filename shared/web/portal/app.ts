@@ -133,7 +133,14 @@ export function portalApp(deps: PortalDependencies) {
   const page = async (status: number, markup: string) => htmlAnswer(status, markup, await csp());
   const context = (visit: Visit): PageContext => ({
     locale: visit.locale,
-    path: `${visit.path}${visit.request.rawQueryString ? `?${visit.request.rawQueryString}` : ''}`,
+    // A page shown in answer to a form: its language switch goes back to the page the
+    // form is on (a GET of the form's own address is no page).
+    path:
+      visit.request.requestContext.http.method === 'POST'
+        ? visit.path.startsWith('/portal/admin/')
+          ? '/portal/admin'
+          : '/portal'
+        : `${visit.path}${visit.request.rawQueryString ? `?${visit.request.rawQueryString}` : ''}`,
     ...(visit.session
       ? {
           person: {
