@@ -129,11 +129,23 @@ export async function currentSession(
 
 /**
  * Ends the session here, revokes its refresh token at the user pool, and answers the
- * provider's sign-out, where the browser goes next.
+ * provider's sign-out, where the browser goes next. A revocation the pool refuses or
+ * does not answer is reported to `onRevokeFailed` and does not stop the sign-out: the
+ * session is gone here already, and the token, held nowhere else, expires on its own.
  */
-export async function signOut(sessions: PortalSessions, cookie: string | undefined): Promise<URL> {
+export async function signOut(
+  sessions: PortalSessions,
+  cookie: string | undefined,
+  onRevokeFailed: (error: unknown) => void = () => {},
+): Promise<URL> {
   const ended = cookie ? await sessions.store.deleteSession(cookieHash(cookie)) : undefined;
-  if (ended?.refreshToken) await sessions.provider.revokeRefreshToken(ended.refreshToken);
+  if (ended?.refreshToken) {
+    try {
+      await sessions.provider.revokeRefreshToken(ended.refreshToken);
+    } catch (error) {
+      onRevokeFailed(error);
+    }
+  }
   return sessions.provider.signOutUrl();
 }
 

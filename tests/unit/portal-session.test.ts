@@ -312,6 +312,24 @@ describe('signOut', () => {
     expect(await currentSession(world.sessions, cookie)).toBeUndefined();
   });
 
+  it('still signs out when the user pool does not take the revocation, and says so', async () => {
+    // Prepare
+    const world = portalSessions();
+    const { cookie } = await signedIn(world);
+    world.identity.provider.revokeRefreshToken = async () => {
+      throw new Error('revocation endpoint answered 503');
+    };
+    const failures: unknown[] = [];
+
+    // Act
+    const next = await signOut(world.sessions, cookie, (error) => failures.push(error));
+
+    // Assess
+    expect(next.toString()).toBe('https://login.example.test/logout?client_id=portal');
+    expect(await currentSession(world.sessions, cookie)).toBeUndefined();
+    expect(failures).toHaveLength(1);
+  });
+
   it('revokes nothing twice, nor for a session without a refresh token or no session', async () => {
     // Prepare
     const world = portalSessions();

@@ -398,7 +398,12 @@ export function portalApp(deps: PortalDependencies) {
   };
 
   const leave: SignedInPage = async (visit) => {
-    const url = await signOut(deps.sessions, cookieOf(visit.request, SESSION_COOKIE));
+    const url = await signOut(deps.sessions, cookieOf(visit.request, SESSION_COOKIE), (error) =>
+      deps.audit('portal sign-out: refresh token not revoked', {
+        subject: visit.session.subject,
+        error: error instanceof Error ? error.name : 'unknown',
+      }),
+    );
     deps.audit('portal sign-out', { subject: visit.session.subject });
     return { ...redirectAnswer(303, url.toString()), cookies: [expiredHostCookie(SESSION_COOKIE)] };
   };
