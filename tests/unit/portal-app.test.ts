@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toHttpApiEvent } from '#sandbox/triggers/http-event.ts';
+import { DependencyUnavailableError } from '#shared/adapters/errors.ts';
 import { ADMINS, type Caller, type Group, requireAnyGroup } from '#shared/domain/people.ts';
 import { cookieHash, SESSION_IDLE_SECONDS } from '#shared/domain/portal-session.ts';
 import type { Answer } from '#shared/http/answers.ts';
@@ -515,6 +516,27 @@ describe('the reports pages', () => {
     expect(answer.body).toContain(`${PROBLEM}not-found`);
     expect(portal.links.presigned).toEqual([]);
     expect(portal.reports.downloads).toEqual([]);
+  });
+
+  it('answer a service that refused for now with a page that says to try again', async () => {
+    // Prepare
+    const portal = seededPortal();
+    const admin = await as(portal, 'admin');
+    portal.runs.queue.enqueue = async () => {
+      throw new DependencyUnavailableError('The run was not queued; please send it again.');
+    };
+
+    // Act
+    const answer = await visit(portal, 'POST', '/portal/admin/runs', {
+      cookie: admin.cookie,
+      form: { csrf: admin.csrfToken, profile: 'cn-miit', period: '2026-Q3' },
+    });
+
+    // Assess
+    expect(answer.status).toBe(503);
+    expect(titleOf(answer.body)).toBe('Please try again shortly');
+    expect(answer.body).toContain('The run was not queued; please send it again.');
+    expect(answer.body).toContain(`${PROBLEM}unavailable`);
   });
 
   it('answer a failure inside with a page that says nothing of it, and log it', async () => {

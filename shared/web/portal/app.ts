@@ -446,8 +446,15 @@ export function portalApp(deps: PortalDependencies) {
     } else if (refusal) {
       status = refusal.problem.status;
       problemType = refusal.problem.type;
-      kind = status === 403 ? 'forbidden' : status === 404 ? 'notFound' : 'invalid';
-      if (kind === 'invalid') detail = refusal.problem.detail;
+      kind =
+        status === 403
+          ? 'forbidden'
+          : status === 404
+            ? 'notFound'
+            : status >= 500
+              ? 'unavailable'
+              : 'invalid';
+      if (kind === 'invalid' || kind === 'unavailable') detail = refusal.problem.detail;
     } else {
       deps.fail(error);
     }

@@ -327,7 +327,14 @@ export function renderAudit(
 }
 
 /** The kinds of refusal the portal explains; the problem type stays underneath. */
-export type ErrorKind = 'forbidden' | 'notFound' | 'invalid' | 'signInFailed' | 'csrf' | 'internal';
+export type ErrorKind =
+  | 'forbidden'
+  | 'notFound'
+  | 'invalid'
+  | 'unavailable'
+  | 'signInFailed'
+  | 'csrf'
+  | 'internal';
 
 /** A refusal as a page, in the person's language, naming its RFC 9457 problem type. */
 export function renderError(
@@ -339,6 +346,7 @@ export function renderError(
     forbidden: ['forbiddenTitle', 'forbiddenBody'],
     notFound: ['notFoundTitle', 'notFoundBody'],
     invalid: ['invalidTitle', undefined],
+    unavailable: ['unavailableTitle', undefined],
     signInFailed: ['signInFailedTitle', 'signInFailedBody'],
     csrf: ['csrfTitle', 'csrfBody'],
     internal: ['errorTitle', 'internalBody'],

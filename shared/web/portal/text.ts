@@ -112,6 +112,7 @@ export const TEXT = {
   notFoundTitle: { 'zh-CN': '未找到', en: 'Not found' },
   notFoundBody: { 'zh-CN': '没有这个页面或报告。', en: 'There is no such page or report.' },
   invalidTitle: { 'zh-CN': '无法处理该请求', en: 'The request could not be used' },
+  unavailableTitle: { 'zh-CN': '请稍后再试', en: 'Please try again shortly' },
   signInFailedTitle: { 'zh-CN': '登录未完成', en: 'The sign-in did not finish' },
   signInFailedBody: {
     'zh-CN': '此登录已过期或已使用。请重新登录。',
