@@ -371,6 +371,11 @@ describe.each(['zh-CN', 'en'] as const)('the portal in %s', (locale) => {
           targets: violation.nodes.map((node) => String(node.target)),
         })))`);
         const scrollWidth = await tab.evaluate<number>('document.documentElement.scrollWidth');
+        // Tables fit too: a phone user should not have to scroll a table sideways to read it.
+        const tablesScrolling = await tab.evaluate<string[]>(
+          `[...document.querySelectorAll('.table')].filter((region) =>
+            region.scrollWidth > region.clientWidth).map((region) => region.getAttribute('aria-label'))`,
+        );
         const heading = (await tab.locator('h1').textContent()) ?? '';
         // The heading as drawn: bold, so the bold faces of its characters must be loaded.
         const glyphs = await tab.evaluate<{ check: boolean; loaded: number }>(`({
@@ -386,6 +391,7 @@ describe.each(['zh-CN', 'en'] as const)('the portal in %s', (locale) => {
         // Assess
         expect(violations, where).toEqual([]);
         expect(scrollWidth, where).toBeLessThanOrEqual(viewport.width);
+        expect(tablesScrolling, where).toEqual([]);
         if (locale === 'zh-CN') {
           expect(glyphs.check, where).toBe(true);
           expect(glyphs.loaded, where).toBeGreaterThan(0);

@@ -34,6 +34,7 @@ th{font-weight:600;background:#f4f5f7}
 code,pre{font:.85rem/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;overflow-wrap:anywhere}
 .sha{font-size:.75rem;color:#3d434d}
 td.size{white-space:nowrap}
+td.long{overflow-wrap:anywhere}
 pre{white-space:pre-wrap;background:#f4f5f7;padding:.75rem;border-radius:.4rem}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}
 dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}
@@ -195,7 +196,7 @@ export function renderReport(
     `/portal/reports/${report.reportId}/files/${name.split('/').map(encodeURIComponent).join('/')}`;
   const rows = report.files.map(
     (file) =>
-      html`<tr><td>${file.name}<br><span class="vh">SHA-256 </span><code class="sha">${file.sha256}</code></td><td class="size">${formatBytes(file.bytes, context.locale)}</td><td><a href="${fileHref(file.name)}" download>${t('download')}<span class="vh"> ${file.name}</span></a></td></tr>`,
+      html`<tr><td class="long">${file.name}<br><span class="vh">SHA-256 </span><code class="sha">${file.sha256}</code></td><td class="size">${formatBytes(file.bytes, context.locale)}</td><td><a href="${fileHref(file.name)}" download>${t('download')}<span class="vh"> ${file.name}</span></a></td></tr>`,
   );
   const hasExtract = report.files.some((file) => file.name.startsWith('extract/'));
   const commands = [
@@ -258,7 +259,7 @@ export function renderAdmin(
   )}</select></div><div><label for="run-period">${t('period')}</label><input id="run-period" name="period" required placeholder="2026-Q3" aria-describedby="run-period-hint" size="10"><p class="hint" id="run-period-hint">${t('periodHint')}</p></div><div><button type="submit">${t('runSubmit')}</button></div></div></form></section>`;
   const runRows = input.runs.map(
     (entry) =>
-      html`<tr><td>${formatTime(entry.requestedAt ?? entry.publishedAt, context.locale, input.timezone)}</td><td>${entry.profile} · ${entry.period}</td><td>${entry.requestedBy ? html`<code>${entry.requestedBy}</code>` : t('schedule')}</td><td>${
+      html`<tr><td class="long">${formatTime(entry.requestedAt ?? entry.publishedAt, context.locale, input.timezone)}<br>${entry.requestedBy ? html`<code>${entry.requestedBy}</code>` : t('schedule')}</td><td>${entry.profile} · ${entry.period}</td><td class="long">${
         entry.reportId
           ? html`${t('published')}: <a href="/portal/reports/${entry.reportId}"><code>${entry.reportId}</code></a>`
           : html`${t('pending')}${entry.failures ? html` (${entry.failures} ${t('failedTimes')})` : ''}`
@@ -268,7 +269,7 @@ export function renderAdmin(
     input.runs.length
       ? tableOf(
           t('runsTitle'),
-          html`<tr><th scope="col">${t('requestedAt')}</th><th scope="col">${t('profile')} · ${t('period')}</th><th scope="col">${t('requestedBy')}</th><th scope="col">${t('outcome')}</th></tr>`,
+          html`<tr><th scope="col">${t('requestedAt')} · ${t('requestedBy')}</th><th scope="col">${t('profile')} · ${t('period')}</th><th scope="col">${t('outcome')}</th></tr>`,
           runRows,
         )
       : html`<p>${t('noRuns')}</p>`
@@ -286,7 +287,7 @@ export function renderAdmin(
               html`<tr><th scope="col">${t('email')}</th><th scope="col">${t('status')}</th><th scope="col"><span class="vh">${t('remove')}</span></th></tr>`,
               input.people[group].map(
                 (member) =>
-                  html`<tr><td>${member.email}</td><td>${member.status}</td><td><form class="inline" method="post" action="/portal/admin/people/remove">${csrf}<input type="hidden" name="email" value="${member.email}"><input type="hidden" name="group" value="${group}"><button class="quiet" type="submit">${t('remove')}<span class="vh"> ${member.email} (${group})</span></button></form></td></tr>`,
+                  html`<tr><td class="long">${member.email}</td><td>${member.status}</td><td><form class="inline" method="post" action="/portal/admin/people/remove">${csrf}<input type="hidden" name="email" value="${member.email}"><input type="hidden" name="group" value="${group}"><button class="quiet" type="submit">${t('remove')}<span class="vh"> ${member.email} (${group})</span></button></form></td></tr>`,
               ),
             )
           : html`<p>${t('nobody')}</p>`
@@ -308,7 +309,7 @@ export function renderAudit(
   const t = wordsFor(context.locale);
   const rows = input.downloads.map(
     (entry) =>
-      html`<tr><td>${formatTime(entry.at.toISOString(), context.locale, input.timezone)}</td><td>${entry.email ?? t('formerMember')}<br><code>${entry.subject}</code> (${entry.groups.join(', ')})</td><td><a href="/portal/reports/${entry.reportId}"><code>${entry.reportId}</code></a><br>${entry.file}</td></tr>`,
+      html`<tr><td>${formatTime(entry.at.toISOString(), context.locale, input.timezone)}</td><td class="long">${entry.email ?? t('formerMember')}<br><code>${entry.subject}</code> (${entry.groups.join(', ')})</td><td class="long"><a href="/portal/reports/${entry.reportId}"><code>${entry.reportId}</code></a><br>${entry.file}</td></tr>`,
   );
   return layout(
     context,

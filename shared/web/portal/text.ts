@@ -62,7 +62,7 @@ export const TEXT = {
   runSubmit: { 'zh-CN': '开始生成', en: 'Run it' },
   runsTitle: { 'zh-CN': '最近的报告任务', en: 'Recent report runs' },
   requestedAt: { 'zh-CN': '请求时间', en: 'Requested' },
-  requestedBy: { 'zh-CN': '请求人', en: 'By' },
+  requestedBy: { 'zh-CN': '请求人', en: 'by whom' },
   schedule: { 'zh-CN': '定时任务', en: 'schedule' },
   outcome: { 'zh-CN': '结果', en: 'Outcome' },
   published: { 'zh-CN': '已发布', en: 'Published' },
