@@ -70,3 +70,32 @@ export function reminderSmsText(locale: Locale, surveyUrl: string): string {
     ? `提醒：您的服务评价尚未完成。请回复1-5为本次服务打分（5=非常满意），或打开 ${surveyUrl} 作答。回复TD退订。`
     : `Reminder: how satisfied were you with our service? Reply 1-5 (5 = very satisfied), or answer at ${surveyUrl}. Reply STOP to opt out.`;
 }
+
+/**
+ * What an `invitation.reminder_due` webhook carries (docs/design.md §10.3): what the
+ * operator needs to remind the customer of a web link it delivered, the link included.
+ */
+export interface ReminderDue {
+  invitationId: string;
+  customerRef: string;
+  touchpoint: string;
+  locale: Locale;
+  surveyUrl: string;
+  invitedAt: string;
+  dueAt: string;
+  expiresAt: string;
+}
+
+/** The body of an `invitation.reminder_due` webhook: Standard Webhooks' `{type, timestamp, data}`. */
+export function reminderDuePayload(reminder: ReminderDue): string {
+  return JSON.stringify({
+    type: 'invitation.reminder_due',
+    timestamp: reminder.dueAt,
+    data: reminder,
+  });
+}
+
+/** The webhook id of an invitation's reminder: the same on every retry. */
+export function reminderDueWebhookId(invitationId: string): string {
+  return `msg_${invitationId}_reminder_due`;
+}
