@@ -8,8 +8,10 @@ import middy from '@middy/core';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { dynamoDbCaseStore } from '#shared/adapters/dynamodb/case-store.ts';
+import { dynamoDbReminderStore } from '#shared/adapters/dynamodb/reminder-store.ts';
 import { nodeWebhookSender } from '#shared/adapters/http/webhook-sender.ts';
 import { sourceSecretReader } from '#shared/adapters/secrets-manager/source-secrets.ts';
+import { readSurveyKeys } from '#shared/adapters/secrets-manager/survey-keys.ts';
 import { sqsDeliveryRetries } from '#shared/adapters/sqs/case-deliveries.ts';
 import {
   ConfigurationError,
@@ -18,9 +20,10 @@ import {
   requirePositiveInteger,
 } from '#shared/config.ts';
 import { endpointUrlProblem } from '#shared/domain/endpoint-address.ts';
+import { surveyUrlFor } from '#shared/domain/survey-token.ts';
 import { logger } from '#shared/powertools/logger.ts';
 import { metrics } from '#shared/powertools/metrics.ts';
-import { deliverCase } from '#shared/use-cases/deliver-case.ts';
+import { deliverCase, deliverReminder } from '#shared/use-cases/deliver-case.ts';
 
 // Set by the sandbox alone, never by the stacks: it may deliver to its own loopback
 // receiver over plain http, and waits less between attempts.
@@ -37,6 +40,9 @@ const config = {
   deadLetterQueueUrl: requireEnv('FOLLOW_UP_DEAD_LETTER_QUEUE_URL'),
   urls: requireJsonMap('CASE_ENDPOINT_URLS'),
   secretArns: requireJsonMap('CASE_ENDPOINT_SECRETS'),
+  // A reminder's webhook carries the invitation's link, made again from its id.
+  surveyKeysSecretArn: requireEnv('SURVEY_KEYS_SECRET_ARN'),
+  surveyBaseUrl: requireEnv('SURVEY_BASE_URL'),
 };
 for (const [endpoint, url] of config.urls) {
   const problem = endpointUrlProblem(url, { allowLoopback: sandbox.allowLoopback });
@@ -57,11 +63,24 @@ const dependencies = {
   random: Math.random,
   ...(sandbox.firstRetrySeconds ? { firstRetrySeconds: sandbox.firstRetrySeconds } : {}),
 };
-const MessageSchema = z.object({
-  caseId: z.string(),
-  endpoint: z.string(),
-  type: z.literal('case.opened'),
-});
+const reminderDependencies = {
+  ...dependencies,
+  store: dynamoDbReminderStore({ client: new DynamoDBClient({}), tableName: config.tableName }),
+  surveyUrlOf: async (invitationId: string) =>
+    surveyUrlFor(
+      config.surveyBaseUrl,
+      (await readSurveyKeys(config.surveyKeysSecretArn)).tokenKey,
+      invitationId,
+    ),
+};
+const MessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('case.opened'), caseId: z.string(), endpoint: z.string() }),
+  z.object({
+    type: z.literal('invitation.reminder_due'),
+    invitationId: z.string(),
+    endpoint: z.string(),
+  }),
+]);
 const processor = new BatchProcessor(EventType.SQS);
 
 /** A delivery is retried later by staying on the queue, out of sight until it is due. */
@@ -73,11 +92,21 @@ class RetryLaterError extends Error {
 async function deliver(record: SQSRecord) {
   const message = MessageSchema.parse(JSON.parse(record.body));
   const attemptNumber = Number(record.attributes.ApproximateReceiveCount) || 1;
-  const result = await deliverCase(dependencies, message, attemptNumber);
-  const context = { caseId: message.caseId, endpoint: message.endpoint, attempt: attemptNumber };
+  const result =
+    message.type === 'case.opened'
+      ? await deliverCase(dependencies, message, attemptNumber)
+      : await deliverReminder(reminderDependencies, message, attemptNumber);
+  const context = {
+    ...(message.type === 'case.opened'
+      ? { caseId: message.caseId }
+      : { invitationId: message.invitationId }),
+    type: message.type,
+    endpoint: message.endpoint,
+    attempt: attemptNumber,
+  };
   switch (result.outcome) {
     case 'retry':
-      logger.warn('case delivery failed; will retry', {
+      logger.warn('webhook delivery failed; will retry', {
         ...context,
         ...result.attempt,
         delaySeconds: result.delaySeconds,
@@ -86,7 +115,7 @@ async function deliver(record: SQSRecord) {
       await retries.waitBeforeRetry(record.receiptHandle, result.delaySeconds);
       throw new RetryLaterError('retry later');
     case 'final':
-      logger.error('case delivery given up', {
+      logger.error('webhook delivery given up', {
         ...context,
         ...result.attempt,
         reason: result.reason,

@@ -5,7 +5,13 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { dynamoDbInvitationStore } from '#shared/adapters/dynamodb/invitation-store.ts';
 import { signingSourcesReader } from '#shared/adapters/secrets-manager/source-secrets.ts';
 import { readSurveyKeys } from '#shared/adapters/secrets-manager/survey-keys.ts';
-import { requireEnv, requireJsonMap, requirePositiveInteger } from '#shared/config.ts';
+import {
+  requireEnv,
+  requireJsonList,
+  requireJsonMap,
+  requirePositiveInteger,
+  requireWholeNumber,
+} from '#shared/config.ts';
 import { parseInvitationRequest } from '#shared/domain/invitation.ts';
 import { jsonAnswer, NO_STORE } from '#shared/http/answers.ts';
 import { SuppressedError, ValidationError } from '#shared/http/problem.ts';
@@ -21,6 +27,12 @@ const config = {
   surveyKeysSecretArn: requireEnv('SURVEY_KEYS_SECRET_ARN'),
   surveyBaseUrl: requireEnv('SURVEY_BASE_URL'),
   tokenTtlDays: requirePositiveInteger('SURVEY_TOKEN_TTL_DAYS'),
+  reminders: {
+    afterDays: requireWholeNumber('REMINDER_AFTER_DAYS'),
+    channels: requireJsonList('REMINDER_CHANNELS').filter(
+      (channel): channel is 'sms' | 'web' => channel === 'sms' || channel === 'web',
+    ),
+  },
   retentionDays: requirePositiveInteger('RAW_DATA_RETENTION_DAYS'),
   policy: {
     frequencyCapDays: requirePositiveInteger('FREQUENCY_CAP_DAYS'),
@@ -53,6 +65,7 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
         policy: config.policy,
         surveyBaseUrl: config.surveyBaseUrl,
         tokenTtlDays: config.tokenTtlDays,
+        reminders: config.reminders,
         now: () => new Date(),
       },
       source,

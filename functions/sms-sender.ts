@@ -15,6 +15,7 @@ import { readSurveyKeys } from '#shared/adapters/secrets-manager/survey-keys.ts'
 import { snsSmsGateway } from '#shared/adapters/sns/sms-gateway.ts';
 import { sqsSmsWakeUps } from '#shared/adapters/sqs/sms-wake-ups.ts';
 import { requireEnv } from '#shared/config.ts';
+import { surveyUrlFor } from '#shared/domain/survey-token.ts';
 import { logger } from '#shared/powertools/logger.ts';
 import { metrics } from '#shared/powertools/metrics.ts';
 import { sendInvitationSms } from '#shared/use-cases/send-invitation-sms.ts';
@@ -23,6 +24,8 @@ const config = {
   tableName: requireEnv('SURVEYS_TABLE_NAME'),
   wakeUpQueueUrl: requireEnv('SMS_WAKE_UP_QUEUE_URL'),
   surveyKeysSecretArn: requireEnv('SURVEY_KEYS_SECRET_ARN'),
+  // A reminder carries the invitation's link again.
+  surveyBaseUrl: requireEnv('SURVEY_BASE_URL'),
   // Optional: many carriers allow no alphanumeric sender id.
   senderId: process.env.SMS_SENDER_ID ?? '',
 };
@@ -40,15 +43,22 @@ const streamProcessor = new BatchProcessor(EventType.DynamoDBStreams);
 const queueProcessor = new BatchProcessor(EventType.SQS);
 
 async function send(due: z.infer<typeof DueSchema>) {
-  const { phoneKey } = await readSurveyKeys(config.surveyKeysSecretArn);
-  const outcome = await sendInvitationSms({ ...ports, phoneKey }, due).catch((error) => {
-    // Retried, then dead-lettered by its ids; the error names SNS's code, not the number.
-    if (error instanceof SmsNotSentError) {
-      logger.warn('sms invitation not sent', { invitationId: due.invitationId, code: error.code });
-      metrics.addMetric('smsNotSent', MetricUnit.Count, 1);
-    }
-    throw error;
-  });
+  const { phoneKey, tokenKey } = await readSurveyKeys(config.surveyKeysSecretArn);
+  const surveyUrlOf = (invitationId: string) =>
+    surveyUrlFor(config.surveyBaseUrl, tokenKey, invitationId);
+  const outcome = await sendInvitationSms({ ...ports, phoneKey, surveyUrlOf }, due).catch(
+    (error) => {
+      // Retried, then dead-lettered by its ids; the error names SNS's code, not the number.
+      if (error instanceof SmsNotSentError) {
+        logger.warn('sms invitation not sent', {
+          invitationId: due.invitationId,
+          code: error.code,
+        });
+        metrics.addMetric('smsNotSent', MetricUnit.Count, 1);
+      }
+      throw error;
+    },
+  );
   logger.info('sms invitation handled', { invitationId: due.invitationId, outcome });
   metrics.addMetric(outcome === 'sent' ? 'smsSent' : 'smsNotSentNow', MetricUnit.Count, 1);
 }

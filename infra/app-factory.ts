@@ -22,6 +22,7 @@ export function createApp(props: AppProps = {}) {
     smsSenderTimeout: FUNCTION_TIMEOUTS['sms-sender'],
     reportBuilderTimeout: FUNCTION_TIMEOUTS['report-builder'],
     caseDeliveryTimeout: FUNCTION_TIMEOUTS['case-delivery'],
+    remindersTimeout: FUNCTION_TIMEOUTS.reminders,
     description: 'Telecom service quality: data, keys, queues and secrets',
   });
   const stateless = new StatelessStack(app, `${prefix}-Stateless`, {

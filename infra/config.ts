@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Node } from 'constructs';
 import { endpointUrlProblem } from '#shared/domain/endpoint-address.ts';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '#shared/domain/follow-up.ts';
+import { DEFAULT_REMINDER_AFTER_DAYS } from '#shared/domain/reminders.ts';
 import { type Profile, profilesWith, readProfileDirectory } from '#shared/indicators/profiles.ts';
 
 /** An operator endpoint that follow-up webhooks are delivered to (docs/design.md §10.1). */
@@ -53,6 +54,11 @@ export interface StageConfig {
   loginDomainPrefix: string;
   surveyTokenTtlDays: number;
   frequencyCapDays: number;
+  /**
+   * Days after which an unanswered invitation gets its one reminder (docs/design.md
+   * §10.3); 0 turns reminders off. Fewer than `surveyTokenTtlDays`, or none could come.
+   */
+  reminderAfterDays: number;
   /** Local `HH:MM-HH:MM` in the reporting time zone when no SMS is sent. */
   quietHours: string;
   /** The SMS sender id (alphanumeric, where carriers allow one); empty for none. */
@@ -124,6 +130,18 @@ export function readStageConfig(node: Node): StageConfig {
       `context "firstReportMonth" must be a month such as 2026-01, got "${firstReportMonth}"`,
     );
   }
+  const surveyTokenTtlDays = positive(node, 'surveyTokenTtlDays', 7);
+  const reminderAfterDays = Number(
+    node.tryGetContext('reminderAfterDays') ?? DEFAULT_REMINDER_AFTER_DAYS,
+  );
+  if (!Number.isInteger(reminderAfterDays) || reminderAfterDays < 0) {
+    throw new Error('context "reminderAfterDays" must be a whole number, 0 to turn reminders off');
+  }
+  if (reminderAfterDays >= surveyTokenTtlDays) {
+    throw new Error(
+      `context "reminderAfterDays" (${reminderAfterDays}) must be less than "surveyTokenTtlDays" (${surveyTokenTtlDays}): no link would be unexpired when its reminder came due; 0 turns reminders off`,
+    );
+  }
   return {
     stage,
     firstReportMonth,
@@ -135,7 +153,8 @@ export function readStageConfig(node: Node): StageConfig {
     apiBaseUrl: baseUrl(node, 'apiBaseUrl'),
     surveyBaseUrl: baseUrl(node, 'surveyBaseUrl'),
     loginDomainPrefix: loginDomainPrefix(node),
-    surveyTokenTtlDays: positive(node, 'surveyTokenTtlDays', 7),
+    surveyTokenTtlDays,
+    reminderAfterDays,
     frequencyCapDays: positive(node, 'frequencyCapDays', 30),
     quietHours,
     smsSenderId: String(node.tryGetContext('smsSenderId') ?? ''),

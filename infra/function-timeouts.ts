@@ -25,6 +25,8 @@ export const FUNCTION_TIMEOUTS = {
   // Ten seconds for the receiver's answer, and the case read and marked around it.
   'case-delivery': Duration.seconds(30),
   'case-events': Duration.seconds(10),
+  // A run hands over every reminder due since the last, one transaction each.
+  reminders: Duration.minutes(5),
   // A page, or a sign-in's token exchange with the user pool: API Gateway waits 30 s at most.
   portal: Duration.seconds(15),
 } as const satisfies Record<string, Duration>;

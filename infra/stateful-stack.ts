@@ -58,6 +58,7 @@ export interface StatefulStackProps extends StackProps {
   reportBuilderTimeout: Duration;
   /** The case delivery function's timeout: the delivery queue's visibility timeout is six times it. */
   caseDeliveryTimeout: Duration;
+  remindersTimeout: Duration;
 }
 
 /**
@@ -85,6 +86,8 @@ export class StatefulStack extends Stack {
   readonly followUpDeadLetterQueue: Queue;
   /** Case deliveries, one message per case and endpoint, waiting between attempts. */
   readonly caseDeliveryQueue: Queue;
+  /** The reminder schedule's runs, waiting for the reminders function. */
+  readonly reminderRunsQueue: Queue;
   /**
    * Per follow-up endpoint, the Standard Webhooks secret its deliveries are signed with:
    * made here, or the one the endpoint's `secretArn` names.
@@ -213,7 +216,7 @@ export class StatefulStack extends Stack {
     Validations.of(this.followUpDeadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:
-        "This queue is a dead-letter queue: the case delivery queue's redrive target, and the on-failure destination of the follow-up case function's stream event source. Its messages are alarmed; a last-resort queue has no queue behind it.",
+        "This queue is a dead-letter queue: the case delivery queue's and the reminder run queue's redrive target, the reminder schedule's dead-letter queue, and the on-failure destination of the follow-up case function's stream event source. Its messages are alarmed; a last-resort queue has no queue behind it.",
     });
     // A delivery is retried by staying invisible until due (up to 6 h at a time), for
     // more than a day; a receive count past the schedule's attempts means repeated crashes.
@@ -228,6 +231,14 @@ export class StatefulStack extends Stack {
         queue: this.followUpDeadLetterQueue,
         maxReceiveCount: DELIVERY_SCHEDULE.maxAttempts,
       },
+      removalPolicy,
+    });
+    // A run that keeps failing joins the follow-up's dead letters (alarmed); the next run
+    // reads the hours before it, so nothing waits on a retry.
+    this.reminderRunsQueue = this.workQueue('ReminderRunsQueue', {
+      consumerTimeout: props.remindersTimeout,
+      retentionPeriod: Duration.hours(1),
+      deadLetterQueue: this.followUpDeadLetterQueue,
       removalPolicy,
     });
     this.followUpEndpointSecrets = new Map(

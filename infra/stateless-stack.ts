@@ -11,6 +11,7 @@ import { Feature, type FeatureProps } from './features/feature.ts';
 import { FollowUp } from './features/follow-up.ts';
 import { Invitations } from './features/invitations.ts';
 import { Portal } from './features/portal.ts';
+import { Reminders } from './features/reminders.ts';
 import { Reports } from './features/reports.ts';
 import { SurveyResponses } from './features/survey-responses.ts';
 import type { StatefulStack } from './stateful-stack.ts';
@@ -33,6 +34,7 @@ export class StatelessStack extends Stack {
   readonly administration: Administration;
   readonly portal: Portal;
   readonly followUp: FollowUp;
+  readonly reminders: Reminders;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     const prod = props.config.stage === 'prod';
@@ -115,6 +117,16 @@ export class StatelessStack extends Stack {
       caseDeliveryQueue: stateful.caseDeliveryQueue,
       followUpEndpointSecrets: stateful.followUpEndpointSecrets,
       invitationSourceSecrets: stateful.invitationSourceSecrets,
+      surveyKeysSecret: stateful.surveyKeysSecret,
+      surveyBaseUrl,
+    });
+
+    this.reminders = new Reminders(this, 'Reminders', {
+      ...feature,
+      surveysTable: stateful.surveysTable,
+      reminderRunsQueue: stateful.reminderRunsQueue,
+      followUpDeadLetterQueue: stateful.followUpDeadLetterQueue,
+      caseDeliveryQueue: stateful.caseDeliveryQueue,
     });
 
     new Monitoring(this, 'Monitoring', {
@@ -140,6 +152,7 @@ export class StatelessStack extends Stack {
         this.followUp.followUpCases,
         this.followUp.caseDelivery,
         this.followUp.caseEvents,
+        this.reminders.reminders,
       ],
       deadLetterQueues: [
         stateful.complaintEventsDeadLetterQueue,
@@ -153,6 +166,7 @@ export class StatelessStack extends Stack {
         stateful.smsWakeUpQueue,
         stateful.reportRunsQueue,
         stateful.caseDeliveryQueue,
+        stateful.reminderRunsQueue,
       ],
     });
   }

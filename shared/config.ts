@@ -53,3 +53,12 @@ export function requirePositiveInteger(name: string): number {
   }
   return value;
 }
+
+/** A whole number ≥ 0 (where 0 turns something off). */
+export function requireWholeNumber(name: string): number {
+  const value = Number(requireEnv(name));
+  if (!Number.isInteger(value) || value < 0) {
+    throw new ConfigurationError(`environment variable ${name} must be a whole number`);
+  }
+  return value;
+}

@@ -22,6 +22,10 @@ export interface FollowUpProps extends FeatureProps {
   followUpEndpointSecrets: ReadonlyMap<string, ISecret>;
   /** The operator systems' secrets, which sign case events as they sign invitations. */
   invitationSourceSecrets: ReadonlyMap<string, ISecret>;
+  /** A web reminder's webhook carries its link, made again from the survey keys. */
+  surveyKeysSecret: ISecret;
+  /** Where survey links point. */
+  surveyBaseUrl: string;
 }
 
 /**
@@ -100,12 +104,14 @@ export class FollowUp extends Feature {
         CASE_ENDPOINT_SECRETS: JSON.stringify(
           Object.fromEntries([...secrets].map(([name, secret]) => [name, secret.secretArn])),
         ),
+        SURVEY_KEYS_SECRET_ARN: props.surveyKeysSecret.secretArn,
+        SURVEY_BASE_URL: props.surveyBaseUrl,
       },
       ...props.logs,
     });
-    // Read the case; keep each attempt on it.
+    // Read the case (or the reminder's invitation and link); keep each attempt on it.
     this.caseDelivery.grantTable(surveysTable, dataKey, ['GetItem', 'UpdateItem']);
-    if (secrets.size > 0) this.caseDelivery.grantSecretsRead([...secrets.values()], dataKey);
+    this.caseDelivery.grantSecretsRead([...secrets.values(), props.surveyKeysSecret], dataKey);
     props.followUpDeadLetterQueue.grantSendMessages(this.caseDelivery);
     this.caseDelivery.addEventSource(
       new SqsEventSource(props.caseDeliveryQueue, {

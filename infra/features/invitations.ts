@@ -57,6 +57,16 @@ export class Invitations extends Feature {
         SURVEY_KEYS_SECRET_ARN: props.surveyKeysSecret.secretArn,
         SURVEY_BASE_URL: props.surveyBaseUrl,
         SURVEY_TOKEN_TTL_DAYS: String(config.surveyTokenTtlDays),
+        REMINDER_AFTER_DAYS: String(config.reminderAfterDays),
+        // SMS reminders are ours to send; web ones go to the endpoints that take them.
+        REMINDER_CHANNELS: JSON.stringify([
+          'sms',
+          ...(config.followUpEndpoints.some(({ eventTypes }) =>
+            eventTypes.includes('invitation.reminder_due'),
+          )
+            ? ['web']
+            : []),
+        ]),
         FREQUENCY_CAP_DAYS: String(config.frequencyCapDays),
         QUIET_HOURS: config.quietHours,
         REPORTING_TIME_ZONE: config.reportingTimeZone,
@@ -92,6 +102,7 @@ export class Invitations extends Feature {
         SURVEYS_TABLE_NAME: surveysTable.tableName,
         SMS_WAKE_UP_QUEUE_URL: props.smsWakeUpQueue.queueUrl,
         SURVEY_KEYS_SECRET_ARN: props.surveyKeysSecret.secretArn,
+        SURVEY_BASE_URL: props.surveyBaseUrl,
         SMS_SENDER_ID: config.smsSenderId,
       },
       ...props.logs,

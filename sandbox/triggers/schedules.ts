@@ -26,7 +26,8 @@ function fieldAllows(field: string, value: number): boolean {
         ? [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY]
         : range.split('-').map(Number);
     const from = low ?? Number.NaN;
-    const to = high ?? from;
+    // `5/15` starts at 5 and runs to the field's end, as `*/15` starts at its beginning.
+    const to = high ?? (step === undefined ? from : Number.POSITIVE_INFINITY);
     if (value < from || value > to) return false;
     return step === undefined || (value - (Number.isFinite(from) ? from : 0)) % Number(step) === 0;
   });
@@ -91,7 +92,13 @@ export class ScheduleRunner {
       this.fired.add(`${schedule.name}@${minute}`);
       const queueName = schedule.targetArn.split(':').at(-1) ?? '';
       const { QueueUrl } = await this.sqs.send(new GetQueueUrlCommand({ QueueName: queueName }));
-      await this.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: schedule.input }));
+      // The scheduler's context attribute, as it fills it in: the minute it fired for.
+      const scheduledTime = new Date(minute * 60_000).toISOString().replace('.000Z', 'Z');
+      const MessageBody = schedule.input.replaceAll(
+        '<aws.scheduler.scheduled-time>',
+        scheduledTime,
+      );
+      await this.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody }));
       this.onFire?.(schedule);
     }
     return due;

@@ -149,7 +149,7 @@ export function openFollowUpCase(options: {
 }
 
 /** The webhook event types an endpoint may subscribe to. */
-export const WEBHOOK_EVENT_TYPES = ['case.opened'] as const;
+export const WEBHOOK_EVENT_TYPES = ['case.opened', 'invitation.reminder_due'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** The body of a `case.opened` webhook: Standard Webhooks' `{type, timestamp, data}`. */

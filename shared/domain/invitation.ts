@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import type { SuppressionReason } from './contact-policy.ts';
 import { oneOf, opaqueId, RegionSchema, rfc3339, SERVICES } from './fields.ts';
+import type { ReminderStatus } from './reminders.ts';
 import { LOCALES, TOUCHPOINTS } from './survey-definitions.ts';
 import { type FieldError, fieldErrorsOf } from './validation.ts';
 
@@ -59,6 +60,10 @@ export interface Invitation {
   sendAt?: string;
   notSentReason?: NotSentReason;
   tokenHash: string;
+  /** When its one reminder comes due (docs/design.md §10.3); absent when it gets none. */
+  reminderDueAt?: string;
+  reminderStatus?: ReminderStatus;
+  reminderNotSentReason?: NotSentReason;
 }
 
 /** The answer to `POST /invitations`, the same for a repeated `eventId`. */
@@ -87,6 +92,23 @@ export interface SmsOutboxEntry {
   invitationId: string;
   phoneCiphertext: string;
   sendAt?: string;
+  /** The invitation's reminder rather than its first SMS (docs/design.md §10.3). */
+  reminder?: boolean;
+}
+
+/**
+ * An invitation's reminder waiting to come due, written with the invitation (the one
+ * extra item of a new invitation): what the run that hands it over checks, and for SMS
+ * the number, encrypted as on the outbox entry. It expires with the link.
+ */
+export interface DueReminder {
+  invitationId: string;
+  channel: Invitation['channel'];
+  dueAt: string;
+  linkExpiresAt: string;
+  phoneHash: string;
+  tokenHash: string;
+  phoneCiphertext?: string;
 }
 
 /** The sender's wake-up for a deferred SMS: names the invitation, never the number. */

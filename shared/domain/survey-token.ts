@@ -55,6 +55,15 @@ export function surveyTokenFor(tokenKey: Buffer, invitationId: string): string {
   return createHmac('sha256', tokenKey).update(invitationId).digest('base64url');
 }
 
+/** An invitation's survey link under the deployment's base URL (docs/design.md §3). */
+export function surveyUrlFor(
+  surveyBaseUrl: string,
+  tokenKey: Buffer,
+  invitationId: string,
+): string {
+  return `${surveyBaseUrl.replace(/\/$/, '')}/s/${surveyTokenFor(tokenKey, invitationId)}`;
+}
+
 /** The stored form of a token: its SHA-256, so a table dump reveals no usable link. */
 export function hashSurveyToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');

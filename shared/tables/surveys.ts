@@ -1,3 +1,4 @@
+import { reminderHourOf, reminderShardOf } from '../domain/reminders.ts';
 import { TTL_ATTRIBUTE, tableDesign } from './table.ts';
 
 /**
@@ -29,7 +30,14 @@ export const SURVEY_ITEMS = {
   conversation: 'CONVERSATION',
   inboundSms: 'INBOUND',
   followUpCase: 'CASE',
+  /** The prefix of a due reminder's sort key: `REMINDER#<dueAt>#<invitationId>`. */
+  reminderDue: 'REMINDER#',
 } as const;
+
+/** One shard of one hour's due reminders. */
+export function reminderPartition(hour: string, shard: number): string {
+  return `REMINDERS#${hour}#${shard}`;
+}
 
 /** Key layout of the surveys table. */
 export const surveyKeys = {
@@ -58,6 +66,14 @@ export const surveyKeys = {
   followUpCase: (invitationId: string) => ({
     pk: `INVITATION#${invitationId}`,
     sk: SURVEY_ITEMS.followUpCase,
+  }),
+  /**
+   * An invitation's reminder waiting to come due, in the partition of its due hour and
+   * shard, sorted by when it is due: a run reads what is due with one query per partition.
+   */
+  reminderDue: (invitationId: string, dueAt: string) => ({
+    pk: reminderPartition(reminderHourOf(new Date(dueAt)), reminderShardOf(invitationId)),
+    sk: `${SURVEY_ITEMS.reminderDue}${dueAt}#${invitationId}`,
   }),
 };
 

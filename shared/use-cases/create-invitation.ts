@@ -1,11 +1,13 @@
 import { type ContactPolicy, decideInvitation } from '../domain/contact-policy.ts';
 import type {
+  DueReminder,
   Invitation,
   InvitationOutcome,
   InvitationRequest,
   InvitationView,
   SmsOutboxEntry,
 } from '../domain/invitation.ts';
+import { reminderDueAt } from '../domain/reminders.ts';
 import { SURVEYS } from '../domain/survey-definitions.ts';
 import {
   encryptPhone,
@@ -14,6 +16,7 @@ import {
   phoneHash,
   type SurveyKeys,
   surveyTokenFor,
+  surveyUrlFor,
 } from '../domain/survey-token.ts';
 
 /** The invitation store (DynamoDB): reads for the decision, one atomic write to create. */
@@ -26,12 +29,14 @@ export interface InvitationStore {
   /**
    * Creates the invitation and its token, and moves the customer's last-invited time, all
    * or nothing; refuses when the invitation exists already (its id comes from the event),
-   * the phone opted out, or the customer was invited since `capStart` meanwhile.
+   * the phone opted out, or the customer was invited since `capStart` meanwhile. The
+   * reminder, when it gets one, is written in the same transaction.
    */
   create(
     invitation: Invitation,
     capStart: Date,
     outbox: SmsOutboxEntry | undefined,
+    reminder: DueReminder | undefined,
   ): Promise<'created' | 'duplicate' | 'opted_out' | 'frequency_cap'>;
 }
 
@@ -41,16 +46,17 @@ export interface CreateInvitationDependencies {
   policy: ContactPolicy;
   surveyBaseUrl: string;
   tokenTtlDays: number;
+  /** Days until an unanswered invitation's reminder (0: none), and the channels that get one. */
+  reminders: { afterDays: number; channels: readonly Invitation['channel'][] };
   now: () => Date;
 }
 
 const DAY_MS = 86_400_000;
 
 function viewOf(invitation: Invitation, keys: SurveyKeys, surveyBaseUrl: string): InvitationView {
-  const token = surveyTokenFor(keys.tokenKey, invitation.invitationId);
   return {
     invitationId: invitation.invitationId,
-    surveyUrl: `${surveyBaseUrl.replace(/\/$/, '')}/s/${token}`,
+    surveyUrl: surveyUrlFor(surveyBaseUrl, keys.tokenKey, invitation.invitationId),
     expiresAt: invitation.expiresAt,
     channel: invitation.channel,
     status: invitation.status,
@@ -89,6 +95,16 @@ export async function createInvitation(
   });
   if (decision.outcome === 'suppress') return { outcome: 'suppressed', reason: decision.reason };
 
+  const expiresAt = new Date(now.getTime() + tokenTtlDays * DAY_MS).toISOString();
+  const sendAt = decision.outcome === 'defer' ? decision.sendAt.toISOString() : undefined;
+  const dueAt = dependencies.reminders.channels.includes(request.channel)
+    ? reminderDueAt({
+        createdAt: now.toISOString(),
+        sendAt,
+        expiresAt,
+        afterDays: dependencies.reminders.afterDays,
+      })?.toISOString()
+    : undefined;
   const invitation: Invitation = {
     invitationId,
     source,
@@ -103,10 +119,11 @@ export async function createInvitation(
     service: request.service,
     occurredAt: new Date(request.occurredAt).toISOString(),
     createdAt: now.toISOString(),
-    expiresAt: new Date(now.getTime() + tokenTtlDays * DAY_MS).toISOString(),
+    expiresAt,
     status: decision.status,
-    ...(decision.outcome === 'defer' ? { sendAt: decision.sendAt.toISOString() } : {}),
+    ...(sendAt ? { sendAt } : {}),
     tokenHash: hashSurveyToken(surveyTokenFor(keys.tokenKey, invitationId)),
+    ...(dueAt ? { reminderDueAt: dueAt } : {}),
   };
   const capStart = new Date(now.getTime() - policy.frequencyCapDays * DAY_MS);
   const outbox: SmsOutboxEntry | undefined =
@@ -117,7 +134,18 @@ export async function createInvitation(
           ...(invitation.sendAt ? { sendAt: invitation.sendAt } : {}),
         }
       : undefined;
-  const created = await store.create(invitation, capStart, outbox);
+  const reminder: DueReminder | undefined = dueAt
+    ? {
+        invitationId,
+        channel: invitation.channel,
+        dueAt,
+        linkExpiresAt: expiresAt,
+        phoneHash: hash,
+        tokenHash: invitation.tokenHash,
+        ...(outbox ? { phoneCiphertext: outbox.phoneCiphertext } : {}),
+      }
+    : undefined;
+  const created = await store.create(invitation, capStart, outbox, reminder);
   switch (created) {
     case 'created':
       return { outcome: 'created', view: viewOf(invitation, keys, surveyBaseUrl) };

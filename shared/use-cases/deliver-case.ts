@@ -10,8 +10,9 @@ import {
   type FollowUpCase,
   invitationIdOfCase,
 } from '../domain/follow-up.ts';
+import { type ReminderDue, reminderDuePayload, reminderDueWebhookId } from '../domain/reminders.ts';
 import { standardWebhookHeaders } from '../http/standard-webhooks.ts';
-import type { CaseDeliveryMessage } from './open-follow-up-case.ts';
+import type { CaseOpenedMessage, ReminderDueMessage } from './open-follow-up-case.ts';
 
 /** What one POST of a webhook came to: the receiver's status, or how it failed. */
 export interface WebhookResponse {
@@ -90,34 +91,50 @@ function followUpCaseOf(stored: StoredCase): FollowUpCase {
   };
 }
 
-/**
- * One attempt to deliver a case to an endpoint (docs/design.md §10.1): signed per
- * Standard Webhooks with the endpoint's secrets, its outcome kept on the case, then
- * delivered, retried on the schedule, or given up (to the dead-letter queue).
- */
-export async function deliverCase(
-  dependencies: DeliverCaseDependencies,
-  message: CaseDeliveryMessage,
-  attemptNumber: number,
-): Promise<DeliveryResult> {
-  const invitationId = invitationIdOfCase(message.caseId);
-  if (invitationId === undefined) return { outcome: 'final', reason: 'not a case id' };
-  const stored = await dependencies.store.find(invitationId);
-  const delivery = stored?.deliveries?.[message.endpoint];
-  if (!stored || !delivery) return { outcome: 'gone' };
-  if (delivery.state === 'delivered') return { outcome: 'already_delivered' };
-  const url = dependencies.urlOf(message.endpoint);
-  if (url === undefined) return { outcome: 'final', reason: 'endpoint not configured' };
+/** The webhook deliveries of reminders, kept on their invitations. */
+export interface ReminderDeliveryStore {
+  /**
+   * What the reminder webhook carries, the endpoint's delivery, and whether the link is
+   * still open (unanswered, unexpired at `now`); undefined once erased.
+   */
+  findReminder(
+    invitationId: string,
+    endpoint: string,
+    now: Date,
+  ): Promise<
+    | {
+        reminder: Omit<ReminderDue, 'surveyUrl'>;
+        delivery: EndpointDelivery | undefined;
+        linkOpen: boolean;
+      }
+    | undefined
+  >;
+  /** Adds an attempt to the reminder's delivery to the endpoint; false when it is gone. */
+  recordReminderAttempt(
+    invitationId: string,
+    endpoint: string,
+    attempt: DeliveryAttempt,
+    state: EndpointDelivery['state'],
+  ): Promise<boolean>;
+}
 
-  const body = caseOpenedPayload(followUpCaseOf(stored));
+/** What one attempt needs besides the message: the body, its id, where its outcome goes. */
+async function attemptDelivery(
+  dependencies: Omit<DeliverCaseDependencies, 'store'>,
+  webhook: { id: string; body: string; endpoint: string },
+  attemptNumber: number,
+  record: (attempt: DeliveryAttempt, state: EndpointDelivery['state']) => Promise<boolean>,
+): Promise<DeliveryResult> {
+  const url = dependencies.urlOf(webhook.endpoint);
+  if (url === undefined) return { outcome: 'final', reason: 'endpoint not configured' };
   const at = dependencies.now();
   const headers = standardWebhookHeaders({
-    id: caseOpenedWebhookId(message.caseId),
+    id: webhook.id,
     timestamp: at,
-    body,
-    secrets: await dependencies.secretsOf(message.endpoint),
+    body: webhook.body,
+    secrets: await dependencies.secretsOf(webhook.endpoint),
   });
-  const response = await dependencies.send(url, headers, body);
+  const response = await dependencies.send(url, headers, webhook.body);
   let outcome = deliveryOutcome(response);
   const delaySeconds =
     outcome === 'retry'
@@ -136,16 +153,71 @@ export async function deliverCase(
     outcome,
   };
   const state = outcome === 'delivered' ? 'delivered' : outcome === 'final' ? 'failed' : 'pending';
-  const kept = await dependencies.store.recordAttempt(
-    invitationId,
-    message.endpoint,
-    attempt,
-    state,
-  );
-  if (!kept) return { outcome: 'gone' };
+  if (!(await record(attempt, state))) return { outcome: 'gone' };
   if (outcome === 'delivered') return { outcome: 'delivered' };
   if (outcome === 'retry' && delaySeconds !== undefined) {
     return { outcome: 'retry', delaySeconds, attempt };
   }
   return { outcome: 'final', attempt, reason: attempt.error ?? 'failed' };
+}
+
+/**
+ * One attempt to deliver a case to an endpoint (docs/design.md §10.1): signed per
+ * Standard Webhooks with the endpoint's secrets, its outcome kept on the case, then
+ * delivered, retried on the schedule, or given up (to the dead-letter queue).
+ */
+export async function deliverCase(
+  dependencies: DeliverCaseDependencies,
+  message: CaseOpenedMessage,
+  attemptNumber: number,
+): Promise<DeliveryResult> {
+  const invitationId = invitationIdOfCase(message.caseId);
+  if (invitationId === undefined) return { outcome: 'final', reason: 'not a case id' };
+  const stored = await dependencies.store.find(invitationId);
+  const delivery = stored?.deliveries?.[message.endpoint];
+  if (!stored || !delivery) return { outcome: 'gone' };
+  if (delivery.state === 'delivered') return { outcome: 'already_delivered' };
+  return attemptDelivery(
+    dependencies,
+    {
+      id: caseOpenedWebhookId(message.caseId),
+      body: caseOpenedPayload(followUpCaseOf(stored)),
+      endpoint: message.endpoint,
+    },
+    attemptNumber,
+    (attempt, state) =>
+      dependencies.store.recordAttempt(invitationId, message.endpoint, attempt, state),
+  );
+}
+
+/**
+ * One attempt to deliver a web invitation's reminder to an endpoint (docs/design.md
+ * §10.3), as a case is delivered: the same signing, retries and dead-letter queue. A link
+ * answered or expired since the reminder came due is not reminded of (`gone`).
+ */
+export async function deliverReminder(
+  dependencies: Omit<DeliverCaseDependencies, 'store'> & {
+    store: ReminderDeliveryStore;
+    /** The invitation's survey link, made again from its id (only its hash is stored). */
+    surveyUrlOf: (invitationId: string) => Promise<string>;
+  },
+  message: ReminderDueMessage,
+  attemptNumber: number,
+): Promise<DeliveryResult> {
+  const { invitationId, endpoint } = message;
+  const found = await dependencies.store.findReminder(invitationId, endpoint, dependencies.now());
+  if (!found?.delivery || !found.linkOpen) return { outcome: 'gone' };
+  if (found.delivery.state === 'delivered') return { outcome: 'already_delivered' };
+  const surveyUrl = await dependencies.surveyUrlOf(invitationId);
+  return attemptDelivery(
+    dependencies,
+    {
+      id: reminderDueWebhookId(invitationId),
+      body: reminderDuePayload({ ...found.reminder, surveyUrl }),
+      endpoint,
+    },
+    attemptNumber,
+    (attempt, state) =>
+      dependencies.store.recordReminderAttempt(invitationId, endpoint, attempt, state),
+  );
 }

@@ -8,11 +8,21 @@ import {
 import type { Touchpoint } from '../domain/survey-definitions.ts';
 
 /** A case's delivery to one endpoint waits on the delivery queue as this message. */
-export interface CaseDeliveryMessage {
+export interface CaseOpenedMessage {
   caseId: string;
   endpoint: string;
   type: 'case.opened';
 }
+
+/** A web invitation's reminder to one endpoint, on the same queue (docs/design.md §10.3). */
+export interface ReminderDueMessage {
+  invitationId: string;
+  endpoint: string;
+  type: 'invitation.reminder_due';
+}
+
+/** What the delivery queue carries: ids only, never the webhook's body. */
+export type CaseDeliveryMessage = CaseOpenedMessage | ReminderDueMessage;
 
 /** Where cases are kept: beside their invitation, one each. */
 export interface FollowUpCaseStore {

@@ -1,4 +1,5 @@
 import type { Invitation, NotSentReason, SmsOutboxEntry, SmsWakeUp } from '../domain/invitation.ts';
+import { reminderSmsText } from '../domain/reminders.ts';
 import { SMS_TEXTS, type SmsConversation } from '../domain/sms-conversation.ts';
 import { decryptPhone } from '../domain/survey-token.ts';
 
@@ -20,6 +21,21 @@ export interface SmsInvitationStore {
   release(invitationId: string, from: Invitation['status']): Promise<void>;
   /** Records the send, deletes the outbox entry (and so the number), opens the conversation. */
   markSent(invitation: Invitation, sentAt: Date, conversation: SmsConversation): Promise<void>;
+  /**
+   * The reminder's claim: its state queued/deferred → sending, in one transaction with the
+   * same checks as the first SMS's (not opted out, link unanswered and unexpired).
+   */
+  claimReminder(invitation: Invitation, now: Date): Promise<'claimed' | 'taken' | NotSentReason>;
+  /** Final: the reminder will never be sent; the outbox entry (and the number) goes. */
+  withholdReminder(invitation: Invitation, reason: NotSentReason, at: Date): Promise<void>;
+  /** Back to `from` after a failed send of the reminder. */
+  releaseReminder(invitationId: string, from: Invitation['reminderStatus']): Promise<void>;
+  /** Records the reminder sent, deletes the outbox entry, opens the conversation again. */
+  markReminderSent(
+    invitation: Invitation,
+    sentAt: Date,
+    conversation: SmsConversation,
+  ): Promise<void>;
 }
 
 export interface SmsGateway {
@@ -48,6 +64,8 @@ export async function sendInvitationSms(
     gateway: SmsGateway;
     wakeUps: SmsWakeUps;
     phoneKey: Buffer;
+    /** The invitation's survey link, made again from its id, for a reminder's text. */
+    surveyUrlOf: (invitationId: string) => string;
     now: () => Date;
   },
   due: { invitationId: string; sendAt?: string | undefined },
@@ -65,6 +83,7 @@ export async function sendInvitationSms(
   const found = await store.get(due.invitationId);
   if (!found) return 'no_invitation';
   const { invitation, outbox } = found;
+  if (outbox?.reminder) return sendReminderSms(dependencies, invitation, outbox, now);
   if (!outbox || (invitation.status !== 'queued' && invitation.status !== 'deferred'))
     return 'already_sent';
   // A deferred SMS may wake long after the customer opted out or answered on the web.
@@ -86,6 +105,53 @@ export async function sendInvitationSms(
     throw error;
   }
   await store.markSent(invitation, now, {
+    invitationId: invitation.invitationId,
+    locale: invitation.locale,
+    step: 'csat',
+    answers: {},
+    reprompted: false,
+    updatedAt: now.toISOString(),
+  });
+  return 'sent';
+}
+
+/**
+ * Sends an invitation's reminder (docs/design.md §10.3) from its outbox entry, as the first
+ * SMS is sent: at most once, and only when a claim made at this moment finds the number
+ * not opted out and the link unanswered and unexpired. The invitation's `status` (what the
+ * response rate counts) and the customer's last-invited time (the frequency cap) stay.
+ */
+async function sendReminderSms(
+  dependencies: Parameters<typeof sendInvitationSms>[0],
+  invitation: Invitation,
+  outbox: SmsOutboxEntry,
+  now: Date,
+): Promise<SendOutcome> {
+  const { store, gateway } = dependencies;
+  if (invitation.reminderStatus !== 'queued' && invitation.reminderStatus !== 'deferred') {
+    return 'already_sent';
+  }
+  const claim = await store.claimReminder(invitation, now);
+  if (claim === 'taken') return 'already_sent';
+  if (claim !== 'claimed') {
+    await store.withholdReminder(invitation, claim, now);
+    return 'not_sent';
+  }
+  try {
+    const phone = decryptPhone(
+      dependencies.phoneKey,
+      invitation.invitationId,
+      outbox.phoneCiphertext,
+    );
+    await gateway.send(
+      phone,
+      reminderSmsText(invitation.locale, dependencies.surveyUrlOf(invitation.invitationId)),
+    );
+  } catch (error) {
+    await store.releaseReminder(invitation.invitationId, invitation.reminderStatus);
+    throw error;
+  }
+  await store.markReminderSent(invitation, now, {
     invitationId: invitation.invitationId,
     locale: invitation.locale,
     step: 'csat',

@@ -32,6 +32,13 @@ describe('cronMatches', () => {
     ).toBe(false);
   });
 
+  it('reads a step from a start (0/5) as running to the end of the field, as AWS does', () => {
+    const everyFiveMinutes = 'cron(0/5 * * * ? *)';
+    expect(cronMatches(everyFiveMinutes, new Date('2026-11-25T09:35:00Z'), 'UTC')).toBe(true);
+    expect(cronMatches(everyFiveMinutes, new Date('2026-11-25T09:00:00Z'), 'UTC')).toBe(true);
+    expect(cronMatches(everyFiveMinutes, new Date('2026-11-25T09:36:00Z'), 'UTC')).toBe(false);
+  });
+
   it('refuses an expression it cannot read rather than never firing', () => {
     expect(() => cronMatches('rate(5 minutes)', new Date(), 'UTC')).toThrow(/cannot evaluate/);
     expect(() => cronMatches('cron(0 3 L * ? *)', new Date(), 'UTC')).toThrow(/cannot evaluate/);

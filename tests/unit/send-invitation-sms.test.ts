@@ -42,10 +42,18 @@ function harness(
     invitationId: 'inv-1',
     phoneCiphertext: encryptPhone(phoneKey, 'inv-1', '+8613800138000'),
   };
+  const notForFirstSms = async () => {
+    throw new Error('a first SMS never touches the reminder');
+  };
   const dependencies = {
     now: () => now,
     phoneKey,
+    surveyUrlOf: () => 'https://s.example.com/s/token',
     store: {
+      claimReminder: notForFirstSms,
+      withholdReminder: notForFirstSms,
+      releaseReminder: notForFirstSms,
+      markReminderSent: notForFirstSms,
       get: async () =>
         stored
           ? {

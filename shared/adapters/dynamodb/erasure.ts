@@ -21,8 +21,8 @@ export interface ErasureSummary {
 /**
  * Erasure of one customer (docs/design.md §3, §5): every survey item that identifies them is
  * deleted (invitations, their links with any answers and comments, their follow-up cases
- * with their delivery records, outbox entries, event records, the contact record, an open
- * SMS conversation); complaints stay for the regulator's counts but lose the customer
+ * with their delivery records, outbox entries, pending reminders, event records, the contact
+ * record, an open SMS conversation); complaints stay for the regulator's counts but lose the customer
  * reference, in every event that names it and in the state where it still names the customer.
  * The opt-out record stays: it is a keyed hash, and honouring the objection needs it.
  * Daily aggregates and reports are anonymous and untouched. Running it again is harmless.
@@ -83,6 +83,11 @@ export function dynamoDbErasure(options: {
           surveyKeys.token(String(invitation.tokenHash)),
           surveyKeys.smsOutbox(invitationId),
           surveyKeys.conversation(String(invitation.phoneHash)),
+          // Its pending reminder (with the number, for SMS): before the invitation, which a
+          // reminder is handed over only beside, so none can be sent once this is gone.
+          ...(invitation.reminderDueAt
+            ? [surveyKeys.reminderDue(invitationId, String(invitation.reminderDueAt))]
+            : []),
           key,
           // Its follow-up case, with every delivery attempt: after the invitation, which a
           // case is opened only beside, so none can be opened once this is gone.

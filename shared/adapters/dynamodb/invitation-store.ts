@@ -79,7 +79,7 @@ export function dynamoDbInvitationStore(options: DynamoDbInvitationStoreOptions)
       };
     },
 
-    async create(invitation, capStart, outbox) {
+    async create(invitation, capStart, outbox, reminder) {
       const retainUntil = purgeAt(invitation.createdAt);
       try {
         await documents.send(
@@ -148,6 +148,21 @@ export function dynamoDbInvitationStore(options: DynamoDbInvitationStoreOptions)
                     },
                   ]
                 : []),
+              ...(reminder
+                ? [
+                    {
+                      Put: {
+                        TableName,
+                        Item: {
+                          ...surveyKeys.reminderDue(reminder.invitationId, reminder.dueAt),
+                          ...reminder,
+                          // Never handed over: gone with the link (and the number with it).
+                          expiresAt: epochSeconds(invitation.expiresAt),
+                        },
+                      },
+                    },
+                  ]
+                : []),
             ],
           }),
         );
@@ -157,7 +172,7 @@ export function dynamoDbInvitationStore(options: DynamoDbInvitationStoreOptions)
         const failed = (error.CancellationReasons ?? []).map(
           (reason) => reason.Code === 'ConditionalCheckFailed',
         );
-        // In the order of TransactItems: invitation, token, contact, opt-out, outbox.
+        // In the order of TransactItems: invitation, token, contact, opt-out, outbox, reminder.
         if (failed[0]) return 'duplicate';
         if (failed[3]) return 'opted_out';
         if (failed[2]) return 'frequency_cap';

@@ -6,8 +6,8 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Invitation, SmsOutboxEntry } from '../../domain/invitation.ts';
-import { CONVERSATION_TIMEOUT_HOURS } from '../../domain/sms-conversation.ts';
+import type { Invitation, NotSentReason, SmsOutboxEntry } from '../../domain/invitation.ts';
+import { CONVERSATION_TIMEOUT_HOURS, type SmsConversation } from '../../domain/sms-conversation.ts';
 import { SURVEY_ITEMS, surveyKeys } from '../../tables/surveys.ts';
 import type { SmsInvitationStore } from '../../use-cases/send-invitation-sms.ts';
 
@@ -35,6 +35,85 @@ export function dynamoDbSmsInvitationStore(
         ExpressionAttributeValues: { ':to': to, ...values },
       }),
     );
+  /**
+   * Moves `attribute` (the first SMS's `status` or the reminder's `reminderStatus`) from
+   * queued/deferred to sending, in one transaction with the checks made at the moment of
+   * sending: the number has not opted out, the link is unanswered and unexpired.
+   */
+  const claimWith = async (
+    attribute: 'status' | 'reminderStatus',
+    invitation: Invitation,
+    now: Date,
+  ): Promise<'claimed' | 'taken' | NotSentReason> => {
+    const { invitationId } = invitation;
+    const token = surveyKeys.token(invitation.tokenHash);
+    try {
+      await documents.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName,
+                Key: surveyKeys.invitation(invitationId),
+                UpdateExpression: 'SET #status = :sending',
+                ConditionExpression: '#status IN (:queued, :deferred)',
+                ExpressionAttributeNames: { '#status': attribute },
+                ExpressionAttributeValues: {
+                  ':sending': 'sending',
+                  ':queued': 'queued',
+                  ':deferred': 'deferred',
+                },
+              },
+            },
+            {
+              ConditionCheck: {
+                TableName,
+                Key: surveyKeys.optOut(invitation.phoneHash),
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              ConditionCheck: {
+                TableName,
+                Key: token,
+                ConditionExpression:
+                  'attribute_exists(pk) AND attribute_not_exists(answeredAt) AND linkExpiresAt > :now',
+                ExpressionAttributeValues: { ':now': now.toISOString() },
+              },
+            },
+          ],
+        }),
+      );
+      return 'claimed';
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const [status, optOut, link] = (error.CancellationReasons ?? []).map(
+        (reason) => reason.Code === 'ConditionalCheckFailed',
+      );
+      if (status) return 'taken';
+      if (optOut) return 'opted_out';
+      if (!link) throw error;
+      const { Item } = await documents.send(
+        new GetCommand({ TableName, Key: token, ConsistentRead: true }),
+      );
+      return Item?.answeredAt ? 'answered' : 'expired';
+    }
+  };
+  /** The reply to an SMS is matched by the phone hash; the newest survey sent wins. */
+  const conversationPut = (
+    invitation: Invitation,
+    sentAt: Date,
+    conversation: SmsConversation,
+  ) => ({
+    Put: {
+      TableName,
+      Item: {
+        ...surveyKeys.conversation(invitation.phoneHash),
+        ...conversation,
+        expiresAt: Math.floor(sentAt.getTime() / 1000) + CONVERSATION_TIMEOUT_HOURS * 3600,
+      },
+    },
+  });
   return {
     async get(invitationId) {
       const keys = [surveyKeys.invitation(invitationId), surveyKeys.smsOutbox(invitationId)];
@@ -52,61 +131,8 @@ export function dynamoDbSmsInvitationStore(
         outbox: outbox as SmsOutboxEntry | undefined,
       };
     },
-    async claim(invitation, now) {
-      const { invitationId } = invitation;
-      const token = surveyKeys.token(invitation.tokenHash);
-      try {
-        await documents.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName,
-                  Key: surveyKeys.invitation(invitationId),
-                  UpdateExpression: 'SET #status = :sending',
-                  ConditionExpression: '#status IN (:queued, :deferred)',
-                  ExpressionAttributeNames: { '#status': 'status' },
-                  ExpressionAttributeValues: {
-                    ':sending': 'sending',
-                    ':queued': 'queued',
-                    ':deferred': 'deferred',
-                  },
-                },
-              },
-              {
-                ConditionCheck: {
-                  TableName,
-                  Key: surveyKeys.optOut(invitation.phoneHash),
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-              {
-                ConditionCheck: {
-                  TableName,
-                  Key: token,
-                  ConditionExpression:
-                    'attribute_exists(pk) AND attribute_not_exists(answeredAt) AND linkExpiresAt > :now',
-                  ExpressionAttributeValues: { ':now': now.toISOString() },
-                },
-              },
-            ],
-          }),
-        );
-        return 'claimed';
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        const [status, optOut, link] = (error.CancellationReasons ?? []).map(
-          (reason) => reason.Code === 'ConditionalCheckFailed',
-        );
-        if (status) return 'taken';
-        if (optOut) return 'opted_out';
-        if (!link) throw error;
-        const { Item } = await documents.send(
-          new GetCommand({ TableName, Key: token, ConsistentRead: true }),
-        );
-        return Item?.answeredAt ? 'answered' : 'expired';
-      }
-    },
+    claim: (invitation, now) => claimWith('status', invitation, now),
+    claimReminder: (invitation, now) => claimWith('reminderStatus', invitation, now),
     async withhold(invitation, reason, at) {
       try {
         await documents.send(
@@ -157,18 +183,66 @@ export function dynamoDbSmsInvitationStore(
             },
             // Sent: the number is no longer needed.
             { Delete: { TableName, Key: surveyKeys.smsOutbox(invitation.invitationId) } },
-            {
-              // The reply to this SMS is matched by the phone hash; the newest survey wins.
-              Put: {
-                TableName,
-                Item: {
-                  ...surveyKeys.conversation(invitation.phoneHash),
-                  ...conversation,
-                  expiresAt:
-                    Math.floor(sentAt.getTime() / 1000) + CONVERSATION_TIMEOUT_HOURS * 3600,
+            conversationPut(invitation, sentAt, conversation),
+          ],
+        }),
+      );
+    },
+    async withholdReminder(invitation, reason, at) {
+      try {
+        await documents.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName,
+                  Key: surveyKeys.invitation(invitation.invitationId),
+                  UpdateExpression:
+                    'SET reminderStatus = :notSent, reminderNotSentReason = :reason, reminderNotSentAt = :at',
+                  ConditionExpression: 'reminderStatus IN (:queued, :deferred)',
+                  ExpressionAttributeValues: {
+                    ':notSent': 'not_sent',
+                    ':reason': reason,
+                    ':at': at.toISOString(),
+                    ':queued': 'queued',
+                    ':deferred': 'deferred',
+                  },
                 },
               },
+              { Delete: { TableName, Key: surveyKeys.smsOutbox(invitation.invitationId) } },
+            ],
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+      }
+    },
+    async releaseReminder(invitationId, from) {
+      await documents.send(
+        new UpdateCommand({
+          TableName,
+          Key: surveyKeys.invitation(invitationId),
+          UpdateExpression: 'SET reminderStatus = :from',
+          ConditionExpression: 'reminderStatus = :sending',
+          ExpressionAttributeValues: { ':from': from ?? 'queued', ':sending': 'sending' },
+        }),
+      );
+    },
+    async markReminderSent(invitation, sentAt, conversation) {
+      // The invitation's status stays `sent`: a reminder is no second invitation.
+      await documents.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName,
+                Key: surveyKeys.invitation(invitation.invitationId),
+                UpdateExpression: 'SET reminderStatus = :sent, reminderSentAt = :sentAt',
+                ExpressionAttributeValues: { ':sent': 'sent', ':sentAt': sentAt.toISOString() },
+              },
             },
+            { Delete: { TableName, Key: surveyKeys.smsOutbox(invitation.invitationId) } },
+            conversationPut(invitation, sentAt, conversation),
           ],
         }),
       );

@@ -33,6 +33,7 @@ import {
   PERIOD_ID_PATTERN,
   PeriodIdSchema,
   ProblemDetailsSchema,
+  ReminderDueWebhookSchema,
   ReportDetailSchema,
   ReportIdSchema,
   ReportListSchema,
@@ -109,6 +110,11 @@ answerSchemas.add(CaseFollowUpSchema, { id: 'CaseFollowUp' });
 answerSchemas.add(CaseOpenedWebhookSchema, {
   id: 'CaseOpenedWebhook',
   description: 'A follow-up case, as delivered to an operator endpoint (docs/design.md §10).',
+});
+answerSchemas.add(ReminderDueWebhookSchema, {
+  id: 'ReminderDueWebhook',
+  description:
+    'A web invitation still unanswered when its reminder came due, with its link, as delivered to an operator endpoint (docs/design.md §10.3).',
 });
 answerSchemas.add(ComplaintsAcceptedSchema, { id: 'ComplaintsAccepted' });
 answerSchemas.add(SurveyAnswerRecordedSchema, { id: 'SurveyAnswerRecorded' });
@@ -849,44 +855,20 @@ export function buildOpenApiDocument(): JsonObject {
     ],
     paths: pathsOf(ROUTES),
     webhooks: {
-      'case.opened': {
-        post: {
-          operationId: 'caseOpened',
-          summary: 'A follow-up case, delivered to the operator’s endpoint',
-          description:
-            'Sent to each configured endpoint that takes `case.opened`, signed per Standard Webhooks; a 2xx answer delivers it, anything else is retried with backoff for more than 24 hours, except a 4xx other than 408 and 429, which is final (docs/design.md §10.1).',
-          parameters: [
-            {
-              name: 'webhook-id',
-              in: 'header',
-              required: true,
-              description: 'The message id, the same on every retry: take it once.',
-              schema: { type: 'string' },
-            },
-            {
-              name: 'webhook-timestamp',
-              in: 'header',
-              required: true,
-              description: 'Unix seconds of the attempt.',
-              schema: { type: 'string', pattern: '^\\d+$' },
-            },
-            {
-              name: 'webhook-signature',
-              in: 'header',
-              required: true,
-              description:
-                'Space-separated `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`, one per active secret of the endpoint (two during a rotation).',
-              schema: { type: 'string' },
-            },
-          ],
-          requestBody: { required: true, content: json(schemaRef('CaseOpenedWebhook')) },
-          responses: {
-            '2XX': { description: 'Delivered.' },
-            '4XX': { description: 'Final (408 and 429 are retried).' },
-            '5XX': { description: 'Retried.' },
-          },
-        },
-      },
+      'case.opened': signedWebhook({
+        operationId: 'caseOpened',
+        summary: 'A follow-up case, delivered to the operator’s endpoint',
+        description:
+          'Sent to each configured endpoint that takes `case.opened`, signed per Standard Webhooks; a 2xx answer delivers it, anything else is retried with backoff for more than 24 hours, except a 4xx other than 408 and 429, which is final (docs/design.md §10.1).',
+        schema: 'CaseOpenedWebhook',
+      }),
+      'invitation.reminder_due': signedWebhook({
+        operationId: 'invitationReminderDue',
+        summary: 'A web invitation’s reminder came due: the operator reminds the customer',
+        description:
+          'Sent once per invitation to each configured endpoint that takes `invitation.reminder_due`, when a web link is still unanswered `reminderAfterDays` after it was made; signed, retried and final as `case.opened` is; not attempted once the link is answered or expired (docs/design.md §10.3).',
+        schema: 'ReminderDueWebhook',
+      }),
     },
     components: {
       schemas: sorted(
@@ -933,4 +915,50 @@ export function buildOpenApiDocument(): JsonObject {
 /** The document as `docs/openapi.json` holds it: two-space JSON ending with a newline. */
 export function serializeOpenApiDocument(document: JsonObject): string {
   return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+/** A Standard Webhooks message we send to operator endpoints (docs/design.md §10.1). */
+function signedWebhook(options: {
+  operationId: string;
+  summary: string;
+  description: string;
+  schema: string;
+}): Json {
+  return {
+    post: {
+      operationId: options.operationId,
+      summary: options.summary,
+      description: options.description,
+      parameters: [
+        {
+          name: 'webhook-id',
+          in: 'header',
+          required: true,
+          description: 'The message id, the same on every retry: take it once.',
+          schema: { type: 'string' },
+        },
+        {
+          name: 'webhook-timestamp',
+          in: 'header',
+          required: true,
+          description: 'Unix seconds of the attempt.',
+          schema: { type: 'string', pattern: '^\\d+$' },
+        },
+        {
+          name: 'webhook-signature',
+          in: 'header',
+          required: true,
+          description:
+            'Space-separated `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`, one per active secret of the endpoint (two during a rotation).',
+          schema: { type: 'string' },
+        },
+      ],
+      requestBody: { required: true, content: json(schemaRef(options.schema)) },
+      responses: {
+        '2XX': { description: 'Delivered.' },
+        '4XX': { description: 'Final (408 and 429 are retried).' },
+        '5XX': { description: 'Retried.' },
+      },
+    },
+  };
 }

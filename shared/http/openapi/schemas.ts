@@ -3,7 +3,7 @@ import { ComplaintBatchSchema, ComplaintEventSchema } from '../../domain/complai
 import { oneOf } from '../../domain/fields.ts';
 import { NOT_SENT_REASONS } from '../../domain/invitation.ts';
 import { REPORT_ID_PATTERN } from '../../domain/report-id.ts';
-import { TOUCHPOINTS } from '../../domain/survey-definitions.ts';
+import { LOCALES, TOUCHPOINTS } from '../../domain/survey-definitions.ts';
 import { SURVEY_TOKEN_PATTERN } from '../../domain/survey-token.ts';
 
 /*
@@ -164,6 +164,22 @@ export const CaseOpenedWebhookSchema = z.object({
   type: z.literal('case.opened'),
   timestamp: z.iso.datetime({ offset: true }),
   data: FollowUpCaseSchema,
+});
+
+/** The body of an `invitation.reminder_due` webhook (docs/design.md §10.3). */
+export const ReminderDueWebhookSchema = z.object({
+  type: z.literal('invitation.reminder_due'),
+  timestamp: z.iso.datetime({ offset: true }),
+  data: z.object({
+    invitationId: z.string(),
+    customerRef: z.string(),
+    touchpoint: z.enum(TOUCHPOINTS),
+    locale: z.enum(LOCALES),
+    surveyUrl: z.url(),
+    invitedAt: z.iso.datetime({ offset: true }),
+    dueAt: z.iso.datetime({ offset: true }),
+    expiresAt: z.iso.datetime({ offset: true }),
+  }),
 });
 
 /** The answer to `POST /cases/{caseId}/events`: the case's follow-up, folded from its events. */
