@@ -54,7 +54,10 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
   .use(problemDetailsOnError())
   .handler(async (request) => {
     const { source, body } = await readSignedJsonBody(request, await signingSources());
-    const parsed = parseInvitationRequest(body);
+    const parsed = parseInvitationRequest(body, {
+      now: new Date(),
+      retentionDays: config.retentionDays,
+    });
     if (!parsed.success) {
       throw new ValidationError('The body is not a valid invitation request.', parsed.errors);
     }

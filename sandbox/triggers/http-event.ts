@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 
@@ -29,8 +30,11 @@ export function toHttpApiEvent(input: HttpRequestInput): APIGatewayProxyEventV2 
   const cookies = headers.cookie?.split(';').map((cookie) => cookie.trim());
   delete headers.cookie;
   const contentType = headers['content-type'] ?? '';
+  // A text body that is not valid UTF-8 could not pass as text unchanged: API Gateway
+  // base64-encodes it, so the function still sees (and verifies) the bytes as sent.
   const base64 =
-    input.forceBase64 === true || (input.body.length > 0 && !TEXT_TYPES.test(contentType));
+    input.forceBase64 === true ||
+    (input.body.length > 0 && (!TEXT_TYPES.test(contentType) || !isUtf8(input.body)));
   const queryStringParameters: Record<string, string> = {};
   for (const [key, value] of url.searchParams) {
     queryStringParameters[key] =

@@ -1,8 +1,17 @@
 import * as z from 'zod/mini';
-import { oneOf, opaqueId, RegionSchema, rfc3339, SERVICES } from './fields.ts';
+import {
+  type EventWindow,
+  eventWindowDetail,
+  isWithinEventWindow,
+  oneOf,
+  opaqueId,
+  RegionSchema,
+  rfc3339,
+  SERVICES,
+} from './fields.ts';
 import { type FieldError, fieldErrorsOf } from './validation.ts';
 
-export { RegionSchema, SERVICES } from './fields.ts';
+export { MAX_EVENT_LEAD_MINUTES, RegionSchema, SERVICES } from './fields.ts';
 
 /** Complaint categories, MIIT's three groups first (docs/design.md §3). */
 export const CATEGORIES = [
@@ -60,9 +69,6 @@ export const ComplaintBatchSchema = z.strictObject({
     ),
 });
 
-/** How far ahead of the receiver's clock an event may be: operators' clocks drift. */
-export const MAX_EVENT_LEAD_MINUTES = 5;
-
 /**
  * Reads a webhook body: one event, or `{ events: [...] }` with 1–100 events, accepted or
  * refused whole. The shape is chosen by the presence of `events`, so errors point at the
@@ -72,7 +78,7 @@ export const MAX_EVENT_LEAD_MINUTES = 5;
  */
 export function parseComplaintWebhookBody(
   body: unknown,
-  window?: { now: Date; retentionDays: number },
+  window?: EventWindow,
 ): { success: true; events: ComplaintEvent[] } | { success: false; errors: FieldError[] } {
   const isBatch = typeof body === 'object' && body !== null && 'events' in body;
   const parsed = isBatch
@@ -81,19 +87,16 @@ export function parseComplaintWebhookBody(
   if (!parsed.success) return { success: false, errors: fieldErrorsOf(parsed.error) };
   const events = 'events' in parsed.data ? parsed.data.events : [parsed.data];
   if (!window) return { success: true, events };
-  const earliest = window.now.getTime() - window.retentionDays * 86_400_000;
-  const latest = window.now.getTime() + MAX_EVENT_LEAD_MINUTES * 60_000;
-  const errors = events.flatMap((event, index) => {
-    const at = Date.parse(event.occurredAt);
-    return at >= earliest && at <= latest
+  const errors = events.flatMap((event, index) =>
+    isWithinEventWindow(event.occurredAt, window)
       ? []
       : [
           {
             pointer: isBatch ? `/events/${index}/occurredAt` : '/occurredAt',
-            detail: `must be within the last ${window.retentionDays} days and at most ${MAX_EVENT_LEAD_MINUTES} minutes ahead`,
+            detail: eventWindowDetail(window),
           },
-        ];
-  });
+        ],
+  );
   return errors.length ? { success: false, errors } : { success: true, events };
 }
 

@@ -1,6 +1,15 @@
 import * as z from 'zod/mini';
 import type { SuppressionReason } from './contact-policy.ts';
-import { oneOf, opaqueId, RegionSchema, rfc3339, SERVICES } from './fields.ts';
+import {
+  type EventWindow,
+  eventWindowDetail,
+  isWithinEventWindow,
+  oneOf,
+  opaqueId,
+  RegionSchema,
+  rfc3339,
+  SERVICES,
+} from './fields.ts';
 import type { ReminderStatus } from './reminders.ts';
 import { LOCALES, TOUCHPOINTS } from './survey-definitions.ts';
 import { type FieldError, fieldErrorsOf } from './validation.ts';
@@ -24,14 +33,23 @@ export const InvitationRequestSchema = z.strictObject({
 });
 export type InvitationRequest = z.infer<typeof InvitationRequestSchema>;
 
-/** Reads an invitation request, or names each invalid field. */
+/**
+ * Reads an invitation request, or names each invalid field; with a `window`, its
+ * `occurredAt` must lie within it, as a complaint event's must.
+ */
 export function parseInvitationRequest(
   body: unknown,
+  window?: EventWindow,
 ): { success: true; request: InvitationRequest } | { success: false; errors: FieldError[] } {
   const parsed = InvitationRequestSchema.safeParse(body);
-  return parsed.success
-    ? { success: true, request: parsed.data }
-    : { success: false, errors: fieldErrorsOf(parsed.error) };
+  if (!parsed.success) return { success: false, errors: fieldErrorsOf(parsed.error) };
+  if (window && !isWithinEventWindow(parsed.data.occurredAt, window)) {
+    return {
+      success: false,
+      errors: [{ pointer: '/occurredAt', detail: eventWindowDetail(window) }],
+    };
+  }
+  return { success: true, request: parsed.data };
 }
 
 export type InvitationStatus = 'created' | 'queued' | 'deferred' | 'sent' | 'not_sent';

@@ -41,11 +41,30 @@ const score = (min: number, max: number) =>
       ),
     );
 
+/**
+ * Text a person can have typed: no control characters but tab and line breaks, and no
+ * lone UTF-16 surrogate (which no UTF-8 store or page could hold).
+ */
+function isPlainText(text: string): boolean {
+  return (
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
+    !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text) &&
+    !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text)
+  );
+}
+
 /** The survey form's fields (docs/design.md §3), form-encoded or JSON. */
 export const SurveyAnswersSchema = z.strictObject({
   csat: score(1, 5),
   nps: score(0, 10),
-  comment: z.optional(z.string().check(z.maxLength(1000, 'must be at most 1000 characters'))),
+  comment: z.optional(
+    z
+      .string()
+      .check(
+        z.maxLength(1000, 'must be at most 1000 characters'),
+        z.refine(isPlainText, 'must be text, without control characters or lone surrogates'),
+      ),
+  ),
 });
 export type SurveyAnswers = z.infer<typeof SurveyAnswersSchema>;
 

@@ -46,7 +46,7 @@ export function decodeBody<const T extends MediaType>(
 ): RequestBody<T> {
   const match = accepted.find((type) => type === mediaType);
   if (match === undefined) throw new UnsupportedMediaTypeError(accepted.join(' or '));
-  const text = raw.toString('utf8');
+  const text = utf8TextOf(raw);
   const decoders: { [K in MediaType]: () => RequestBody<K> } = {
     'application/json': () => ({ mediaType: 'application/json', json: parseJson(text) }),
     'application/x-www-form-urlencoded': () => ({
@@ -56,6 +56,19 @@ export function decodeBody<const T extends MediaType>(
     'text/csv': () => ({ mediaType: 'text/csv', text }),
   };
   return decoders[match]();
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** A body's text; bytes that are not UTF-8 are refused (400), never replaced. */
+function utf8TextOf(raw: Buffer): string {
+  try {
+    return strictUtf8.decode(raw);
+  } catch {
+    throw new ValidationError('The body is not valid UTF-8.', [
+      { pointer: '', detail: 'not valid UTF-8' },
+    ]);
+  }
 }
 
 function parseJson(text: string): unknown {

@@ -92,6 +92,25 @@ describe('readBody', () => {
   });
 });
 
+describe('readBody and UTF-8', () => {
+  it('refuses a body that is not valid UTF-8 with 400, never reading it with replacements', () => {
+    const bytes = Buffer.concat([
+      Buffer.from('{"comment":"ok '),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"}'),
+    ]);
+    const refusal = refusalOf(() =>
+      readBody(request(bytes.toString('base64'), 'application/json', true), ['application/json']),
+    );
+
+    expect(refusal).toMatchObject({
+      status: 400,
+      detail: 'The body is not valid UTF-8.',
+      errors: [{ pointer: '', detail: 'not valid UTF-8' }],
+    });
+  });
+});
+
 describe('jsonObjectOf', () => {
   it('takes an object and refuses an array, a string or null with 400', () => {
     expect(jsonObjectOf({ csat: 5 })).toEqual({ csat: 5 });

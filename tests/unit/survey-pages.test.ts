@@ -74,6 +74,29 @@ describe('survey answers', () => {
     ]);
   });
 
+  it('refuse scores a form would not send: three digits, exponents, signs, full-width digits', () => {
+    for (const csat of ['005', '5e0', '+5', '５', '5.0', ' 5']) {
+      const result = parseSurveyAnswers({ csat, nps: '9' });
+
+      expect(result.success, csat).toBe(false);
+      expect(!result.success && result.errors.map((error) => error.pointer)).toEqual(['/csat']);
+    }
+    expect(parseSurveyAnswers({ csat: '05', nps: '10' }).success).toBe(true);
+  });
+
+  it('refuse a comment with a control character or a lone surrogate, and keep line breaks', () => {
+    for (const comment of ['fine\u0000', 'bell\u0007', 'half \ud800', 'half \udc00 too']) {
+      const result = parseSurveyAnswers({ csat: 5, nps: 9, comment });
+
+      expect(result.success, JSON.stringify(comment)).toBe(false);
+      expect(!result.success && result.errors.map((error) => error.pointer)).toEqual(['/comment']);
+    }
+    expect(parseSurveyAnswers({ csat: 5, nps: 9, comment: 'one\r\ntwo\tthree 😀' })).toEqual({
+      success: true,
+      answers: { csat: 5, nps: 9, comment: 'one\r\ntwo\tthree 😀' },
+    });
+  });
+
   it('know a link as open, used, expired or unknown', () => {
     const now = new Date('2026-10-10T00:00:00Z');
     expect(surveyLinkState(link, now)).toBe('open');
