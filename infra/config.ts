@@ -4,6 +4,12 @@ import type { Node } from 'constructs';
 import { endpointUrlProblem } from '#shared/domain/endpoint-address.ts';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '#shared/domain/follow-up.ts';
 import { type Profile, profilesWith, readProfileDirectory } from '#shared/indicators/profiles.ts';
+import {
+  DEFAULT_ROUTE_THROTTLES,
+  ROUTE_CLASSES,
+  type RouteClass,
+  type RouteThrottle,
+} from './constructs/service-api.ts';
 
 /** An operator endpoint that follow-up webhooks are delivered to (docs/design.md §10.1). */
 export interface WebhookEndpointConfig {
@@ -78,6 +84,8 @@ export interface StageConfig {
   operatorProfileFiles: string[];
   /** Where follow-up cases are delivered; none by default. */
   followUpEndpoints: WebhookEndpointConfig[];
+  /** Requests a second and burst per route, by the route's class (docs/operations.md). */
+  routeThrottles: Readonly<Record<RouteClass, RouteThrottle>>;
 }
 
 /** The version in package.json, unless the deployment names one (`-c codeVersion=…`). */
@@ -145,7 +153,49 @@ export function readStageConfig(node: Node): StageConfig {
     codeVersion: String(node.tryGetContext('codeVersion') ?? PACKAGE_VERSION),
     ...readOperatorProfiles(node.tryGetContext('profilesDirectory')),
     followUpEndpoints: readWebhookEndpoints(node.tryGetContext('followUpEndpoints')),
+    routeThrottles: readRouteThrottles(node.tryGetContext('routeThrottles')),
   };
+}
+
+/** API Gateway's default account limits per region: no route can be given more. */
+const MAX_RATE = 10_000;
+const MAX_BURST = 5_000;
+
+/**
+ * `routeThrottles`: an object (or its JSON) of `{class: {rate, burst}}` for some route
+ * classes; the others keep their defaults. Whole numbers, burst at least the rate.
+ */
+export function readRouteThrottles(setting: unknown): Record<RouteClass, RouteThrottle> {
+  const throttles = { ...DEFAULT_ROUTE_THROTTLES };
+  if (setting === undefined || setting === '') return throttles;
+  const given: unknown = typeof setting === 'string' ? JSON.parse(setting) : setting;
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+    throw new Error(
+      'context "routeThrottles" must be an object such as {"surveyPages":{"rate":300,"burst":600}}',
+    );
+  }
+  for (const [name, value] of Object.entries(given)) {
+    if (!(ROUTE_CLASSES as readonly string[]).includes(name)) {
+      throw new Error(`context "routeThrottles": "${name}" is none of ${ROUTE_CLASSES.join(', ')}`);
+    }
+    const { rate, burst } = (value ?? {}) as Record<string, unknown>;
+    if (
+      typeof rate !== 'number' ||
+      typeof burst !== 'number' ||
+      !Number.isInteger(rate) ||
+      !Number.isInteger(burst) ||
+      rate < 1 ||
+      rate > MAX_RATE ||
+      burst < rate ||
+      burst > MAX_BURST
+    ) {
+      throw new Error(
+        `context "routeThrottles": "${name}" needs whole numbers 1 ≤ rate ≤ ${MAX_RATE} and rate ≤ burst ≤ ${MAX_BURST}`,
+      );
+    }
+    throttles[name as RouteClass] = { rate, burst };
+  }
+  return throttles;
 }
 
 /**

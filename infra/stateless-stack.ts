@@ -47,6 +47,7 @@ export class StatelessStack extends Stack {
       userPool: stateful.userPool,
       userPoolClient: stateful.userPoolClient,
       logs,
+      routeThrottles: config.routeThrottles,
     });
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
     // The gateway signs the API's URL; survey links may live on a short-link domain.
