@@ -18,7 +18,13 @@ const [quietStart = '21:00', quietEnd = '08:00'] = requireEnv('QUIET_HOURS').spl
 const config = {
   tableName: requireEnv('SURVEYS_TABLE_NAME'),
   secretArnBySource: requireJsonMap('INVITATION_SOURCE_SECRETS'),
-  surveyKeysSecretArn: requireEnv('SURVEY_KEYS_SECRET_ARN'),
+  // Every purpose's secret: the intake derives ids and links, hashes and encrypts numbers.
+  surveyKeySecretArns: {
+    'invitation-id': requireEnv('INVITATION_ID_KEY_SECRET_ARN'),
+    'survey-token': requireEnv('SURVEY_TOKEN_KEY_SECRET_ARN'),
+    'phone-hash': requireEnv('PHONE_PEPPER_SECRET_ARN'),
+    'phone-encryption': requireEnv('PHONE_ENCRYPTION_KEY_SECRET_ARN'),
+  },
   surveyBaseUrl: requireEnv('SURVEY_BASE_URL'),
   tokenTtlDays: requirePositiveInteger('SURVEY_TOKEN_TTL_DAYS'),
   retentionDays: requirePositiveInteger('RAW_DATA_RETENTION_DAYS'),
@@ -49,7 +55,7 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
     const result = await createInvitation(
       {
         store,
-        keys: await readSurveyKeys(config.surveyKeysSecretArn),
+        keys: await readSurveyKeys(config.surveyKeySecretArns),
         policy: config.policy,
         surveyBaseUrl: config.surveyBaseUrl,
         tokenTtlDays: config.tokenTtlDays,
