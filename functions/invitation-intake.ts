@@ -5,17 +5,24 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { dynamoDbInvitationStore } from '#shared/adapters/dynamodb/invitation-store.ts';
 import { signingSourcesReader } from '#shared/adapters/secrets-manager/source-secrets.ts';
 import { readSurveyKeys } from '#shared/adapters/secrets-manager/survey-keys.ts';
-import { requireEnv, requireJsonMap, requirePositiveInteger } from '#shared/config.ts';
+import {
+  requireEnv,
+  requireJsonList,
+  requireJsonMap,
+  requirePositiveInteger,
+} from '#shared/config.ts';
 import { parseInvitationRequest } from '#shared/domain/invitation.ts';
 import { jsonAnswer, NO_STORE } from '#shared/http/answers.ts';
 import { SuppressedError, ValidationError } from '#shared/http/problem.ts';
 import { problemDetailsOnError } from '#shared/http/problem-middleware.ts';
 import { readSignedJsonBody } from '#shared/http/signed-request.ts';
+import { operatorSourcesOnly } from '#shared/http/source-allow-list.ts';
 import { logger } from '#shared/powertools/logger.ts';
 import { createInvitation } from '#shared/use-cases/create-invitation.ts';
 
 const [quietStart = '21:00', quietEnd = '08:00'] = requireEnv('QUIET_HOURS').split('-');
 const config = {
+  operatorSourceCidrs: requireJsonList('OPERATOR_SOURCE_CIDRS'),
   tableName: requireEnv('SURVEYS_TABLE_NAME'),
   secretArnBySource: requireJsonMap('INVITATION_SOURCE_SECRETS'),
   // Every purpose's secret: the intake derives ids and links, hashes and encrypts numbers.
@@ -46,6 +53,7 @@ const signingSources = signingSourcesReader(config.secretArnBySource);
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(problemDetailsOnError())
+  .use(operatorSourcesOnly(config.operatorSourceCidrs))
   .handler(async (request) => {
     const { source, body } = await readSignedJsonBody(request, await signingSources());
     const parsed = parseInvitationRequest(body);

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Node } from 'constructs';
 import { endpointUrlProblem } from '#shared/domain/endpoint-address.ts';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '#shared/domain/follow-up.ts';
+import { cidrProblem } from '#shared/http/source-allow-list.ts';
 import { type Profile, profilesWith, readProfileDirectory } from '#shared/indicators/profiles.ts';
 import {
   DEFAULT_ROUTE_THROTTLES,
@@ -84,6 +85,11 @@ export interface StageConfig {
   operatorProfileFiles: string[];
   /** Where follow-up cases are delivered; none by default. */
   followUpEndpoints: WebhookEndpointConfig[];
+  /**
+   * The operator's networks (CIDR) that alone may call the operator routes (complaint,
+   * invitation and case-event webhooks); none: any address, the signature alone decides.
+   */
+  operatorSourceCidrs: string[];
   /** Requests a second and burst per route, by the route's class (docs/operations.md). */
   routeThrottles: Readonly<Record<RouteClass, RouteThrottle>>;
 }
@@ -154,6 +160,7 @@ export function readStageConfig(node: Node): StageConfig {
     ...readOperatorProfiles(node.tryGetContext('profilesDirectory')),
     followUpEndpoints: readWebhookEndpoints(node.tryGetContext('followUpEndpoints')),
     routeThrottles: readRouteThrottles(node.tryGetContext('routeThrottles')),
+    operatorSourceCidrs: operatorSourceCidrs(node),
   };
 }
 
@@ -257,6 +264,16 @@ function readOperatorProfiles(
     profiles: profilesWith(own.map(({ profile }) => profile)),
     operatorProfileFiles: own.map(({ path }) => path),
   };
+}
+
+/** The operator's networks, each an IPv4 or IPv6 CIDR. */
+function operatorSourceCidrs(node: Node): string[] {
+  const cidrs = asList(node.tryGetContext('operatorSourceCidrs') ?? []);
+  for (const cidr of cidrs) {
+    const problem = cidrProblem(cidr);
+    if (problem) throw new Error(`context "operatorSourceCidrs": "${cidr}" ${problem}`);
+  }
+  return cidrs;
 }
 
 /** The deployment's SMS numbers, each E.164. */

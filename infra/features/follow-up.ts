@@ -125,6 +125,7 @@ export class FollowUp extends Feature {
       readsSecrets: true,
       environment: {
         SURVEYS_TABLE_NAME: surveysTable.tableName,
+        OPERATOR_SOURCE_CIDRS: JSON.stringify(config.operatorSourceCidrs),
         INVITATION_SOURCE_SECRETS: Stack.of(this).toJsonString(
           Object.fromEntries(
             [...props.invitationSourceSecrets].map(([source, secret]) => [

@@ -60,6 +60,7 @@ export class Invitations extends Feature {
         PHONE_PEPPER_SECRET_ARN: props.surveyKeySecrets['phone-hash'].secretArn,
         PHONE_ENCRYPTION_KEY_SECRET_ARN: props.surveyKeySecrets['phone-encryption'].secretArn,
         SURVEY_BASE_URL: props.surveyBaseUrl,
+        OPERATOR_SOURCE_CIDRS: JSON.stringify(config.operatorSourceCidrs),
         SURVEY_TOKEN_TTL_DAYS: String(config.surveyTokenTtlDays),
         FREQUENCY_CAP_DAYS: String(config.frequencyCapDays),
         QUIET_HOURS: config.quietHours,
