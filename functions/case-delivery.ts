@@ -11,7 +11,7 @@ import { dynamoDbCaseStore } from '#shared/adapters/dynamodb/case-store.ts';
 import { dynamoDbReminderStore } from '#shared/adapters/dynamodb/reminder-store.ts';
 import { nodeWebhookSender } from '#shared/adapters/http/webhook-sender.ts';
 import { sourceSecretReader } from '#shared/adapters/secrets-manager/source-secrets.ts';
-import { readSurveyKeys } from '#shared/adapters/secrets-manager/survey-keys.ts';
+import { readSurveyKey } from '#shared/adapters/secrets-manager/survey-keys.ts';
 import { sqsDeliveryRetries } from '#shared/adapters/sqs/case-deliveries.ts';
 import {
   ConfigurationError,
@@ -41,7 +41,7 @@ const config = {
   urls: requireJsonMap('CASE_ENDPOINT_URLS'),
   secretArns: requireJsonMap('CASE_ENDPOINT_SECRETS'),
   // A reminder's webhook carries the invitation's link, made again from its id.
-  surveyKeysSecretArn: requireEnv('SURVEY_KEYS_SECRET_ARN'),
+  surveyTokenKeySecretArn: requireEnv('SURVEY_TOKEN_KEY_SECRET_ARN'),
   surveyBaseUrl: requireEnv('SURVEY_BASE_URL'),
 };
 for (const [endpoint, url] of config.urls) {
@@ -69,7 +69,7 @@ const reminderDependencies = {
   surveyUrlOf: async (invitationId: string) =>
     surveyUrlFor(
       config.surveyBaseUrl,
-      (await readSurveyKeys(config.surveyKeysSecretArn)).tokenKey,
+      await readSurveyKey('survey-token', config.surveyTokenKeySecretArn),
       invitationId,
     ),
 };

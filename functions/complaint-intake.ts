@@ -4,15 +4,22 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { sourceSecretReader } from '#shared/adapters/secrets-manager/source-secrets.ts';
 import { enqueueComplaintMessages } from '#shared/adapters/sqs/complaint-queue.ts';
-import { requireEnv, requireJsonMap, requirePositiveInteger } from '#shared/config.ts';
+import {
+  requireEnv,
+  requireJsonList,
+  requireJsonMap,
+  requirePositiveInteger,
+} from '#shared/config.ts';
 import { parseComplaintWebhookBody } from '#shared/domain/complaint-event.ts';
 import { jsonAnswer } from '#shared/http/answers.ts';
 import { ValidationError } from '#shared/http/problem.ts';
 import { problemDetailsOnError } from '#shared/http/problem-middleware.ts';
 import { readSignedJsonBody } from '#shared/http/signed-request.ts';
+import { operatorSourcesOnly } from '#shared/http/source-allow-list.ts';
 import { logger } from '#shared/powertools/logger.ts';
 
 const config = {
+  operatorSourceCidrs: requireJsonList('OPERATOR_SOURCE_CIDRS'),
   queueUrl: requireEnv('COMPLAINT_EVENTS_QUEUE_URL'),
   secretArnBySource: requireJsonMap('COMPLAINT_SOURCE_SECRETS'),
   retentionDays: requirePositiveInteger('RAW_DATA_RETENTION_DAYS'),
@@ -24,6 +31,7 @@ const secretsOf = sourceSecretReader(config.secretArnBySource);
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(problemDetailsOnError())
+  .use(operatorSourcesOnly(config.operatorSourceCidrs))
   .handler(async (request) => {
     const claimed = request.pathParameters?.source ?? '';
     const { source, body } = await readSignedJsonBody(request, [

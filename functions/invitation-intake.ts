@@ -17,14 +17,22 @@ import { jsonAnswer, NO_STORE } from '#shared/http/answers.ts';
 import { SuppressedError, ValidationError } from '#shared/http/problem.ts';
 import { problemDetailsOnError } from '#shared/http/problem-middleware.ts';
 import { readSignedJsonBody } from '#shared/http/signed-request.ts';
+import { operatorSourcesOnly } from '#shared/http/source-allow-list.ts';
 import { logger } from '#shared/powertools/logger.ts';
 import { createInvitation } from '#shared/use-cases/create-invitation.ts';
 
 const [quietStart = '21:00', quietEnd = '08:00'] = requireEnv('QUIET_HOURS').split('-');
 const config = {
+  operatorSourceCidrs: requireJsonList('OPERATOR_SOURCE_CIDRS'),
   tableName: requireEnv('SURVEYS_TABLE_NAME'),
   secretArnBySource: requireJsonMap('INVITATION_SOURCE_SECRETS'),
-  surveyKeysSecretArn: requireEnv('SURVEY_KEYS_SECRET_ARN'),
+  // Every purpose's secret: the intake derives ids and links, hashes and encrypts numbers.
+  surveyKeySecretArns: {
+    'invitation-id': requireEnv('INVITATION_ID_KEY_SECRET_ARN'),
+    'survey-token': requireEnv('SURVEY_TOKEN_KEY_SECRET_ARN'),
+    'phone-hash': requireEnv('PHONE_PEPPER_SECRET_ARN'),
+    'phone-encryption': requireEnv('PHONE_ENCRYPTION_KEY_SECRET_ARN'),
+  },
   surveyBaseUrl: requireEnv('SURVEY_BASE_URL'),
   tokenTtlDays: requirePositiveInteger('SURVEY_TOKEN_TTL_DAYS'),
   reminders: {
@@ -52,6 +60,7 @@ const signingSources = signingSourcesReader(config.secretArnBySource);
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(problemDetailsOnError())
+  .use(operatorSourcesOnly(config.operatorSourceCidrs))
   .handler(async (request) => {
     const { source, body } = await readSignedJsonBody(request, await signingSources());
     const parsed = parseInvitationRequest(body, {
@@ -64,7 +73,7 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
     const result = await createInvitation(
       {
         store,
-        keys: await readSurveyKeys(config.surveyKeysSecretArn),
+        keys: await readSurveyKeys(config.surveyKeySecretArns),
         policy: config.policy,
         surveyBaseUrl: config.surveyBaseUrl,
         tokenTtlDays: config.tokenTtlDays,

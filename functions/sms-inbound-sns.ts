@@ -6,7 +6,7 @@ import type { SNSEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { dynamoDbSmsStore } from '#shared/adapters/dynamodb/sms-store.ts';
 import { SmsNotSentError } from '#shared/adapters/errors.ts';
-import { readSurveyKeys } from '#shared/adapters/secrets-manager/survey-keys.ts';
+import { readSurveyKey } from '#shared/adapters/secrets-manager/survey-keys.ts';
 import { snsSmsGateway } from '#shared/adapters/sns/sms-gateway.ts';
 import { requireEnv, requireJsonList, requirePositiveInteger } from '#shared/config.ts';
 import { isToOwnNumber } from '#shared/domain/inbound-sms.ts';
@@ -15,7 +15,7 @@ import { logger } from '#shared/powertools/logger.ts';
 import { handleInboundSms, isSurveyStep } from '#shared/use-cases/handle-inbound-sms.ts';
 
 const config = {
-  surveyKeysSecretArn: requireEnv('SURVEY_KEYS_SECRET_ARN'),
+  phonePepperSecretArn: requireEnv('PHONE_PEPPER_SECRET_ARN'),
   senderId: process.env.SMS_SENDER_ID ?? '',
   ownNumbers: requireJsonList('SMS_NUMBERS'),
 };
@@ -57,7 +57,7 @@ async function reply(phone: string, text: string, messageId: string) {
 export const handler = middy<SNSEvent>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .handler(async (event) => {
-    const keys = await readSurveyKeys(config.surveyKeysSecretArn);
+    const phonePepper = await readSurveyKey('phone-hash', config.phonePepperSecretArn);
     for (const record of event.Records) {
       const sms = InboundSmsSchema.parse(JSON.parse(record.Sns.Message));
       if (!isToOwnNumber(config.ownNumbers, sms.destinationNumber)) {
@@ -67,7 +67,7 @@ export const handler = middy<SNSEvent>()
       }
       const result = await handleInboundSms(store, {
         messageSid: sms.inboundMessageId,
-        phoneHash: phoneHash(keys.phonePepper, sms.originationNumber),
+        phoneHash: phoneHash(phonePepper, sms.originationNumber),
         body: sms.messageBody,
         now: new Date(),
       });

@@ -4,7 +4,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { dynamoDbSmsStore } from '#shared/adapters/dynamodb/sms-store.ts';
 import { readSmsAuthToken } from '#shared/adapters/secrets-manager/sms-auth-token.ts';
-import { readSurveyKeys } from '#shared/adapters/secrets-manager/survey-keys.ts';
+import { readSurveyKey } from '#shared/adapters/secrets-manager/survey-keys.ts';
 import { requireEnv, requireJsonList, requirePositiveInteger } from '#shared/config.ts';
 import { InboundSmsSchema, isToOwnNumber } from '#shared/domain/inbound-sms.ts';
 import { phoneHash } from '#shared/domain/survey-token.ts';
@@ -21,7 +21,7 @@ import { renderNoReply, renderSmsReply } from '#shared/web/twiml.ts';
 const config = {
   inboundUrl: requireEnv('SMS_INBOUND_URL'),
   authTokenSecretArn: requireEnv('SMS_AUTH_TOKEN_SECRET_ARN'),
-  surveyKeysSecretArn: requireEnv('SURVEY_KEYS_SECRET_ARN'),
+  phonePepperSecretArn: requireEnv('PHONE_PEPPER_SECRET_ARN'),
   ownNumbers: requireJsonList('SMS_NUMBERS'),
 };
 const store = dynamoDbSmsStore({
@@ -67,10 +67,10 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
       logger.warn('sms to another number', { to: parsed.data.To });
       return xmlAnswer(200, renderNoReply());
     }
-    const keys = await readSurveyKeys(config.surveyKeysSecretArn);
+    const phonePepper = await readSurveyKey('phone-hash', config.phonePepperSecretArn);
     const result = await handleInboundSms(store, {
       messageSid: parsed.data.MessageSid,
-      phoneHash: phoneHash(keys.phonePepper, parsed.data.From),
+      phoneHash: phoneHash(phonePepper, parsed.data.From),
       body: parsed.data.Body,
       now: new Date(),
     });

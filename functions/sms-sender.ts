@@ -11,7 +11,7 @@ import * as z from 'zod/mini';
 import { dynamoDbSmsInvitationStore } from '#shared/adapters/dynamodb/sms-invitation-store.ts';
 import { newImageOf } from '#shared/adapters/dynamodb/stream-images.ts';
 import { SmsNotSentError } from '#shared/adapters/errors.ts';
-import { readSurveyKeys } from '#shared/adapters/secrets-manager/survey-keys.ts';
+import { readSurveyKey } from '#shared/adapters/secrets-manager/survey-keys.ts';
 import { snsSmsGateway } from '#shared/adapters/sns/sms-gateway.ts';
 import { sqsSmsWakeUps } from '#shared/adapters/sqs/sms-wake-ups.ts';
 import { requireEnv } from '#shared/config.ts';
@@ -23,8 +23,9 @@ import { sendInvitationSms } from '#shared/use-cases/send-invitation-sms.ts';
 const config = {
   tableName: requireEnv('SURVEYS_TABLE_NAME'),
   wakeUpQueueUrl: requireEnv('SMS_WAKE_UP_QUEUE_URL'),
-  surveyKeysSecretArn: requireEnv('SURVEY_KEYS_SECRET_ARN'),
+  phoneEncryptionKeySecretArn: requireEnv('PHONE_ENCRYPTION_KEY_SECRET_ARN'),
   // A reminder carries the invitation's link again.
+  surveyTokenKeySecretArn: requireEnv('SURVEY_TOKEN_KEY_SECRET_ARN'),
   surveyBaseUrl: requireEnv('SURVEY_BASE_URL'),
   // Optional: many carriers allow no alphanumeric sender id.
   senderId: process.env.SMS_SENDER_ID ?? '',
@@ -43,7 +44,8 @@ const streamProcessor = new BatchProcessor(EventType.DynamoDBStreams);
 const queueProcessor = new BatchProcessor(EventType.SQS);
 
 async function send(due: z.infer<typeof DueSchema>) {
-  const { phoneKey, tokenKey } = await readSurveyKeys(config.surveyKeysSecretArn);
+  const phoneKey = await readSurveyKey('phone-encryption', config.phoneEncryptionKeySecretArn);
+  const tokenKey = await readSurveyKey('survey-token', config.surveyTokenKeySecretArn);
   const surveyUrlOf = (invitationId: string) =>
     surveyUrlFor(config.surveyBaseUrl, tokenKey, invitationId);
   const outcome = await sendInvitationSms({ ...ports, phoneKey, surveyUrlOf }, due).catch(

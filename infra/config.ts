@@ -4,7 +4,14 @@ import type { Node } from 'constructs';
 import { endpointUrlProblem } from '#shared/domain/endpoint-address.ts';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '#shared/domain/follow-up.ts';
 import { DEFAULT_REMINDER_AFTER_DAYS } from '#shared/domain/reminders.ts';
+import { cidrProblem } from '#shared/http/source-allow-list.ts';
 import { type Profile, profilesWith, readProfileDirectory } from '#shared/indicators/profiles.ts';
+import {
+  DEFAULT_ROUTE_THROTTLES,
+  ROUTE_CLASSES,
+  type RouteClass,
+  type RouteThrottle,
+} from './constructs/service-api.ts';
 
 /** An operator endpoint that follow-up webhooks are delivered to (docs/design.md §10.1). */
 export interface WebhookEndpointConfig {
@@ -84,6 +91,13 @@ export interface StageConfig {
   operatorProfileFiles: string[];
   /** Where follow-up cases are delivered; none by default. */
   followUpEndpoints: WebhookEndpointConfig[];
+  /**
+   * The operator's networks (CIDR) that alone may call the operator routes (complaint,
+   * invitation and case-event webhooks); none: any address, the signature alone decides.
+   */
+  operatorSourceCidrs: string[];
+  /** Requests a second and burst per route, by the route's class (docs/operations.md). */
+  routeThrottles: Readonly<Record<RouteClass, RouteThrottle>>;
 }
 
 /** The version in package.json, unless the deployment names one (`-c codeVersion=…`). */
@@ -164,7 +178,50 @@ export function readStageConfig(node: Node): StageConfig {
     codeVersion: String(node.tryGetContext('codeVersion') ?? PACKAGE_VERSION),
     ...readOperatorProfiles(node.tryGetContext('profilesDirectory')),
     followUpEndpoints: readWebhookEndpoints(node.tryGetContext('followUpEndpoints')),
+    routeThrottles: readRouteThrottles(node.tryGetContext('routeThrottles')),
+    operatorSourceCidrs: operatorSourceCidrs(node),
   };
+}
+
+/** API Gateway's default account limits per region: no route can be given more. */
+const MAX_RATE = 10_000;
+const MAX_BURST = 5_000;
+
+/**
+ * `routeThrottles`: an object (or its JSON) of `{class: {rate, burst}}` for some route
+ * classes; the others keep their defaults. Whole numbers, burst at least the rate.
+ */
+export function readRouteThrottles(setting: unknown): Record<RouteClass, RouteThrottle> {
+  const throttles = { ...DEFAULT_ROUTE_THROTTLES };
+  if (setting === undefined || setting === '') return throttles;
+  const given: unknown = typeof setting === 'string' ? JSON.parse(setting) : setting;
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+    throw new Error(
+      'context "routeThrottles" must be an object such as {"surveyPages":{"rate":300,"burst":600}}',
+    );
+  }
+  for (const [name, value] of Object.entries(given)) {
+    if (!(ROUTE_CLASSES as readonly string[]).includes(name)) {
+      throw new Error(`context "routeThrottles": "${name}" is none of ${ROUTE_CLASSES.join(', ')}`);
+    }
+    const { rate, burst } = (value ?? {}) as Record<string, unknown>;
+    if (
+      typeof rate !== 'number' ||
+      typeof burst !== 'number' ||
+      !Number.isInteger(rate) ||
+      !Number.isInteger(burst) ||
+      rate < 1 ||
+      rate > MAX_RATE ||
+      burst < rate ||
+      burst > MAX_BURST
+    ) {
+      throw new Error(
+        `context "routeThrottles": "${name}" needs whole numbers 1 ≤ rate ≤ ${MAX_RATE} and rate ≤ burst ≤ ${MAX_BURST}`,
+      );
+    }
+    throttles[name as RouteClass] = { rate, burst };
+  }
+  return throttles;
 }
 
 /**
@@ -226,6 +283,16 @@ function readOperatorProfiles(
     profiles: profilesWith(own.map(({ profile }) => profile)),
     operatorProfileFiles: own.map(({ path }) => path),
   };
+}
+
+/** The operator's networks, each an IPv4 or IPv6 CIDR. */
+function operatorSourceCidrs(node: Node): string[] {
+  const cidrs = asList(node.tryGetContext('operatorSourceCidrs') ?? []);
+  for (const cidr of cidrs) {
+    const problem = cidrProblem(cidr);
+    if (problem) throw new Error(`context "operatorSourceCidrs": "${cidr}" ${problem}`);
+  }
+  return cidrs;
 }
 
 /** The deployment's SMS numbers, each E.164. */

@@ -39,6 +39,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { DELIVERY_SCHEDULE } from '#shared/domain/delivery-schedule.ts';
+import type { SurveyKeyPurpose } from '#shared/domain/survey-token.ts';
 import { AGGREGATES_TABLE } from '#shared/tables/aggregates.ts';
 import { COMPLAINTS_TABLE } from '#shared/tables/complaints.ts';
 import { REPORTS_TABLE } from '#shared/tables/reports.ts';
@@ -75,7 +76,8 @@ export class StatefulStack extends Stack {
   /** Anonymous daily aggregates: no personal data, no stream, kept when raw data expires. */
   readonly aggregatesTable: Table;
   readonly invitationSourceSecrets: ReadonlyMap<string, Secret>;
-  readonly surveyKeysSecret: Secret;
+  /** One secret per purpose of the survey keys: one leak is one loss (docs/design.md §5). */
+  readonly surveyKeySecrets: Readonly<Record<SurveyKeyPurpose, Secret>>;
   readonly smsAuthTokenSecret: Secret;
   /** Where AWS End User Messaging publishes inbound two-way SMS. */
   readonly smsInboundTopic: Topic;
@@ -171,14 +173,45 @@ export class StatefulStack extends Stack {
       removalPolicy,
     });
 
-    this.surveyKeysSecret = this.generatedSecret('SurveyKeysSecret', {
-      description: 'Master key from which survey tokens and the phone-number pepper are derived',
-      field: 'key',
-      length: 64,
-      removalPolicy,
-      notRotatedBecause:
-        'Rotating this key would orphan every open survey link and break matching of SMS replies to invitations (both are derived from it); it is rotated by a planned migration, not on a schedule.',
-    });
+    // The phone pepper keeps the logical id of the single secret all four purposes once
+    // came from: a deployed stack keeps its value, so opt-outs and conversations keep
+    // matching their hashes; the other three purposes get new keys of their own.
+    this.surveyKeySecrets = {
+      'phone-hash': this.generatedSecret('SurveyKeysSecret', {
+        description:
+          'Pepper of the phone-number hashes that match SMS replies and opt-outs: {"key"}',
+        field: 'key',
+        length: 64,
+        removalPolicy,
+        notRotatedBecause:
+          'Every opt-out, conversation and invitation is found by a phone hash made with this pepper; a new pepper would forget every opt-out, so it changes only by a planned migration that re-hashes, not on a schedule.',
+      }),
+      'invitation-id': this.generatedSecret('InvitationIdKeySecret', {
+        description: 'Key that derives invitation ids from operator events: {"key"}',
+        field: 'key',
+        length: 64,
+        removalPolicy,
+        notRotatedBecause:
+          'A repeated invitation request is recognized by the id this key derives from its event; a new key would turn every repeat of an earlier event into a new invitation, so it changes only by a planned migration, not on a schedule.',
+      }),
+      'survey-token': this.generatedSecret('SurveyTokenKeySecret', {
+        description: 'Key that derives survey link tokens from invitation ids: {"key"}',
+        field: 'key',
+        length: 64,
+        removalPolicy,
+        notRotatedBecause:
+          'A repeated invitation request answers the same link, derived again with this key; a new key would answer links that do not open, so it changes only by a planned migration once open links have expired, not on a schedule.',
+      }),
+      'phone-encryption': this.generatedSecret('PhoneEncryptionKeySecret', {
+        description:
+          'Key that encrypts the phone number an SMS invitation keeps until sent: {"key"}',
+        field: 'key',
+        length: 64,
+        removalPolicy,
+        notRotatedBecause:
+          'Invitations waiting for quiet hours to end hold numbers encrypted with this key; a new key would leave them unsendable, so it changes only by a planned migration when no SMS waits, not on a schedule.',
+      }),
+    };
     this.smsAuthTokenSecret = this.generatedSecret('SmsAuthTokenSecret', {
       description: 'The SMS gateway auth token that signs inbound SMS webhooks: {"authToken"}',
       field: 'authToken',

@@ -49,6 +49,7 @@ export class StatelessStack extends Stack {
       userPool: stateful.userPool,
       userPoolClient: stateful.userPoolClient,
       logs,
+      routeThrottles: config.routeThrottles,
     });
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
     // The gateway signs the API's URL; survey links may live on a short-link domain.
@@ -67,7 +68,7 @@ export class StatelessStack extends Stack {
       ...feature,
       surveysTable: stateful.surveysTable,
       invitationSourceSecrets: stateful.invitationSourceSecrets,
-      surveyKeysSecret: stateful.surveyKeysSecret,
+      surveyKeySecrets: stateful.surveyKeySecrets,
       smsWakeUpQueue: stateful.smsWakeUpQueue,
       smsDeadLetterQueue: stateful.smsDeadLetterQueue,
       surveyBaseUrl,
@@ -76,7 +77,7 @@ export class StatelessStack extends Stack {
       ...feature,
       surveysTable: stateful.surveysTable,
       aggregatesTable: stateful.aggregatesTable,
-      surveyKeysSecret: stateful.surveyKeysSecret,
+      phonePepperSecret: stateful.surveyKeySecrets['phone-hash'],
       smsAuthTokenSecret: stateful.smsAuthTokenSecret,
       smsInboundTopic: stateful.smsInboundTopic,
       smsDeadLetterQueue: stateful.smsDeadLetterQueue,
@@ -117,7 +118,7 @@ export class StatelessStack extends Stack {
       caseDeliveryQueue: stateful.caseDeliveryQueue,
       followUpEndpointSecrets: stateful.followUpEndpointSecrets,
       invitationSourceSecrets: stateful.invitationSourceSecrets,
-      surveyKeysSecret: stateful.surveyKeysSecret,
+      surveyTokenKeySecret: stateful.surveyKeySecrets['survey-token'],
       surveyBaseUrl,
     });
 

@@ -1,6 +1,7 @@
-import { Validations } from 'aws-cdk-lib';
+import { Lazy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  type CfnStage,
   HttpApi,
   type HttpMethod,
   HttpStage,
@@ -43,28 +44,88 @@ export const PUBLIC_ROUTES = ['GET /reports/signing-key'] as const;
 /** `METHOD /path`, as API Gateway writes a route key. */
 export type RouteKey = `${HttpMethod} /${string}`;
 
+/**
+ * Callers whose floods must not crowd each other out: each route of a class has its own
+ * token bucket (API Gateway's per-route throttling), so junk on a public route gets 429
+ * there and the operators' webhooks keep their own allowance.
+ */
+export const ROUTE_CLASSES = [
+  'operatorWebhooks',
+  'smsWebhook',
+  'surveyPages',
+  'portal',
+  'peopleApi',
+  'signingKey',
+] as const;
+export type RouteClass = (typeof ROUTE_CLASSES)[number];
+
+/** Steady requests a second and the bucket's size, per route. */
+export interface RouteThrottle {
+  rate: number;
+  burst: number;
+}
+
+/** The class of a route: who calls it, and so whose flood it must not share. */
+export function routeClassOf(routeKey: string): RouteClass {
+  if (/^POST \/(webhooks\/complaints\/|invitations$|cases\/)/.test(routeKey)) {
+    return 'operatorWebhooks';
+  }
+  if (routeKey === 'POST /sms/inbound') return 'smsWebhook';
+  if (/^(GET|POST) \/s\/\{token\}$/.test(routeKey)) return 'surveyPages';
+  if (/^(GET|POST) \/portal\b/.test(routeKey)) return 'portal';
+  if ((PUBLIC_ROUTES as readonly string[]).includes(routeKey)) return 'signingKey';
+  return 'peopleApi';
+}
+
+/**
+ * Limits per route, as an operator of some million subscribers would start (each
+ * overridable by `-c routeThrottles=…`, docs/operations.md):
+ * - operator webhooks 200/s, burst 400: a CRM replaying a backlog after an outage sends
+ *   in bursts; a day's complaints of a large operator are tens of thousands, far below;
+ * - the SMS webhook 100/s, burst 200: replies follow the sender's own pace, and a gateway
+ *   retries a 429 only sometimes, so it keeps room above the sends;
+ * - survey pages 300/s, burst 600: customers opening links of a morning's batch at once;
+ * - the portal 50/s, burst 100 and people's API 20/s, burst 40: a few dozen people;
+ * - the signing key 10/s, burst 20: a public document that verifiers fetch once.
+ */
+export const DEFAULT_ROUTE_THROTTLES: Readonly<Record<RouteClass, RouteThrottle>> = {
+  operatorWebhooks: { rate: 200, burst: 400 },
+  smsWebhook: { rate: 100, burst: 200 },
+  surveyPages: { rate: 300, burst: 600 },
+  portal: { rate: 50, burst: 100 },
+  peopleApi: { rate: 20, burst: 40 },
+  signingKey: { rate: 10, burst: 20 },
+};
+
 export interface ServiceApiProps {
   /** Regulators, assessors and admins sign in here; their access tokens open people's routes. */
   userPool: IUserPool;
   userPoolClient: IUserPoolClient;
   /** Retention of the access log, as for the functions' logs. */
   logs: FunctionLogs;
+  /** Each route's limits by its class (routeClassOf). */
+  routeThrottles: Readonly<Record<RouteClass, RouteThrottle>>;
 }
 
 /**
  * The HTTP API, whose routes each say how their caller is authenticated: people by the
  * user pool's JWT authorizer, operator systems, customers and the SMS gateway by the
  * function itself (only the routes in FUNCTION_AUTHENTICATED_ROUTES), anyone on the
- * routes in PUBLIC_ROUTES. Its `$default` stage throttles and writes access logs.
+ * routes in PUBLIC_ROUTES. Its `$default` stage throttles each route by its class and writes
+ * access logs.
  */
 export class ServiceApi extends HttpApi {
   private readonly people: HttpUserPoolAuthorizer;
+  private readonly stage: HttpStage;
+  private readonly routeThrottles: Readonly<Record<RouteClass, RouteThrottle>>;
+  private readonly routeSettings: Record<string, object> = {};
 
   constructor(scope: Construct, id: string, props: ServiceApiProps) {
     super(scope, id, {
       description: 'Telecom service quality: webhooks, surveys and reports',
       createDefaultStage: false,
     });
+    this.routeThrottles = props.routeThrottles;
     // People's routes: the user pool's access token, checked by API Gateway; the group is
     // checked again inside each function (docs/design.md §4.3).
     this.people = new HttpUserPoolAuthorizer('PeopleAuthorizer', props.userPool, {
@@ -83,10 +144,11 @@ export class ServiceApi extends HttpApi {
       retention: props.logs.logRetention,
       removalPolicy: props.logs.logRemovalPolicy,
     });
-    new HttpStage(scope, 'DefaultStage', {
+    this.stage = new HttpStage(scope, 'DefaultStage', {
       httpApi: this,
       stageName: '$default',
       autoDeploy: true,
+      // Only for a route without its own limits below; every route of ours has them.
       throttle: { rateLimit: 500, burstLimit: 1000 },
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),
@@ -104,6 +166,9 @@ export class ServiceApi extends HttpApi {
           }),
         ),
       },
+    });
+    (this.stage.node.defaultChild as CfnStage).routeSettings = Lazy.any({
+      produce: () => this.routeSettings,
     });
   }
 
@@ -142,7 +207,11 @@ export class ServiceApi extends HttpApi {
     const integration = new HttpLambdaIntegration(integrationId, handler);
     for (const routeKey of routeKeys) {
       const [method, path] = routeKey.split(' ') as [HttpMethod, string];
-      this.addRoutes({ path, methods: [method], integration, authorizer });
+      const [route] = this.addRoutes({ path, methods: [method], integration, authorizer });
+      const { rate, burst } = this.routeThrottles[routeClassOf(routeKey)];
+      this.routeSettings[routeKey] = { ThrottlingRateLimit: rate, ThrottlingBurstLimit: burst };
+      // A stage's route settings may name only routes that exist already.
+      if (route) this.stage.node.addDependency(route);
     }
   }
 }

@@ -33,6 +33,7 @@ export class Complaints extends Feature {
       readsSecrets: true,
       environment: {
         COMPLAINT_EVENTS_QUEUE_URL: props.complaintEventsQueue.queueUrl,
+        OPERATOR_SOURCE_CIDRS: JSON.stringify(config.operatorSourceCidrs),
         RAW_DATA_RETENTION_DAYS: String(config.rawDataRetentionDays),
         COMPLAINT_SOURCE_SECRETS: Stack.of(this).toJsonString(
           Object.fromEntries(

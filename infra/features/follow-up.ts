@@ -23,7 +23,8 @@ export interface FollowUpProps extends FeatureProps {
   /** The operator systems' secrets, which sign case events as they sign invitations. */
   invitationSourceSecrets: ReadonlyMap<string, ISecret>;
   /** A web reminder's webhook carries its link, made again from the survey keys. */
-  surveyKeysSecret: ISecret;
+  /** The link tokens' key: a reminder's webhook carries the invitation's link. */
+  surveyTokenKeySecret: ISecret;
   /** Where survey links point. */
   surveyBaseUrl: string;
 }
@@ -104,14 +105,14 @@ export class FollowUp extends Feature {
         CASE_ENDPOINT_SECRETS: JSON.stringify(
           Object.fromEntries([...secrets].map(([name, secret]) => [name, secret.secretArn])),
         ),
-        SURVEY_KEYS_SECRET_ARN: props.surveyKeysSecret.secretArn,
+        SURVEY_TOKEN_KEY_SECRET_ARN: props.surveyTokenKeySecret.secretArn,
         SURVEY_BASE_URL: props.surveyBaseUrl,
       },
       ...props.logs,
     });
     // Read the case (or the reminder's invitation and link); keep each attempt on it.
     this.caseDelivery.grantTable(surveysTable, dataKey, ['GetItem', 'UpdateItem']);
-    this.caseDelivery.grantSecretsRead([...secrets.values(), props.surveyKeysSecret], dataKey);
+    this.caseDelivery.grantSecretsRead([...secrets.values(), props.surveyTokenKeySecret], dataKey);
     props.followUpDeadLetterQueue.grantSendMessages(this.caseDelivery);
     this.caseDelivery.addEventSource(
       new SqsEventSource(props.caseDeliveryQueue, {
@@ -131,6 +132,7 @@ export class FollowUp extends Feature {
       readsSecrets: true,
       environment: {
         SURVEYS_TABLE_NAME: surveysTable.tableName,
+        OPERATOR_SOURCE_CIDRS: JSON.stringify(config.operatorSourceCidrs),
         INVITATION_SOURCE_SECRETS: Stack.of(this).toJsonString(
           Object.fromEntries(
             [...props.invitationSourceSecrets].map(([source, secret]) => [

@@ -5,6 +5,7 @@ import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambd
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import type { SurveyKeyPurpose } from '#shared/domain/survey-token.ts';
 import { SURVEY_ITEMS } from '#shared/tables/surveys.ts';
 import { TABLE_KEY } from '#shared/tables/table.ts';
 import { ProjectFunction } from '../constructs/project-function.ts';
@@ -15,8 +16,8 @@ export interface InvitationsProps extends FeatureProps {
   surveysTable: ITable;
   /** Per operator system, the secret its invitation requests are signed with. */
   invitationSourceSecrets: ReadonlyMap<string, ISecret>;
-  /** The master key survey tokens and the phone-number pepper are derived from. */
-  surveyKeysSecret: ISecret;
+  /** The survey keys' secrets, one per purpose; each function is granted only its own. */
+  surveyKeySecrets: Readonly<Record<SurveyKeyPurpose, ISecret>>;
   /** Deferred SMS (quiet hours) sleep here until they may be sent. */
   smsWakeUpQueue: IQueue;
   /** Outbox records the sender gave up on. */
@@ -54,8 +55,12 @@ export class Invitations extends Feature {
             ]),
           ),
         ),
-        SURVEY_KEYS_SECRET_ARN: props.surveyKeysSecret.secretArn,
+        INVITATION_ID_KEY_SECRET_ARN: props.surveyKeySecrets['invitation-id'].secretArn,
+        SURVEY_TOKEN_KEY_SECRET_ARN: props.surveyKeySecrets['survey-token'].secretArn,
+        PHONE_PEPPER_SECRET_ARN: props.surveyKeySecrets['phone-hash'].secretArn,
+        PHONE_ENCRYPTION_KEY_SECRET_ARN: props.surveyKeySecrets['phone-encryption'].secretArn,
         SURVEY_BASE_URL: props.surveyBaseUrl,
+        OPERATOR_SOURCE_CIDRS: JSON.stringify(config.operatorSourceCidrs),
         SURVEY_TOKEN_TTL_DAYS: String(config.surveyTokenTtlDays),
         REMINDER_AFTER_DAYS: String(config.reminderAfterDays),
         // SMS reminders are ours to send; web ones go to the endpoints that take them.
@@ -82,7 +87,8 @@ export class Invitations extends Feature {
       'ConditionCheckItem',
     ]);
     this.invitationIntake.grantSecretsRead(
-      [...props.invitationSourceSecrets.values(), props.surveyKeysSecret],
+      // Every purpose: it derives ids and links, hashes and encrypts the number.
+      [...props.invitationSourceSecrets.values(), ...Object.values(props.surveyKeySecrets)],
       dataKey,
     );
     props.api.addSelfAuthenticatedRoutes(
@@ -101,7 +107,8 @@ export class Invitations extends Feature {
       environment: {
         SURVEYS_TABLE_NAME: surveysTable.tableName,
         SMS_WAKE_UP_QUEUE_URL: props.smsWakeUpQueue.queueUrl,
-        SURVEY_KEYS_SECRET_ARN: props.surveyKeysSecret.secretArn,
+        PHONE_ENCRYPTION_KEY_SECRET_ARN: props.surveyKeySecrets['phone-encryption'].secretArn,
+        SURVEY_TOKEN_KEY_SECRET_ARN: props.surveyKeySecrets['survey-token'].secretArn,
         SURVEY_BASE_URL: props.surveyBaseUrl,
         SMS_SENDER_ID: config.smsSenderId,
       },
@@ -115,7 +122,12 @@ export class Invitations extends Feature {
     ]);
     this.smsSender.grantSmsPublish();
     props.smsWakeUpQueue.grantSendMessages(this.smsSender);
-    this.smsSender.grantSecretsRead([props.surveyKeysSecret], dataKey);
+    // Only the key that decrypts the number it sends to.
+    // The number to decrypt; a reminder's link to make again.
+    this.smsSender.grantSecretsRead(
+      [props.surveyKeySecrets['phone-encryption'], props.surveyKeySecrets['survey-token']],
+      dataKey,
+    );
     // New OUTBOX items on the surveys table's stream: the transactional outbox.
     this.smsSender.addEventSource(
       new DynamoEventSource(surveysTable, {

@@ -18,8 +18,8 @@ export interface SurveyResponsesProps extends FeatureProps {
   surveysTable: ITable;
   /** Anonymous daily aggregates, the aggregator's only write. */
   aggregatesTable: ITable;
-  /** The master key survey tokens and the phone-number pepper are derived from. */
-  surveyKeysSecret: ISecret;
+  /** The pepper of phone hashes, which match an SMS reply to its invitation and opt-out. */
+  phonePepperSecret: ISecret;
   /** The SMS gateway's auth token, which signs its inbound webhooks. */
   smsAuthTokenSecret: ISecret;
   /** Where AWS End User Messaging publishes inbound two-way SMS. */
@@ -138,13 +138,13 @@ export class SurveyResponses extends Feature {
         SMS_INBOUND_URL: `${props.apiBaseUrl}/sms/inbound`,
         SMS_NUMBERS: JSON.stringify(config.smsNumbers),
         SMS_AUTH_TOKEN_SECRET_ARN: props.smsAuthTokenSecret.secretArn,
-        SURVEY_KEYS_SECRET_ARN: props.surveyKeysSecret.secretArn,
+        PHONE_PEPPER_SECRET_ARN: props.phonePepperSecret.secretArn,
         RAW_DATA_RETENTION_DAYS: String(config.rawDataRetentionDays),
       },
       ...props.logs,
     });
     this.grantConversation(this.smsInbound, props);
-    this.smsInbound.grantSecretsRead([props.smsAuthTokenSecret, props.surveyKeysSecret], dataKey);
+    this.smsInbound.grantSecretsRead([props.smsAuthTokenSecret, props.phonePepperSecret], dataKey);
     props.api.addSelfAuthenticatedRoutes(
       'SmsInboundIntegration',
       this.smsInbound,
@@ -160,7 +160,7 @@ export class SurveyResponses extends Feature {
         'sns:Publish also uses Resource "*": the reply SMS is published to a phone number, which has no ARN to name.',
       environment: {
         SURVEYS_TABLE_NAME: surveysTable.tableName,
-        SURVEY_KEYS_SECRET_ARN: props.surveyKeysSecret.secretArn,
+        PHONE_PEPPER_SECRET_ARN: props.phonePepperSecret.secretArn,
         RAW_DATA_RETENTION_DAYS: String(config.rawDataRetentionDays),
         SMS_SENDER_ID: config.smsSenderId,
         SMS_NUMBERS: JSON.stringify(config.smsNumbers),
@@ -169,7 +169,7 @@ export class SurveyResponses extends Feature {
     });
     this.grantConversation(this.smsInboundSns, props);
     this.smsInboundSns.grantSmsPublish();
-    this.smsInboundSns.grantSecretsRead([props.surveyKeysSecret], dataKey);
+    this.smsInboundSns.grantSecretsRead([props.phonePepperSecret], dataKey);
     // SNS invokes asynchronously: after Lambda's retries a message lands in the SMS DLQ.
     this.smsInboundSns.configureAsyncInvoke({
       retryAttempts: 2,

@@ -10,7 +10,19 @@ import {
 /** Survey links expire after seven days unless configured otherwise (docs/design.md §4.4). */
 export const DEFAULT_TOKEN_TTL_DAYS = 7;
 
-/** The keys derived from the deployment's survey secret, one per purpose. */
+/**
+ * What the survey keys are for, each with a secret of its own (docs/design.md §5): one
+ * leaked secret gives away one purpose, never another.
+ */
+export const SURVEY_KEY_PURPOSES = [
+  'invitation-id',
+  'survey-token',
+  'phone-hash',
+  'phone-encryption',
+] as const;
+export type SurveyKeyPurpose = (typeof SURVEY_KEY_PURPOSES)[number];
+
+/** The keys of the survey flows, one per purpose, each from its own secret. */
 export interface SurveyKeys {
   /** Derives an invitation's id from its source and event (one id per event). */
   invitationIdKey: Buffer;
@@ -20,15 +32,22 @@ export interface SurveyKeys {
   phoneKey: Buffer;
 }
 
-/** Derives the token key and the phone pepper from the survey secret (HKDF-SHA256). */
-export function deriveSurveyKeys(secret: string): SurveyKeys {
-  const derive = (purpose: string) =>
-    Buffer.from(hkdfSync('sha256', secret, 'telecom-service-quality', purpose, 32));
+/**
+ * The key of one purpose from that purpose's secret (HKDF-SHA256, the purpose as its
+ * info): the same derivation each purpose's key always had, so a deployment that copies
+ * its former single secret into a purpose's secret keeps that purpose's values.
+ */
+export function deriveSurveyKey(purpose: SurveyKeyPurpose, secret: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, 'telecom-service-quality', purpose, 32));
+}
+
+/** The four keys of the invitation intake, from the four purposes' secrets. */
+export function deriveSurveyKeys(secrets: Readonly<Record<SurveyKeyPurpose, string>>): SurveyKeys {
   return {
-    invitationIdKey: derive('invitation-id'),
-    tokenKey: derive('survey-token'),
-    phonePepper: derive('phone-hash'),
-    phoneKey: derive('phone-encryption'),
+    invitationIdKey: deriveSurveyKey('invitation-id', secrets['invitation-id']),
+    tokenKey: deriveSurveyKey('survey-token', secrets['survey-token']),
+    phonePepper: deriveSurveyKey('phone-hash', secrets['phone-hash']),
+    phoneKey: deriveSurveyKey('phone-encryption', secrets['phone-encryption']),
   };
 }
 
@@ -87,8 +106,8 @@ export function phoneHash(pepper: Buffer | string, e164: string): string {
 
 /**
  * Encrypts a phone number for the invitation that will send to it (AES-256-GCM, bound to
- * the invitation id). The key is derived from the survey secret, which KMS encrypts at
- * rest in Secrets Manager: envelope encryption under the deployment's KMS data key.
+ * the invitation id). The key is derived from the phone-encryption secret, which KMS
+ * encrypts at rest in Secrets Manager: envelope encryption under the deployment's data key.
  */
 export function encryptPhone(phoneKey: Buffer, invitationId: string, e164: string): string {
   const iv = randomBytes(12);

@@ -79,6 +79,19 @@ export class ForbiddenError extends HttpProblemError {
   }
 }
 
+/** 403: an operator route called from outside the operator's networks (`operatorSourceCidrs`). */
+export class SourceNotAllowedError extends HttpProblemError {
+  override name = 'SourceNotAllowedError';
+  constructor() {
+    super({
+      type: problemType('source-not-allowed'),
+      title: 'Source not allowed',
+      status: 403,
+      detail: "This route may be called only from the operator's own networks.",
+    });
+  }
+}
+
 /** 404: no such report, or no such file in it. */
 export class NotFoundError extends HttpProblemError {
   override name = 'NotFoundError';

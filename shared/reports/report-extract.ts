@@ -8,11 +8,12 @@
  *   nothing a figure needs; a response carries no identifier and no comment here, and the
  *   file grows with days × groups, never with responses (docs/design.md §9: build time flat).
  * - `extract/invitations.csv.gz`: per creation day and group, invitations sent and answered.
- * - `extract/complaints.csv.gz`: one row per complaint or fault, its lifecycle times (UTC),
- *   with the complaint (its source and id) and the customer reference replaced by
- *   HMAC-SHA-256 pseudonyms under a random key drawn for this report and then discarded:
- *   rows of one report can be joined with each other, never with another report's or with
- *   the operator's systems.
+ * - `extract/complaints.csv.gz`: one row per complaint or fault with what the figures read
+ *   of it: kind, category, region, service, via, status and the lifecycle times (UTC) the
+ *   period tests, durations and period-end states use; the complaint (its source and id)
+ *   replaced by an HMAC-SHA-256 pseudonym under a random key drawn for this report and then
+ *   discarded. No customer column, outcome, acknowledgement or escalation time, or counts:
+ *   no figure reads them. What stays linkable across reports is said in EXTRACT_DESCRIPTION.
  * - `extract/subscribers.csv.gz`: the denominators each period was divided by.
  *
  * Rows cover the report's period and the previous one (for `previous` and the change test),
@@ -51,37 +52,37 @@ const COUNTERS = [
 const RESPONSE_COLUMNS = [...GROUP, ...COUNTERS];
 const INVITATION_COLUMNS = [...GROUP, 'sent', 'answered'];
 const SUBSCRIBER_COLUMNS = ['period', 'region', 'service', 'subscribers'];
-/** ComplaintState's fields in extract order; `complaint` and `customer` are pseudonyms. */
+/**
+ * The ComplaintState fields some figure reads (shared/indicators/catalogue.ts), in extract
+ * order; `complaint` is a pseudonym. Nothing else: a column no figure needs only helps link
+ * rows (the customer reference most of all).
+ */
 const COMPLAINT_COLUMNS = [
   'complaint',
-  'customer',
   'kind',
   'category',
   'region',
   'service',
   'via',
-  'outcome',
   'status',
   'createdAt',
-  'acknowledgedAt',
-  'escalatedAt',
   'firstResolvedAt',
   'lastResolvedAt',
   'reopenedAt',
-  'reopenCount',
   'closedAt',
   'lastEventAt',
-  'eventCount',
 ] as const;
 
 /** What each extract file holds, for methodology.json. */
 export const EXTRACT_DESCRIPTION = {
   [EXTRACT_FILES.responses]: `one row per reporting-zone day and survey group: ${RESPONSE_COLUMNS.join(', ')}. Survey figures depend on these counts alone; rows carry no identifier and no comment.`,
   [EXTRACT_FILES.invitations]: `one row per invitation creation day and group: ${INVITATION_COLUMNS.join(', ')} (answered by build time).`,
-  [EXTRACT_FILES.complaints]: `one row per complaint or fault as folded from its events at build time: ${COMPLAINT_COLUMNS.join(', ')}; times are UTC ISO 8601.`,
+  [EXTRACT_FILES.complaints]: `one row per complaint or fault as folded from its events at build time: ${COMPLAINT_COLUMNS.join(', ')}; times are UTC ISO 8601. Only the fields some figure reads: no customer, outcome, acknowledgement or escalation time, or event counts.`,
   [EXTRACT_FILES.subscribers]: `the subscriber counts each period was divided by: ${SUBSCRIBER_COLUMNS.join(', ')} (a mean of monthly records when the period had no record of its own).`,
   pseudonymisation:
-    'complaint and customer are the first 32 hex digits of HMAC-SHA-256 under a 256-bit key drawn at random for this report and discarded after it: stable within the report, unlinkable outside it.',
+    "complaint is the first 32 hex digits of HMAC-SHA-256 under a 256-bit key drawn at random for this report and discarded after it: stable within the report, another in every other report, and never the operator's id.",
+  linkability:
+    "A complaint's row can be linked across reports that both hold it (a period's report and the next one's, which recomputes it as the previous period, and any report while it is open): its exact lifecycle times with its kind, category, region and service are the same in each, and are kept exact because the figures need them exactly (resolution times to the second against thresholds of D × 24 h, period membership in the reporting time zone, the state at each period end); rounding them would change figures that the extract must reproduce. Such a link tells only that an unnamed complaint appears in both reports: no row names a customer or the operator's complaint id, so no row links to a person, to the operator's systems, or to another complaint of the same customer.",
   coverage:
     "rows cover the report's period and the previous period; complaints are those the builder read (created up to 12 months before the previous period, or resolved in either period).",
 };
@@ -120,7 +121,6 @@ export function renderExtract(source: ExtractSource): ReportFile[] {
       complaint: pseudonym(
         state.source === undefined ? state.complaintId : `${state.source}#${state.complaintId}`,
       ),
-      customer: pseudonym(state.customerRef),
     }))
     .sort((a, b) => byText(a.complaint, b.complaint));
   const subscribers = source.subscribers.flatMap(({ period, counts }) =>
@@ -165,13 +165,9 @@ export function inputsFromExtract(
     answered: Number(row.answered),
   }));
   const complaints = rowsOf(files, EXTRACT_FILES.complaints).map((row) => {
-    const state: Record<string, unknown> = {
-      complaintId: row.complaint,
-      customerRef: optional(row.customer),
-    };
-    for (const column of COMPLAINT_COLUMNS.slice(2)) state[column] = optional(row[column]);
-    state.reopenCount = Number(row.reopenCount);
-    state.eventCount = Number(row.eventCount);
+    // Only the fields the figures read; the others of ComplaintState are not in the extract.
+    const state: Record<string, unknown> = { complaintId: row.complaint };
+    for (const column of COMPLAINT_COLUMNS.slice(1)) state[column] = optional(row[column]);
     return Object.fromEntries(
       Object.entries(state).filter(([, value]) => value !== undefined),
     ) as unknown as ComplaintState;

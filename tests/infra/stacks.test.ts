@@ -532,7 +532,7 @@ describe('stateless stack', () => {
     expect(route('POST /webhooks/complaints/{source}').AuthorizationType).toBe('NONE');
   });
 
-  it('logs API access without client IPs and throttles the stage', () => {
+  it('logs API access without client IPs and throttles any route without limits of its own', () => {
     const stage = named(stateless, 'AWS::ApiGatewayV2::Stage', 'DefaultStage');
     expect(stage).toMatchObject({
       StageName: '$default',

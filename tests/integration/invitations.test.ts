@@ -7,7 +7,7 @@ import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 import { LambdaHost } from '#sandbox/lambda/lambda-host.ts';
 import { type LocalApp, startLocalApp } from '#sandbox/local-app.ts';
 import { SMS_TEXTS } from '#shared/domain/sms-conversation.ts';
-import { deriveSurveyKeys, hashSurveyToken, phoneHash } from '#shared/domain/survey-token.ts';
+import { deriveSurveyKey, hashSurveyToken, phoneHash } from '#shared/domain/survey-token.ts';
 import { recordedSms, startRecording } from '../support/moto-recorder.ts';
 import { signedWebhookRequest } from '../support/webhooks.ts';
 
@@ -15,7 +15,7 @@ let app: LocalApp;
 let documents: DynamoDBDocumentClient;
 let tableName: string;
 let secret: string;
-let surveyKeys: ReturnType<typeof deriveSurveyKeys>;
+let phonePepper: Buffer;
 const logs: string[] = [];
 const route = { routeKey: 'POST /invitations', path: '/invitations' };
 
@@ -42,10 +42,10 @@ beforeAll(async () => {
     string
   >;
   secret = JSON.parse(app.provisioned.secretValues.get(secretArns.crm ?? '') ?? '{}').current;
-  const master = JSON.parse(
-    app.provisioned.secretValues.get(intake.environment.SURVEY_KEYS_SECRET_ARN ?? '') ?? '{}',
+  const pepperSecret = JSON.parse(
+    app.provisioned.secretValues.get(intake.environment.PHONE_PEPPER_SECRET_ARN ?? '') ?? '{}',
   );
-  surveyKeys = deriveSurveyKeys(master.key);
+  phonePepper = deriveSurveyKey('phone-hash', pepperSecret.key);
 });
 
 afterAll(async () => {
@@ -189,7 +189,7 @@ describe('POST /invitations', () => {
     await documents.send(
       new PutCommand({
         TableName: tableName,
-        Item: { pk: `PHONE#${phoneHash(surveyKeys.phonePepper, request.phone)}`, sk: 'OPTOUT' },
+        Item: { pk: `PHONE#${phoneHash(phonePepper, request.phone)}`, sk: 'OPTOUT' },
       }),
     );
 
@@ -270,7 +270,7 @@ describe('POST /invitations', () => {
       new GetCommand({
         TableName: tableName,
         Key: {
-          pk: `PHONE#${phoneHash(surveyKeys.phonePepper, request.phone)}`,
+          pk: `PHONE#${phoneHash(phonePepper, request.phone)}`,
           sk: 'CONVERSATION',
         },
       }),

@@ -2,7 +2,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/li
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '#sandbox/sandbox.ts';
 import {
-  deriveSurveyKeys,
+  deriveSurveyKey,
   hashSurveyToken,
   invitationIdFor,
   surveyTokenFor,
@@ -137,9 +137,13 @@ describe('the web survey', () => {
     // Prepare: a used link, an expired one and one that never existed.
     const used = await invite();
     await fetch(used.surveyUrl, form({ csat: '3', nps: '5' }));
-    const expiredKeys = deriveSurveyKeys('unrelated-key-for-this-test-only');
-    const expiredId = invitationIdFor(expiredKeys.invitationIdKey, 'crm', 'expired-event');
-    const expiredToken = surveyTokenFor(expiredKeys.tokenKey, expiredId);
+    const unrelated = 'unrelated-key-for-this-test-only';
+    const expiredId = invitationIdFor(
+      deriveSurveyKey('invitation-id', unrelated),
+      'crm',
+      'expired-event',
+    );
+    const expiredToken = surveyTokenFor(deriveSurveyKey('survey-token', unrelated), expiredId);
     await documents.send(
       new PutCommand({
         TableName: tableName,
@@ -157,10 +161,10 @@ describe('the web survey', () => {
         },
       }),
     );
-    const unknownKeys = deriveSurveyKeys('another-unrelated-test-key');
+    const another = 'another-unrelated-test-key';
     const unknownToken = surveyTokenFor(
-      unknownKeys.tokenKey,
-      invitationIdFor(unknownKeys.invitationIdKey, 'crm', 'unknown-event'),
+      deriveSurveyKey('survey-token', another),
+      invitationIdFor(deriveSurveyKey('invitation-id', another), 'crm', 'unknown-event'),
     );
     const base = `${sandbox.outputs.apiUrl}/s/`;
 

@@ -4,6 +4,7 @@ import type { ComplaintState } from '#shared/domain/complaint-lifecycle.ts';
 import { parsePeriod } from '#shared/indicators/periods.ts';
 import { parseCsv } from '#shared/reports/csv.ts';
 import {
+  EXTRACT_DESCRIPTION,
   EXTRACT_FILES,
   type ExtractSource,
   inputsFromExtract,
@@ -96,9 +97,57 @@ describe('the assessor extract', () => {
     expect(previous.subscribers).toBeUndefined();
     // A region with a comma and quotes survives RFC 4180 quoting; the id does not appear.
     const [first] = current.complaints;
-    expect(first).toMatchObject({ region: 'GD-SZ, "north"', reopenCount: 0, eventCount: 2 });
+    expect(first).toMatchObject({
+      region: 'GD-SZ, "north"',
+      createdAt: '2026-10-01T02:00:00.000Z',
+      firstResolvedAt: '2026-10-03T02:00:00.000Z',
+    });
     expect(first?.complaintId).toMatch(/^[0-9a-f]{32}$/);
-    expect(current.complaints.filter((state) => state.customerRef === undefined)).toHaveLength(1);
+    expect(current.complaints.every((state) => state.customerRef === undefined)).toBe(true);
+  });
+
+  it('writes only the complaint fields some figure reads: no customer, outcome or other times', () => {
+    // Prepare: a complaint with every field the lifecycle knows.
+    const full: ComplaintState = {
+      ...complaint,
+      outcome: 'upheld',
+      acknowledgedAt: '2026-10-01T03:17:09.123Z',
+      escalatedAt: '2026-10-02T05:41:33.456Z',
+    } as ComplaintState;
+    const files = new Map(
+      renderExtract({ ...source(Buffer.alloc(32, 1)), complaints: [full] }).map((file) => [
+        file.name,
+        file.body,
+      ]),
+    );
+
+    // Act
+    const text = gunzipSync(files.get(EXTRACT_FILES.complaints) ?? Buffer.alloc(0)).toString();
+    const [header] = text.split(/\r?\n/);
+
+    // Assess
+    expect(header?.split(',')).toEqual([
+      'complaint',
+      'kind',
+      'category',
+      'region',
+      'service',
+      'via',
+      'status',
+      'createdAt',
+      'firstResolvedAt',
+      'lastResolvedAt',
+      'reopenedAt',
+      'closedAt',
+      'lastEventAt',
+    ]);
+    expect(text).not.toMatch(/CUST-|upheld|03:17:09|05:41:33/);
+  });
+
+  it('states in the methodology what stays linkable across reports, and why', () => {
+    expect(EXTRACT_DESCRIPTION.linkability).toMatch(/exact lifecycle times/);
+    expect(EXTRACT_DESCRIPTION.linkability).toMatch(/no row names a customer/);
+    expect(EXTRACT_DESCRIPTION.pseudonymisation).not.toMatch(/customer/);
   });
 
   it('gives the same bytes for the same rows and key, other pseudonyms for another key', () => {

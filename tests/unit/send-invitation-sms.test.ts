@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Invitation } from '#shared/domain/invitation.ts';
-import { decryptPhone, deriveSurveyKeys, encryptPhone } from '#shared/domain/survey-token.ts';
+import { decryptPhone, deriveSurveyKey, encryptPhone } from '#shared/domain/survey-token.ts';
 import { sendInvitationSms } from '#shared/use-cases/send-invitation-sms.ts';
 
 const now = new Date('2026-10-08T22:00:00+08:00');
-const { phoneKey } = deriveSurveyKeys('a-deployment-secret-of-enough-length');
+const phoneKey = deriveSurveyKey('phone-encryption', 'a-deployment-secret-of-enough-length');
 const invitation = (status: Invitation['status']): Invitation => ({
   invitationId: 'inv-1',
   source: 'crm',

@@ -15,6 +15,7 @@ import {
   type ProblemDetails,
   ServiceUnavailableError,
   SignInRequiredError,
+  SourceNotAllowedError,
   SuppressedError,
   UnauthenticatedError,
   UnsupportedMediaTypeError,
@@ -313,6 +314,7 @@ const ROUTES: readonly Route[] = [
       '201': { description: 'A new invitation.', content: json(schemaRef('InvitationView')) },
       '400': responseRef('ValidationProblem'),
       '401': responseRef('Unauthenticated'),
+      '403': responseRef('SourceNotAllowed'),
       '409': responseRef('Suppressed'),
       '413': responseRef('PayloadTooLarge'),
       '415': responseRef('UnsupportedMediaType'),
@@ -335,6 +337,7 @@ const ROUTES: readonly Route[] = [
       },
       '400': responseRef('ValidationProblem'),
       '401': responseRef('Unauthenticated'),
+      '403': responseRef('SourceNotAllowed'),
       '404': responseRef('NotFound'),
       '413': responseRef('PayloadTooLarge'),
       '415': responseRef('UnsupportedMediaType'),
@@ -357,6 +360,7 @@ const ROUTES: readonly Route[] = [
       },
       '400': responseRef('ValidationProblem'),
       '401': responseRef('Unauthenticated'),
+      '403': responseRef('SourceNotAllowed'),
       '413': responseRef('PayloadTooLarge'),
       '415': responseRef('UnsupportedMediaType'),
       '503': responseRef('ServiceUnavailable'),
@@ -677,6 +681,10 @@ const PROBLEMS: Record<string, { problem: ProblemDetails; when: string }> = {
   Forbidden: {
     problem: new ForbiddenError(ADMINS).problem,
     when: 'Signed in, but not in a group that may do this.',
+  },
+  SourceNotAllowed: {
+    problem: new SourceNotAllowedError().problem,
+    when: "The caller's address is outside the operator's networks (`operatorSourceCidrs`), when the deployment names them.",
   },
   NotFound: {
     problem: new NotFoundError('There is no report 20261101T020000Z-0a1b2c3d.').problem,
