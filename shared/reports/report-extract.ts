@@ -8,6 +8,9 @@
  *   nothing a figure needs; a response carries no identifier and no comment here, and the
  *   file grows with days × groups, never with responses (docs/design.md §9: build time flat).
  * - `extract/invitations.csv.gz`: per creation day and group, invitations sent and answered.
+ * - `extract/cases.csv.gz`: one row per follow-up case, only what its indicator reads: the
+ *   survey group, the answer's time and the first contact's (UTC), the case id replaced by
+ *   a pseudonym as complaints' are; no customer, score or comment.
  * - `extract/complaints.csv.gz`: one row per complaint or fault, its lifecycle times (UTC),
  *   with the complaint (its source and id) and the customer reference replaced by
  *   HMAC-SHA-256 pseudonyms under a random key drawn for this report and then discarded:
@@ -25,12 +28,19 @@ import type { ComplaintState } from '../domain/complaint-lifecycle.ts';
 import { groupKeyOf } from '../domain/response-aggregates.ts';
 import { type BuiltIndicators, buildIndicators } from '../indicators/build-indicators.ts';
 import type {
+  FollowUpCaseRow,
   IndicatorInputs,
   InvitationTallyRow,
   ResponseAggregateRow,
   SubscriberCount,
 } from '../indicators/catalogue.ts';
-import { containsDay, type Period, parsePeriod, previousPeriod } from '../indicators/periods.ts';
+import {
+  contains,
+  containsDay,
+  type Period,
+  parsePeriod,
+  previousPeriod,
+} from '../indicators/periods.ts';
 import { type Profile, parseProfile } from '../indicators/profiles.ts';
 import { csvText, parseCsv } from './csv.ts';
 import type { ReportFile } from './report-files.ts';
@@ -38,6 +48,7 @@ import type { ReportFile } from './report-files.ts';
 export const EXTRACT_FILES = {
   responses: 'extract/responses.csv.gz',
   invitations: 'extract/invitations.csv.gz',
+  cases: 'extract/cases.csv.gz',
   complaints: 'extract/complaints.csv.gz',
   subscribers: 'extract/subscribers.csv.gz',
 } as const;
@@ -51,6 +62,16 @@ const COUNTERS = [
 const RESPONSE_COLUMNS = [...GROUP, ...COUNTERS];
 const INVITATION_COLUMNS = [...GROUP, 'sent', 'answered'];
 const SUBSCRIBER_COLUMNS = ['period', 'region', 'service', 'subscribers'];
+/** FollowUpCaseRow's fields in extract order; `case` is a pseudonym. */
+const CASE_COLUMNS = [
+  'case',
+  'region',
+  'service',
+  'touchpoint',
+  'channel',
+  'answeredAt',
+  'firstContactedAt',
+] as const;
 /** ComplaintState's fields in extract order; `complaint` and `customer` are pseudonyms. */
 const COMPLAINT_COLUMNS = [
   'complaint',
@@ -78,12 +99,13 @@ const COMPLAINT_COLUMNS = [
 export const EXTRACT_DESCRIPTION = {
   [EXTRACT_FILES.responses]: `one row per reporting-zone day and survey group: ${RESPONSE_COLUMNS.join(', ')}. Survey figures depend on these counts alone; rows carry no identifier and no comment.`,
   [EXTRACT_FILES.invitations]: `one row per invitation creation day and group: ${INVITATION_COLUMNS.join(', ')} (answered by build time).`,
+  [EXTRACT_FILES.cases]: `one row per follow-up case whose answer the builder read: ${CASE_COLUMNS.join(', ')}; times are UTC ISO 8601, firstContactedAt is empty for a case never contacted by build time.`,
   [EXTRACT_FILES.complaints]: `one row per complaint or fault as folded from its events at build time: ${COMPLAINT_COLUMNS.join(', ')}; times are UTC ISO 8601.`,
   [EXTRACT_FILES.subscribers]: `the subscriber counts each period was divided by: ${SUBSCRIBER_COLUMNS.join(', ')} (a mean of monthly records when the period had no record of its own).`,
   pseudonymisation:
-    'complaint and customer are the first 32 hex digits of HMAC-SHA-256 under a 256-bit key drawn at random for this report and discarded after it: stable within the report, unlinkable outside it.',
+    'complaint, customer and case are the first 32 hex digits of HMAC-SHA-256 under a 256-bit key drawn at random for this report and discarded after it: stable within the report, unlinkable outside it.',
   coverage:
-    "rows cover the report's period and the previous period; complaints are those the builder read (created up to 12 months before the previous period, or resolved in either period).",
+    "rows cover the report's period and the previous period (cases by their answer's time in the reporting zone); complaints are those the builder read (created up to 12 months before the previous period, or resolved in either period).",
 };
 
 const gz = (name: string, body: Buffer): ReportFile => ({
@@ -97,6 +119,7 @@ const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 export interface ExtractSource {
   responses: readonly ResponseAggregateRow[];
   invitations: readonly InvitationTallyRow[];
+  cases: readonly FollowUpCaseRow[];
   complaints: readonly ComplaintState[];
   subscribers: readonly { period: string; counts: readonly SubscriberCount[] | undefined }[];
   /** The report's pseudonym key: random, used for this report only, never stored. */
@@ -123,12 +146,16 @@ export function renderExtract(source: ExtractSource): ReportFile[] {
       customer: pseudonym(state.customerRef),
     }))
     .sort((a, b) => byText(a.complaint, b.complaint));
+  const cases = source.cases
+    .map((row) => ({ ...row, case: pseudonym(row.caseId) }))
+    .sort((a, b) => byText(a.case, b.case));
   const subscribers = source.subscribers.flatMap(({ period, counts }) =>
     (counts ?? []).map((row) => ({ period, ...row })),
   );
   return [
     gz(EXTRACT_FILES.responses, Buffer.from(csvText(RESPONSE_COLUMNS, responses))),
     gz(EXTRACT_FILES.invitations, Buffer.from(csvText(INVITATION_COLUMNS, invitations))),
+    gz(EXTRACT_FILES.cases, Buffer.from(csvText(CASE_COLUMNS, cases))),
     gz(EXTRACT_FILES.complaints, Buffer.from(csvText(COMPLAINT_COLUMNS, complaints))),
     gz(EXTRACT_FILES.subscribers, Buffer.from(csvText(SUBSCRIBER_COLUMNS, subscribers))),
   ];
@@ -164,6 +191,15 @@ export function inputsFromExtract(
     sent: Number(row.sent),
     answered: Number(row.answered),
   }));
+  const cases: FollowUpCaseRow[] = rowsOf(files, EXTRACT_FILES.cases).map((row) => ({
+    caseId: row.case ?? '',
+    region: row.region ?? '',
+    service: row.service ?? '',
+    touchpoint: row.touchpoint ?? '',
+    channel: row.channel ?? '',
+    answeredAt: row.answeredAt ?? '',
+    ...(optional(row.firstContactedAt) ? { firstContactedAt: row.firstContactedAt } : {}),
+  }));
   const complaints = rowsOf(files, EXTRACT_FILES.complaints).map((row) => {
     const state: Record<string, unknown> = {
       complaintId: row.complaint,
@@ -191,6 +227,7 @@ export function inputsFromExtract(
   const of = (which: Period): IndicatorInputs => ({
     responses: responses.filter((row) => containsDay(which, row.day)),
     invitations: invitations.filter((row) => containsDay(which, row.day)),
+    cases: cases.filter((row) => contains(which, row.answeredAt)),
     complaints,
     subscribers: subscribersOf(which.id),
   });

@@ -12,7 +12,7 @@ import {
 import type { CaseEvent } from '../../domain/case-event.ts';
 import type { DeliveryAttempt } from '../../domain/delivery-schedule.ts';
 import type { FollowUpCase } from '../../domain/follow-up.ts';
-import { surveyKeys } from '../../tables/surveys.ts';
+import { answeredDayOf, surveyKeys } from '../../tables/surveys.ts';
 import type { CaseDeliveryStore, StoredCase } from '../../use-cases/deliver-case.ts';
 import type { FollowUpCaseStore } from '../../use-cases/open-follow-up-case.ts';
 import type { CaseEventStore } from '../../use-cases/record-case-event.ts';
@@ -85,6 +85,8 @@ export function dynamoDbCaseStore(options: {
                     // The operator system that created the invitation: it alone posts the
                     // case's events.
                     source,
+                    // The reports' index of cases (SURVEYS_TABLE.indexes.casesByAnsweredDay).
+                    answeredDay: answeredDayOf(followUpCase.answeredAt),
                     status: 'open',
                     events: {},
                     eventCount: 0,
