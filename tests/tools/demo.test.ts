@@ -61,5 +61,5 @@ describe('npm run demo', () => {
       { cwd: report, encoding: 'utf8' },
     );
     expect(openssl.stdout.trim()).toBe('Verified OK');
-  }, 300_000);
+  }, 600_000);
 });
