@@ -191,7 +191,9 @@ export function inputsFromExtract(
     sent: Number(row.sent),
     answered: Number(row.answered),
   }));
-  const cases: FollowUpCaseRow[] = rowsOf(files, EXTRACT_FILES.cases).map((row) => ({
+  // Reports built before follow-up cases have no cases file, and no figure that reads one.
+  const caseRows = files.has(EXTRACT_FILES.cases) ? rowsOf(files, EXTRACT_FILES.cases) : [];
+  const cases: FollowUpCaseRow[] = caseRows.map((row) => ({
     caseId: row.case ?? '',
     region: row.region ?? '',
     service: row.service ?? '',

@@ -138,6 +138,16 @@ describe('the assessor extract', () => {
     ]);
   });
 
+  it('reads a report built before follow-up cases, which has no cases file, as having none', () => {
+    const files = filesOf(Buffer.alloc(32, 1));
+    files.delete(EXTRACT_FILES.cases);
+
+    const { current } = inputsFromExtract(files, parsePeriod('2026-10', 'Asia/Shanghai'));
+
+    expect(current.cases).toEqual([]);
+    expect(current.responses).toHaveLength(1);
+  });
+
   it('keeps of a case only its group and times, under a pseudonym of this report', () => {
     const cases = (key: Buffer) =>
       parseCsv(gunzipSync(filesOf(key).get(EXTRACT_FILES.cases) ?? Buffer.alloc(0)).toString());
