@@ -5,6 +5,8 @@
  * end-to-end ingest rate with exact counts afterwards.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
@@ -259,8 +261,76 @@ async function directLinks(
   return tokens;
 }
 
+/** The operator's ticketing system on the loopback: it takes every case (2xx) and counts them. */
+export interface CaseReceiver {
+  url: string;
+  /** Distinct webhook ids received. */
+  received(): number;
+  stop(): Promise<void>;
+}
+
+/** Starts a receiver for the bench sandbox's follow-up endpoint (SANDBOX_FOLLOW_UP_URL's role). */
+export async function startCaseReceiver(): Promise<CaseReceiver> {
+  const ids = new Set<string>();
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      ids.add(String(request.headers['webhook-id']));
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/cases`,
+    received: () => ids.size,
+    stop: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+let invited = 0;
+
+/**
+ * Web invitations and their page views, made before the clock starts; then `answers`
+ * (CSAT, NPS per link) two at a time, until every one is counted and `delivered` cases
+ * have reached the receiver: the cost of answering, cases included.
+ */
+async function webAnswersCost(
+  sandbox: Sandbox,
+  documents: DynamoDBDocumentClient,
+  receiver: CaseReceiver,
+  answers: [csat: number, nps: number][],
+  expected: number,
+) {
+  const links: string[] = [];
+  const first = invited;
+  invited += answers.length;
+  await inParallel([...answers.keys()], 10, async (n) => {
+    const { surveyUrl } = await invite(sandbox, 'web', phoneOf(50_000 + first + n));
+    await (await fetch(surveyUrl)).arrayBuffer();
+    links.push(surveyUrl);
+  });
+  const cases = answers.filter(([csat, nps]) => csat <= 2 || nps <= 6).length;
+  const receivedBefore = receiver.received();
+  const before = snapshot(sandbox);
+  let next = 0;
+  await inParallel(links, 2, async (url) => {
+    const [csat, nps] = answers[next++] ?? [5, 10];
+    await answer(url, csat, nps);
+  });
+  const counted = expected + answers.length;
+  await until(async () => (await countedResponses(sandbox, documents)) >= counted, 60);
+  await until(async () => receiver.received() - receivedBefore >= cases, 60);
+  // The delivery function records the attempt after the receiver's answer.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  return { cost: costBetween(before, snapshot(sandbox)), links, cases };
+}
+
 /** Runs the survey benches; answers printable lines and whether the budgets were met. */
-export async function benchSurveys(sandbox: Sandbox): Promise<{ lines: string[]; met: boolean }> {
+export async function benchSurveys(
+  sandbox: Sandbox,
+  receiver: CaseReceiver,
+  { ingest: measureIngest = true } = {},
+): Promise<{ lines: string[]; met: boolean }> {
   sandbox.app.host('InvitationIntake').fn.environment.QUIET_HOURS = '00:00-00:00';
   const documents = DynamoDBDocumentClient.from(
     new DynamoDBClient({
@@ -276,31 +346,45 @@ export async function benchSurveys(sandbox: Sandbox): Promise<{ lines: string[];
     // Cost, web: the invitation and the page view, then the answer and its counting.
     const webCount = 100;
     const beforeWeb = snapshot(sandbox);
-    const webLinks: string[] = [];
-    await inParallel([...Array(webCount).keys()], 10, async (n) => {
-      const { surveyUrl } = await invite(sandbox, 'web', phoneOf(n));
-      await (await fetch(surveyUrl)).arrayBuffer();
-      webLinks.push(surveyUrl);
-    });
-    const beforeWebAnswers = snapshot(sandbox);
-    // Two at a time: this part counts requests; the ingest below measures throughput. (Under
-    // load, moto's queue would be billed as Lambda duration that no AWS service would add.)
     // One answer in ten needs a follow-up (CSAT 2, NPS 3: docs/design.md §10) and opens a
-    // case; the budget is judged at that mix.
-    let answered = 0;
-    await inParallel(webLinks, 2, async (url) => {
-      const n = answered++;
-      const detractor = n % 10 === 0;
-      await answer(url, detractor ? 2 : 4 + (n % 2), detractor ? 3 : 7 + (n % 4));
-    });
+    // case, delivered to the receiver; the budget is judged at that mix. Two at a time:
+    // this part counts requests; the ingest below measures throughput. (Under load, moto's
+    // queue would be billed as Lambda duration that no AWS service would add.)
+    const mixed = await webAnswersCost(
+      sandbox,
+      documents,
+      receiver,
+      Array.from({ length: webCount }, (_, n) =>
+        n % 10 === 0 ? [2, 3] : [4 + (n % 2), 7 + (n % 4)],
+      ),
+      expected,
+    );
     expected += webCount;
-    await until(async () => (await countedResponses(sandbox, documents)) >= expected, 60);
-    const afterWeb = snapshot(sandbox);
+    const webLinks = mixed.links;
     // The browser then follows the answer's 303 to the thank-you page: part of the survey.
     await inParallel(webLinks, 10, async (url) => {
       await (await fetch(`${url}?submitted=1`)).arrayBuffer();
     });
     const afterThanks = snapshot(sandbox);
+    // The same answers with no case, and answers that all open one: the difference per
+    // answer is the cost of a delivered case.
+    const noCase = await webAnswersCost(
+      sandbox,
+      documents,
+      receiver,
+      Array.from({ length: webCount }, (_, n) => [4 + (n % 2), 7 + (n % 4)]),
+      expected,
+    );
+    expected += webCount;
+    const caseCount = 30;
+    const allCases = await webAnswersCost(
+      sandbox,
+      documents,
+      receiver,
+      Array.from({ length: caseCount }, () => [2, 3]),
+      expected,
+    );
+    expected += caseCount;
 
     // Cost, SMS: the invitation and its SMS, then three replies and the counting.
     // Enough conversations that cold starts and secret fetches are amortised as in steady use.
@@ -327,7 +411,7 @@ export async function benchSurveys(sandbox: Sandbox): Promise<{ lines: string[];
     const afterSms = snapshot(sandbox);
 
     const columns = {
-      'web answer': costBetween(beforeWebAnswers, afterWeb),
+      'web answer': mixed.cost,
       'web survey': costBetween(beforeWeb, afterThanks),
       'SMS answer': costBetween(beforeSmsAnswers, afterSms),
       'SMS survey': costBetween(beforeSms, afterSms),
@@ -366,14 +450,53 @@ export async function benchSurveys(sandbox: Sandbox): Promise<{ lines: string[];
     lines.push(
       `  budget, on the answer path: web ≤ $2.50 per response ${webAnswer <= 2.5 ? 'ok' : 'OVER'}; SMS $${smsMessage.toFixed(2)} per inbound message, ≤ $3.00 ${smsMessage <= 3 ? 'ok' : 'OVER'} (${SMS_MESSAGES_PER_ANSWER} messages per response, each an API request and a Lambda invocation)`,
     );
+    lines.push(...caseCostLines(noCase.cost, webCount, allCases.cost, caseCount, webAnswer));
 
-    const ingest = await benchIngest(sandbox, documents);
-    met &&= ingest.met;
-    lines.push(ingest.line);
+    if (measureIngest) {
+      const ingest = await benchIngest(sandbox, documents);
+      met &&= ingest.met;
+      lines.push(ingest.line);
+    }
     return { lines, met };
   } finally {
     documents.destroy();
   }
+}
+
+type Cost = ReturnType<typeof costBetween>;
+
+/**
+ * The cost of a delivered follow-up case (docs/design.md §9, §10): per answer that opens
+ * one, less per answer that opens none, item by item, per million cases; and the web
+ * answer without cases beside the one at the budget's mix, with the arithmetic of the floor.
+ */
+function caseCostLines(
+  noCase: Cost,
+  noCaseAnswers: number,
+  withCase: Cost,
+  caseAnswers: number,
+  webAnswerMixed: number,
+): string[] {
+  const items = Object.keys(noCase) as (keyof Cost)[];
+  const perCase = (item: keyof Cost) =>
+    (withCase[item] / caseAnswers - noCase[item] / noCaseAnswers) * 1e6;
+  const caseTotal = items.reduce((sum, item) => sum + perCase(item), 0);
+  const webNoCase = (items.reduce((sum, item) => sum + noCase[item], 0) / noCaseAnswers) * 1e6;
+  // Writes the emulator proxy does not count: the case's one write to casesByAnsweredDay.
+  const indexWrite = PRICES.dynamoDbPerMillionWriteUnits;
+  const share = 0.1;
+  const margin = webAnswerMixed - webNoCase;
+  const floor = share * PRICES.dynamoDbPerMillionWriteUnits;
+  return [
+    `Follow-up case, opened and delivered once (an answer opening one less an answer opening none; ${caseAnswers} and ${noCaseAnswers} answers). $ per million cases:`,
+    ...items
+      .filter((item) => Math.abs(perCase(item)) >= 0.0005)
+      .map((item) => `  ${item.padEnd(24)}${perCase(item).toFixed(3).padStart(12)}`),
+    `  ${'index write (uncounted)'.padEnd(24)}${indexWrite.toFixed(3).padStart(12)}  (the case's casesByAnsweredDay entry, 1 WCU: the proxy counts no index writes)`,
+    `  ${'total'.padEnd(24)}${(caseTotal + indexWrite).toFixed(2).padStart(12)}`,
+    `Web answer: $${webNoCase.toFixed(2)} per million with no case; $${webAnswerMixed.toFixed(2)} with one answer in ten opening a delivered case (+$${margin.toFixed(2)}; issue 14 asked ≤ +$0.05: ${margin <= 0.05 ? 'ok' : 'OVER'}).`,
+    `  The floor at one answer in ten: the case's own write, 0.1 × 1 WCU × $${PRICES.dynamoDbPerMillionWriteUnits} = $${floor.toFixed(4)} per million answers, already above $0.05; a case also needs its function's invocation, its index entry, its delivery's queue message, invocation, read and attempt record, so +$0.05 cannot hold (docs/design.md §9).`,
+  ];
 }
 
 /** An SMS survey's inbound messages: the CSAT, the NPS and the comment. */

@@ -2,7 +2,7 @@
  * `npm run demo`: realistic complaint and fault traffic over HTTP against the running
  * sandbox (or one it starts): lifecycles across regions and services, duplicates,
  * out-of-order deliveries and one poison message; then what landed, checked against what
- * was sent.
+ * was sent; surveys, follow-up cases at a local receiver, and the month's report.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ import { CATEGORIES, type ComplaintEvent, SERVICES } from '#shared/domain/compla
 import { type ComplaintState, foldComplaintEvents } from '#shared/domain/complaint-lifecycle.ts';
 import { signatureHeader } from '#shared/http/signature.ts';
 import { complaintKeys } from '#shared/tables/complaints.ts';
+import { demoFollowUp, type FollowUpReceiver, startFollowUpReceiver } from './follow-up.ts';
 import { demoReport } from './report.ts';
 import { demoSurveys } from './surveys.ts';
 
@@ -140,9 +141,12 @@ async function post(outputs: SandboxOutputs, source: string, events: ComplaintEv
   return { status: response.status, body: (await response.json()) as { accepted?: number } };
 }
 
-async function sandboxOrStart(
-  directory: string,
-): Promise<{ outputs: SandboxOutputs; state: SandboxState; own?: Sandbox }> {
+async function sandboxOrStart(directory: string): Promise<{
+  outputs: SandboxOutputs;
+  state: SandboxState;
+  own?: Sandbox;
+  receiver?: FollowUpReceiver;
+}> {
   const outputsFile = join(directory, 'outputs.json');
   if (existsSync(outputsFile)) {
     const outputs = JSON.parse(readFileSync(outputsFile, 'utf8')) as SandboxOutputs;
@@ -153,15 +157,23 @@ async function sandboxOrStart(
     );
     if (alive) {
       console.log(`Using the running sandbox at ${outputs.apiUrl}.`);
-      return { outputs, state };
+      // Started with SANDBOX_FOLLOW_UP_URL: the demo is the receiver at that address.
+      if (!outputs.followUpReceiver) return { outputs, state };
+      const receiver = await startFollowUpReceiver(
+        Number(new URL(outputs.followUpReceiver.url).port),
+      );
+      receiver.secret = outputs.followUpReceiver.secret;
+      return { outputs, state, receiver };
     }
   }
   const port = process.env.SANDBOX_PORT ? Number(process.env.SANDBOX_PORT) : await freePort();
   console.log(
     `No sandbox is running: starting one on port ${port} (failed messages retried after 1 s, no quiet hours).`,
   );
+  const receiver = await startFollowUpReceiver();
   const own = await startSandbox({
     port,
+    followUpReceiverUrl: receiver.url,
     directory,
     print: () => undefined,
     colour: false,
@@ -172,8 +184,9 @@ async function sandboxOrStart(
   });
   // The demo's own sandbox sends SMS at any hour, so that the demo shows them day or night.
   own.app.host('InvitationIntake').fn.environment.QUIET_HOURS = '00:00-00:00';
+  receiver.secret = own.outputs.followUpReceiver?.secret;
   const state = JSON.parse(readFileSync(join(directory, 'state.json'), 'utf8')) as SandboxState;
-  return { outputs: own.outputs, state, own };
+  return { outputs: own.outputs, state, own, receiver };
 }
 
 /** Where to read the report in a browser, and as whom (the sandbox's seeded people). */
@@ -195,7 +208,7 @@ function portalInvitation(outputs: SandboxOutputs, ownSandbox: boolean): string[
 
 async function main() {
   const directory = process.env.SANDBOX_DIR ?? '.sandbox';
-  const { outputs, state, own } = await sandboxOrStart(directory);
+  const { outputs, state, own, receiver } = await sandboxOrStart(directory);
   const clientConfig = {
     endpoint: outputs.endpoint,
     region: outputs.region,
@@ -356,6 +369,7 @@ async function main() {
     );
 
     const surveysAgree = await demoSurveys(outputs, state);
+    const casesAgree = await demoFollowUp(outputs, receiver);
     const reportVerifies = await demoReport(outputs, state, directory);
     const agree =
       accepted === all.length &&
@@ -363,6 +377,7 @@ async function main() {
       matching.length === expected.size &&
       untouched &&
       surveysAgree &&
+      casesAgree &&
       reportVerifies;
     console.log(`\n${agree ? 'Sent and landed agree.' : 'Sent and landed DISAGREE: see above.'}`);
     for (const line of portalInvitation(outputs, own !== undefined)) console.log(line);
@@ -371,6 +386,7 @@ async function main() {
     documents.destroy();
     sqs.destroy();
     await own?.stop();
+    await receiver?.stop();
   }
 }
 

@@ -16,6 +16,7 @@ const HEADLINES = [
   'survey.csat_pct',
   'survey.nps',
   'survey.response_rate_pct',
+  'survey.detractor_followup_within_48h_pct',
   'complaints.resolved_within_15d_pct',
   'complaints.resolution_hours_p50',
   'complaints.reopened_pct',
@@ -98,7 +99,7 @@ export async function demoReport(
     const target = entry.target
       ? `  target ${entry.target.op} ${entry.target.value}: ${entry.compliant === null ? 'n/a' : entry.compliant ? 'met' : 'NOT met'}`
       : '';
-    console.log(`  ${id.padEnd(36)} ${value.padEnd(22)} n ${String(entry.n).padEnd(5)}${target}`);
+    console.log(`  ${id.padEnd(41)} ${value.padEnd(22)} n ${String(entry.n).padEnd(5)}${target}`);
   }
   const verification = verifyReport({
     manifest: files.get('manifest.json') ?? Buffer.alloc(0),

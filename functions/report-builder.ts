@@ -25,6 +25,7 @@ const PROFILES = profilesIn(new URL(`./${OPERATOR_PROFILES_DIRECTORY}/`, import.
 const config = {
   aggregatesTable: requireEnv('AGGREGATES_TABLE_NAME'),
   complaintsTable: requireEnv('COMPLAINTS_TABLE_NAME'),
+  surveysTable: requireEnv('SURVEYS_TABLE_NAME'),
   bucket: requireEnv('REPORTS_BUCKET_NAME'),
   signingKeyId: requireEnv('SIGNING_KEY_ID'),
   timezone: requireEnv('REPORTING_TIME_ZONE'),
@@ -41,6 +42,7 @@ const dependencies = {
     client: dynamodb,
     aggregatesTable: config.aggregatesTable,
     complaintsTable: config.complaintsTable,
+    surveysTable: config.surveysTable,
   }),
   store: s3ReportStore(s3, config.bucket),
   signer: kmsManifestSigner(new KMSClient({}), config.signingKeyId),

@@ -88,6 +88,7 @@ export class StatelessStack extends Stack {
       ...feature,
       aggregatesTable: stateful.aggregatesTable,
       complaintsTable: stateful.complaintsTable,
+      surveysTable: stateful.surveysTable,
       reportsTable: stateful.reportsTable,
       reportsBucket: stateful.reportsBucket,
       reportSigningKey: stateful.reportSigningKey,

@@ -7,7 +7,7 @@ import type { TableDesign } from '#shared/tables/table.ts';
 
 /**
  * A table module's indexes as the stack declares them (string keys; all attributes
- * projected, or only the table's keys). The modules themselves stay free of the CDK, for
+ * projected, only the table's keys, or the keys and the attributes the index includes). The modules themselves stay free of the CDK, for
  * the functions import them too.
  */
 export function globalSecondaryIndexes(design: TableDesign): GlobalSecondaryIndexProps[] {
@@ -15,6 +15,10 @@ export function globalSecondaryIndexes(design: TableDesign): GlobalSecondaryInde
     indexName: index.name,
     partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
     ...(index.sortKey ? { sortKey: { name: index.sortKey, type: AttributeType.STRING } } : {}),
-    projectionType: index.keysOnly ? ProjectionType.KEYS_ONLY : ProjectionType.ALL,
+    ...(index.keysOnly
+      ? { projectionType: ProjectionType.KEYS_ONLY }
+      : index.include
+        ? { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...index.include] }
+        : { projectionType: ProjectionType.ALL }),
   }));
 }

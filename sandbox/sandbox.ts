@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { emulatorCognito, jwtAuthorizer, type SeededUsers, seedPeople } from './emulator/people.ts';
+import { emulatorCredentials } from './emulator/provision.ts';
 import { type LocalApp, startLocalApp } from './local-app.ts';
 import { formatFunctionLog } from './log-format.ts';
 import { type LoginProvider, startLoginProvider } from './login/login-provider.ts';
@@ -28,7 +30,17 @@ export interface SandboxOptions {
    * Unset, the queue's visibility timeout applies, as in Lambda.
    */
   retrySeconds?: number;
+  /**
+   * A receiver on this machine's loopback (SANDBOX_FOLLOW_UP_URL, e.g.
+   * `http://127.0.0.1:4000/cases`) that takes every follow-up case as the endpoint
+   * `sandbox-receiver`, signed with a secret made here (in outputs.json). The stacks can
+   * name no such endpoint: loopback and plain http are the sandbox's alone.
+   */
+  followUpReceiverUrl?: string;
 }
+
+/** The name of the sandbox's own follow-up endpoint. */
+export const SANDBOX_RECEIVER = 'sandbox-receiver';
 
 /** `.sandbox/outputs.json` (docs/design.md §8): what scripts and outside test suites read. */
 export interface SandboxOutputs {
@@ -47,6 +59,8 @@ export interface SandboxOutputs {
   loginIssuer?: string;
   /** The emulator's user pool, for `npm run admin -- add-user` and `token`. */
   people?: { userPoolId: string; clientId: string };
+  /** With SANDBOX_FOLLOW_UP_URL: where follow-up cases go and the secret that signs them. */
+  followUpReceiver?: { url: string; secret: string };
 }
 
 /** `.sandbox/state.json`: what `npm run invoke` needs to run a function against this sandbox. */
@@ -139,6 +153,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       `${''.padEnd(13)}${'user pool mail'.padEnd(18)} to ${to}: your temporary password is ${temporaryPassword}`,
     );
   const users = await seedPeople(app.provisioned);
+  const followUpReceiver = await configureFollowUpDelivery(app, options.followUpReceiverUrl);
   let login: LoginProvider | undefined;
   try {
     login = await startPortalLogin(app);
@@ -192,6 +207,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       smsAuthToken: app.smsAuthToken() ?? '',
     },
     users,
+    ...(followUpReceiver ? { followUpReceiver } : {}),
     ...(login ? { portalUrl: `${apiUrl}/portal`, loginIssuer: login.issuer } : {}),
     ...(app.provisioned.userPools[0]?.clientIds[0]
       ? {
@@ -230,6 +246,49 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     return stopping;
   };
   return { outputs, directory, app, server, schedules, login, readyMs, synthesized, stop };
+}
+
+/**
+ * Lets the case delivery function deliver to the loopback over plain http, as only the
+ * sandbox may (before its first invocation, so its cold start reads it), and, given a
+ * receiver's URL, adds that receiver as an endpoint taking `case.opened`, with a signing
+ * secret of its own in the emulator's Secrets Manager.
+ */
+async function configureFollowUpDelivery(
+  app: LocalApp,
+  receiverUrl: string | undefined,
+): Promise<{ url: string; secret: string } | undefined> {
+  const delivery = app.hosts.find((host) => host.fn.environment.CASE_ENDPOINT_URLS !== undefined);
+  const cases = app.hosts.find((host) => host.fn.environment.CASE_OPENED_ENDPOINTS !== undefined);
+  if (!delivery || !cases) return undefined;
+  delivery.fn.environment.SANDBOX_LOOPBACK_DELIVERY = '1';
+  if (!receiverUrl) return undefined;
+  const secret = `whsec_${randomBytes(32).toString('base64')}`;
+  const secrets = new SecretsManagerClient({
+    endpoint: app.directEndpoint,
+    region: app.region,
+    credentials: emulatorCredentials,
+  });
+  try {
+    const { ARN = '' } = await secrets.send(
+      new CreateSecretCommand({
+        Name: `${SANDBOX_RECEIVER}-${randomBytes(4).toString('hex')}`,
+        SecretString: JSON.stringify({ current: secret }),
+      }),
+    );
+    const add = (environment: Record<string, string>, variable: string, value: string) => {
+      environment[variable] = JSON.stringify({
+        ...JSON.parse(environment[variable] ?? '{}'),
+        [SANDBOX_RECEIVER]: value,
+      });
+    };
+    add(cases.fn.environment, 'CASE_OPENED_ENDPOINTS', receiverUrl);
+    add(delivery.fn.environment, 'CASE_ENDPOINT_URLS', receiverUrl);
+    add(delivery.fn.environment, 'CASE_ENDPOINT_SECRETS', ARN);
+  } finally {
+    secrets.destroy();
+  }
+  return { url: receiverUrl, secret };
 }
 
 /**
@@ -301,6 +360,11 @@ export function describeSandbox(sandbox: Sandbox, directory: string): string[] {
       `    ${group.padEnd(12)}${user.username} / ${user.password}`,
       `    ${''.padEnd(12)}TOTP key ${user.totpKey.toUpperCase()}  ${otpauthUri(user.totpKey, user.username)}`,
     ]),
+    ...(outputs.followUpReceiver
+      ? [
+          `  Follow-up     cases go to ${outputs.followUpReceiver.url} (Standard Webhooks, secret ${outputs.followUpReceiver.secret})`,
+        ]
+      : []),
     `  Outputs       ${join(directory, 'outputs.json')}`,
     '',
     'Send a signed complaint (bash; answers {"accepted":1}):',
@@ -335,6 +399,9 @@ async function main() {
       ...(process.env.SANDBOX_ASSEMBLY ? { assemblyDirectory: process.env.SANDBOX_ASSEMBLY } : {}),
       ...(process.env.SANDBOX_RETRY_SECONDS
         ? { retrySeconds: Number(process.env.SANDBOX_RETRY_SECONDS) }
+        : {}),
+      ...(process.env.SANDBOX_FOLLOW_UP_URL
+        ? { followUpReceiverUrl: process.env.SANDBOX_FOLLOW_UP_URL }
         : {}),
       print,
       colour,

@@ -63,13 +63,13 @@ export class FollowUp extends Feature {
       },
       ...props.logs,
     });
-    // The invitation's customer reference; the case, put only if absent and only while
-    // the invitation exists (a transaction), read again when it exists, marked once its
-    // deliveries are queued.
+    // The invitation's customer reference; the case, put only if absent, read again when
+    // it exists, deleted again when its invitation is found erased right after, marked
+    // once its deliveries are queued.
     this.followUpCases.grantTable(surveysTable, dataKey, [
       'GetItem',
       'PutItem',
-      'ConditionCheckItem',
+      'DeleteItem',
       'UpdateItem',
     ]);
     props.caseDeliveryQueue.grantSendMessages(this.followUpCases);

@@ -11,6 +11,7 @@ import type { Construct } from 'constructs';
 import { OPERATOR_PROFILES_DIRECTORY } from '#shared/indicators/profiles.ts';
 import { COMPLAINTS_TABLE } from '#shared/tables/complaints.ts';
 import { reportKeys } from '#shared/tables/reports.ts';
+import { SURVEYS_TABLE } from '#shared/tables/surveys.ts';
 import { KeyScopedRole } from '../constructs/key-scoped-role.ts';
 import { ProjectFunction } from '../constructs/project-function.ts';
 import { Feature, type FeatureProps } from './feature.ts';
@@ -20,6 +21,8 @@ export interface ReportsProps extends FeatureProps {
   aggregatesTable: ITable;
   /** Complaints, read by their month indexes. */
   complaintsTable: ITable;
+  /** Follow-up cases, read by the index of cases by answered day. */
+  surveysTable: ITable;
   /** The report index and the download audit log. */
   reportsTable: ITable;
   /** Signed report files, under `reports/`. */
@@ -66,6 +69,7 @@ export class Reports extends Feature {
       environment: {
         AGGREGATES_TABLE_NAME: props.aggregatesTable.tableName,
         COMPLAINTS_TABLE_NAME: props.complaintsTable.tableName,
+        SURVEYS_TABLE_NAME: props.surveysTable.tableName,
         REPORTS_BUCKET_NAME: props.reportsBucket.bucketName,
         SIGNING_KEY_ID: props.reportSigningKey.keyId,
         REPORTING_TIME_ZONE: config.reportingTimeZone,
@@ -82,7 +86,8 @@ export class Reports extends Feature {
     this.reportBuilder.addEventSource(
       new SqsEventSource(props.reportRunsQueue, { batchSize: 1, reportBatchItemFailures: true }),
     );
-    // Reads: a day's aggregates, complaints by month index. Writes: report files only.
+    // Reads: a day's aggregates, cases by answered day, complaints by month index. Writes:
+    // report files only.
     this.reportBuilder.addToRolePolicy(
       new PolicyStatement({
         actions: ['dynamodb:Query'],
@@ -92,6 +97,9 @@ export class Reports extends Feature {
     this.reportBuilder.grantIndexQuery(props.complaintsTable, [
       COMPLAINTS_TABLE.indexes.byCreatedMonth.name,
       COMPLAINTS_TABLE.indexes.byFirstResolvedMonth.name,
+    ]);
+    this.reportBuilder.grantIndexQuery(props.surveysTable, [
+      SURVEYS_TABLE.indexes.casesByAnsweredDay.name,
     ]);
     this.reportBuilder.grantReportObjects(
       config.stage,

@@ -9,6 +9,11 @@
  *   `firstResolvedAt` for complaints; the aggregate or tally row's reporting-zone `day` for
  *   surveys (rows must be keyed by days of the same zone as the period).
  * - complaints.* read states of kind `complaint` only, faults.* of kind `fault` only.
+ * - survey.detractor_followup_within_48h_pct: a follow-up case belongs to the period of its
+ *   answer (`answeredAt` in [period start, period end) in the reporting zone); it was
+ *   contacted within 48 h when its first `contacted` event's `occurredAt` − `answeredAt` ≤
+ *   48 elapsed hours (a DST change moves the wall clock, not the 48 hours). A case never
+ *   contacted by build time, or contacted later, is not within.
  * - Resolution (repair) time is `firstResolvedAt − createdAt`, in elapsed hours; "within D days"
  *   means ≤ D × 24 h. A complaint first resolved in the period is counted in that period, whatever
  *   the period it was created in. Resolved complaints without a `created` event have no time, so
@@ -66,10 +71,27 @@ export interface SubscriberCount {
   subscribers: number;
 }
 
+/** A follow-up case (docs/design.md §10) as survey.detractor_followup_within_48h_pct reads it. */
+export interface FollowUpCaseRow {
+  /** The case's id, or its pseudonym in an assessor extract. */
+  caseId: string;
+  region: string;
+  service: string;
+  touchpoint: string;
+  /** How the customer answered. */
+  channel: string;
+  /** UTC ISO 8601. */
+  answeredAt: string;
+  /** Its first `contacted` event's `occurredAt`, UTC ISO 8601; absent when never contacted. */
+  firstContactedAt?: string | undefined;
+}
+
 /** Everything an indicator may read for one period. */
 export interface IndicatorInputs {
   responses: readonly ResponseAggregateRow[];
   invitations: readonly InvitationTallyRow[];
+  /** Follow-up cases whose answer falls in the period or near it; absent reads as none. */
+  cases?: readonly FollowUpCaseRow[] | undefined;
   /** Folded states at build time; complaints and faults alike, told apart by `kind`. */
   complaints: readonly ComplaintState[];
   /** Undefined when no subscriber record exists for the period. */
@@ -88,7 +110,13 @@ export type Unit =
 /** How the value is made, which decides its interval, suppression and change test. */
 export type Statistic = 'proportion' | 'nps' | 'count' | 'rate' | 'quantile';
 
-export type InputName = 'responses' | 'invitations' | 'complaints' | 'faults' | 'subscribers';
+export type InputName =
+  | 'responses'
+  | 'invitations'
+  | 'cases'
+  | 'complaints'
+  | 'faults'
+  | 'subscribers';
 
 /** The dimensions a cell is computed over; `'*'` means all values. */
 export interface Dimensions {
@@ -280,6 +308,26 @@ function responseRateCells(inputs: IndicatorInputs, period: Period): IndicatorCe
       dimensions,
       sumOf(items.map((row) => row.answered)),
       sumOf(items.map((row) => row.sent)),
+    ),
+  );
+}
+
+/** The follow-up clock: a case is contacted in time within this many elapsed hours. */
+export const FOLLOW_UP_LIMIT_HOURS = 48;
+
+/** Whether a case's first contact came within `limitHours` elapsed hours of the answer. */
+export function contactedWithin(row: FollowUpCaseRow, limitHours: number): boolean {
+  if (row.firstContactedAt === undefined) return false;
+  return Date.parse(row.firstContactedAt) - Date.parse(row.answeredAt) <= limitHours * HOUR_MS;
+}
+
+function followUpCells(inputs: IndicatorInputs, period: Period): IndicatorCell[] {
+  const cases = (inputs.cases ?? []).filter((row) => contains(period, row.answeredAt));
+  return slices(cases, SURVEY_KEYS).map(({ dimensions, items }) =>
+    shareCell(
+      dimensions,
+      items.filter((row) => contactedWithin(row, FOLLOW_UP_LIMIT_HOURS)).length,
+      items.length,
     ),
   );
 }
@@ -538,6 +586,17 @@ const FIXED: readonly IndicatorDefinition[] = [
       'invitations created in the period and sent that got a response by build time ÷ ' +
       'invitations created in the period and sent × 100; Wilson 95% interval',
     compute: responseRateCells,
+  },
+  {
+    id: 'survey.detractor_followup_within_48h_pct',
+    ...SHARE,
+    inputs: ['cases'],
+    better: 'higher',
+    formula:
+      'follow-up cases whose answer was submitted in the period with first contacted − ' +
+      'answered ≤ 48 h (elapsed) by build time ÷ follow-up cases whose answer was submitted ' +
+      'in the period × 100; Wilson 95% interval',
+    compute: followUpCells,
   },
   {
     id: 'complaints.received',

@@ -8,6 +8,9 @@
  *   nothing a figure needs; a response carries no identifier and no comment here, and the
  *   file grows with days × groups, never with responses (docs/design.md §9: build time flat).
  * - `extract/invitations.csv.gz`: per creation day and group, invitations sent and answered.
+ * - `extract/cases.csv.gz`: one row per follow-up case, only what its indicator reads: the
+ *   survey group, the answer's time and the first contact's (UTC), the case id replaced by
+ *   a pseudonym as complaints' are; no customer, score or comment.
  * - `extract/complaints.csv.gz`: one row per complaint or fault with what the figures read
  *   of it: kind, category, region, service, via, status and the lifecycle times (UTC) the
  *   period tests, durations and period-end states use; the complaint (its source and id)
@@ -26,12 +29,19 @@ import type { ComplaintState } from '../domain/complaint-lifecycle.ts';
 import { groupKeyOf } from '../domain/response-aggregates.ts';
 import { type BuiltIndicators, buildIndicators } from '../indicators/build-indicators.ts';
 import type {
+  FollowUpCaseRow,
   IndicatorInputs,
   InvitationTallyRow,
   ResponseAggregateRow,
   SubscriberCount,
 } from '../indicators/catalogue.ts';
-import { containsDay, type Period, parsePeriod, previousPeriod } from '../indicators/periods.ts';
+import {
+  contains,
+  containsDay,
+  type Period,
+  parsePeriod,
+  previousPeriod,
+} from '../indicators/periods.ts';
 import { type Profile, parseProfile } from '../indicators/profiles.ts';
 import { csvText, parseCsv } from './csv.ts';
 import type { ReportFile } from './report-files.ts';
@@ -39,6 +49,7 @@ import type { ReportFile } from './report-files.ts';
 export const EXTRACT_FILES = {
   responses: 'extract/responses.csv.gz',
   invitations: 'extract/invitations.csv.gz',
+  cases: 'extract/cases.csv.gz',
   complaints: 'extract/complaints.csv.gz',
   subscribers: 'extract/subscribers.csv.gz',
 } as const;
@@ -52,6 +63,16 @@ const COUNTERS = [
 const RESPONSE_COLUMNS = [...GROUP, ...COUNTERS];
 const INVITATION_COLUMNS = [...GROUP, 'sent', 'answered'];
 const SUBSCRIBER_COLUMNS = ['period', 'region', 'service', 'subscribers'];
+/** FollowUpCaseRow's fields in extract order; `case` is a pseudonym. */
+const CASE_COLUMNS = [
+  'case',
+  'region',
+  'service',
+  'touchpoint',
+  'channel',
+  'answeredAt',
+  'firstContactedAt',
+] as const;
 /**
  * The ComplaintState fields some figure reads (shared/indicators/catalogue.ts), in extract
  * order; `complaint` is a pseudonym. Nothing else: a column no figure needs only helps link
@@ -77,14 +98,15 @@ const COMPLAINT_COLUMNS = [
 export const EXTRACT_DESCRIPTION = {
   [EXTRACT_FILES.responses]: `one row per reporting-zone day and survey group: ${RESPONSE_COLUMNS.join(', ')}. Survey figures depend on these counts alone; rows carry no identifier and no comment.`,
   [EXTRACT_FILES.invitations]: `one row per invitation creation day and group: ${INVITATION_COLUMNS.join(', ')} (answered by build time).`,
+  [EXTRACT_FILES.cases]: `one row per follow-up case whose answer the builder read: ${CASE_COLUMNS.join(', ')}; times are UTC ISO 8601, firstContactedAt is empty for a case never contacted by build time.`,
   [EXTRACT_FILES.complaints]: `one row per complaint or fault as folded from its events at build time: ${COMPLAINT_COLUMNS.join(', ')}; times are UTC ISO 8601. Only the fields some figure reads: no customer, outcome, acknowledgement or escalation time, or event counts.`,
   [EXTRACT_FILES.subscribers]: `the subscriber counts each period was divided by: ${SUBSCRIBER_COLUMNS.join(', ')} (a mean of monthly records when the period had no record of its own).`,
   pseudonymisation:
-    "complaint is the first 32 hex digits of HMAC-SHA-256 under a 256-bit key drawn at random for this report and discarded after it: stable within the report, another in every other report, and never the operator's id.",
+    "complaint and case are the first 32 hex digits of HMAC-SHA-256 under a 256-bit key drawn at random for this report and discarded after it: stable within the report, another in every other report, and never the operator's id.",
   linkability:
     "A complaint's row can be linked across reports that both hold it (a period's report and the next one's, which recomputes it as the previous period, and any report while it is open): its exact lifecycle times with its kind, category, region and service are the same in each, and are kept exact because the figures need them exactly (resolution times to the second against thresholds of D × 24 h, period membership in the reporting time zone, the state at each period end); rounding them would change figures that the extract must reproduce. Such a link tells only that an unnamed complaint appears in both reports: no row names a customer or the operator's complaint id, so no row links to a person, to the operator's systems, or to another complaint of the same customer.",
   coverage:
-    "rows cover the report's period and the previous period; complaints are those the builder read (created up to 12 months before the previous period, or resolved in either period).",
+    "rows cover the report's period and the previous period (cases by their answer's time in the reporting zone); complaints are those the builder read (created up to 12 months before the previous period, or resolved in either period).",
 };
 
 const gz = (name: string, body: Buffer): ReportFile => ({
@@ -98,6 +120,7 @@ const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 export interface ExtractSource {
   responses: readonly ResponseAggregateRow[];
   invitations: readonly InvitationTallyRow[];
+  cases: readonly FollowUpCaseRow[];
   complaints: readonly ComplaintState[];
   subscribers: readonly { period: string; counts: readonly SubscriberCount[] | undefined }[];
   /** The report's pseudonym key: random, used for this report only, never stored. */
@@ -123,12 +146,16 @@ export function renderExtract(source: ExtractSource): ReportFile[] {
       ),
     }))
     .sort((a, b) => byText(a.complaint, b.complaint));
+  const cases = source.cases
+    .map((row) => ({ ...row, case: pseudonym(row.caseId) }))
+    .sort((a, b) => byText(a.case, b.case));
   const subscribers = source.subscribers.flatMap(({ period, counts }) =>
     (counts ?? []).map((row) => ({ period, ...row })),
   );
   return [
     gz(EXTRACT_FILES.responses, Buffer.from(csvText(RESPONSE_COLUMNS, responses))),
     gz(EXTRACT_FILES.invitations, Buffer.from(csvText(INVITATION_COLUMNS, invitations))),
+    gz(EXTRACT_FILES.cases, Buffer.from(csvText(CASE_COLUMNS, cases))),
     gz(EXTRACT_FILES.complaints, Buffer.from(csvText(COMPLAINT_COLUMNS, complaints))),
     gz(EXTRACT_FILES.subscribers, Buffer.from(csvText(SUBSCRIBER_COLUMNS, subscribers))),
   ];
@@ -164,6 +191,17 @@ export function inputsFromExtract(
     sent: Number(row.sent),
     answered: Number(row.answered),
   }));
+  // Reports built before follow-up cases have no cases file, and no figure that reads one.
+  const caseRows = files.has(EXTRACT_FILES.cases) ? rowsOf(files, EXTRACT_FILES.cases) : [];
+  const cases: FollowUpCaseRow[] = caseRows.map((row) => ({
+    caseId: row.case ?? '',
+    region: row.region ?? '',
+    service: row.service ?? '',
+    touchpoint: row.touchpoint ?? '',
+    channel: row.channel ?? '',
+    answeredAt: row.answeredAt ?? '',
+    ...(optional(row.firstContactedAt) ? { firstContactedAt: row.firstContactedAt } : {}),
+  }));
   const complaints = rowsOf(files, EXTRACT_FILES.complaints).map((row) => {
     // Only the fields the figures read; the others of ComplaintState are not in the extract.
     const state: Record<string, unknown> = { complaintId: row.complaint };
@@ -187,6 +225,7 @@ export function inputsFromExtract(
   const of = (which: Period): IndicatorInputs => ({
     responses: responses.filter((row) => containsDay(which, row.day)),
     invitations: invitations.filter((row) => containsDay(which, row.day)),
+    cases: cases.filter((row) => contains(which, row.answeredAt)),
     complaints,
     subscribers: subscribersOf(which.id),
   });

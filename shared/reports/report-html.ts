@@ -11,6 +11,10 @@ const NAMES: Record<string, Record<Language, string>> = {
   'survey.csat_pct': { 'zh-CN': '客户满意度（CSAT）', en: 'Customer satisfaction (CSAT)' },
   'survey.nps': { 'zh-CN': '净推荐值（NPS）', en: 'Net Promoter Score (NPS)' },
   'survey.response_rate_pct': { 'zh-CN': '问卷回复率', en: 'Survey response rate' },
+  'survey.detractor_followup_within_48h_pct': {
+    'zh-CN': '不满意客户 48 小时内回访率',
+    en: 'Dissatisfied customers contacted within 48 hours',
+  },
   'complaints.received': { 'zh-CN': '受理投诉量', en: 'Complaints received' },
   'complaints.per_million_subscribers': {
     'zh-CN': '百万用户申诉率',

@@ -17,8 +17,27 @@ export const SURVEYS_TABLE = /* @__PURE__ */ tableDesign({
       sortKey: 'createdAt',
       keysOnly: true,
     },
+    /**
+     * Follow-up cases by the UTC day of their answer, for the report builder: only `CASE`
+     * items carry `answeredDay`, so the index holds cases alone (at most one answer in ten),
+     * with what survey.detractor_followup_within_48h_pct reads and nothing personal.
+     */
+    casesByAnsweredDay: {
+      name: 'casesByAnsweredDay',
+      partitionKey: 'answeredDay',
+      keysOnly: false,
+      include: ['answeredAt', 'firstContactedAt', 'region', 'service', 'touchpoint', 'channel'],
+    },
   },
 });
+
+/**
+ * The UTC day (`YYYY-MM-DD`) a case is indexed under: UTC, not the reporting zone, so the
+ * case function needs no zone and a changed zone re-reads the same items; the builder
+ * reads the UTC days that cover its periods and keeps the answers inside them.
+ */
+export const answeredDayOf = (answeredAt: string) =>
+  new Date(answeredAt).toISOString().slice(0, 10);
 
 /** The sort key of each kind of item: stream filters and readers select by it. */
 export const SURVEY_ITEMS = {

@@ -9,12 +9,17 @@ export const TABLE_KEY = { partitionKey: 'pk', sortKey: 'sk' } as const;
 /** The TTL attribute of the tables whose items expire. */
 export const TTL_ATTRIBUTE = 'expiresAt';
 
-/** A global secondary index: its key attributes; `keysOnly` copies only the table's keys. */
+/**
+ * A global secondary index: its key attributes; `keysOnly` copies only the table's keys,
+ * `include` the keys and the attributes named (what its reader needs, so that writes to
+ * the item's other attributes cost the index nothing); neither, every attribute.
+ */
 export interface IndexDesign {
   name: string;
   partitionKey: string;
   sortKey?: string;
   keysOnly: boolean;
+  include?: readonly string[];
 }
 
 /** What the stateful stack builds a table from, besides its stream and its protection. */

@@ -6,13 +6,20 @@ import {
   type IndicatorResult,
 } from '../indicators/build-indicators.ts';
 import {
+  type FollowUpCaseRow,
   type IndicatorInputs,
   type InvitationTallyRow,
   isWholeOperator,
   type ResponseAggregateRow,
   type SubscriberCount,
 } from '../indicators/catalogue.ts';
-import { containsDay, type Period, parsePeriod, previousPeriod } from '../indicators/periods.ts';
+import {
+  contains,
+  containsDay,
+  type Period,
+  parsePeriod,
+  previousPeriod,
+} from '../indicators/periods.ts';
 import type { Profile } from '../indicators/profiles.ts';
 import { EXTRACT_DESCRIPTION, renderExtract } from '../reports/report-extract.ts';
 import {
@@ -26,12 +33,20 @@ import {
 } from '../reports/report-files.ts';
 import { renderReportHtml, type TrendPoint } from '../reports/report-html.ts';
 
-/** What the report build reads: daily aggregates, folded complaint states, reference data. */
+/**
+ * What the report build reads: daily aggregates, follow-up cases, folded complaint states,
+ * reference data.
+ */
 export interface ReportInputs {
   /** Aggregates of the given days (reporting time zone), shards summed per group. */
   responseAggregates(days: readonly string[]): Promise<ResponseAggregateRow[]>;
   /** Complaints created, or first resolved, in the given months; each complaint once. */
   complaintStates(months: readonly string[]): Promise<ComplaintState[]>;
+  /**
+   * Follow-up cases whose answer was submitted in [from, to), read by the day of their
+   * answer (cases, not responses: at most one answer in ten opens one).
+   */
+  followUpCases(from: Date, to: Date): Promise<FollowUpCaseRow[]>;
   /** Invitations sent and answered, by creation day (shards summed). */
   invitationTallies(days: readonly string[]): Promise<InvitationTallyRow[]>;
   /** The latest uploaded subscriber counts of a period id, if any. */
@@ -185,11 +200,13 @@ const inputsFor = (
   period: Period,
   aggregates: readonly ResponseAggregateRow[],
   tallies: readonly InvitationTallyRow[],
+  cases: readonly FollowUpCaseRow[],
   complaints: readonly ComplaintState[],
   subscribers: SubscriberCount[] | undefined,
 ): IndicatorInputs => ({
   responses: aggregates.filter((row) => containsDay(period, row.day)),
   invitations: tallies.filter((row) => containsDay(period, row.day)),
+  cases: cases.filter((row) => contains(period, row.answeredAt)),
   complaints,
   subscribers,
 });
@@ -254,6 +271,7 @@ export async function buildReport(
   const days = daysBetween(previous.start, period.end);
   const aggregates = await dependencies.inputs.responseAggregates(days);
   const tallies = await dependencies.inputs.invitationTallies(days);
+  const cases = await dependencies.inputs.followUpCases(previous.startInstant, period.endInstant);
   const complaints = await dependencies.inputs.complaintStates(
     monthsBack(previous.start, period.end, OPEN_COMPLAINT_LOOKBACK_MONTHS),
   );
@@ -263,8 +281,8 @@ export async function buildReport(
     profile,
     period,
     timezone: dependencies.timezone,
-    inputs: inputsFor(period, aggregates, tallies, complaints, subscribers),
-    previous: inputsFor(previous, aggregates, tallies, complaints, previousSubscribers),
+    inputs: inputsFor(period, aggregates, tallies, cases, complaints, subscribers),
+    previous: inputsFor(previous, aggregates, tallies, cases, complaints, previousSubscribers),
   });
 
   const trend = await trendOf(dependencies.history, profile.id, built);
@@ -311,6 +329,7 @@ export async function buildReport(
     ...renderExtract({
       responses: aggregates,
       invitations: tallies,
+      cases,
       complaints,
       subscribers: [
         { period: previous.id, counts: previousSubscribers },

@@ -140,6 +140,32 @@ describe('stateful stack', () => {
     });
   });
 
+  it('indexes follow-up cases by answered day with only what the report reads', () => {
+    const table = named(stateful, 'AWS::DynamoDB::Table', 'SurveysTable');
+    const index = (
+      table.GlobalSecondaryIndexes as {
+        IndexName: string;
+        KeySchema: unknown;
+        Projection: unknown;
+      }[]
+    ).find((entry) => entry.IndexName === 'casesByAnsweredDay');
+    expect(index).toEqual({
+      IndexName: 'casesByAnsweredDay',
+      KeySchema: [{ AttributeName: 'answeredDay', KeyType: 'HASH' }],
+      Projection: {
+        ProjectionType: 'INCLUDE',
+        NonKeyAttributes: [
+          'answeredAt',
+          'firstContactedAt',
+          'region',
+          'service',
+          'touchpoint',
+          'channel',
+        ],
+      },
+    });
+  });
+
   it('rotates the data key', () => {
     stateful.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });

@@ -1,7 +1,11 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 import type { Sandbox } from '#sandbox/sandbox.ts';
+import { dynamoDbCaseStore } from '#shared/adapters/dynamodb/case-store.ts';
+import { openFollowUpCase } from '#shared/domain/follow-up.ts';
 import { signatureHeader } from '#shared/http/signature.ts';
 import { surveyKeys } from '#shared/tables/surveys.ts';
 import {
@@ -199,6 +203,37 @@ describe('POST /cases/{caseId}/events', () => {
       firstContactedAt: expected.firstContactedAt,
     });
     expect(Object.keys(stored?.events ?? {}).sort()).toEqual(['fu-1', 'fu-2']);
+  });
+
+  it('keeps no case of an invitation erased between its read and the case write', async () => {
+    // Prepare: the case function read the invitation; erasure has since deleted it (and
+    // found no case to delete).
+    const client = new DynamoDBClient({
+      endpoint: sandbox.app.directEndpoint,
+      region: sandbox.outputs.region,
+      credentials: emulatorCredentials,
+    });
+    const store = dynamoDbCaseStore({ client, tableName: surveys.tableName, retentionDays: 400 });
+    const invitationId = `erased${Date.now().toString(36)}`.padEnd(22, 'x');
+    const followUpCase = openFollowUpCase({
+      invitationId,
+      customerRef: 'erased-customer',
+      touchpoint: 'store',
+      answeredBy: 'web',
+      region: 'BJ',
+      service: 'mobile_data',
+      answers: { csat: 1, nps: 0 },
+      answeredAt: new Date().toISOString(),
+      now: new Date(),
+    });
+
+    // Act
+    const opened = await store.open(followUpCase, ['ticketing'], 'crm');
+
+    // Assess: nothing to deliver, nothing left.
+    expect(opened).toEqual({ outcome: 'invitation_gone', queued: true });
+    expect(await caseOf(invitationId)).toBeUndefined();
+    client.destroy();
   });
 
   it("refuses an unsigned event, a bad body, an unknown case and another source's case, changing nothing", async () => {

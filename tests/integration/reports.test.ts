@@ -17,14 +17,17 @@ import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 import { type LocalApp, startLocalApp } from '#sandbox/local-app.ts';
+import { dynamoDbCaseEventStore, dynamoDbCaseStore } from '#shared/adapters/dynamodb/case-store.ts';
 import { dynamoDbReportIndex } from '#shared/adapters/dynamodb/report-index.ts';
 import { dynamoDbSubscriberStore } from '#shared/adapters/dynamodb/subscriber-store.ts';
 import type { ComplaintEvent } from '#shared/domain/complaint-event.ts';
+import { openFollowUpCase } from '#shared/domain/follow-up.ts';
 import { isWholeOperator } from '#shared/indicators/catalogue.ts';
 import { roundHalfAwayFromZero, wilson95 } from '#shared/indicators/statistics.ts';
 import { parseCsv } from '#shared/reports/csv.ts';
 import { recomputeReport } from '#shared/reports/report-extract.ts';
 import { verifyReport } from '#shared/reports/verify-report.ts';
+import { surveyKeys } from '#shared/tables/surveys.ts';
 import { complaintEvent, signedWebhookRequest } from '../support/webhooks.ts';
 
 let app: LocalApp;
@@ -46,6 +49,7 @@ beforeAll(async () => {
   dynamodb = new DynamoDBClient(clientConfig);
   bucket = app.host('ReportBuilder').fn.environment.REPORTS_BUCKET_NAME ?? '';
   await seed();
+  await seedFollowUpCases();
 });
 
 afterAll(async () => {
@@ -148,6 +152,66 @@ async function seed() {
   }
 }
 
+/**
+ * Follow-up cases, opened and marked contacted through the case stores as the functions
+ * do: 11 answered in October in Shanghai (8 first contacted within 48 h, one after 50 h,
+ * two never), and one answered at 00:30 on 1 November there, which is still 31 October
+ * in UTC.
+ */
+async function seedFollowUpCases() {
+  const tableName = app.host('ReportBuilder').fn.environment.SURVEYS_TABLE_NAME ?? '';
+  const store = dynamoDbCaseStore({ client: dynamodb, tableName, retentionDays: 400 });
+  const events = dynamoDbCaseEventStore({ client: dynamodb, tableName });
+  const documents = DynamoDBDocumentClient.from(dynamodb);
+  const hours = (at: string, elapsed: number) =>
+    new Date(Date.parse(at) + elapsed * 3_600_000).toISOString();
+  const seeds: [answeredAt: string, contactedAfterHours: number | undefined][] = [
+    ...Array.from({ length: 8 }, (_, n): [string, number] => [
+      `2026-10-${String(10 + n).padStart(2, '0')}T09:00:00+08:00`,
+      2 + n * 6,
+    ]),
+    ['2026-10-20T09:00:00+08:00', 50],
+    ['2026-10-21T09:00:00+08:00', undefined],
+    ['2026-10-31T23:30:00+08:00', undefined],
+    ['2026-11-01T00:30:00+08:00', 1],
+  ];
+  for (const [n, [answeredAt, contactedAfter]] of seeds.entries()) {
+    const invitationId = `report-test-case-${n}`;
+    await documents.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          ...surveyKeys.invitation(invitationId),
+          customerRef: 'report-test-customer',
+          source: 'crm',
+        },
+      }),
+    );
+    await store.open(
+      openFollowUpCase({
+        invitationId,
+        customerRef: 'report-test-customer',
+        touchpoint: 'store',
+        answeredBy: 'web',
+        region: 'BJ',
+        service: 'mobile_data',
+        answers: { csat: 1, nps: 2, comment: 'report-test comment' },
+        answeredAt: new Date(answeredAt).toISOString(),
+        now: new Date(),
+      }),
+      [],
+      'crm',
+    );
+    if (contactedAfter !== undefined) {
+      await events.keepFollowUp(
+        invitationId,
+        { status: 'contacted', firstContactedAt: hours(answeredAt, contactedAfter) },
+        1,
+      );
+    }
+  }
+}
+
 async function build(profile: string, period: string) {
   const invocation = await app.host('ReportBuilder').invoke({ profile, period });
   if (!invocation.ok) throw new Error(invocation.error.errorMessage);
@@ -221,6 +285,7 @@ describe('signed regulatory reports', () => {
       new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }),
     );
     expect(Contents.map((object) => object.Key?.slice(prefix.length)).sort()).toEqual([
+      'extract/cases.csv.gz',
       'extract/complaints.csv.gz',
       'extract/invitations.csv.gz',
       'extract/responses.csv.gz',
@@ -255,6 +320,7 @@ describe('signed regulatory reports', () => {
       files: { name: string; bytes: number; sha256: string }[];
     };
     expect(manifest.files.map((file) => file.name)).toEqual([
+      'extract/cases.csv.gz',
       'extract/complaints.csv.gz',
       'extract/invitations.csv.gz',
       'extract/responses.csv.gz',
@@ -299,6 +365,41 @@ describe('signed regulatory reports', () => {
     const csv = (await download(`${prefix}indicators.csv`)).toString('utf8');
     expect(csv.startsWith('\uFEFFindicator,region,service,')).toBe(true);
     expect(csv).toContain('\r\nsurvey.csat_pct,*,*,');
+  });
+
+  it('shows the share of follow-up cases first contacted within 48 hours of the answer', async () => {
+    const { prefix } = await build('baseline', '2026-10');
+
+    const files = await downloadAll(prefix);
+    const report = JSON.parse((files.get('report.json') ?? '').toString());
+    // 8 of the 11 answered in October (Shanghai); the 00:30 1 November answer is November's.
+    const [low = 0, high = 0] = wilson95(8, 11) ?? [];
+    expect(
+      wholeFigure(report.indicators, 'survey.detractor_followup_within_48h_pct'),
+    ).toMatchObject({
+      value: 72.7,
+      n: 11,
+      ci95: [roundHalfAwayFromZero(low, 1), roundHalfAwayFromZero(high, 1)],
+      unit: '%',
+      suppressed: false,
+    });
+    const november = JSON.parse(
+      (await download(`${(await build('baseline', '2026-11')).prefix}report.json`)).toString(),
+    );
+    expect(
+      wholeFigure(november.indicators, 'survey.detractor_followup_within_48h_pct'),
+    ).toMatchObject({ n: 1, suppressed: true });
+    // The extract carries the cases' times and groups under pseudonyms, nothing else of them;
+    // September's and October's (in Shanghai), so not the November one.
+    const cases = parseCsv(
+      gunzipSync(files.get('extract/cases.csv.gz') ?? Buffer.alloc(0)).toString(),
+    );
+    expect(cases).toHaveLength(11);
+    expect(cases.filter((row) => row.firstContactedAt === '')).toHaveLength(2);
+    for (const row of cases) expect(row.case).toMatch(/^[0-9a-f]{32}$/);
+    const methodology = (files.get('methodology.json') ?? '').toString();
+    expect(methodology).toContain('survey.detractor_followup_within_48h_pct');
+    expect(methodology).toContain('extract/cases.csv.gz');
   });
 
   it('gives the same report.json for the same data, apart from its id and time', async () => {

@@ -58,6 +58,26 @@ const source = (key: Buffer): ExtractSource => ({
       answered: 3,
     },
   ],
+  cases: [
+    {
+      caseId: 'INVITATION#inv-case-1',
+      region: 'BJ',
+      service: 'mobile_data',
+      touchpoint: 'store',
+      channel: 'sms',
+      // 23:30 on 30 September in Beijing: September's case, contacted in October.
+      answeredAt: '2026-09-30T15:30:00.000Z',
+      firstContactedAt: '2026-10-01T01:00:00.000Z',
+    },
+    {
+      caseId: 'INVITATION#inv-case-2',
+      region: 'BJ',
+      service: 'mobile_data',
+      touchpoint: 'store',
+      channel: 'web',
+      answeredAt: '2026-10-05T02:00:00.000Z',
+    },
+  ],
   complaints: [complaint, { ...complaint, complaintId: 'CMP-2', customerRef: undefined }],
   subscribers: [
     { period: '2026-09', counts: undefined },
@@ -104,6 +124,53 @@ describe('the assessor extract', () => {
     });
     expect(first?.complaintId).toMatch(/^[0-9a-f]{32}$/);
     expect(current.complaints.every((state) => state.customerRef === undefined)).toBe(true);
+    // Cases by their answer's period in the zone; the never-contacted one stays so.
+    expect(current.cases).toEqual([
+      {
+        caseId: expect.stringMatching(/^[0-9a-f]{32}$/),
+        region: 'BJ',
+        service: 'mobile_data',
+        touchpoint: 'store',
+        channel: 'web',
+        answeredAt: '2026-10-05T02:00:00.000Z',
+      },
+    ]);
+    expect(previous.cases).toEqual([
+      expect.objectContaining({
+        answeredAt: '2026-09-30T15:30:00.000Z',
+        firstContactedAt: '2026-10-01T01:00:00.000Z',
+      }),
+    ]);
+  });
+
+  it('reads a report built before follow-up cases, which has no cases file, as having none', () => {
+    const files = filesOf(Buffer.alloc(32, 1));
+    files.delete(EXTRACT_FILES.cases);
+
+    const { current } = inputsFromExtract(files, parsePeriod('2026-10', 'Asia/Shanghai'));
+
+    expect(current.cases).toEqual([]);
+    expect(current.responses).toHaveLength(1);
+  });
+
+  it('keeps of a case only its group and times, under a pseudonym of this report', () => {
+    const cases = (key: Buffer) =>
+      parseCsv(gunzipSync(filesOf(key).get(EXTRACT_FILES.cases) ?? Buffer.alloc(0)).toString());
+
+    const rows = cases(Buffer.alloc(32, 1));
+
+    expect(Object.keys(rows[0] ?? {})).toEqual([
+      'case',
+      'region',
+      'service',
+      'touchpoint',
+      'channel',
+      'answeredAt',
+      'firstContactedAt',
+    ]);
+    expect(rows.map((row) => row.case)).not.toContain('INVITATION#inv-case-1');
+    const again = new Set(cases(Buffer.alloc(32, 2)).map((row) => row.case));
+    expect(rows.some((row) => again.has(row.case ?? ''))).toBe(false);
   });
 
   it('writes only the complaint fields some figure reads: no customer, outcome or other times', () => {

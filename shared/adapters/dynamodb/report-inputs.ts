@@ -5,9 +5,10 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { ComplaintState } from '../../domain/complaint-lifecycle.ts';
-import type { ResponseAggregateRow } from '../../indicators/catalogue.ts';
+import type { FollowUpCaseRow, ResponseAggregateRow } from '../../indicators/catalogue.ts';
 import { aggregateKeys, type CounterKind } from '../../tables/aggregates.ts';
 import { COMPLAINTS_TABLE } from '../../tables/complaints.ts';
+import { answeredDayOf, SURVEYS_TABLE } from '../../tables/surveys.ts';
 import type { ReportInputs } from '../../use-cases/build-report.ts';
 import { dynamoDbSubscriberStore } from './subscriber-store.ts';
 
@@ -26,12 +27,14 @@ const STORAGE_ONLY = new Set([
 
 /**
  * Reads report inputs page by page: a day's aggregates are one partition (a handful of
- * shards per group, however many responses), complaints come from the month indexes.
+ * shards per group, however many responses), follow-up cases come from the surveys
+ * table's index of cases by answered day, complaints from the month indexes.
  */
 export function dynamoDbReportInputs(options: {
   client: DynamoDBClient;
   aggregatesTable: string;
   complaintsTable: string;
+  surveysTable: string;
 }): ReportInputs {
   const documents = DynamoDBDocumentClient.from(options.client);
   const subscribers = dynamoDbSubscriberStore(options.client, options.aggregatesTable);
@@ -92,6 +95,43 @@ export function dynamoDbReportInputs(options: {
         sent: counts.sent ?? 0,
         answered: counts.answered ?? 0,
       }));
+    },
+
+    async followUpCases(from, to) {
+      const { casesByAnsweredDay } = SURVEYS_TABLE.indexes;
+      const first = answeredDayOf(from.toISOString());
+      const last = answeredDayOf(new Date(to.getTime() - 1).toISOString());
+      const cases: FollowUpCaseRow[] = [];
+      for (
+        let day = first;
+        day <= last;
+        day = answeredDayOf(new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString())
+      ) {
+        for await (const item of query({
+          TableName: options.surveysTable,
+          IndexName: casesByAnsweredDay.name,
+          KeyConditionExpression: '#day = :day',
+          ExpressionAttributeNames: { '#day': casesByAnsweredDay.partitionKey },
+          ExpressionAttributeValues: { ':day': day },
+        })) {
+          const answeredAt = new Date(String(item.answeredAt)).toISOString();
+          const at = Date.parse(answeredAt);
+          if (at < from.getTime() || at >= to.getTime()) continue;
+          cases.push({
+            // The item's key names the invitation, whose case it is: one each.
+            caseId: String(item.pk),
+            region: String(item.region),
+            service: String(item.service),
+            touchpoint: String(item.touchpoint),
+            channel: String(item.channel),
+            answeredAt,
+            ...(typeof item.firstContactedAt === 'string'
+              ? { firstContactedAt: new Date(item.firstContactedAt).toISOString() }
+              : {}),
+          });
+        }
+      }
+      return cases.sort((a, b) => (a.caseId < b.caseId ? -1 : a.caseId > b.caseId ? 1 : 0));
     },
 
     async complaintStates(months) {
