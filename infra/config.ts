@@ -241,7 +241,9 @@ export function readWebhookEndpoints(setting: unknown): WebhookEndpointConfig[] 
     names.add(name);
     const problem = typeof url === 'string' ? endpointUrlProblem(url) : 'is missing';
     if (problem) throw new Error(`follow-up endpoint "${name}": its url ${problem}`);
-    const types = eventTypes === undefined ? [...WEBHOOK_EVENT_TYPES] : eventTypes;
+    // Cases by default: an endpoint takes reminders only when it names them, so a ticketing
+    // system configured before reminders existed is not sent a type it never asked for.
+    const types = eventTypes === undefined ? ['case.opened'] : eventTypes;
     if (
       !Array.isArray(types) ||
       !types.every((type) => (WEBHOOK_EVENT_TYPES as readonly unknown[]).includes(type))

@@ -45,7 +45,7 @@ describe('webhook endpoint addresses', () => {
 });
 
 describe('the followUpEndpoints setting', () => {
-  it('reads endpoints, with every event type by default', () => {
+  it('reads endpoints, taking cases alone unless they name reminders too', () => {
     // Act
     const endpoints = readWebhookEndpoints(
       '[{"name":"ticketing","url":"https://tickets.operator.example/hooks"}]',
@@ -60,6 +60,15 @@ describe('the followUpEndpoints setting', () => {
       },
     ]);
     expect(readWebhookEndpoints(undefined)).toEqual([]);
+    expect(
+      readWebhookEndpoints([
+        {
+          name: 'crm',
+          url: 'https://crm.operator.example/hooks',
+          eventTypes: ['case.opened', 'invitation.reminder_due'],
+        },
+      ])[0]?.eventTypes,
+    ).toEqual(['case.opened', 'invitation.reminder_due']);
   });
 
   it('fails synthesis for a URL that is not https or names a private address, and for bad names', () => {
