@@ -1,7 +1,10 @@
 /**
  * `npm run bench`: the budgets of docs/design.md §9 that this code base can measure today.
  * Per function: the minified bundle CDK ships and its module init time in a fresh Node
- * process (median of 15, minus a bare `node -e ''`), beside the budget.
+ * process (median of 15, minus a bare `node -e ''`), beside the budget; the sandbox's
+ * readiness; the survey costs and ingest; the report build; the load run.
+ * `npm run bench -- --only <part>` runs one part (bundles, sandbox, surveys, load);
+ * `--requests <n>` sizes the load run (10,000 unless given).
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, rmSync, statSync } from 'node:fs';
@@ -14,12 +17,26 @@ import { freePort } from '#sandbox/emulator/moto.ts';
 import { startSandbox } from '#sandbox/sandbox.ts';
 import { synthesizeApp } from '#sandbox/synthesize.ts';
 import { nearestRank } from '#shared/indicators/statistics.ts';
+import { benchLoad } from './load.ts';
 import { benchReports } from './reports.ts';
 import { benchSurveys, startCaseReceiver } from './surveys.ts';
 
 const RUNS = 15;
 const KIB = 1024;
 const budgets = { intakeBytes: 250 * KIB, otherBytes: 600 * KIB, intakeInitMs: 100 };
+
+const PARTS = ['bundles', 'sandbox', 'surveys', 'load'] as const;
+const option = (name: string) => {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+};
+const only = option('--only');
+if (only !== undefined && !(PARTS as readonly string[]).includes(only)) {
+  console.error(`--only takes one of ${PARTS.join(', ')}`);
+  process.exit(2);
+}
+const loadRequests = Number(option('--requests') ?? 10_000);
+const runs = (part: (typeof PARTS)[number]) => only === undefined || only === part;
 
 const directory = join(process.cwd(), '.tmp', 'bench-assembly');
 rmSync(directory, { recursive: true, force: true });
@@ -39,146 +56,172 @@ function timeNode(script: string, env: Record<string, string>) {
   return elapsed;
 }
 
-const stacks = readCloudAssembly(directory);
-const bare = median(Array.from({ length: RUNS }, () => timeNode('', {})));
-const rows: string[][] = [];
 let withinBudget = true;
 
-for (const stack of stacks) {
-  // Functions behind an HTTP route are intake functions, with the tighter budget, unless
-  // people call them (a JWT or the portal's session): those are few people, now and then,
-  // so their bundle has the other functions' budget; their init keeps the routes' budget.
-  const resources = Object.values(stack.template.Resources);
-  const integrationIds = new Map(
-    Object.entries(stack.template.Resources)
-      .filter(([, resource]) => resource.Type === 'AWS::ApiGatewayV2::Integration')
-      .map(([id, resource]) => [id, JSON.stringify(resource.Properties?.IntegrationUri)]),
-  );
-  const routed = new Map<string, 'intake' | 'people'>();
-  for (const route of resources.filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')) {
-    const target = JSON.stringify(route.Properties?.Target);
-    const uri = [...integrationIds].find(([id]) => target.includes(id))?.[1];
-    if (!uri) continue;
-    const people =
-      route.Properties?.AuthorizationType === 'JWT' ||
-      (PORTAL_ROUTES as readonly unknown[]).includes(route.Properties?.RouteKey);
-    routed.set(uri, routed.get(uri) === 'intake' || !people ? 'intake' : 'people');
-  }
-  // Environment values are placeholders shaped like the real ones: init reads them, calls nothing.
-  const placeholders: ResolutionContext = {
-    stackName: stack.stackName,
-    region: 'us-east-1',
-    accountId: '123456789012',
-    refs: new Map(),
-    attributes: new Map(),
-    exports: new Map(),
-    placeholder: (_what, key) =>
-      /Secret/.test(key)
-        ? `arn:aws:secretsmanager:us-east-1:123456789012:secret:${key}`
-        : `https://sqs.us-east-1.amazonaws.com/123456789012/${key}`,
-  };
-  for (const [logicalId, resource] of Object.entries(stack.template.Resources)) {
-    if (resource.Type !== 'AWS::Lambda::Function') continue;
-    const hash = String(
-      (resource.Properties?.Code as { S3Key?: string } | undefined)?.S3Key,
-    ).replace('.zip', '');
-    const assetDirectory = stack.assetDirectories.get(hash) ?? '';
-    const bundle = join(assetDirectory, 'index.mjs');
-    const bytes = readdirSync(assetDirectory)
-      .filter((file) => !file.endsWith('.map'))
-      .reduce((sum, file) => sum + statSync(join(assetDirectory, file)).size, 0);
-    const variables = (resource.Properties?.Environment as { Variables?: Record<string, unknown> })
-      ?.Variables;
-    const env = Object.fromEntries(
-      Object.entries(resolveValue(variables ?? {}, placeholders) as Record<string, unknown>).map(
-        ([key, value]) => [key, String(value)],
-      ),
+if (runs('bundles')) {
+  const stacks = readCloudAssembly(directory);
+  const bare = median(Array.from({ length: RUNS }, () => timeNode('', {})));
+  const rows: string[][] = [];
+
+  for (const stack of stacks) {
+    // Functions behind an HTTP route are intake functions, with the tighter budget, unless
+    // people call them (a JWT or the portal's session): those are few people, now and then,
+    // so their bundle has the other functions' budget; their init keeps the routes' budget.
+    const resources = Object.values(stack.template.Resources);
+    const integrationIds = new Map(
+      Object.entries(stack.template.Resources)
+        .filter(([, resource]) => resource.Type === 'AWS::ApiGatewayV2::Integration')
+        .map(([id, resource]) => [id, JSON.stringify(resource.Properties?.IntegrationUri)]),
     );
-    Object.assign(env, {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'bench',
-      AWS_SECRET_ACCESS_KEY: 'bench',
-      AWS_LAMBDA_FUNCTION_NAME: logicalId,
+    const routed = new Map<string, 'intake' | 'people'>();
+    for (const route of resources.filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')) {
+      const target = JSON.stringify(route.Properties?.Target);
+      const uri = [...integrationIds].find(([id]) => target.includes(id))?.[1];
+      if (!uri) continue;
+      const people =
+        route.Properties?.AuthorizationType === 'JWT' ||
+        (PORTAL_ROUTES as readonly unknown[]).includes(route.Properties?.RouteKey);
+      routed.set(uri, routed.get(uri) === 'intake' || !people ? 'intake' : 'people');
+    }
+    // Environment values are placeholders shaped like the real ones: init reads them, calls nothing.
+    const placeholders: ResolutionContext = {
+      stackName: stack.stackName,
+      region: 'us-east-1',
+      accountId: '123456789012',
+      refs: new Map(),
+      attributes: new Map(),
+      exports: new Map(),
+      placeholder: (_what, key) =>
+        /Secret/.test(key)
+          ? `arn:aws:secretsmanager:us-east-1:123456789012:secret:${key}`
+          : `https://sqs.us-east-1.amazonaws.com/123456789012/${key}`,
+    };
+    for (const [logicalId, resource] of Object.entries(stack.template.Resources)) {
+      if (resource.Type !== 'AWS::Lambda::Function') continue;
+      const hash = String(
+        (resource.Properties?.Code as { S3Key?: string } | undefined)?.S3Key,
+      ).replace('.zip', '');
+      const assetDirectory = stack.assetDirectories.get(hash) ?? '';
+      const bundle = join(assetDirectory, 'index.mjs');
+      const bytes = readdirSync(assetDirectory)
+        .filter((file) => !file.endsWith('.map'))
+        .reduce((sum, file) => sum + statSync(join(assetDirectory, file)).size, 0);
+      const variables = (
+        resource.Properties?.Environment as { Variables?: Record<string, unknown> }
+      )?.Variables;
+      const env = Object.fromEntries(
+        Object.entries(resolveValue(variables ?? {}, placeholders) as Record<string, unknown>).map(
+          ([key, value]) => [key, String(value)],
+        ),
+      );
+      Object.assign(env, {
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'bench',
+        AWS_SECRET_ACCESS_KEY: 'bench',
+        AWS_LAMBDA_FUNCTION_NAME: logicalId,
+      });
+      delete env.NODE_OPTIONS;
+      const script = `await import(${JSON.stringify(pathToFileURL(bundle).href)});`;
+      timeNode(script, env); // warm the file cache
+      const init = median(Array.from({ length: RUNS }, () => timeNode(script, env))) - bare;
+      const kind = [...routed].find(([uri]) => uri.includes(logicalId))?.[1] ?? ('other' as const);
+      const sizeBudget = kind === 'intake' ? budgets.intakeBytes : budgets.otherBytes;
+      const sizeOk = bytes <= sizeBudget;
+      const initBudgeted = kind !== 'other';
+      const initOk = !initBudgeted || init <= budgets.intakeInitMs;
+      withinBudget &&= sizeOk && initOk;
+      rows.push([
+        logicalId.replace(/[0-9A-F]{8}$/, ''),
+        kind,
+        `${(bytes / KIB).toFixed(1)} KiB`,
+        `≤ ${sizeBudget / KIB} KiB ${sizeOk ? 'ok' : 'OVER'}`,
+        `${init.toFixed(1)} ms`,
+        initBudgeted ? `≤ ${budgets.intakeInitMs} ms ${initOk ? 'ok' : 'OVER'}` : '—',
+      ]);
+    }
+  }
+
+  const header = [
+    'function',
+    'kind',
+    'bundle (minified)',
+    'budget',
+    'init above bare node',
+    'budget',
+  ];
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: string[]) =>
+    cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ');
+  console.log(
+    `Node ${process.version}; bare \`node -e ''\` median ${bare.toFixed(1)} ms over ${RUNS} runs`,
+  );
+  console.log(line(header));
+  for (const row of rows) console.log(line(row));
+}
+
+if (runs('sandbox')) {
+  // The sandbox: time from a synthesized assembly to serving requests (issue budget: 30 s).
+  const readiness: number[] = [];
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const sandbox = await startSandbox({
+      port: await freePort(),
+      directory: join(process.cwd(), '.tmp', 'bench-sandbox'),
+      assemblyDirectory: directory,
+      print: () => undefined,
+      colour: false,
     });
-    delete env.NODE_OPTIONS;
-    const script = `await import(${JSON.stringify(pathToFileURL(bundle).href)});`;
-    timeNode(script, env); // warm the file cache
-    const init = median(Array.from({ length: RUNS }, () => timeNode(script, env))) - bare;
-    const kind = [...routed].find(([uri]) => uri.includes(logicalId))?.[1] ?? ('other' as const);
-    const sizeBudget = kind === 'intake' ? budgets.intakeBytes : budgets.otherBytes;
-    const sizeOk = bytes <= sizeBudget;
-    const initBudgeted = kind !== 'other';
-    const initOk = !initBudgeted || init <= budgets.intakeInitMs;
-    withinBudget &&= sizeOk && initOk;
-    rows.push([
-      logicalId.replace(/[0-9A-F]{8}$/, ''),
-      kind,
-      `${(bytes / KIB).toFixed(1)} KiB`,
-      `≤ ${sizeBudget / KIB} KiB ${sizeOk ? 'ok' : 'OVER'}`,
-      `${init.toFixed(1)} ms`,
-      initBudgeted ? `≤ ${budgets.intakeInitMs} ms ${initOk ? 'ok' : 'OVER'}` : '—',
-    ]);
+    readiness.push(sandbox.readyMs);
+    await sandbox.stop();
+  }
+  const ready = median(readiness);
+  withinBudget &&= ready <= 30_000;
+  console.log(
+    `Sandbox ready after synthesis (emulator start, provisioning, workers, API): median ${(ready / 1000).toFixed(2)} s of 3 (≤ 30 s ${ready <= 30_000 ? 'ok' : 'OVER'})`,
+  );
+}
+
+if (runs('surveys')) {
+  // Surveys: cost per million responses and the sandbox's ingest rate; follow-up cases go to
+  // a receiver on the loopback, as an operator's ticketing system would take them.
+  const caseReceiver = await startCaseReceiver();
+  const surveySandbox = await startSandbox({
+    port: await freePort(),
+    directory: join(process.cwd(), '.tmp', 'bench-sandbox'),
+    assemblyDirectory: directory,
+    print: () => undefined,
+    colour: false,
+    followUpReceiverUrl: caseReceiver.url,
+  });
+  try {
+    const surveys = await benchSurveys(surveySandbox, caseReceiver);
+    for (const line of surveys.lines) console.log(line);
+    withinBudget &&= surveys.met;
+    const reports = await benchReports(surveySandbox);
+    for (const line of reports.lines) console.log(line);
+    withinBudget &&= reports.met;
+  } finally {
+    await surveySandbox.stop();
+    await caseReceiver.stop();
   }
 }
 
-const header = [
-  'function',
-  'kind',
-  'bundle (minified)',
-  'budget',
-  'init above bare node',
-  'budget',
-];
-const widths = header.map((title, column) =>
-  Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
-);
-const line = (cells: string[]) =>
-  cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ');
-console.log(
-  `Node ${process.version}; bare \`node -e ''\` median ${bare.toFixed(1)} ms over ${RUNS} runs`,
-);
-console.log(line(header));
-for (const row of rows) console.log(line(row));
-
-// The sandbox: time from a synthesized assembly to serving requests (issue budget: 30 s).
-const readiness: number[] = [];
-for (let attempt = 0; attempt < 3; attempt += 1) {
-  const sandbox = await startSandbox({
+// Load: mixed requests at sustained concurrency, in a sandbox of their own.
+if (runs('load')) {
+  const loadSandbox = await startSandbox({
     port: await freePort(),
     directory: join(process.cwd(), '.tmp', 'bench-sandbox'),
     assemblyDirectory: directory,
     print: () => undefined,
     colour: false,
   });
-  readiness.push(sandbox.readyMs);
-  await sandbox.stop();
-}
-const ready = median(readiness);
-withinBudget &&= ready <= 30_000;
-console.log(
-  `Sandbox ready after synthesis (emulator start, provisioning, workers, API): median ${(ready / 1000).toFixed(2)} s of 3 (≤ 30 s ${ready <= 30_000 ? 'ok' : 'OVER'})`,
-);
-
-// Surveys: cost per million responses and the sandbox's ingest rate; follow-up cases go to
-// a receiver on the loopback, as an operator's ticketing system would take them.
-const caseReceiver = await startCaseReceiver();
-const surveySandbox = await startSandbox({
-  port: await freePort(),
-  directory: join(process.cwd(), '.tmp', 'bench-sandbox'),
-  assemblyDirectory: directory,
-  print: () => undefined,
-  colour: false,
-  followUpReceiverUrl: caseReceiver.url,
-});
-try {
-  const surveys = await benchSurveys(surveySandbox, caseReceiver);
-  for (const line of surveys.lines) console.log(line);
-  withinBudget &&= surveys.met;
-  const reports = await benchReports(surveySandbox);
-  for (const line of reports.lines) console.log(line);
-  withinBudget &&= reports.met;
-} finally {
-  await surveySandbox.stop();
-  await caseReceiver.stop();
+  try {
+    const load = await benchLoad(loadSandbox, loadRequests);
+    for (const line of load.lines) console.log(line);
+    withinBudget &&= load.met;
+  } finally {
+    await loadSandbox.stop();
+  }
 }
 console.log(withinBudget ? 'All measured budgets met.' : 'Some budgets are exceeded (see OVER).');

@@ -80,6 +80,14 @@ const isQueueBatch = (event: DynamoDBStreamEvent | SQSEvent): event is SQSEvent 
   event.Records[0]?.eventSource === 'aws:sqs';
 
 /**
+ * One record at a time: between its claim and the record of its send, an SMS is in doubt if
+ * the environment dies (it is then never sent twice, and may not be sent at all). In
+ * parallel, a crash would leave the whole batch in doubt; one by one, only the record in
+ * flight, and the retry sends the rest.
+ */
+const oneAtATime = { processInParallel: false } as const;
+
+/**
  * The surveys table's outbox stream and the wake-up queue → one SMS per invitation,
  * with partial batch responses for both. The phone number is never logged.
  */
@@ -88,6 +96,9 @@ export const handler = middy<DynamoDBStreamEvent | SQSEvent>()
   .use(logMetrics(metrics))
   .handler(async (event, context) =>
     isQueueBatch(event)
-      ? processPartialResponse(event, sendWokenUp, queueProcessor, { context })
-      : processPartialResponse(event, sendOutboxEntry, streamProcessor, { context }),
+      ? processPartialResponse(event, sendWokenUp, queueProcessor, { context, ...oneAtATime })
+      : processPartialResponse(event, sendOutboxEntry, streamProcessor, {
+          context,
+          ...oneAtATime,
+        }),
   );

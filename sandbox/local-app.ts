@@ -98,6 +98,11 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
           ...(options.onError ? { onError: options.onError } : {}),
         }),
     );
+    // A crash fault of a function's host fires on the calls made with its session token.
+    proxy.interceptAnswer = (call) =>
+      hosts
+        .find((candidate) => candidate.sessionToken === call.sessionToken)
+        ?.awsCallLanded(call.operation);
     const hostOf = (fn: LocalFunction) => {
       const found = hosts.find((host) => host.fn === fn);
       if (!found) throw new Error(`no host for ${fn.functionName}`);

@@ -53,6 +53,14 @@ export function mailedInvitation(
   return Buffer.from(JSON.stringify({ ...request, TemporaryPassword: temporaryPassword }));
 }
 
+/** One AWS call as the proxy sees it: who made it (the caller's session token) and what. */
+export interface AwsCall {
+  /** `X-Amz-Security-Token`: the sandbox gives each function's environments their own. */
+  sessionToken: string;
+  /** `DynamoDB_20120810.TransactWriteItems`, `query.Publish`…, as `counts` names it. */
+  operation: string;
+}
+
 /**
  * A pass-through proxy in front of the emulator that lets one DynamoDB request run at a
  * time. moto undoes a cancelled transaction by restoring snapshots of whole tables, which
@@ -77,6 +85,13 @@ export class EmulatorProxy {
    * refuses a number it cannot publish to, with the number in the error's message.
    */
   refuseSms = false;
+  /**
+   * For crash tests: asked about every call once the emulator has answered it, before the
+   * caller gets the answer. A promise means the caller is dying: the answer is held back
+   * until it settles, then the caller's connection is cut, so the call has landed and the
+   * caller never learns it did.
+   */
+  interceptAnswer: ((call: AwsCall) => Promise<void> | undefined) | undefined;
   private writes = 0;
   /** What the user pool mailed (invitations' temporary passwords), oldest first. */
   readonly mailbox: PoolMail[] = [];
@@ -93,7 +108,12 @@ export class EmulatorProxy {
         this.mailbox.push(message);
         this.onMail?.(message);
       });
-      this.count(target, incoming.url ?? '', body);
+      const operation = operationOf(target, incoming.url ?? '', body);
+      if (operation) this.count(operation, target, body);
+      const call = {
+        sessionToken: String(incoming.headers['x-amz-security-token'] ?? ''),
+        operation: operation ?? '',
+      };
       const forward = () =>
         new Promise<void>((done) => {
           const upstream = httpRequest(
@@ -109,6 +129,31 @@ export class EmulatorProxy {
                   : { ...incoming.headers, 'content-length': String(body.length) },
             },
             (response) => {
+              const dying = operation ? this.interceptAnswer?.(call) : undefined;
+              if (dying) {
+                response.resume();
+                response.on('end', () => {
+                  void dying.finally(() => {
+                    outgoing.destroy();
+                    done();
+                  });
+                });
+                return;
+              }
+              response.on('end', done);
+              response.on('close', done);
+              response.on('error', () => done());
+              // A caller that died (a crashed environment) meanwhile: the call has landed, and
+              // its answer is read to the end, else the DynamoDB queue would wait forever.
+              if (outgoing.destroyed) {
+                response.resume();
+                return;
+              }
+              outgoing.once('close', () => {
+                if (response.readableEnded) return;
+                response.unpipe(outgoing);
+                response.resume();
+              });
               // moto closes every connection; the callers' connections to the proxy stay open
               // (Connection is hop-by-hop: RFC 9110 §7.6.1).
               const headers = { ...response.headers };
@@ -116,8 +161,6 @@ export class EmulatorProxy {
               delete headers['keep-alive'];
               outgoing.writeHead(response.statusCode ?? 502, headers);
               response.pipe(outgoing);
-              response.on('end', done);
-              response.on('error', () => done());
             },
           );
           upstream.on('error', (error) => {
@@ -170,15 +213,8 @@ export class EmulatorProxy {
   }
 
   /** Counts one AWS call; DynamoDB calls with the capacity units they would consume. */
-  private count(target: string, url: string, body: Buffer) {
-    if (url.startsWith('/moto-api')) return;
-    let operation = target;
+  private count(operation: string, target: string, body: Buffer) {
     let units = 0;
-    if (!operation) {
-      const action = new URLSearchParams(body.toString('utf8')).get('Action');
-      if (!action) return;
-      operation = `query.${action}`;
-    }
     if (target.startsWith('DynamoDB_')) {
       const request = JSON.parse(body.toString('utf8') || '{}') as {
         TransactItems?: unknown[];
@@ -221,4 +257,15 @@ export class EmulatorProxy {
     this.server.close();
     await once(this.server, 'close').catch(() => undefined);
   }
+}
+
+/**
+ * The AWS operation a request calls: its JSON protocol target, or `query.<Action>` for the
+ * query protocol (SNS); undefined for the emulator's own API and anything else.
+ */
+function operationOf(target: string, url: string, body: Buffer): string | undefined {
+  if (url.startsWith('/moto-api')) return undefined;
+  if (target) return target;
+  const action = new URLSearchParams(body.toString('utf8')).get('Action');
+  return action ? `query.${action}` : undefined;
 }

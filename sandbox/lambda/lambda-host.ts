@@ -35,6 +35,25 @@ interface Environment {
   busy: boolean;
 }
 
+/**
+ * A crash a test asks for: the execution environment running an invocation dies (its
+ * worker is terminated, as a runtime killed for memory or by a fatal error would be) as
+ * soon as the function's `nth` AWS call matching `operation` since the fault was set has
+ * landed in the emulator, before the function gets its answer. It fires once.
+ */
+export interface CrashFault {
+  /** The calls that count (`/TransactWriteItems$/`, `/Publish$/`); every call when absent. */
+  operation?: RegExp;
+  nth: number;
+}
+
+/** What a crash fault did: the calls the function had made since it was set, in order. */
+export interface InjectedCrash {
+  callsLanded: string[];
+  /** Environments terminated (those with an invocation in flight). */
+  environments: number;
+}
+
 const workerUrl = new URL('./lambda-worker.ts', import.meta.url);
 
 /** How people know a function: its Powertools service name, else its logical id. */
@@ -81,8 +100,16 @@ export class LambdaHost {
     platformLogBytes: 0,
     tracedRoots: 0,
   };
-  /** Lambda gives every environment a session token; the secrets extension checks it. */
-  private readonly sessionToken = randomUUID();
+  /**
+   * Lambda gives every environment a session token; the secrets extension checks it, and
+   * the emulator proxy tells by it which function made a call.
+   */
+  readonly sessionToken = randomUUID();
+  /** For crash tests: the crash to inject (cleared once it fires). */
+  private crashFault: CrashFault | undefined;
+  /** The crashes injected so far, oldest first. */
+  readonly crashesInjected: InjectedCrash[] = [];
+  private callsSinceFault: string[] = [];
 
   constructor(options: LambdaHostOptions) {
     this.options = options;
@@ -117,7 +144,7 @@ export class LambdaHost {
     try {
       const initError = await environment.ready;
       if (initError) {
-        this.discard(environment);
+        void this.discard(environment);
         return { ok: false, error: initError };
       }
       return await this.run(environment, event);
@@ -125,6 +152,39 @@ export class LambdaHost {
       environment.busy = false;
       this.waiting.shift()?.();
     }
+  }
+
+  /**
+   * Told of each AWS call of this function that landed, before the function has its
+   * answer; when the crash fault is due, answers a promise that settles once every
+   * environment with an invocation in flight has been terminated.
+   */
+  awsCallLanded(operation: string): Promise<void> | undefined {
+    const fault = this.crashFault;
+    if (!fault) return undefined;
+    this.callsSinceFault.push(operation);
+    const matching = fault.operation
+      ? this.callsSinceFault.filter((call) => fault.operation?.test(call)).length
+      : this.callsSinceFault.length;
+    if (matching < fault.nth || (fault.operation && !fault.operation.test(operation))) {
+      return undefined;
+    }
+    this.crashFault = undefined;
+    const inFlight = this.environments.filter((environment) => environment.busy);
+    this.crashesInjected.push({
+      callsLanded: this.callsSinceFault,
+      environments: inFlight.length,
+    });
+    this.callsSinceFault = [];
+    return Promise.all(inFlight.map((environment) => this.discard(environment))).then(
+      () => undefined,
+    );
+  }
+
+  /** Sets (or clears) the crash fault; calls are counted from now. */
+  setCrashFault(fault: CrashFault | undefined): void {
+    this.crashFault = fault;
+    this.callsSinceFault = [];
   }
 
   /** Stops every execution environment. */
@@ -237,11 +297,13 @@ export class LambdaHost {
     const { worker } = environment;
     const id = this.nextId++;
     const timeoutMs = this.fn.timeoutSeconds * 1000;
+    const requestId = randomUUID();
     return new Promise<InvocationResult>((resolve) => {
       const finish = (result: InvocationResult) => {
         clearTimeout(timer);
         worker.off('message', onMessage);
         worker.off('error', onError);
+        worker.off('exit', onExit);
         resolve(result);
       };
       const onMessage = (message: {
@@ -259,15 +321,27 @@ export class LambdaHost {
         if (message.type === 'error' && message.error) finish({ ok: false, error: message.error });
       };
       const onError = (error: Error) => {
-        this.discard(environment);
+        void this.discard(environment);
         finish({
           ok: false,
           error: { errorType: 'Runtime.ExitError', errorMessage: error.message, stackTrace: [] },
         });
       };
+      // Terminated mid-invocation (a crash fault): the runtime died, as Lambda reports it.
+      const onExit = () => {
+        void this.discard(environment);
+        finish({
+          ok: false,
+          error: {
+            errorType: 'Runtime.ExitError',
+            errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: signal: killed`,
+            stackTrace: [],
+          },
+        });
+      };
       // Past its timeout the environment is stopped, as Lambda stops it.
       const timer = setTimeout(() => {
-        this.discard(environment);
+        void this.discard(environment);
         finish({
           ok: false,
           error: {
@@ -279,20 +353,21 @@ export class LambdaHost {
       }, timeoutMs);
       worker.on('message', onMessage);
       worker.once('error', onError);
+      worker.once('exit', onExit);
       worker.postMessage({
         type: 'invoke',
         id,
         event,
-        requestId: randomUUID(),
+        requestId,
         deadline: Date.now() + timeoutMs,
       });
     });
   }
 
-  private discard(environment: Environment) {
+  private async discard(environment: Environment): Promise<void> {
     const index = this.environments.indexOf(environment);
     if (index >= 0) this.environments.splice(index, 1);
-    void environment.worker.terminate();
+    await environment.worker.terminate();
   }
 }
 
