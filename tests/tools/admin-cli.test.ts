@@ -101,7 +101,23 @@ describe('npm run admin', () => {
         ).arrayBuffer(),
       ),
     ).toString();
-    const extra = `ffffffffffffffffffffffffffffffff,,complaint,billing,BJ,mobile_data,direct,,open,2026-10-10T02:00:00.000Z,,,,,,0,,2026-10-10T02:00:00.000Z,1\r\n`;
+    // Written by the extract's own header, so the row fits whatever columns it has.
+    const extraRow: Record<string, string> = {
+      complaint: 'f'.repeat(32),
+      kind: 'complaint',
+      category: 'billing',
+      region: 'BJ',
+      service: 'mobile_data',
+      via: 'direct',
+      status: 'open',
+      createdAt: '2026-10-10T02:00:00.000Z',
+      lastEventAt: '2026-10-10T02:00:00.000Z',
+    };
+    const [header = ''] = rows.split(/\r?\n/);
+    const extra = `${header
+      .split(',')
+      .map((column) => extraRow[column] ?? '')
+      .join(',')}\r\n`;
     writeFileSync(complaints, gzipSync(rows + extra));
     const changed = await admin('recompute', directory);
     const tampered = await admin('verify', directory, '--key', key);
