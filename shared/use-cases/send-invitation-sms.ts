@@ -70,7 +70,7 @@ export async function sendInvitationSms(
   },
   due: { invitationId: string; sendAt?: string | undefined },
 ): Promise<SendOutcome> {
-  const { store, gateway, wakeUps } = dependencies;
+  const { store, wakeUps } = dependencies;
   const now = dependencies.now();
   if (due.sendAt && Date.parse(due.sendAt) - now.getTime() > 1000) {
     const waitSeconds = Math.ceil((Date.parse(due.sendAt) - now.getTime()) / 1000);
@@ -83,77 +83,72 @@ export async function sendInvitationSms(
   const found = await store.get(due.invitationId);
   if (!found) return 'no_invitation';
   const { invitation, outbox } = found;
-  if (outbox?.reminder) return sendReminderSms(dependencies, invitation, outbox, now);
-  if (!outbox || (invitation.status !== 'queued' && invitation.status !== 'deferred'))
-    return 'already_sent';
+  if (!outbox) return 'already_sent';
+  const id = invitation.invitationId;
+  // The reminder (docs/design.md §10.3) goes as the first SMS does, at most once and only
+  // when a claim made at this moment finds the number not opted out and the link unanswered
+  // and unexpired; its own state leaves the invitation's `status` (what the response rate
+  // counts) and the customer's last-invited time (the frequency cap) as they are.
+  if (outbox.reminder) {
+    return claimAndSend(dependencies, outbox, now, {
+      state: invitation.reminderStatus,
+      claim: () => store.claimReminder(invitation, now),
+      withhold: (reason) => store.withholdReminder(invitation, reason, now),
+      release: () => store.releaseReminder(id, invitation.reminderStatus),
+      markSent: (conversation) => store.markReminderSent(invitation, now, conversation),
+      text: () => reminderSmsText(invitation.locale, dependencies.surveyUrlOf(id)),
+      invitation,
+    });
+  }
   // A deferred SMS may wake long after the customer opted out or answered on the web.
-  const claim = await store.claim(invitation, now);
-  if (claim === 'taken') return 'already_sent';
-  if (claim !== 'claimed') {
-    await store.withhold(invitation, claim, now);
-    return 'not_sent';
-  }
-  try {
-    const phone = decryptPhone(
-      dependencies.phoneKey,
-      invitation.invitationId,
-      outbox.phoneCiphertext,
-    );
-    await gateway.send(phone, SMS_TEXTS.csat?.[invitation.locale] ?? '');
-  } catch (error) {
-    await store.release(invitation.invitationId, invitation.status);
-    throw error;
-  }
-  await store.markSent(invitation, now, {
-    invitationId: invitation.invitationId,
-    locale: invitation.locale,
-    step: 'csat',
-    answers: {},
-    reprompted: false,
-    updatedAt: now.toISOString(),
+  return claimAndSend(dependencies, outbox, now, {
+    state: invitation.status,
+    claim: () => store.claim(invitation, now),
+    withhold: (reason) => store.withhold(invitation, reason, now),
+    release: () => store.release(id, invitation.status),
+    markSent: (conversation) => store.markSent(invitation, now, conversation),
+    text: () => SMS_TEXTS.csat?.[invitation.locale] ?? '',
+    invitation,
   });
-  return 'sent';
 }
 
 /**
- * Sends an invitation's reminder (docs/design.md §10.3) from its outbox entry, as the first
- * SMS is sent: at most once, and only when a claim made at this moment finds the number
- * not opted out and the link unanswered and unexpired. The invitation's `status` (what the
- * response rate counts) and the customer's last-invited time (the frequency cap) stay.
+ * One SMS of an invitation (the first or its reminder), by the store's operations for it:
+ * claimed with the checks of this moment, withheld for good when they fail, released for a
+ * retry when the gateway fails, and recorded as sent with the conversation it opens.
  */
-async function sendReminderSms(
+async function claimAndSend(
   dependencies: Parameters<typeof sendInvitationSms>[0],
-  invitation: Invitation,
   outbox: SmsOutboxEntry,
   now: Date,
+  sms: {
+    invitation: Invitation;
+    state: string | undefined;
+    claim: () => Promise<'claimed' | 'taken' | NotSentReason>;
+    withhold: (reason: NotSentReason) => Promise<void>;
+    release: () => Promise<void>;
+    markSent: (conversation: SmsConversation) => Promise<void>;
+    text: () => string;
+  },
 ): Promise<SendOutcome> {
-  const { store, gateway } = dependencies;
-  if (invitation.reminderStatus !== 'queued' && invitation.reminderStatus !== 'deferred') {
-    return 'already_sent';
-  }
-  const claim = await store.claimReminder(invitation, now);
+  if (sms.state !== 'queued' && sms.state !== 'deferred') return 'already_sent';
+  const claim = await sms.claim();
   if (claim === 'taken') return 'already_sent';
   if (claim !== 'claimed') {
-    await store.withholdReminder(invitation, claim, now);
+    await sms.withhold(claim);
     return 'not_sent';
   }
+  const { invitationId, locale } = sms.invitation;
   try {
-    const phone = decryptPhone(
-      dependencies.phoneKey,
-      invitation.invitationId,
-      outbox.phoneCiphertext,
-    );
-    await gateway.send(
-      phone,
-      reminderSmsText(invitation.locale, dependencies.surveyUrlOf(invitation.invitationId)),
-    );
+    const phone = decryptPhone(dependencies.phoneKey, invitationId, outbox.phoneCiphertext);
+    await dependencies.gateway.send(phone, sms.text());
   } catch (error) {
-    await store.releaseReminder(invitation.invitationId, invitation.reminderStatus);
+    await sms.release();
     throw error;
   }
-  await store.markReminderSent(invitation, now, {
-    invitationId: invitation.invitationId,
-    locale: invitation.locale,
+  await sms.markSent({
+    invitationId,
+    locale,
     step: 'csat',
     answers: {},
     reprompted: false,
