@@ -9,6 +9,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { EDGE_RATE_CLASSES } from '#infra/config.ts';
+import { routeClassOf } from '#infra/constructs/service-api.ts';
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 import type { Sandbox } from '#sandbox/sandbox.ts';
 import { dynamoDbSurveyLinkStore } from '#shared/adapters/dynamodb/survey-link-store.ts';
@@ -35,6 +37,26 @@ export const PRICES = {
 };
 
 /**
+ * List prices (USD) of the optional edge (docs/operations.md, The edge): CloudFront in its
+ * United States, Mexico and Canada price class (viewers in Asia pay about 1.2 to 1.4 times
+ * as much per request and gigabyte), AWS WAF's web ACL and rules. The API's responses to
+ * CloudFront cost nothing: transfer from an AWS origin to CloudFront is free.
+ */
+export const EDGE_PRICES = {
+  cloudFrontPerMillionHttpsRequests: 1.0,
+  cloudFrontTransferToViewersPerGb: 0.085,
+  cloudFrontTransferToOriginPerGb: 0.02,
+  wafPerMillionRequests: 0.6,
+  wafWebAclPerMonth: 5.0,
+  wafRulePerMonth: 1.0,
+};
+
+/** The web ACL's rules: a rate rule per public route class and the managed common rule set. */
+const EDGE_WAF_RULES = EDGE_RATE_CLASSES.length + 1;
+/** The monthly volume at which WAF's monthly fees are spread over the answers. */
+const EDGE_ANSWERS_PER_MONTH = 1_000_000;
+
+/**
  * The share of invocations Lambda traces under active tracing: one a second, then 5 % of
  * the rest (the rate cannot be set for Lambda). 5 % is the floor it tends to with traffic;
  * at a million invocations a day (12 a second) it is 13 %. The bench counts the floor.
@@ -51,6 +73,20 @@ interface Usage {
   platformLogBytes: number;
   tracedRoots: number;
   calls: Map<string, { calls: number; units: number }>;
+  /** What the routes an edge would front (EDGE_RATE_CLASSES) took and answered. */
+  edge: { requests: number; bytesIn: number; bytesOut: number };
+}
+
+/** Requests and bytes of the routes that go through the edge when it is on. */
+function edgeUsage(sandbox: Sandbox) {
+  const total = { requests: 0, bytesIn: 0, bytesOut: 0 };
+  for (const [routeKey, usage] of sandbox.server.routeUsage) {
+    if (!(EDGE_RATE_CLASSES as readonly string[]).includes(routeClassOf(routeKey))) continue;
+    total.requests += usage.requests;
+    total.bytesIn += usage.bytesIn;
+    total.bytesOut += usage.bytesOut;
+  }
+  return total;
 }
 
 function snapshot(sandbox: Sandbox): Usage {
@@ -76,6 +112,7 @@ function snapshot(sandbox: Sandbox): Usage {
     platformLogBytes,
     tracedRoots,
     calls: new Map([...sandbox.app.proxy.counts].map(([key, value]) => [key, { ...value }])),
+    edge: edgeUsage(sandbox),
   };
 }
 
@@ -454,6 +491,12 @@ export async function benchSurveys(
     const cases = caseCostLines(noCase.cost, webCount, allCases.cost, caseCount, webAnswer);
     met &&= cases.met;
     lines.push(...cases.lines);
+    lines.push(
+      ...edgeCostLines({
+        web: { before: beforeWeb, after: afterThanks, answers: webCount },
+        sms: { before: beforeSms, after: afterSms, answers: smsCount },
+      }),
+    );
 
     if (measureIngest) {
       const ingest = await benchIngest(sandbox, documents);
@@ -467,6 +510,45 @@ export async function benchSurveys(
 }
 
 type Cost = ReturnType<typeof costBetween>;
+
+/**
+ * What the optional edge adds per million answers (docs/design.md §9): the requests of the
+ * survey flow that reach the edge's routes (counted in the run, not assumed), priced at
+ * CloudFront's and WAF's list prices, and WAF's monthly fees spread over a stated volume.
+ */
+function edgeCostLines(
+  flows: Record<'web' | 'sms', { before: Usage; after: Usage; answers: number }>,
+): string[] {
+  const monthly = EDGE_PRICES.wafWebAclPerMonth + EDGE_WAF_RULES * EDGE_PRICES.wafRulePerMonth;
+  const fixed = monthly / (EDGE_ANSWERS_PER_MONTH / 1e6);
+  const lines = [
+    `The optional edge (CloudFront + AWS WAF, -c edge=true), per million answers; WAF's $${monthly.toFixed(2)} a month (web ACL $${EDGE_PRICES.wafWebAclPerMonth.toFixed(2)} + ${EDGE_WAF_RULES} rules × $${EDGE_PRICES.wafRulePerMonth.toFixed(2)}) spread over ${EDGE_ANSWERS_PER_MONTH.toLocaleString('en')} answers a month:`,
+  ];
+  for (const [name, { before, after, answers }] of Object.entries(flows)) {
+    const per = (key: 'requests' | 'bytesIn' | 'bytesOut') =>
+      (after.edge[key] - before.edge[key]) / answers;
+    const requests = per('requests');
+    const items = {
+      'CloudFront requests': requests * EDGE_PRICES.cloudFrontPerMillionHttpsRequests,
+      'to viewers': (per('bytesOut') * 1e6 * EDGE_PRICES.cloudFrontTransferToViewersPerGb) / 1e9,
+      'to the API': (per('bytesIn') * 1e6 * EDGE_PRICES.cloudFrontTransferToOriginPerGb) / 1e9,
+      'WAF requests': requests * EDGE_PRICES.wafPerMillionRequests,
+      'WAF monthly': fixed,
+    };
+    const added = Object.values(items).reduce((sum, value) => sum + value, 0);
+    const saved = (per('bytesOut') * 1e6 * PRICES.dataTransferOutPerGb) / 1e9;
+    lines.push(
+      `  ${`${name} survey`.padEnd(11)}${requests.toFixed(1)} requests an answer through the edge; ${Object.entries(
+        items,
+      )
+        .map(([item, value]) => `${item} $${value.toFixed(3)}`)
+        .join(
+          ', ',
+        )}: +$${added.toFixed(2)}, less the API's own transfer out that CloudFront takes over ($${saved.toFixed(3)})`,
+    );
+  }
+  return lines;
+}
 
 /**
  * The cost of a delivered follow-up case (docs/design.md §9, §10): per answer that opens

@@ -12,9 +12,11 @@ import { dynamoDbSessionStore } from '#shared/adapters/dynamodb/session-store.ts
 import { dynamoDbSubscriberStore } from '#shared/adapters/dynamodb/subscriber-store.ts';
 import { openIdRelyingParty } from '#shared/adapters/oidc/relying-party.ts';
 import { s3DownloadLinksFromEnvironment } from '#shared/adapters/s3/presigner.ts';
+import { edgeOriginValuesReader } from '#shared/adapters/secrets-manager/source-secrets.ts';
 import { sqsReportRunQueue } from '#shared/adapters/sqs/report-run-queue.ts';
-import { requireEnv } from '#shared/config.ts';
+import { optionalEnv, requireEnv } from '#shared/config.ts';
 import { newRunId } from '#shared/domain/report-id.ts';
+import { edgeOriginOnly } from '#shared/http/edge-origin.ts';
 import { OPERATOR_PROFILES_DIRECTORY, profilesIn } from '#shared/indicators/profiles.ts';
 import { logger } from '#shared/powertools/logger.ts';
 import { portalApp } from '#shared/web/portal/app.ts';
@@ -25,6 +27,7 @@ const config = {
   userPoolId: requireEnv('USER_POOL_ID'),
   publicBaseUrl: requireEnv('PUBLIC_BASE_URL').replace(/\/$/, ''),
   timezone: requireEnv('REPORTING_TIME_ZONE'),
+  edgeOriginSecretArn: optionalEnv('EDGE_ORIGIN_SECRET_ARN'),
 };
 const dynamodb = new DynamoDBClient({});
 const cognito = new CognitoIdentityProviderClient({});
@@ -75,4 +78,5 @@ const app = portalApp({
  */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(edgeOriginOnly(edgeOriginValuesReader(config.edgeOriginSecretArn)))
   .handler((request) => app(request));

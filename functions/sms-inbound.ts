@@ -4,12 +4,19 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { dynamoDbSmsStore } from '#shared/adapters/dynamodb/sms-store.ts';
 import { readSmsAuthToken } from '#shared/adapters/secrets-manager/sms-auth-token.ts';
+import { edgeOriginValuesReader } from '#shared/adapters/secrets-manager/source-secrets.ts';
 import { readSurveyKey } from '#shared/adapters/secrets-manager/survey-keys.ts';
-import { requireEnv, requireJsonList, requirePositiveInteger } from '#shared/config.ts';
+import {
+  optionalEnv,
+  requireEnv,
+  requireJsonList,
+  requirePositiveInteger,
+} from '#shared/config.ts';
 import { InboundSmsSchema, isToOwnNumber } from '#shared/domain/inbound-sms.ts';
 import { phoneHash } from '#shared/domain/survey-token.ts';
 import { fieldErrorsOf } from '#shared/domain/validation.ts';
 import { xmlAnswer } from '#shared/http/answers.ts';
+import { edgeOriginOnly } from '#shared/http/edge-origin.ts';
 import { UnauthenticatedError, ValidationError } from '#shared/http/problem.ts';
 import { problemDetailsOnError } from '#shared/http/problem-middleware.ts';
 import { formParamsOf } from '#shared/http/request-body.ts';
@@ -23,6 +30,7 @@ const config = {
   authTokenSecretArn: requireEnv('SMS_AUTH_TOKEN_SECRET_ARN'),
   phonePepperSecretArn: requireEnv('PHONE_PEPPER_SECRET_ARN'),
   ownNumbers: requireJsonList('SMS_NUMBERS'),
+  edgeOriginSecretArn: optionalEnv('EDGE_ORIGIN_SECRET_ARN'),
 };
 const store = dynamoDbSmsStore({
   client: new DynamoDBClient({}),
@@ -38,6 +46,7 @@ const store = dynamoDbSmsStore({
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(problemDetailsOnError())
+  .use(edgeOriginOnly(edgeOriginValuesReader(config.edgeOriginSecretArn)))
   .handler(async (request) => {
     const params = formParamsOf(request);
     const signed = verifyTwilioSignature({

@@ -3,7 +3,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { dynamoDbSurveyLinkStore } from '#shared/adapters/dynamodb/survey-link-store.ts';
-import { requireEnv, requirePositiveInteger } from '#shared/config.ts';
+import { edgeOriginValuesReader } from '#shared/adapters/secrets-manager/source-secrets.ts';
+import { optionalEnv, requireEnv, requirePositiveInteger } from '#shared/config.ts';
 import {
   parseSurveyAnswers,
   type SurveyLinkState,
@@ -11,6 +12,7 @@ import {
 } from '#shared/domain/survey-response.ts';
 import { hashSurveyToken, looksLikeSurveyToken } from '#shared/domain/survey-token.ts';
 import { htmlAnswer, jsonAnswer, NO_STORE, redirectAnswer } from '#shared/http/answers.ts';
+import { edgeOriginOnly } from '#shared/http/edge-origin.ts';
 import { ValidationError } from '#shared/http/problem.ts';
 import { problemDetailsOnError } from '#shared/http/problem-middleware.ts';
 import { jsonObjectOf, readBody } from '#shared/http/request-body.ts';
@@ -27,6 +29,8 @@ const store = dynamoDbSurveyLinkStore({
   tableName: requireEnv('SURVEYS_TABLE_NAME'),
   retentionDays: requirePositiveInteger('RAW_DATA_RETENTION_DAYS'),
 });
+
+const edgeOrigin = edgeOriginValuesReader(optionalEnv('EDGE_ORIGIN_SECRET_ARN'));
 
 const html = (statusCode: number, page: string) => htmlAnswer(statusCode, page, SURVEY_PAGE_CSP);
 
@@ -50,6 +54,7 @@ const unavailable = (state: Exclude<SurveyLinkState, 'open'>) =>
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(problemDetailsOnError())
+  .use(edgeOriginOnly(edgeOrigin))
   .handler(async (request) => {
     const token = request.pathParameters?.token ?? '';
     // A malformed token costs the same request as a real one: no timing tells them apart.

@@ -1,6 +1,7 @@
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readStageConfig } from './config.ts';
+import { EdgeAclStack } from './edge-acl-stack.ts';
 import { FUNCTION_TIMEOUTS } from './function-timeouts.ts';
 import { StatefulStack } from './stateful-stack.ts';
 import { StatelessStack } from './stateless-stack.ts';
@@ -25,12 +26,30 @@ export function createApp(props: AppProps = {}) {
     remindersTimeout: FUNCTION_TIMEOUTS.reminders,
     description: 'Telecom service quality: data, keys, queues and secrets',
   });
+  // A web ACL for CloudFront exists only in us-east-1: its own small stack there, whose
+  // ARN reaches the distribution by CDK's cross-region references (docs/operations.md).
+  if (config.edge && !env.region) {
+    throw new Error(
+      'context "edge" needs the deployment\'s region at synthesis (CDK_DEFAULT_REGION, which the CDK CLI sets from the AWS profile)',
+    );
+  }
+  const edgeAcl = config.edge
+    ? new EdgeAclStack(app, `${prefix}-EdgeAcl`, {
+        env: { ...env, region: 'us-east-1' },
+        edge: config.edge,
+        crossRegionReferences: true,
+        terminationProtection: config.stage === 'prod',
+        description:
+          'Telecom service quality: the edge web ACL (AWS WAF, us-east-1 for CloudFront)',
+      })
+    : undefined;
   const stateless = new StatelessStack(app, `${prefix}-Stateless`, {
     env,
     config,
     stateful,
+    ...(edgeAcl ? { edgeWebAclArn: edgeAcl.webAcl.attrArn, crossRegionReferences: true } : {}),
     description: 'Telecom service quality: functions, HTTP API and monitoring',
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, config, stateful, stateless };
+  return { app, config, stateful, stateless, edgeAcl };
 }

@@ -98,7 +98,42 @@ export interface StageConfig {
   operatorSourceCidrs: string[];
   /** Requests a second and burst per route, by the route's class (docs/operations.md). */
   routeThrottles: Readonly<Record<RouteClass, RouteThrottle>>;
+  /**
+   * CloudFront and AWS WAF in front of the public routes (`-c edge=true`,
+   * docs/operations.md); undefined: none, the HTTP API's own URL is public.
+   */
+  edge: EdgeConfig | undefined;
 }
+
+/** The public routes' classes that the edge's web ACL limits per client IP. */
+export const EDGE_RATE_CLASSES = ['surveyPages', 'smsWebhook', 'portal'] as const;
+export type EdgeRateClass = (typeof EDGE_RATE_CLASSES)[number];
+
+/** The optional edge: a CloudFront distribution with an AWS WAF web ACL. */
+export interface EdgeConfig {
+  /** The operator's own domain for the distribution (`surveys.operator.example`), if any. */
+  domain?: string;
+  /** Its ACM certificate, which CloudFront takes only from us-east-1. */
+  certificateArn?: string;
+  /** Requests per client IP in any five minutes, per class, above which WAF blocks. */
+  rateLimits: Readonly<Record<EdgeRateClass, number>>;
+  /** The AWS managed common rule set: counted only (the default), or blocking. */
+  commonRules: 'count' | 'block';
+}
+
+/**
+ * Requests one client IP may make in five minutes, per class (WAF's rate-based rules):
+ * - survey pages 600: a customer opens, answers and thanks in 3; the rest is room for many
+ *   customers behind one carrier-grade NAT address on a morning's batch;
+ * - the SMS webhook 30,000 (100 a second, its route throttle): the gateway posts every
+ *   reply from a few addresses of its own, so the limit must stay above the whole reply rate;
+ * - the portal 1,500 (5 a second): a person's browser, pages and assets.
+ */
+export const DEFAULT_EDGE_RATE_LIMITS: Readonly<Record<EdgeRateClass, number>> = {
+  surveyPages: 600,
+  smsWebhook: 30_000,
+  portal: 1_500,
+};
 
 /** The version in package.json, unless the deployment names one (`-c codeVersion=…`). */
 const PACKAGE_VERSION = String(
@@ -180,7 +215,88 @@ export function readStageConfig(node: Node): StageConfig {
     followUpEndpoints: readWebhookEndpoints(node.tryGetContext('followUpEndpoints')),
     routeThrottles: readRouteThrottles(node.tryGetContext('routeThrottles')),
     operatorSourceCidrs: operatorSourceCidrs(node),
+    edge: readEdge(node),
   };
+}
+
+/** WAF's bounds on a rate-based rule's limit (requests in its five-minute window). */
+const MIN_EDGE_RATE = 10;
+const MAX_EDGE_RATE = 2_000_000_000;
+
+/**
+ * `edge` (true to turn it on), `edgeDomain` with `edgeCertificateArn` (both or neither;
+ * the certificate in us-east-1), `edgeRateLimits` (an object or its JSON, for some
+ * classes) and `edgeCommonRules` (`count` or `block`). Edge keys without `edge` fail, so
+ * that an operator does not believe a WAF protects a deployment that has none.
+ */
+export function readEdge(node: Node): EdgeConfig | undefined {
+  const on = String(node.tryGetContext('edge') ?? 'false');
+  if (on !== 'true' && on !== 'false') {
+    throw new Error(`context "edge" must be true or false, got "${on}"`);
+  }
+  const given = ['edgeDomain', 'edgeCertificateArn', 'edgeRateLimits', 'edgeCommonRules'].filter(
+    (key) => (node.tryGetContext(key) ?? '') !== '',
+  );
+  if (on === 'false') {
+    if (given.length > 0) {
+      throw new Error(`context "${given.join('", "')}" needs "edge" set to true`);
+    }
+    return undefined;
+  }
+  const domain = String(node.tryGetContext('edgeDomain') ?? '');
+  const certificateArn = String(node.tryGetContext('edgeCertificateArn') ?? '');
+  if ((domain === '') !== (certificateArn === '')) {
+    throw new Error('context "edgeDomain" and "edgeCertificateArn" go together: both or neither');
+  }
+  if (
+    domain &&
+    !/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(domain)
+  ) {
+    throw new Error(
+      `context "edgeDomain" must be a lower-case host name such as surveys.operator.example, got "${domain}"`,
+    );
+  }
+  if (
+    certificateArn &&
+    !/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]{36}$/.test(certificateArn)
+  ) {
+    throw new Error(
+      `context "edgeCertificateArn" must be an ACM certificate's ARN in us-east-1 (CloudFront takes no other region's), got "${certificateArn}"`,
+    );
+  }
+  const commonRules = String(node.tryGetContext('edgeCommonRules') ?? 'count');
+  if (commonRules !== 'count' && commonRules !== 'block') {
+    throw new Error(`context "edgeCommonRules" must be count or block, got "${commonRules}"`);
+  }
+  return {
+    ...(domain ? { domain, certificateArn } : {}),
+    rateLimits: readEdgeRateLimits(node.tryGetContext('edgeRateLimits')),
+    commonRules,
+  };
+}
+
+/** `edgeRateLimits`: `{class: requests per client IP in five minutes}` for some classes. */
+function readEdgeRateLimits(setting: unknown): Record<EdgeRateClass, number> {
+  const limits = { ...DEFAULT_EDGE_RATE_LIMITS };
+  if (setting === undefined || setting === '') return limits;
+  const given: unknown = typeof setting === 'string' ? JSON.parse(setting) : setting;
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+    throw new Error('context "edgeRateLimits" must be an object such as {"surveyPages":600}');
+  }
+  for (const [name, limit] of Object.entries(given)) {
+    if (!(EDGE_RATE_CLASSES as readonly string[]).includes(name)) {
+      throw new Error(
+        `context "edgeRateLimits": "${name}" is none of ${EDGE_RATE_CLASSES.join(', ')}`,
+      );
+    }
+    if (!Number.isInteger(limit) || limit < MIN_EDGE_RATE || limit > MAX_EDGE_RATE) {
+      throw new Error(
+        `context "edgeRateLimits": "${name}" needs a whole number from ${MIN_EDGE_RATE} to ${MAX_EDGE_RATE} (requests per client IP in five minutes)`,
+      );
+    }
+    limits[name as EdgeRateClass] = limit;
+  }
+  return limits;
 }
 
 /** API Gateway's default account limits per region: no route can be given more. */

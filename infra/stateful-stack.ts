@@ -79,6 +79,12 @@ export class StatefulStack extends Stack {
   /** One secret per purpose of the survey keys: one leak is one loss (docs/design.md §5). */
   readonly surveyKeySecrets: Readonly<Record<SurveyKeyPurpose, Secret>>;
   readonly smsAuthTokenSecret: Secret;
+  /**
+   * The value CloudFront adds to the requests it passes to the HTTP API, by which the
+   * public routes' functions tell them from requests sent around the edge; only with
+   * `-c edge=true`.
+   */
+  readonly edgeOriginSecret: Secret | undefined;
   /** Where AWS End User Messaging publishes inbound two-way SMS. */
   readonly smsInboundTopic: Topic;
   readonly smsWakeUpQueue: Queue;
@@ -220,6 +226,18 @@ export class StatefulStack extends Stack {
       notRotatedBecause:
         "The SMS gateway issues this token and signs with it; it is rotated in the gateway's console and then copied here (docs/operations.md, Secrets to set after the first deploy), which no rotation Lambda can do.",
     });
+
+    this.edgeOriginSecret = props.config.edge
+      ? this.generatedSecret('EdgeOriginSecret', {
+          description:
+            'The header value CloudFront adds to requests it passes to the HTTP API: {"current", "previous"?}',
+          field: 'current',
+          length: 48,
+          removalPolicy,
+          notRotatedBecause:
+            'CloudFormation writes this value into the distribution\'s origin header when it deploys the distribution, so a new value takes effect by a deployment, not by a rotation Lambda; the functions accept a "previous" value meanwhile (docs/operations.md, The edge).',
+        })
+      : undefined;
 
     this.smsInboundTopic = new Topic(this, 'SmsInboundTopic', {
       displayName: 'Inbound two-way SMS (AWS End User Messaging)',

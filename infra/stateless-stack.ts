@@ -5,6 +5,7 @@ import type { StageConfig } from './config.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import type { FunctionLogs } from './constructs/project-function.ts';
 import { ServiceApi } from './constructs/service-api.ts';
+import { ServiceEdge } from './constructs/service-edge.ts';
 import { Administration } from './features/administration.ts';
 import { Complaints } from './features/complaints.ts';
 import { Feature, type FeatureProps } from './features/feature.ts';
@@ -19,6 +20,8 @@ import type { StatefulStack } from './stateful-stack.ts';
 export interface StatelessStackProps extends StackProps {
   config: StageConfig;
   stateful: StatefulStack;
+  /** With the edge on: its web ACL (in us-east-1), which the distribution carries. */
+  edgeWebAclArn?: string;
 }
 
 /**
@@ -35,6 +38,8 @@ export class StatelessStack extends Stack {
   readonly portal: Portal;
   readonly followUp: FollowUp;
   readonly reminders: Reminders;
+  /** CloudFront and AWS WAF in front of the public routes, with `-c edge=true`. */
+  readonly edge: ServiceEdge | undefined;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     const prod = props.config.stage === 'prod';
@@ -52,8 +57,20 @@ export class StatelessStack extends Stack {
       routeThrottles: config.routeThrottles,
     });
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
-    // The gateway signs the API's URL; survey links may live on a short-link domain.
-    const apiBaseUrl = config.apiBaseUrl || this.api.apiEndpoint;
+    const { edgeOriginSecret } = stateful;
+    this.edge =
+      config.edge && edgeOriginSecret && props.edgeWebAclArn
+        ? new ServiceEdge(this, 'Edge', {
+            api: this.api,
+            edge: config.edge,
+            webAclArn: props.edgeWebAclArn,
+            originSecret: edgeOriginSecret,
+          })
+        : undefined;
+    if (this.edge) new CfnOutput(this, 'EdgeUrl', { value: this.edge.baseUrl });
+    // The gateway signs the API's public URL (the edge's, when there is one); survey links
+    // may live on a short-link domain.
+    const apiBaseUrl = config.apiBaseUrl || this.edge?.baseUrl || this.api.apiEndpoint;
     const surveyBaseUrl = config.surveyBaseUrl || apiBaseUrl;
     new CfnOutput(this, 'PortalUrl', { value: `${apiBaseUrl}/portal` });
     const feature: FeatureProps = { config, logs, api: this.api, dataKey: stateful.dataKey };
@@ -83,6 +100,7 @@ export class StatelessStack extends Stack {
       smsDeadLetterQueue: stateful.smsDeadLetterQueue,
       aggregationDeadLetterQueue: stateful.aggregationDeadLetterQueue,
       apiBaseUrl,
+      edgeOriginSecret,
     });
     this.reports = new Reports(this, 'Reports', {
       ...feature,
@@ -110,6 +128,7 @@ export class StatelessStack extends Stack {
       reportRunsQueue: stateful.reportRunsQueue,
       reportsBucket: stateful.reportsBucket,
       publicBaseUrl: apiBaseUrl,
+      edgeOriginSecret,
     });
 
     this.followUp = new FollowUp(this, 'FollowUp', {

@@ -12,6 +12,12 @@ export function requireEnv(name: string): string {
   return value;
 }
 
+/** Reads an optional environment variable once: undefined when unset (its feature is off). */
+export function optionalEnv(name: string): string | undefined {
+  const value = process.env[name];
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
 /** Reads a required JSON object of strings, such as a map of source name to secret ARN. */
 export function requireJsonMap(name: string): ReadonlyMap<string, string> {
   const text = requireEnv(name);

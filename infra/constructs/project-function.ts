@@ -191,6 +191,17 @@ export class ProjectFunction extends NodejsFunction {
   }
 
   /**
+   * With the edge on (its origin secret given), makes the function refuse a request that
+   * lacks the header CloudFront adds (shared/http/edge-origin.ts): one sent straight to
+   * the HTTP API's URL, around the web ACL. The function must be made with `readsSecrets`.
+   */
+  servedThroughEdge(originSecret: ISecret | undefined, key: IKey): void {
+    if (!originSecret) return;
+    this.addEnvironment('EDGE_ORIGIN_SECRET_ARN', originSecret.secretArn);
+    this.grantSecretsRead([originSecret], key);
+  }
+
+  /**
    * Lets this function read secrets encrypted with the data key. `Secret.grantRead` would
    * put the role into the stateful stack's key policy, a reference back from the stateful
    * stack to this one; the same least privilege fits in the role's own policy instead.

@@ -8,6 +8,7 @@ import {
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { OPERATOR_PROFILES_DIRECTORY } from '#shared/indicators/profiles.ts';
@@ -27,6 +28,8 @@ export interface PortalProps extends FeatureProps {
   reportsBucket: IBucket;
   /** The API's public URL: the portal's callback and sign-out URLs are derived from it. */
   publicBaseUrl: string;
+  /** With the edge on: the portal takes only its requests. */
+  edgeOriginSecret: ISecret | undefined;
 }
 
 /**
@@ -71,6 +74,7 @@ export class Portal extends Feature {
           }
         : {}),
       entry: 'portal',
+      ...(props.edgeOriginSecret ? { readsSecrets: true } : {}),
       description: 'The portal: reports, downloads, admin pages, behind an OpenID Connect sign-in',
       memorySize: 512,
       environment: {
@@ -89,6 +93,7 @@ export class Portal extends Feature {
       ...props.logs,
     });
     const portal = this.portal;
+    portal.servedThroughEdge(props.edgeOriginSecret, dataKey);
     portal.grantTable(props.sessionsTable, dataKey, [
       'GetItem',
       'PutItem',

@@ -30,6 +30,8 @@ export interface SurveyResponsesProps extends FeatureProps {
   aggregationDeadLetterQueue: IQueue;
   /** The API's public base URL, which the SMS gateway signs its webhook calls against. */
   apiBaseUrl: string;
+  /** With the edge on: the survey page and the SMS webhook take only its requests. */
+  edgeOriginSecret: ISecret | undefined;
 }
 
 /**
@@ -51,6 +53,7 @@ export class SurveyResponses extends Feature {
       entry: 'survey-page',
       perResponse: true,
       description: 'Serves the web survey page and records its answers, once per link',
+      ...(props.edgeOriginSecret ? { readsSecrets: true } : {}),
       environment: {
         SURVEYS_TABLE_NAME: surveysTable.tableName,
         RAW_DATA_RETENTION_DAYS: String(config.rawDataRetentionDays),
@@ -59,6 +62,7 @@ export class SurveyResponses extends Feature {
     });
     // Read the link; answer it with one conditional update.
     this.surveyPage.grantTable(surveysTable, dataKey, ['GetItem', 'UpdateItem']);
+    this.surveyPage.servedThroughEdge(props.edgeOriginSecret, dataKey);
     props.api.addSelfAuthenticatedRoutes(
       'SurveyPageIntegration',
       this.surveyPage,
@@ -147,6 +151,7 @@ export class SurveyResponses extends Feature {
     });
     this.grantConversation(this.smsInbound, props);
     this.smsInbound.grantSecretsRead([props.smsAuthTokenSecret, props.phonePepperSecret], dataKey);
+    this.smsInbound.servedThroughEdge(props.edgeOriginSecret, dataKey);
     props.api.addSelfAuthenticatedRoutes(
       'SmsInboundIntegration',
       this.smsInbound,

@@ -92,6 +92,11 @@ export class HttpApiServer {
   accessLogBytes = 0;
   /** Bytes of the responses, status line and headers included (data transfer out). */
   bytesOut = 0;
+  /**
+   * Per route key (`-` for none): requests, their bytes in (request line, headers, body)
+   * and out, for what a CDN in front of some routes would bill.
+   */
+  readonly routeUsage = new Map<string, { requests: number; bytesIn: number; bytesOut: number }>();
 
   constructor(options: HttpApiServerOptions) {
     this.options = options;
@@ -150,6 +155,12 @@ export class HttpApiServer {
     const path = url.split('?')[0] ?? '/';
     let routeKey = '-';
     let integrationMs: number | undefined;
+    let bytesIn = Buffer.byteLength(`${method} ${url} HTTP/1.1\r\n\r\n`);
+    for (let index = 0; index < request.rawHeaders.length; index += 2) {
+      bytesIn += Buffer.byteLength(
+        `${request.rawHeaders[index]}: ${request.rawHeaders[index + 1]}\r\n`,
+      );
+    }
     const send = (
       status: number,
       headers: Record<string, string>,
@@ -167,7 +178,7 @@ export class HttpApiServer {
       response.writeHead(status, sent);
       response.end(body);
       const ms = Date.now() - started;
-      this.bytesOut +=
+      const bytesOut =
         bodyBytes +
         Buffer.byteLength(`HTTP/1.1 ${status} ${response.statusMessage}\r\n\r\n`) +
         Object.entries(sent)
@@ -175,6 +186,13 @@ export class HttpApiServer {
             (Array.isArray(value) ? value : [value]).map((v) => [name, v]),
           )
           .reduce((sum, [name, value]) => sum + Buffer.byteLength(`${name}: ${value}\r\n`), 0);
+      this.bytesOut += bytesOut;
+      const usage = this.routeUsage.get(routeKey) ?? { requests: 0, bytesIn: 0, bytesOut: 0 };
+      this.routeUsage.set(routeKey, {
+        requests: usage.requests + 1,
+        bytesIn: usage.bytesIn + bytesIn,
+        bytesOut: usage.bytesOut + bytesOut,
+      });
       if (this.options.accessLogFormat) {
         this.accessLogBytes +=
           Buffer.byteLength(
@@ -198,6 +216,7 @@ export class HttpApiServer {
     let size = 0;
     for await (const chunk of request) {
       size += (chunk as Buffer).length;
+      bytesIn += (chunk as Buffer).length;
       if (size > MAX_REQUEST_BYTES) return message(413, 'Request Entity Too Large');
       chunks.push(chunk as Buffer);
     }

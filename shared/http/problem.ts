@@ -92,6 +92,22 @@ export class SourceNotAllowedError extends HttpProblemError {
   }
 }
 
+/**
+ * 403: a public route called straight at the HTTP API's own URL when the deployment puts
+ * it behind its edge (CloudFront and AWS WAF), which such a request would pass around.
+ */
+export class NotThroughEdgeError extends HttpProblemError {
+  override name = 'NotThroughEdgeError';
+  constructor() {
+    super({
+      type: problemType('not-through-edge'),
+      title: 'Not through the edge',
+      status: 403,
+      detail: "This route is served only at the deployment's public address.",
+    });
+  }
+}
+
 /** 404: no such report, or no such file in it. */
 export class NotFoundError extends HttpProblemError {
   override name = 'NotFoundError';

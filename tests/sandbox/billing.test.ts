@@ -1,11 +1,13 @@
 /*
  * What the sandbox counts for the cost bench beyond requests: the access log line API
- * Gateway writes per request, and whether Lambda writes its own lines per invocation.
+ * Gateway writes per request, the requests and bytes per route (for the edge's cost), and
+ * whether Lambda writes its own lines per invocation.
  */
 import { describe, expect, it } from 'vitest';
+import { freePort } from '#sandbox/emulator/moto.ts';
 import { type LocalFunction, writesPlatformLogs } from '#sandbox/emulator/provision.ts';
 import { platformLogLines } from '#sandbox/lambda/lambda-host.ts';
-import { accessLogLine } from '#sandbox/triggers/http-api-server.ts';
+import { accessLogLine, HttpApiServer } from '#sandbox/triggers/http-api-server.ts';
 
 describe('the access log line of a request', () => {
   it("fills the stage's format from the request, and '-' where it has no value", () => {
@@ -22,6 +24,38 @@ describe('the access log line of a request', () => {
       status: '303',
       error: '-',
     });
+  });
+});
+
+describe('the usage of each route', () => {
+  it('counts requests and the bytes each way per route key, as an edge in front would bill', async () => {
+    // Prepare: no routes, so every request is API Gateway's own 404 (route key "-").
+    const server = new HttpApiServer({
+      routes: [],
+      hostOf: () => {
+        throw new Error('no function');
+      },
+    });
+    const port = await freePort();
+    await server.listen(port);
+    const body = 'x'.repeat(1000);
+    try {
+      // Act
+      const answers = await Promise.all(
+        [1, 2].map(() => fetch(`http://127.0.0.1:${port}/nowhere?a=1`, { method: 'POST', body })),
+      );
+      for (const answer of answers) await answer.arrayBuffer();
+
+      // Assess
+      const usage = server.routeUsage.get('-');
+      expect(usage?.requests).toBe(2);
+      expect(usage?.bytesOut).toBe(server.bytesOut);
+      // The body, the request line and the headers, twice.
+      expect(usage?.bytesIn).toBeGreaterThan(2 * (body.length + 'POST /nowhere?a=1'.length));
+      expect(usage?.bytesIn).toBeLessThan(2 * (body.length + 600));
+    } finally {
+      await server.close();
+    }
   });
 });
 

@@ -35,3 +35,13 @@ export function signingSourcesReader(secretArnBySource: ReadonlyMap<string, stri
       })),
     );
 }
+
+/**
+ * The values the edge adds to the requests it passes on (`{"current", "previous"?}`, the
+ * shape of a source's secrets), or none when the deployment has no edge.
+ */
+export function edgeOriginValuesReader(secretArn: string | undefined) {
+  if (secretArn === undefined) return undefined;
+  const valuesOf = sourceSecretReader(new Map([['edge', secretArn]]));
+  return () => valuesOf('edge');
+}

@@ -11,6 +11,7 @@ import {
   ForbiddenError,
   internalErrorProblem,
   NotFoundError,
+  NotThroughEdgeError,
   PayloadTooLargeError,
   type ProblemDetails,
   ServiceUnavailableError,
@@ -281,6 +282,14 @@ const html = (description: string) => ({
   description,
   content: { 'text/html': { schema: { type: 'string' } } },
 });
+/** A portal page's refusal, or the edge's (problem details) when sent around it. */
+const htmlOrNotThroughEdge = (description: string) => ({
+  description: `${description} Behind the edge, a request sent around it is refused as \`not-through-edge\` (problem details).`,
+  content: {
+    'text/html': { schema: { type: 'string' } },
+    'application/problem+json': { schema: schemaRef('ProblemDetails') },
+  },
+});
 const location = (description: string) => ({
   Location: { description, schema: { type: 'string', format: 'uri-reference' } },
 });
@@ -384,6 +393,7 @@ const ROUTES: readonly Route[] = [
     ],
     responses: {
       '200': html('The survey form, or the thank-you page after a submission.'),
+      '403': responseRef('NotThroughEdge'),
       '404': html('The “no longer available” page: no such link.'),
       '410': html('The “no longer available” page: the link was used or has expired.'),
     },
@@ -421,6 +431,7 @@ const ROUTES: readonly Route[] = [
           'application/problem+json': { schema: schemaRef('ProblemDetails') },
         },
       },
+      '403': responseRef('NotThroughEdge'),
       '404': html('The “no longer available” page: no such link.'),
       '409': html('The “no longer available” page: the link was already answered.'),
       '410': html('The “no longer available” page: the link has expired.'),
@@ -448,6 +459,7 @@ const ROUTES: readonly Route[] = [
       },
       '400': responseRef('ValidationProblem'),
       '401': responseRef('Unauthenticated'),
+      '403': responseRef('NotThroughEdge'),
       '413': responseRef('PayloadTooLarge'),
     },
   },
@@ -605,6 +617,7 @@ const ROUTES: readonly Route[] = [
         description: 'Signed in already: on to the reports.',
         headers: location('`/portal/reports`.'),
       },
+      '403': responseRef('NotThroughEdge'),
     },
   },
   {
@@ -631,7 +644,9 @@ const ROUTES: readonly Route[] = [
         headers: location('A page of the portal.'),
       },
       '400': html('The sign-in could not be finished (a replayed, forged or expired callback).'),
-      '403': html('Not for this person’s group (an extract for a regulator, the admin pages).'),
+      '403': htmlOrNotThroughEdge(
+        'Not for this person’s group (an extract for a regulator, the admin pages).',
+      ),
       '404': html('No such page or report.'),
     },
   },
@@ -658,7 +673,7 @@ const ROUTES: readonly Route[] = [
         headers: location('The next page.'),
       },
       '400': html('The admin page again, with each error beside its field; nothing changed.'),
-      '403': html('No CSRF token, or not an admin; nothing changed.'),
+      '403': htmlOrNotThroughEdge('No CSRF token, or not an admin; nothing changed.'),
       '404': html('No such form.'),
       '413': responseRef('PayloadTooLarge'),
       '415': responseRef('UnsupportedMediaType'),
@@ -681,6 +696,10 @@ const PROBLEMS: Record<string, { problem: ProblemDetails; when: string }> = {
   Forbidden: {
     problem: new ForbiddenError(ADMINS).problem,
     when: 'Signed in, but not in a group that may do this.',
+  },
+  NotThroughEdge: {
+    problem: new NotThroughEdgeError().problem,
+    when: "A public route (survey pages, the SMS webhook, the portal) called at the HTTP API's own URL when the deployment serves it behind its edge (`edge`), around the web ACL.",
   },
   SourceNotAllowed: {
     problem: new SourceNotAllowedError().problem,
