@@ -3,6 +3,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
@@ -10,6 +11,7 @@ import { dynamoDbReportIndex } from '#shared/adapters/dynamodb/report-index.ts';
 import { dynamoDbReportInputs } from '#shared/adapters/dynamodb/report-inputs.ts';
 import { dynamoDbReportRunLog } from '#shared/adapters/dynamodb/report-runs.ts';
 import { kmsManifestSigner } from '#shared/adapters/kms/manifest-signer.ts';
+import { lambdaReportPdfRenderer } from '#shared/adapters/lambda/report-pdf-renderer.ts';
 import { publishedReports } from '#shared/adapters/s3/published-reports.ts';
 import { reportPrefix, s3ReportStore } from '#shared/adapters/s3/report-store.ts';
 import { requireEnv } from '#shared/config.ts';
@@ -32,6 +34,7 @@ const config = {
   operator: requireEnv('OPERATOR_NAME'),
   codeVersion: requireEnv('CODE_VERSION'),
   reportsTable: requireEnv('REPORTS_TABLE_NAME'),
+  pdfFunction: requireEnv('REPORT_PDF_FUNCTION_NAME'),
 };
 const dynamodb = new DynamoDBClient({});
 const s3 = new S3Client({});
@@ -48,6 +51,7 @@ const dependencies = {
   signer: kmsManifestSigner(new KMSClient({}), config.signingKeyId),
   index,
   history: publishedReports(index, s3, config.bucket),
+  pdf: lambdaReportPdfRenderer(new LambdaClient({}), config.pdfFunction),
   profiles: PROFILES,
   timezone: config.timezone,
   operator: config.operator,

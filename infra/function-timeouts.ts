@@ -16,6 +16,9 @@ export const FUNCTION_TIMEOUTS = {
   'sms-inbound': Duration.seconds(10),
   'sms-inbound-sns': Duration.seconds(30),
   'report-builder': Duration.minutes(5),
+  // Chromium inflated into /tmp at a cold start (seconds; a minute on a crowded 2-core
+  // machine), then one page printed. The builder waits for it within its own five minutes.
+  'report-pdf': Duration.minutes(2),
   'report-runs': Duration.seconds(10),
   'signing-key': Duration.seconds(10),
   'reports-api': Duration.seconds(10),

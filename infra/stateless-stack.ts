@@ -169,6 +169,7 @@ export class StatelessStack extends Stack {
         this.administration.referenceData,
         this.reports.signingKey,
         this.reports.reportBuilder,
+        this.reports.reportPdf,
         this.complaints.complaintIntake,
         this.complaints.complaintProcessor,
         this.invitations.invitationIntake,

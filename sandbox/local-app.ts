@@ -103,6 +103,14 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       hosts
         .find((candidate) => candidate.sessionToken === call.sessionToken)
         ?.awsCallLanded(call.operation);
+    // Lambda's Invoke (the report builder's call to the PDF function) runs the function's
+    // host, as Lambda would; moto would need Docker to run it.
+    proxy.invokeFunction = async (name, payload) => {
+      const target = hosts.find(
+        (candidate) => candidate.fn.functionName === name || candidate.fn.functionArn === name,
+      );
+      return target ? target.invoke(payload) : undefined;
+    };
     const hostOf = (fn: LocalFunction) => {
       const found = hosts.find((host) => host.fn === fn);
       if (!found) throw new Error(`no host for ${fn.functionName}`);

@@ -27,6 +27,12 @@ export interface FunctionLogs {
   logRemovalPolicy: RemovalPolicy;
 }
 
+/** Files copied into a directory of a function's bundle. */
+export interface BundledFiles {
+  directory: string;
+  files: readonly string[];
+}
+
 export interface ProjectFunctionProps extends FunctionLogs {
   /**
    * File name under `functions/`, without extension: `complaint-intake`. It is also the
@@ -39,8 +45,13 @@ export interface ProjectFunctionProps extends FunctionLogs {
   environment?: Record<string, string>;
   /** Adds the Parameters and Secrets extension, through which the function reads secrets. */
   readsSecrets?: boolean;
-  /** Files the bundle carries beside its code, in this directory of it (report profiles). */
-  bundledFiles?: { directory: string; files: string[] };
+  /**
+   * Files the bundle carries beside its code, each set in a directory of it (report
+   * profiles; Chromium's brotli files and the CJK font of the PDF printer).
+   */
+  bundledFiles?: BundledFiles | readonly BundledFiles[];
+  /** ARM64 unless the function runs a binary built for x86-64 alone (Chromium). */
+  architecture?: Architecture;
   /** Other actions this function is granted on Resource "*", and why no ARN can be named. */
   wildcardResourceReason?: string;
   /**
@@ -85,7 +96,7 @@ export class ProjectFunction extends NodejsFunction {
       handler: 'handler',
       description: props.description,
       runtime: Runtime.NODEJS_24_X,
-      architecture: Architecture.ARM_64,
+      architecture: props.architecture ?? Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: FUNCTION_TIMEOUTS[props.entry],
       tracing: props.perResponse ? Tracing.PASS_THROUGH : Tracing.ACTIVE,
@@ -120,13 +131,14 @@ export class ProjectFunction extends NodejsFunction {
               commandHooks: {
                 beforeBundling: () => [],
                 beforeInstall: () => [],
-                afterBundling: (_input: string, output: string) => {
-                  const target = `${output}/${props.bundledFiles?.directory}`;
-                  return [
-                    `mkdir -p "${target}"`,
-                    ...(props.bundledFiles?.files ?? []).map((file) => `cp "${file}" "${target}/"`),
-                  ];
-                },
+                afterBundling: (_input: string, output: string) =>
+                  [props.bundledFiles ?? []].flat().flatMap(({ directory, files }) => {
+                    const target = `${output}/${directory}`;
+                    return [
+                      `mkdir -p "${target}"`,
+                      ...files.map((file) => `cp "${file}" "${target}/"`),
+                    ];
+                  }),
               },
             }
           : {}),

@@ -1,7 +1,11 @@
+import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { TimeZone, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Architecture } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
@@ -35,6 +39,34 @@ export interface ReportsProps extends FeatureProps {
   reportRunsDeadLetterQueue: IQueue;
 }
 
+/** The PDF function's memory: Chromium's processes and the page (bench: `--only pdf`). */
+export const REPORT_PDF_MEMORY_MB = 2048;
+
+/**
+ * What the PDF function carries beside its code, from the npm packages as installed:
+ * @sparticuz/chromium's brotli files (Chromium, its libraries and base fonts; inflated
+ * into /tmp at a cold start) and Noto Sans SC's regular and bold faces, split by Unicode
+ * range, with their stylesheets.
+ */
+function reportPdfFiles() {
+  const require = createRequire(import.meta.url);
+  const chromiumBin = join(dirname(require.resolve('@sparticuz/chromium')), '../../bin');
+  const fonts = dirname(require.resolve('@fontsource/noto-sans-sc/400.css'));
+  const faces = readdirSync(join(fonts, 'files')).filter((file) =>
+    /-(400|700)-normal\.woff2$/.test(file),
+  );
+  return [
+    {
+      directory: 'chromium',
+      files: readdirSync(chromiumBin)
+        .filter((file) => file.endsWith('.br'))
+        .map((file) => join(chromiumBin, file)),
+    },
+    { directory: 'noto-sans-sc', files: ['400.css', '700.css'].map((file) => join(fonts, file)) },
+    { directory: 'noto-sans-sc/files', files: faces.map((file) => join(fonts, 'files', file)) },
+  ];
+}
+
 /**
  * Regulatory reports: built and signed into S3 by the builder from the run queue, which
  * the schedules (each profile's period, once ended) and admins (POST /reports/runs) feed;
@@ -42,6 +74,7 @@ export interface ReportsProps extends FeatureProps {
  */
 export class Reports extends Feature {
   readonly reportBuilder: ProjectFunction;
+  readonly reportPdf: ProjectFunction;
   readonly reportRuns: ProjectFunction;
   readonly signingKey: ProjectFunction;
   readonly reportsApi: ProjectFunction;
@@ -61,6 +94,17 @@ export class Reports extends Feature {
           }
         : {};
 
+    this.reportPdf = new ProjectFunction(this, 'ReportPdf', {
+      entry: 'report-pdf',
+      description: 'Prints a report.html to report.pdf in headless Chromium (for the builder)',
+      // Chromium's renderer and the page: measured by the bench (docs/design.md §9).
+      memorySize: REPORT_PDF_MEMORY_MB,
+      // The npm package of @sparticuz/chromium ships the x86-64 build only.
+      architecture: Architecture.X86_64,
+      bundledFiles: reportPdfFiles(),
+      ...props.logs,
+    });
+
     this.reportBuilder = new ProjectFunction(this, 'ReportBuilder', {
       ...ownProfiles,
       entry: 'report-builder',
@@ -76,9 +120,18 @@ export class Reports extends Feature {
         OPERATOR_NAME: config.operatorName,
         CODE_VERSION: config.codeVersion,
         REPORTS_TABLE_NAME: props.reportsTable.tableName,
+        REPORT_PDF_FUNCTION_NAME: this.reportPdf.functionName,
       },
       ...props.logs,
     });
+    // report.pdf is printed by the PDF function, before the manifest is made. Named by its
+    // ARN alone (grantInvoke would add its versions with a wildcard).
+    this.reportBuilder.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.reportPdf.functionArn],
+      }),
+    );
     // PutItem: the index entry of a built report; Query: earlier reports for the trend.
     // Indexes the report and records what came of its run.
     this.reportBuilder.grantTable(props.reportsTable, dataKey, ['PutItem', 'Query', 'UpdateItem']);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server, type ServerResponse } from 'node:http';
 
 /**
  * S3's answer to a SigV4 presigned URL past its `X-Amz-Date` + `X-Amz-Expires`, or
@@ -92,6 +92,21 @@ export class EmulatorProxy {
    * caller never learns it did.
    */
   interceptAnswer: ((call: AwsCall) => Promise<void> | undefined) | undefined;
+  /**
+   * Runs a function for Lambda's synchronous Invoke (`POST /2015-03-31/functions/{name}/
+   * invocations`): the sandbox's own host of the function, by its name or ARN; undefined
+   * when no function has that name.
+   */
+  invokeFunction:
+    | ((
+        name: string,
+        payload: unknown,
+      ) => Promise<
+        | { ok: true; result: unknown }
+        | { ok: false; error: { errorType: string; errorMessage: string } }
+        | undefined
+      >)
+    | undefined;
   private writes = 0;
   /** What the user pool mailed (invitations' temporary passwords), oldest first. */
   readonly mailbox: PoolMail[] = [];
@@ -170,6 +185,11 @@ export class EmulatorProxy {
           });
           upstream.end(body);
         });
+      const invoked = /^\/2015-03-31\/functions\/([^/]+)\/invocations/.exec(incoming.url ?? '');
+      if (invoked?.[1] && this.invokeFunction) {
+        void this.answerInvoke(decodeURIComponent(invoked[1]), body, outgoing);
+        return;
+      }
       const expired = expiredPresignedUrl(incoming.url ?? '', Date.now());
       if (expired) {
         outgoing.writeHead(403, { 'content-type': 'application/xml' });
@@ -210,6 +230,33 @@ export class EmulatorProxy {
       }
       this.queue = this.queue.then(forward);
     });
+  }
+
+  /** Lambda's answer to Invoke: the result, or the function's error with its header. */
+  private async answerInvoke(name: string, body: Buffer, outgoing: ServerResponse) {
+    this.count('lambda.Invoke', '', body);
+    const invocation = await this.invokeFunction?.(
+      name,
+      JSON.parse(body.toString('utf8') || 'null'),
+    );
+    if (!invocation) {
+      outgoing.writeHead(404, {
+        'content-type': 'application/json',
+        'x-amzn-errortype': 'ResourceNotFoundException',
+      });
+      outgoing.end(JSON.stringify({ Type: 'User', Message: `Function not found: ${name}` }));
+      return;
+    }
+    if (!invocation.ok) {
+      outgoing.writeHead(200, {
+        'content-type': 'application/json',
+        'x-amz-function-error': 'Unhandled',
+      });
+      outgoing.end(JSON.stringify(invocation.error));
+      return;
+    }
+    outgoing.writeHead(200, { 'content-type': 'application/json' });
+    outgoing.end(JSON.stringify(invocation.result ?? null));
   }
 
   /** Counts one AWS call; DynamoDB calls with the capacity units they would consume. */

@@ -93,6 +93,14 @@ export interface ManifestSigner {
   sign(bytes: Buffer): Promise<Buffer>;
 }
 
+/**
+ * Prints report.html to report.pdf (A4, the same content, the report id on every page).
+ * It takes the stored HTML, so every edition of a report gets its PDF the same way.
+ */
+export interface ReportPdfRenderer {
+  render(html: Buffer, reportId: string): Promise<Buffer>;
+}
+
 /** Earlier reports' whole-operator figures as published, for report.html's trend. */
 export interface PublishedReports {
   /** For each period asked that has a report, its newest report's figures. */
@@ -159,6 +167,7 @@ export interface BuildReportDependencies {
   /** A fresh random key per report for the extract's pseudonyms (never stored). */
   pseudonymKey: () => Buffer;
   history: PublishedReports;
+  pdf: ReportPdfRenderer;
   prefixOf: (profile: string, period: string, reportId: string) => string;
 }
 
@@ -257,8 +266,8 @@ async function trendOf(
 
 /**
  * Builds one report: reads the period's (and the previous period's) aggregates and
- * complaint states, computes the profile's indicators, writes the files, then the
- * manifest, then its KMS signature last, so a report with a signature is complete.
+ * complaint states, computes the profile's indicators, renders the files (report.pdf
+ * printed from report.html), writes them, then the manifest, then its KMS signature last, so a report with a signature is complete.
  */
 export async function buildReport(
   dependencies: BuildReportDependencies,
@@ -304,6 +313,7 @@ export async function buildReport(
       responses: latest(aggregates.map((row) => row.day)),
     }),
   };
+  const html = Buffer.from(renderReportHtml(built, profile, meta, trend));
   const files: ReportFile[] = [
     {
       name: 'report.json',
@@ -318,7 +328,13 @@ export async function buildReport(
     {
       name: 'report.html',
       contentType: 'text/html; charset=utf-8',
-      body: Buffer.from(renderReportHtml(built, profile, meta, trend)),
+      body: html,
+    },
+    // Printed before the manifest is made, so the manifest lists it and the signature covers it.
+    {
+      name: 'report.pdf',
+      contentType: 'application/pdf',
+      body: await dependencies.pdf.render(html, reportId),
     },
     {
       name: 'methodology.json',

@@ -260,13 +260,17 @@ describe('stateful stack', () => {
 });
 
 describe('stateless stack', () => {
-  it('runs every function on Node.js 24, ARM64, with JSON logs in its own log group', () => {
+  it('runs every function on Node.js 24, ARM64 (the PDF printer x86-64, for its Chromium), with JSON logs in its own log group', () => {
     const functions = Object.values(ofType(stateless, 'AWS::Lambda::Function'));
     expect(functions.length).toBeGreaterThanOrEqual(2);
     for (const fn of functions) {
+      const service = JSON.stringify(fn.Properties.Environment);
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
-        Architectures: ['arm64'],
+        // @sparticuz/chromium's npm package ships the x86-64 build of Chromium alone.
+        Architectures: [
+          service.includes('"POWERTOOLS_SERVICE_NAME":"report-pdf"') ? 'x86_64' : 'arm64',
+        ],
         LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
       });
     }

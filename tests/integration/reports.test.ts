@@ -28,6 +28,7 @@ import { parseCsv } from '#shared/reports/csv.ts';
 import { recomputeReport } from '#shared/reports/report-extract.ts';
 import { verifyReport } from '#shared/reports/verify-report.ts';
 import { surveyKeys } from '#shared/tables/surveys.ts';
+import { readPdf } from '../support/pdf-reader.ts';
 import { complaintEvent, signedWebhookRequest } from '../support/webhooks.ts';
 
 let app: LocalApp;
@@ -296,6 +297,7 @@ describe('signed regulatory reports', () => {
       'methodology.json',
       'report.html',
       'report.json',
+      'report.pdf',
     ]);
     const manifestBytes = await download(`${prefix}manifest.json`);
     const signature = Buffer.from((await download(`${prefix}manifest.sig`)).toString(), 'base64');
@@ -329,6 +331,7 @@ describe('signed regulatory reports', () => {
       'methodology.json',
       'report.html',
       'report.json',
+      'report.pdf',
     ]);
     for (const file of manifest.files) {
       const bytes = await download(`${prefix}${file.name}`);
@@ -605,6 +608,51 @@ describe('signed regulatory reports', () => {
       signature: (await download(`${prefix}manifest.sig`)).toString(),
       publicKeyPem: response?.body ?? '',
       files: await downloadAll(prefix),
+    });
+    expect(verification.ok).toBe(true);
+  });
+
+  it('prints report.pdf in the PDF function before the manifest: A4, the figures and headings in its text, its CJK font embedded, signed', async () => {
+    const { prefix, reportId } = await build('baseline', '2026-10');
+
+    const files = await downloadAll(prefix);
+    const pages = await readPdf(files.get('report.pdf') ?? Buffer.alloc(0));
+
+    expect(app.host('ReportPdf').usage.invocations).toBeGreaterThan(0);
+    expect(pages.length).toBeGreaterThan(1);
+    pages.forEach((page, index) => {
+      expect([page.width, page.height].map(Math.round)).toEqual([596, 842]);
+      expect(page.text).toContain(reportId);
+      expect(page.text).toContain(`Page ${index + 1} of ${pages.length}`);
+    });
+    const text = pages.map((page) => page.text).join(' ');
+    const report = JSON.parse((files.get('report.json') ?? '').toString()) as {
+      indicators: (Figure & { ci95?: number[]; margin95?: number | null })[];
+    };
+    const figures = report.indicators
+      .filter(isWholeOperator)
+      .flatMap((entry) => [entry.value, ...(entry.ci95 ?? []), entry.margin95]);
+    expect(figures.filter((figure) => typeof figure === 'number').length).toBeGreaterThan(3);
+    for (const figure of figures)
+      if (typeof figure === 'number') expect(text).toContain(String(figure));
+    for (const heading of ['基础服务质量（月度）', '全网指标', '分地区', '方法说明'])
+      expect(text).toContain(heading);
+    expect(
+      pages[0]?.fonts.some((font) => /^[A-Z]{6}\+NotoSansSC/.test(font.name) && font.embedded),
+    ).toBe(true);
+    const manifest = JSON.parse((files.get('manifest.json') ?? '').toString()) as {
+      files: { name: string }[];
+    };
+    expect(manifest.files.map((file) => file.name)).toContain('report.pdf');
+    const verification = verifyReport({
+      manifest: files.get('manifest.json') ?? Buffer.alloc(0),
+      signature: (files.get('manifest.sig') ?? '').toString(),
+      publicKeyPem: (await publicKey()).export({ format: 'pem', type: 'spki' }).toString(),
+      files,
+    });
+    expect(verification.files.find((file) => file.name === 'report.pdf')).toMatchObject({
+      ok: true,
+      checked: true,
     });
     expect(verification.ok).toBe(true);
   });
