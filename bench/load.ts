@@ -296,10 +296,26 @@ export async function benchLoad(
   const started = performance.now();
   // Where the run is, every 15 s on stderr: a long run on a shared machine is watched.
   const progress = { phase: 'mixed requests' };
+  let lastCounts = new Map<string, { calls: number; ms: number }>();
   const ticker = setInterval(() => {
     const seconds = (performance.now() - started) / 1000;
     process.stderr.write(
       `load: ${progress.phase}, ${timings.length} requests answered in ${seconds.toFixed(0)} s (${refused.length} refused)\n`,
+    );
+    const now = new Map(
+      [...sandbox.app.proxy.counts].map(([key, { calls, ms }]) => [key, { calls, ms }]),
+    );
+    const deltas = [...now]
+      .map(([key, value]) => {
+        const before = lastCounts.get(key) ?? { calls: 0, ms: 0 };
+        return { key, calls: value.calls - before.calls, ms: value.ms - before.ms };
+      })
+      .filter((delta) => delta.calls > 0)
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 8);
+    lastCounts = now;
+    process.stderr.write(
+      `  emulator: ${deltas.map((d) => `${d.key.replace(/^DynamoDB_\d+\./, 'ddb.')} ${d.calls}× ${(d.ms / d.calls).toFixed(1)} ms (${(d.ms / 1000).toFixed(1)} s)`).join('; ')}\n`,
     );
   }, 15_000);
   ticker.unref();
