@@ -1,9 +1,10 @@
 /*
  * The emulator as the sandbox and the tests start it (sandbox/emulator/moto_server.py): its
  * performance fixes must not change what DynamoDB answers. Every attribute type comes back
- * exactly as written, from the table and from its stream; a cancelled or refused transaction
- * leaves the table and its stream as they were; an update expression kept parsed applies afresh to every item. The
- * sandbox's proxy in front of it keeps its callers' connections open.
+ * exactly as written, from the table and from its stream; a cancelled or refused
+ * transaction leaves the table and its stream as they were; a Query answers its
+ * partition's items alone, as moto did; an update expression kept parsed applies afresh to
+ * every item. The sandbox's proxy in front of it keeps its callers' connections open.
  */
 import { Agent, request } from 'node:http';
 import {
@@ -304,6 +305,55 @@ it("undoes a refused transaction's puts, updates and deletes, and leaves no stre
   );
   const added = (await streamRecords()).slice(recordsBefore);
   expect(added.map((record) => record.eventName).sort()).toEqual(['INSERT', 'MODIFY', 'REMOVE']);
+});
+
+it("answers a Query with its partition's items alone: in key order either way, by range, by page", async () => {
+  // Partitions on either side of the asked one, written out of order.
+  for (const pk of ['PART#b', 'PART#a', 'PART#c']) {
+    for (const sk of ['3', '1', '2', '10']) {
+      await dynamodb.send(
+        new PutItemCommand({
+          TableName,
+          Item: { pk: { S: pk }, sk: { S: sk }, v: { S: pk + sk } },
+        }),
+      );
+    }
+  }
+  const query = async (extra: Partial<ConstructorParameters<typeof QueryCommand>[0]> = {}) =>
+    dynamodb.send(
+      new QueryCommand({
+        TableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: 'PART#b' } },
+        ...extra,
+      }),
+    );
+  const values = (items: Record<string, AttributeValue>[] | undefined) =>
+    (items ?? []).map((item) => item.v?.S);
+
+  expect(values((await query()).Items)).toEqual(['PART#b1', 'PART#b10', 'PART#b2', 'PART#b3']);
+  expect(values((await query({ ScanIndexForward: false })).Items)).toEqual([
+    'PART#b3',
+    'PART#b2',
+    'PART#b10',
+    'PART#b1',
+  ]);
+  const ranged = await query({
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :one)',
+    ExpressionAttributeValues: { ':pk': { S: 'PART#b' }, ':one': { S: '1' } },
+  });
+  expect(values(ranged.Items)).toEqual(['PART#b1', 'PART#b10']);
+  const first = await query({ Limit: 3 });
+  const rest = await query({ Limit: 3, ExclusiveStartKey: first.LastEvaluatedKey });
+  expect([...values(first.Items), ...values(rest.Items)]).toEqual([
+    'PART#b1',
+    'PART#b10',
+    'PART#b2',
+    'PART#b3',
+  ]);
+  expect(rest.LastEvaluatedKey).toBeUndefined();
+  const none = await query({ ExpressionAttributeValues: { ':pk': { S: 'PART#none' } } });
+  expect(none.Items).toEqual([]);
 });
 
 it('applies one update expression text afresh to each item, names and values', async () => {
