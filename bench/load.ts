@@ -98,13 +98,22 @@ async function inParallel<T>(items: T[], concurrency: number, work: (item: T) =>
   );
 }
 
-async function until(predicate: () => Promise<boolean>, seconds: number) {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    if (await predicate()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 500));
+/**
+ * Waits until `remaining` answers 0, or until it has not fallen for `stalledSeconds`: a
+ * backlog that still drains is waited for however long it is, one that stopped is not.
+ */
+async function until(remaining: () => Promise<number>, stalledSeconds: number) {
+  let least = Number.POSITIVE_INFINITY;
+  let movedAt = Date.now();
+  for (;;) {
+    const left = await remaining();
+    if (left <= 0) return true;
+    if (left < least) {
+      least = left;
+      movedAt = Date.now();
+    } else if (Date.now() - movedAt > stalledSeconds * 1000) return false;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
   }
-  return false;
 }
 
 /** Every item of a table that `keep` selects, read straight from moto (uncounted). */
@@ -385,7 +394,7 @@ export async function benchLoad(
         .map((item) => String(item.pk)),
     );
   // Sent and recorded, so that each conversation is open before its first reply.
-  await until(async () => (await sentSms()).size >= smsAccepted.size, 300);
+  await until(async () => smsAccepted.size - (await sentSms()).size, 120);
   progress.phase = 'SMS conversations';
   // Only an SMS that went out has a conversation to answer; one that did not is lost.
   const sent = await sentSms();
@@ -445,9 +454,9 @@ export async function benchLoad(
     ).reduce((sum, item) => sum + Number(item.eventCount ?? 0), 0);
   await until(
     async () =>
-      ((await aggregates()).get('responses') ?? 0) >= expectedResponses &&
-      (await countedEvents()) >= accepted.complaints.size,
-    300,
+      Math.max(0, expectedResponses - ((await aggregates()).get('responses') ?? 0)) +
+      Math.max(0, accepted.complaints.size - (await countedEvents())),
+    120,
   );
   const settled = (performance.now() - started) / 1000;
   clearInterval(ticker);
