@@ -6,15 +6,24 @@
  * latency per route; lost and doubled are counted, never assumed.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  DynamoDBDocumentClient,
+  QueryCommand,
+  ScanCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 import type { Sandbox } from '#sandbox/sandbox.ts';
 import { dayInTimeZone } from '#shared/domain/zoned-time.ts';
 import { signatureHeader } from '#shared/http/signature.ts';
 import { twilioSignature } from '#shared/http/twilio-signature.ts';
 import { nearestRank } from '#shared/indicators/statistics.ts';
+import { complaintKeys } from '#shared/tables/complaints.ts';
+import { surveyKeys } from '#shared/tables/surveys.ts';
 
 /** Requests in flight at any moment. */
 const CONCURRENCY = 16;
@@ -89,13 +98,22 @@ async function inParallel<T>(items: T[], concurrency: number, work: (item: T) =>
   );
 }
 
-async function until(predicate: () => Promise<boolean>, seconds: number) {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    if (await predicate()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 500));
+/**
+ * Waits until `remaining` answers 0, or until it has not fallen for `stalledSeconds`: a
+ * backlog that still drains is waited for however long it is, one that stopped is not.
+ */
+async function until(remaining: () => Promise<number>, stalledSeconds: number) {
+  let least = Number.POSITIVE_INFINITY;
+  let movedAt = Date.now();
+  for (;;) {
+    const left = await remaining();
+    if (left <= 0) return true;
+    if (left < least) {
+      least = left;
+      movedAt = Date.now();
+    } else if (Date.now() - movedAt > stalledSeconds * 1000) return false;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
   }
-  return false;
 }
 
 /** Every item of a table that `keep` selects, read straight from moto (uncounted). */
@@ -111,6 +129,36 @@ async function scanAll(
     items.push(...(page.Items ?? []).filter(keep));
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
+  return items;
+}
+
+/**
+ * The items at `keys`, read straight from moto (uncounted), a hundred keys a call: what the
+ * waits poll, since a Scan walks the whole table and the tables grow with the run.
+ */
+async function getAll(
+  documents: DynamoDBDocumentClient,
+  TableName: string,
+  keys: Record<string, string>[],
+  attributes: string[],
+) {
+  const projection = {
+    ProjectionExpression: attributes.map((_, index) => `#a${index}`).join(', '),
+    ExpressionAttributeNames: Object.fromEntries(
+      attributes.map((name, index) => [`#a${index}`, name]),
+    ),
+  };
+  const items: Record<string, unknown>[] = [];
+  for (let start = 0; start < keys.length; start += 100) {
+    let Keys: Record<string, unknown>[] | undefined = keys.slice(start, start + 100);
+    while (Keys && Keys.length > 0) {
+      const answer: BatchGetCommandOutput = await documents.send(
+        new BatchGetCommand({ RequestItems: { [TableName]: { Keys, ...projection } } }),
+      );
+      items.push(...(answer.Responses?.[TableName] ?? []));
+      Keys = answer.UnprocessedKeys?.[TableName]?.Keys;
+    }
+  }
   return items;
 }
 
@@ -175,8 +223,8 @@ export async function benchLoad(
     tasks.push(...queues.sms.slice(at(queues.sms.length), next(queues.sms.length)));
   }
   const phoneOf = (n: number) => `+86136${String(n).padStart(8, '0')}`;
-  const smsAccepted = new Set<number>();
-  const conversations: number[] = [];
+  /** Each accepted SMS invitation's id, by its survey's number. */
+  const smsAccepted = new Map<number, string>();
 
   const accepted = { complaints: new Set<string>(), web: 0, answers: 0, sms: 0, replies: 0 };
   const expectedScores = new Map<string, number>();
@@ -276,8 +324,8 @@ export async function benchLoad(
       const created = await invite('sms', task.n);
       if (created.status === 201 || created.status === 200) {
         accepted.sms += 1;
-        smsAccepted.add(task.n);
-        conversations.push(task.n);
+        const { invitationId } = JSON.parse(created.text) as { invitationId: string };
+        smsAccepted.set(task.n, invitationId);
       } else refused.push(`sms invitation ${created.status}`);
     } else {
       let answered = true;
@@ -293,43 +341,75 @@ export async function benchLoad(
     }
   };
   const load = loadavg();
+  const cpuBefore = cpuSeconds(sandbox);
   const started = performance.now();
   // Where the run is, every 15 s on stderr: a long run on a shared machine is watched.
   const progress = { phase: 'mixed requests' };
+  // The emulator's time by operation and the CPU seconds moto and this process used since
+  // the last line: a rate that falls while the CPU per request stays level is the machine.
+  let last = {
+    counts: new Map<string, { calls: number; ms: number }>(),
+    cpu: cpuSeconds(sandbox),
+    requests: 0,
+  };
   const ticker = setInterval(() => {
     const seconds = (performance.now() - started) / 1000;
-    process.stderr.write(
-      `load: ${progress.phase}, ${timings.length} requests answered in ${seconds.toFixed(0)} s (${refused.length} refused)\n`,
+    const counts = new Map(
+      [...sandbox.app.proxy.counts].map(([key, { calls, ms }]) => [key, { calls, ms }]),
     );
+    const cpu = cpuSeconds(sandbox);
+    const answered = timings.length - last.requests;
+    const busiest = [...counts]
+      .map(([key, value]) => {
+        const before = last.counts.get(key) ?? { calls: 0, ms: 0 };
+        return { key, calls: value.calls - before.calls, ms: value.ms - before.ms };
+      })
+      .filter((delta) => delta.calls > 0 && !/ReceiveMessage$/.test(delta.key))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 5);
+    const perRequest = (used: number) =>
+      answered > 0 ? `${((used * 1000) / answered).toFixed(0)} ms/request` : '—';
+    process.stderr.write(
+      `load: ${progress.phase}, ${timings.length} requests answered in ${seconds.toFixed(0)} s (${refused.length} refused); CPU moto ${perRequest(cpu.moto - last.cpu.moto)}, node ${perRequest(cpu.node - last.cpu.node)}; load average ${loadavg()[0]?.toFixed(1)}\n` +
+        `  emulator time: ${busiest.map((d) => `${d.key.replace(/^[A-Za-z]+_\d+\./, '').replace(/^query\./, '')} ${d.calls}× ${(d.ms / d.calls).toFixed(0)} ms`).join(', ')}\n`,
+    );
+    last = { counts, cpu, requests: timings.length };
   }, 15_000);
   ticker.unref();
   await inParallel(tasks, CONCURRENCY, work);
   // The SMS conversations, once each invitation's SMS has gone out.
   progress.phase = 'waiting for the SMS to go out';
   const surveysTable = sandbox.app.host('SurveyPage').fn.environment.SURVEYS_TABLE_NAME ?? '';
-  const sentSms = () =>
-    scanAll(
-      documents,
-      surveysTable,
-      (item) =>
-        item.sk === 'INVITATION' &&
-        item.channel === 'sms' &&
-        item.status === 'sent' &&
-        String(item.customerRef ?? '').startsWith(`load-${run}-`),
+  const sentSms = async () =>
+    new Set(
+      (
+        await getAll(
+          documents,
+          surveysTable,
+          [...smsAccepted.values()].map((id) => surveyKeys.invitation(id)),
+          ['pk', 'status'],
+        )
+      )
+        // An SMS whose sender died between SNS and its record is `unconfirmed` once its
+        // claim's lease is over (docs/design.md §3): its conversation is open all the same.
+        .filter((item) => item.status === 'sent' || item.status === 'unconfirmed')
+        .map((item) => String(item.pk)),
     );
   // Sent and recorded, so that each conversation is open before its first reply.
-  await until(async () => (await sentSms()).length >= smsAccepted.size, 300);
+  await until(async () => smsAccepted.size - (await sentSms()).size, 120);
   progress.phase = 'SMS conversations';
   // Only an SMS that went out has a conversation to answer; one that did not is lost.
-  const sent = new Set(
-    (await sentSms()).map((item) => Number(String(item.customerRef).split('-').at(-1))),
-  );
+  const sent = await sentSms();
   await inParallel(
-    conversations.filter((n) => sent.has(n)).map((n) => ({ kind: 'sms-conversation' as const, n })),
+    [...smsAccepted]
+      .filter(([, id]) => sent.has(surveyKeys.invitation(id).pk))
+      .map(([n]) => ({ kind: 'sms-conversation' as const, n })),
     CONCURRENCY,
     work,
   );
   const driven = (performance.now() - started) / 1000;
+  const cpuDriven = cpuSeconds(sandbox);
+  const loadAfter = loadavg();
   progress.phase = 'waiting for everything to be stored and counted';
 
   // Settled: every accepted complaint event stored, every answer counted.
@@ -357,35 +437,45 @@ export async function benchLoad(
     return totals;
   };
   const expectedResponses = expectedScores.get('responses') ?? 0;
-  const eventItems = () =>
-    scanAll(
-      documents,
-      complaintsTable,
-      (item) => String(item.pk).includes(`LOAD-${run}-`) && String(item.sk).startsWith('EVENT#'),
-    );
+  // The complaints' states by key while waiting (their event counts); the events once settled.
+  const complaintIds = [
+    ...new Set(
+      events
+        .filter((event) => accepted.complaints.has(event.eventId))
+        .map((event) => event.complaintId),
+    ),
+  ];
+  const countedEvents = async () =>
+    (
+      await getAll(
+        documents,
+        complaintsTable,
+        complaintIds.map((id) => ({ pk: complaintKeys.pk('crm', id), sk: complaintKeys.stateSk })),
+        ['eventCount'],
+      )
+    ).reduce((sum, item) => sum + Number(item.eventCount ?? 0), 0);
   await until(
     async () =>
-      ((await aggregates()).get('responses') ?? 0) >= expectedResponses &&
-      (await eventItems()).length >= accepted.complaints.size,
-    300,
+      Math.max(0, expectedResponses - ((await aggregates()).get('responses') ?? 0)) +
+      Math.max(0, accepted.complaints.size - (await countedEvents())),
+    120,
   );
   const settled = (performance.now() - started) / 1000;
   clearInterval(ticker);
 
   // Lost and doubled, from the stored data.
-  const storedEvents = await eventItems();
-  const storedIds = storedEvents.map((item) => String(item.sk).replace(/^EVENT#/, ''));
-  const states = await scanAll(
-    documents,
-    complaintsTable,
-    (item) => String(item.pk).includes(`LOAD-${run}-`) && item.sk === 'STATE',
+  const complaintItems = await scanAll(documents, complaintsTable, (item) =>
+    String(item.pk).includes(`LOAD-${run}-`),
   );
-  const stateEvents = states.reduce((sum, item) => sum + Number(item.eventCount ?? 0), 0);
-  const complaintsLost = [...accepted.complaints].filter((id) => !storedIds.includes(id)).length;
+  const storedEvents = complaintItems.filter((item) => String(item.sk).startsWith('EVENT#'));
+  const storedIds = storedEvents.map((item) => String(item.sk).replace(/^EVENT#/, ''));
+  const stored = new Set(storedIds);
+  const stateEvents = complaintItems
+    .filter((item) => item.sk === complaintKeys.stateSk)
+    .reduce((sum, item) => sum + Number(item.eventCount ?? 0), 0);
+  const complaintsLost = [...accepted.complaints].filter((id) => !stored.has(id)).length;
   const complaintsDoubled =
-    storedIds.length -
-    new Set(storedIds).size +
-    Math.max(0, stateEvents - accepted.complaints.size);
+    storedIds.length - stored.size + Math.max(0, stateEvents - accepted.complaints.size);
   const invitations = await scanAll(
     documents,
     surveysTable,
@@ -412,7 +502,8 @@ export async function benchLoad(
   const requests = timings.length;
   const lines = [
     `Load: ${requests} requests (${mix.complaintRequests} complaint events, ${mix.repeats} of them repeats; ${mix.webSurveys} web invitations and answers; ${mix.smsSurveys} SMS invitations with ${SMS_REPLIES.length} replies each), ${CONCURRENCY} in flight; load average before ${load.map((value) => value.toFixed(1)).join(' ')}`,
-    `  rate ${(requests / driven).toFixed(0)} requests/s answered (${driven.toFixed(0)} s); everything stored and counted after ${settled.toFixed(0)} s. Emulator-bound: moto takes one DynamoDB request at a time (about 160 writes/s on the 2-core machine), so this is the sandbox's rate, not a deployment's`,
+    `  rate ${(requests / driven).toFixed(0)} requests/s answered (${driven.toFixed(0)} s); everything stored and counted after ${settled.toFixed(0)} s; load average after ${loadAfter.map((value) => value.toFixed(1)).join(' ')}`,
+    `  CPU per request: moto ${(((cpuDriven.moto - cpuBefore.moto) * 1000) / requests).toFixed(0)} ms (one Python process, one DynamoDB request at a time), this process ${(((cpuDriven.node - cpuBefore.node) * 1000) / requests).toFixed(0)} ms (API, functions, bench). Emulator-bound: the sandbox's rate on this machine, not a deployment's`,
   ];
   for (const route of [...new Set(timings.map((timing) => timing.route))]) {
     const of = timings.filter((timing) => timing.route === route);
@@ -431,6 +522,22 @@ export async function benchLoad(
   );
   documents.destroy();
   return { lines, met: exact };
+}
+
+/** CPU seconds used so far by moto_server (when the sandbox started it; Linux) and by this process. */
+function cpuSeconds(sandbox: Sandbox) {
+  const usage = process.cpuUsage();
+  let moto = 0;
+  try {
+    // utime and stime, fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 a second).
+    const fields = readFileSync(`/proc/${sandbox.app.emulator?.pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
+    moto = (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    // no /proc, or an emulator the sandbox did not start
+  }
+  return { moto, node: (usage.user + usage.system) / 1e6 };
 }
 
 /** SNS Publish calls the functions made so far, whichever protocol the client speaks. */

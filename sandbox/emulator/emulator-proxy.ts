@@ -71,8 +71,11 @@ export interface AwsCall {
 export class EmulatorProxy {
   private readonly server: Server;
   private queue: Promise<void> = Promise.resolve();
-  /** Every AWS call that went through, by `service.Operation`, with DynamoDB capacity units. */
-  readonly counts = new Map<string, { calls: number; units: number }>();
+  /**
+   * Every AWS call that went through, by `service.Operation`, with DynamoDB capacity units
+   * and the milliseconds the emulator took to answer (from forwarding to the answer's end).
+   */
+  readonly counts = new Map<string, { calls: number; units: number; ms: number }>();
   /**
    * For fault-injection tests: every `everyNth` DynamoDB write is answered as throttled
    * (ProvisionedThroughputExceededException) instead of reaching the emulator.
@@ -130,7 +133,15 @@ export class EmulatorProxy {
         operation: operation ?? '',
       };
       const forward = () =>
-        new Promise<void>((done) => {
+        new Promise<void>((settle) => {
+          const forwarded = performance.now();
+          let settled = false;
+          const done = () => {
+            if (settled) return;
+            settled = true;
+            if (operation) this.time(operation, performance.now() - forwarded);
+            settle();
+          };
           const upstream = httpRequest(
             {
               hostname: upstreamUrl.hostname,
@@ -280,10 +291,16 @@ export class EmulatorProxy {
         );
       }
     }
-    const entry = this.counts.get(operation) ?? { calls: 0, units: 0 };
+    const entry = this.counts.get(operation) ?? { calls: 0, units: 0, ms: 0 };
     entry.calls += 1;
     entry.units += units;
     this.counts.set(operation, entry);
+  }
+
+  /** Adds the emulator's time for one answered call to its operation's count. */
+  private time(operation: string, ms: number) {
+    const entry = this.counts.get(operation);
+    if (entry) entry.ms += ms;
   }
 
   /** Starts the proxy on a free loopback port in front of `target`. */

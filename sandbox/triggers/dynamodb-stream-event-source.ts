@@ -13,6 +13,8 @@ import { type PollingLoop, pollContinuously } from './polling-loop.ts';
 
 /** Records per GetRecords call, DynamoDB Streams' maximum; batches are cut from them. */
 const RECORDS_PER_READ = 1000;
+/** How long a stream's list of shards is used before it is described again. */
+const SHARD_LIST_MS = 10_000;
 
 export interface DynamoDbStreamEventSourceOptions {
   mapping: LocalStreamMapping;
@@ -33,6 +35,10 @@ export class DynamoDbStreamEventSource {
   private readonly options: DynamoDbStreamEventSourceOptions;
   /** The last sequence number read from each shard: where the next read starts. */
   private readonly positions = new Map<string, string>();
+  /** The iterator the last read of each shard handed back, kept while reads find records. */
+  private readonly iterators = new Map<string, string>();
+  /** The stream's shards as last described, and when. */
+  private shards: { ids: string[]; at: number } | undefined;
   private loop: PollingLoop | undefined;
 
   constructor(options: DynamoDbStreamEventSourceOptions) {
@@ -61,29 +67,20 @@ export class DynamoDbStreamEventSource {
   /** Reads every shard once and delivers what passes the filter; answers how many it read. */
   async pollOnce(_waitSeconds = 0): Promise<number> {
     const { mapping, streams } = this.options;
-    const { StreamDescription } = await streams.send(
-      new DescribeStreamCommand({ StreamArn: mapping.streamArn }),
-    );
     let handled = 0;
-    for (const shard of StreamDescription?.Shards ?? []) {
-      const shardId = shard.ShardId ?? '';
-      // A fresh iterator from the last position on every read: the emulator may replace a
-      // shard's records (it restores its tables after a cancelled transaction), which
-      // strands an iterator held across reads.
-      const position = this.positions.get(shardId);
-      const { ShardIterator } = await streams.send(
-        new GetShardIteratorCommand({
-          StreamArn: mapping.streamArn,
-          ShardId: shardId,
-          ...(position
-            ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: position }
-            : { ShardIteratorType: mapping.startingPosition }),
-        }),
-      );
+    for (const shardId of await this.shardIds()) {
+      // Under load, one call a read: the iterator the last read handed back. After a read
+      // that found nothing, a fresh iterator from the last position: an emulator that
+      // restores whole tables after a cancelled transaction (moto without the sandbox's
+      // launcher) strands an iterator held across reads.
+      const held = this.iterators.get(shardId);
+      this.iterators.delete(shardId);
+      const ShardIterator = held ?? (await this.freshIterator(shardId));
       if (!ShardIterator) continue;
-      const { Records = [] } = await streams.send(
+      const { Records = [], NextShardIterator } = await streams.send(
         new GetRecordsCommand({ ShardIterator, Limit: RECORDS_PER_READ }),
       );
+      if (Records.length > 0 && NextShardIterator) this.iterators.set(shardId, NextShardIterator);
       const last = Records.at(-1)?.dynamodb?.SequenceNumber;
       if (last) this.positions.set(shardId, last);
       const events = Records.map((record) => this.toEvent(record));
@@ -99,6 +96,36 @@ export class DynamoDbStreamEventSource {
       handled += Records.length;
     }
     return handled;
+  }
+
+  /** The stream's shard ids, described again once the last description is SHARD_LIST_MS old. */
+  private async shardIds() {
+    if (!this.shards || Date.now() - this.shards.at > SHARD_LIST_MS) {
+      const { StreamDescription } = await this.options.streams.send(
+        new DescribeStreamCommand({ StreamArn: this.options.mapping.streamArn }),
+      );
+      this.shards = {
+        ids: (StreamDescription?.Shards ?? []).map((shard) => shard.ShardId ?? ''),
+        at: Date.now(),
+      };
+    }
+    return this.shards.ids;
+  }
+
+  /** An iterator just after the last record read from a shard, or at the starting position. */
+  private async freshIterator(shardId: string) {
+    const { mapping, streams } = this.options;
+    const position = this.positions.get(shardId);
+    const { ShardIterator } = await streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: mapping.streamArn,
+        ShardId: shardId,
+        ...(position
+          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: position }
+          : { ShardIteratorType: mapping.startingPosition }),
+      }),
+    );
+    return ShardIterator;
   }
 
   private async deliver(

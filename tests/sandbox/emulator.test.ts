@@ -1,9 +1,10 @@
 /*
  * The emulator as the sandbox and the tests start it (sandbox/emulator/moto_server.py): its
  * performance fixes must not change what DynamoDB answers. Every attribute type comes back
- * exactly as written, from the table and from its stream; a cancelled transaction leaves
- * the table as it was; an update expression kept parsed applies afresh to every item. The
- * sandbox's proxy in front of it keeps its callers' connections open.
+ * exactly as written, from the table and from its stream; a cancelled or refused
+ * transaction leaves the table and its stream as they were; a Query answers its
+ * partition's items alone, as moto did; an update expression kept parsed applies afresh to
+ * every item. The sandbox's proxy in front of it keeps its callers' connections open.
  */
 import { Agent, request } from 'node:http';
 import {
@@ -216,6 +217,145 @@ it('leaves the table as it was when a transaction is cancelled', async () => {
   expect(counts.filter((count) => count === '1')).toHaveLength(10);
 });
 
+/** Every record the table's stream holds, oldest first. */
+async function streamRecords() {
+  const { StreamDescription } = await streams.send(
+    new DescribeStreamCommand({ StreamArn: streamArn }),
+  );
+  const { ShardIterator } = await streams.send(
+    new GetShardIteratorCommand({
+      StreamArn: streamArn,
+      ShardId: StreamDescription?.Shards?.[0]?.ShardId,
+      ShardIteratorType: 'TRIM_HORIZON',
+    }),
+  );
+  return (await streams.send(new GetRecordsCommand({ ShardIterator }))).Records ?? [];
+}
+
+it("undoes a refused transaction's puts, updates and deletes, and leaves no stream record of it", async () => {
+  const item = (sk: string, note: string) => ({
+    pk: { S: 'UNDONE' },
+    sk: { S: sk },
+    note: { S: note },
+  });
+  await dynamodb.send(new PutItemCommand({ TableName, Item: item('kept', 'as it was') }));
+  await dynamodb.send(new PutItemCommand({ TableName, Item: item('deleted', 'as it was') }));
+  const items = async () =>
+    (
+      (
+        await dynamodb.send(
+          new QueryCommand({
+            TableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': { S: 'UNDONE' } },
+            ConsistentRead: true,
+          }),
+        )
+      ).Items ?? []
+    ).map(normalised);
+  const before = await items();
+  const recordsBefore = (await streamRecords()).length;
+
+  const writes = [
+    { Put: { TableName, Item: item('new', 'never stored') } },
+    {
+      Update: {
+        TableName,
+        Key: { pk: { S: 'UNDONE' }, sk: { S: 'kept' } },
+        UpdateExpression: 'SET note = :note',
+        ExpressionAttributeValues: { ':note': { S: 'changed' } },
+      },
+    },
+    { Delete: { TableName, Key: { pk: { S: 'UNDONE' }, sk: { S: 'deleted' } } } },
+  ];
+  // Cancelled by a failed condition, and refused for naming one item twice.
+  const cancelled = await dynamodb
+    .send(
+      new TransactWriteItemsCommand({
+        TransactItems: [
+          ...writes,
+          {
+            ConditionCheck: {
+              TableName,
+              Key: { pk: { S: 'UNDONE' }, sk: { S: 'missing' } },
+              ConditionExpression: 'attribute_exists(pk)',
+            },
+          },
+        ],
+      }),
+    )
+    .catch((error: unknown) => error);
+  expect(cancelled).toBeInstanceOf(TransactionCanceledException);
+  const refused = await dynamodb
+    .send(
+      new TransactWriteItemsCommand({
+        TransactItems: [...writes, { Put: { TableName, Item: item('new', 'twice') } }],
+      }),
+    )
+    .catch((error: unknown) => error);
+  expect((refused as Error).name).toBe('ValidationException');
+
+  expect(await items()).toEqual(before);
+  expect(await streamRecords()).toHaveLength(recordsBefore);
+
+  // The same writes alone go through, and the stream tells of each.
+  await dynamodb.send(new TransactWriteItemsCommand({ TransactItems: writes }));
+  expect(await items()).toEqual(
+    [item('kept', 'changed'), item('new', 'never stored')].map(normalised),
+  );
+  const added = (await streamRecords()).slice(recordsBefore);
+  expect(added.map((record) => record.eventName).sort()).toEqual(['INSERT', 'MODIFY', 'REMOVE']);
+});
+
+it("answers a Query with its partition's items alone: in key order either way, by range, by page", async () => {
+  // Partitions on either side of the asked one, written out of order.
+  for (const pk of ['PART#b', 'PART#a', 'PART#c']) {
+    for (const sk of ['3', '1', '2', '10']) {
+      await dynamodb.send(
+        new PutItemCommand({
+          TableName,
+          Item: { pk: { S: pk }, sk: { S: sk }, v: { S: pk + sk } },
+        }),
+      );
+    }
+  }
+  const query = async (extra: Partial<ConstructorParameters<typeof QueryCommand>[0]> = {}) =>
+    dynamodb.send(
+      new QueryCommand({
+        TableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: 'PART#b' } },
+        ...extra,
+      }),
+    );
+  const values = (items: Record<string, AttributeValue>[] | undefined) =>
+    (items ?? []).map((item) => item.v?.S);
+
+  expect(values((await query()).Items)).toEqual(['PART#b1', 'PART#b10', 'PART#b2', 'PART#b3']);
+  expect(values((await query({ ScanIndexForward: false })).Items)).toEqual([
+    'PART#b3',
+    'PART#b2',
+    'PART#b10',
+    'PART#b1',
+  ]);
+  const ranged = await query({
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :one)',
+    ExpressionAttributeValues: { ':pk': { S: 'PART#b' }, ':one': { S: '1' } },
+  });
+  expect(values(ranged.Items)).toEqual(['PART#b1', 'PART#b10']);
+  const first = await query({ Limit: 3 });
+  const rest = await query({ Limit: 3, ExclusiveStartKey: first.LastEvaluatedKey });
+  expect([...values(first.Items), ...values(rest.Items)]).toEqual([
+    'PART#b1',
+    'PART#b10',
+    'PART#b2',
+    'PART#b3',
+  ]);
+  expect(rest.LastEvaluatedKey).toBeUndefined();
+  const none = await query({ ExpressionAttributeValues: { ':pk': { S: 'PART#none' } } });
+  expect(none.Items).toEqual([]);
+});
+
 it('applies one update expression text afresh to each item, names and values', async () => {
   // The launcher keeps an expression's parse by its text: nothing of one update may leak
   // into the next, whatever its names, values or item.
@@ -326,6 +466,9 @@ it("keeps a caller's connection to the sandbox proxy open, though moto closes it
     expect(JSON.parse(second.body).TableNames).toContain(TableName);
     expect(second.connection).not.toBe('close');
     expect(second.reused).toBe(true);
+    // Each call is counted with the time the emulator took to answer it.
+    expect(proxy.counts.get('DynamoDB_20120810.ListTables')).toMatchObject({ calls: 2 });
+    expect(proxy.counts.get('DynamoDB_20120810.ListTables')?.ms).toBeGreaterThan(0);
   } finally {
     agent.destroy();
     await proxy.stop();
