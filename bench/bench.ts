@@ -2,8 +2,9 @@
  * `npm run bench`: the budgets of docs/design.md §9 that this code base can measure today.
  * Per function: the minified bundle CDK ships and its module init time in a fresh Node
  * process (median of 15, minus a bare `node -e ''`), beside the budget; the sandbox's
- * readiness; the survey costs and ingest; the report build; the load run; report.pdf.
- * `npm run bench -- --only <part>` runs one part (bundles, sandbox, surveys, load, pdf);
+ * readiness; the survey costs and ingest; the report build; the restatement check; the load
+ * run; report.pdf.
+ * `npm run bench -- --only <part>` runs one part (bundles, sandbox, surveys, restate, load, pdf);
  * `--requests <n>` sizes the load run (10,000 unless given).
  */
 import { spawnSync } from 'node:child_process';
@@ -19,14 +20,14 @@ import { synthesizeApp } from '#sandbox/synthesize.ts';
 import { nearestRank } from '#shared/indicators/statistics.ts';
 import { benchLoad } from './load.ts';
 import { benchPdf, PDF_PACKAGE_BUDGET } from './pdf.ts';
-import { benchReports } from './reports.ts';
+import { benchReports, benchRestatements } from './reports.ts';
 import { benchSurveys, startCaseReceiver } from './surveys.ts';
 
 const RUNS = 15;
 const KIB = 1024;
 const budgets = { intakeBytes: 250 * KIB, otherBytes: 600 * KIB, intakeInitMs: 100 };
 
-const PARTS = ['bundles', 'sandbox', 'surveys', 'load', 'pdf'] as const;
+const PARTS = ['bundles', 'sandbox', 'surveys', 'restate', 'load', 'pdf'] as const;
 const option = (name: string) => {
   const index = process.argv.indexOf(name);
   return index >= 0 ? process.argv[index + 1] : undefined;
@@ -215,6 +216,24 @@ if (runs('surveys')) {
   } finally {
     await surveySandbox.stop();
     await caseReceiver.stop();
+  }
+}
+
+// The daily restatement check, in a sandbox of its own: its months hold no other data.
+if (runs('restate')) {
+  const restateSandbox = await startSandbox({
+    port: await freePort(),
+    directory: join(process.cwd(), '.tmp', 'bench-sandbox'),
+    assemblyDirectory: directory,
+    print: () => undefined,
+    colour: false,
+  });
+  try {
+    const restatements = await benchRestatements(restateSandbox);
+    for (const line of restatements.lines) console.log(line);
+    withinBudget &&= restatements.met;
+  } finally {
+    await restateSandbox.stop();
   }
 }
 

@@ -88,6 +88,7 @@ function sampleReportHtml() {
     reportId: '20261001T030000Z-0123456789ab',
     operator: 'Example Telecom',
     generatedAt: '2026-10-01T03:00:00.000Z',
+    edition: 1,
     codeVersion: 'bench',
     dataWatermark: '{}',
   });

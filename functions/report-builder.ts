@@ -13,14 +13,19 @@ import { dynamoDbReportRunLog } from '#shared/adapters/dynamodb/report-runs.ts';
 import { kmsManifestSigner } from '#shared/adapters/kms/manifest-signer.ts';
 import { lambdaReportPdfRenderer } from '#shared/adapters/lambda/report-pdf-renderer.ts';
 import { publishedReports } from '#shared/adapters/s3/published-reports.ts';
-import { reportPrefix, s3ReportStore } from '#shared/adapters/s3/report-store.ts';
+import { reportPrefix, s3ReportFiles, s3ReportStore } from '#shared/adapters/s3/report-store.ts';
 import { requireEnv } from '#shared/config.ts';
 import { newReportId, scheduledRunId } from '#shared/domain/report-id.ts';
-import { QueuedReportRunSchema, resolveReportRun } from '#shared/domain/report-run.ts';
+import {
+  QueuedReportRunSchema,
+  RestatementCheckSchema,
+  resolveReportRun,
+} from '#shared/domain/report-run.ts';
 import { InvalidPeriodError } from '#shared/indicators/periods.ts';
 import { OPERATOR_PROFILES_DIRECTORY, profilesIn } from '#shared/indicators/profiles.ts';
 import { logger } from '#shared/powertools/logger.ts';
 import { buildReport, UnknownProfileError } from '#shared/use-cases/build-report.ts';
+import { checkRestatements } from '#shared/use-cases/restate-reports.ts';
 
 /** The built-in profiles and the operator's own, which infra copies beside this bundle. */
 const PROFILES = profilesIn(new URL(`./${OPERATOR_PROFILES_DIRECTORY}/`, import.meta.url));
@@ -35,7 +40,11 @@ const config = {
   codeVersion: requireEnv('CODE_VERSION'),
   reportsTable: requireEnv('REPORTS_TABLE_NAME'),
   pdfFunction: requireEnv('REPORT_PDF_FUNCTION_NAME'),
+  restateWindowPeriods: Number(requireEnv('RESTATE_WINDOW_PERIODS')),
 };
+if (!Number.isInteger(config.restateWindowPeriods) || config.restateWindowPeriods < 0) {
+  throw new Error('RESTATE_WINDOW_PERIODS must be a whole number of periods');
+}
 const dynamodb = new DynamoDBClient({});
 const s3 = new S3Client({});
 const index = dynamoDbReportIndex(dynamodb, config.reportsTable);
@@ -62,7 +71,37 @@ const dependencies = {
   pseudonymKey: () => randomBytes(32),
 };
 
+const restatements = {
+  ...dependencies,
+  files: s3ReportFiles(s3, config.bucket),
+  windowPeriods: config.restateWindowPeriods,
+};
+
 const processor = new BatchProcessor(EventType.SQS);
+
+/**
+ * The daily restatement check: every published report of the last periods recomputed,
+ * and each that changed published again as its next edition.
+ */
+async function restate(body: unknown) {
+  const { scheduledTime } = RestatementCheckSchema.parse(body);
+  const outcomes = await checkRestatements(
+    restatements,
+    scheduledTime ? new Date(scheduledTime) : new Date(),
+  );
+  for (const outcome of outcomes) {
+    if (outcome.outcome === 'restated') logger.info('report restated', { ...outcome });
+  }
+  logger.info('restatement check done', {
+    checked: outcomes.length,
+    restated: outcomes.filter((outcome) => outcome.outcome === 'restated').length,
+  });
+  return outcomes;
+}
+
+/** A queued or invoked message is the daily check when it says so; else it is a run. */
+const isRestatementCheck = (body: unknown) =>
+  typeof body === 'object' && body !== null && 'check' in body;
 
 /** One run: resolved against the profiles ("previous" is the last complete period). */
 async function run(body: unknown) {
@@ -78,7 +117,7 @@ async function run(body: unknown) {
     throw new InvalidReportRunError(detail);
   }
   const report = await buildReport(dependencies, resolved);
-  logger.info('report built', report);
+  logger.info('report built', { ...report });
   return report;
 }
 
@@ -89,12 +128,10 @@ class InvalidReportRunError extends Error {
 
 /** One queued run, logged with what came of it; a scheduled one has no run id of its own. */
 async function runQueued(record: SQSRecord) {
+  const body: unknown = JSON.parse(record.body);
+  if (isRestatementCheck(body)) return restate(body);
   // The queue message is the request plus who asked and its run id.
-  const {
-    runId: requestedRunId,
-    requestedBy: _by,
-    ...request
-  } = QueuedReportRunSchema.parse(JSON.parse(record.body));
+  const { runId: requestedRunId, requestedBy: _by, ...request } = QueuedReportRunSchema.parse(body);
   const runId =
     requestedRunId ??
     scheduledRunId(new Date(Number(record.attributes.SentTimestamp)), record.messageId);
@@ -112,12 +149,17 @@ async function runQueued(record: SQSRecord) {
 
 /**
  * Builds signed reports into the reports bucket: from the run queue (POST /reports/runs
- * and the schedules), or invoked directly with `{profile, period}` (npm run invoke).
+ * and the schedules), or invoked directly with `{profile, period}` (npm run invoke); and
+ * runs the daily restatement check (`{check: "restatements"}`, queued by its schedule).
  */
-export const handler = middy<SQSEvent | { profile: string; period: string }>()
+export const handler = middy<
+  SQSEvent | { profile: string; period: string } | { check: 'restatements'; scheduledTime?: string }
+>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .handler(async (event, context) =>
     'Records' in event
       ? processPartialResponse(event, runQueued, processor, { context })
-      : run(event),
+      : isRestatementCheck(event)
+        ? restate(event)
+        : run(event),
   );

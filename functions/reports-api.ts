@@ -5,6 +5,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { dynamoDbReportIndex } from '#shared/adapters/dynamodb/report-index.ts';
 import { s3DownloadLinksFromEnvironment } from '#shared/adapters/s3/presigner.ts';
 import { requireEnv } from '#shared/config.ts';
+import { InvalidInputError } from '#shared/domain/errors.ts';
 import { jsonAnswer, NO_STORE, redirectAnswer } from '#shared/http/answers.ts';
 import { callerOf } from '#shared/http/caller.ts';
 import { problemDetailsOnError } from '#shared/http/problem-middleware.ts';
@@ -27,8 +28,9 @@ const access: ReportAccess = {
 const summary = (view: ReportView) => ({ ...view, files: view.files.map((file) => file.name) });
 
 /**
- * GET /reports, GET /reports/{reportId}, GET /reports/{reportId}/files/{name+}: for
- * regulators, assessors and admins. A download is a 302 to a presigned URL, written to
+ * GET /reports (each period's current edition; `?editions=all` every edition),
+ * GET /reports/{reportId}, GET /reports/{reportId}/files/{name+}: for regulators,
+ * assessors and admins. A download is a 302 to a presigned URL, written to
  * the audit log first.
  */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
@@ -38,10 +40,16 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
     const caller = callerOf(request);
     const { reportId, name } = request.pathParameters ?? {};
     if (reportId === undefined) {
-      const { profile, period } = request.queryStringParameters ?? {};
+      const { profile, period, editions } = request.queryStringParameters ?? {};
+      if (editions !== undefined && editions !== 'all' && editions !== 'current') {
+        throw new InvalidInputError('editions must be "all" or "current".', [
+          { pointer: '/editions', detail: 'must be "all" or "current"' },
+        ]);
+      }
       const views = await listReports(access, caller, {
         ...(profile ? { profile } : {}),
         ...(period ? { period } : {}),
+        ...(editions ? { editions } : {}),
       });
       return jsonAnswer(200, { reports: views.map(summary) }, NO_STORE);
     }

@@ -6,6 +6,7 @@ import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '#shared/domain/follo
 import { DEFAULT_REMINDER_AFTER_DAYS } from '#shared/domain/reminders.ts';
 import { cidrProblem } from '#shared/http/source-allow-list.ts';
 import { type Profile, profilesWith, readProfileDirectory } from '#shared/indicators/profiles.ts';
+import { DEFAULT_RESTATE_WINDOW_PERIODS } from '#shared/use-cases/restate-reports.ts';
 import {
   DEFAULT_ROUTE_THROTTLES,
   ROUTE_CLASSES,
@@ -41,6 +42,11 @@ export interface StageConfig {
    * that ends before it begins.
    */
   firstReportMonth: string;
+  /**
+   * The daily restatement check recomputes the published reports of this many last
+   * complete periods per profile (docs/reports.md, Restatements); 0 turns it off.
+   */
+  restateWindowPeriods: number;
   /** One Secrets Manager secret per operator system that creates invitations. */
   invitationSources: string[];
   /**
@@ -191,9 +197,18 @@ export function readStageConfig(node: Node): StageConfig {
       `context "reminderAfterDays" (${reminderAfterDays}) must be less than "surveyTokenTtlDays" (${surveyTokenTtlDays}): no link would be unexpired when its reminder came due; 0 turns reminders off`,
     );
   }
+  const restateWindowPeriods = Number(
+    node.tryGetContext('restateWindowPeriods') ?? DEFAULT_RESTATE_WINDOW_PERIODS,
+  );
+  if (!Number.isInteger(restateWindowPeriods) || restateWindowPeriods < 0) {
+    throw new Error(
+      'context "restateWindowPeriods" must be a whole number of periods, 0 to turn restatements off',
+    );
+  }
   return {
     stage,
     firstReportMonth,
+    restateWindowPeriods,
     alarmEmail: String(node.tryGetContext('alarmEmail') ?? ''),
     complaintSources: sources,
     reportingTimeZone: timeZone,

@@ -8,7 +8,12 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
-import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import {
+  ContextAttribute,
+  Schedule,
+  ScheduleExpression,
+  ScheduleTargetInput,
+} from 'aws-cdk-lib/aws-scheduler';
 import { SqsSendMessage } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -121,6 +126,7 @@ export class Reports extends Feature {
         CODE_VERSION: config.codeVersion,
         REPORTS_TABLE_NAME: props.reportsTable.tableName,
         REPORT_PDF_FUNCTION_NAME: this.reportPdf.functionName,
+        RESTATE_WINDOW_PERIODS: String(config.restateWindowPeriods),
       },
       ...props.logs,
     });
@@ -132,8 +138,9 @@ export class Reports extends Feature {
         resources: [this.reportPdf.functionArn],
       }),
     );
-    // PutItem: the index entry of a built report; Query: earlier reports for the trend.
-    // Indexes the report and records what came of its run.
+    // PutItem: the index entry of a built report; Query: earlier reports for the trend and
+    // the restatement check's published reports. UpdateItem: what came of a run, and the
+    // mark on a report a restatement superseded.
     this.reportBuilder.grantTable(props.reportsTable, dataKey, ['PutItem', 'Query', 'UpdateItem']);
     // One run at a time per message; a failing run is retried, then dead-lettered (alarmed).
     this.reportBuilder.addEventSource(
@@ -157,7 +164,7 @@ export class Reports extends Feature {
     this.reportBuilder.grantReportObjects(
       config.stage,
       ['s3:PutObject', 's3:GetObject'],
-      "Each report run writes new keys (reports/{profile}/{period}/{reportId}/…), so the grant names the reports/ prefix of the one bucket; PutObject writes the run's files (Object Lock keeps every written version), GetObject reads earlier reports' report.json for the trend.",
+      "Each report run writes new keys (reports/{profile}/{period}/{reportId}/…), so the grant names the reports/ prefix of the one bucket; PutObject writes the run's files (Object Lock keeps every written version), GetObject reads earlier reports' report.json for the trend and, for the restatement check, a published report's report.json and extract.",
     );
     dataKey.grantEncryptDecrypt(this.reportBuilder);
     this.reportBuilder.addToRolePolicy(
@@ -274,6 +281,26 @@ export class Reports extends Feature {
         }),
         target: new SqsSendMessage(props.reportRunsQueue, {
           input: ScheduleTargetInput.fromObject({ profile: profile.id, period: 'previous' }),
+          deadLetterQueue: props.reportRunsDeadLetterQueue,
+          retryAttempts: 10,
+          role: schedulerRole,
+        }),
+      });
+    }
+    if (config.restateWindowPeriods > 0) {
+      // After the 03:00 reports, so that a period's first report is out before it is checked.
+      new Schedule(this, 'RestatementSchedule', {
+        description: `Restates the reports of the last ${config.restateWindowPeriods} periods whose figures changed`,
+        schedule: ScheduleExpression.cron({
+          minute: '0',
+          hour: '4',
+          timeZone: TimeZone.of(config.reportingTimeZone),
+        }),
+        target: new SqsSendMessage(props.reportRunsQueue, {
+          input: ScheduleTargetInput.fromObject({
+            check: 'restatements',
+            scheduledTime: ContextAttribute.scheduledTime,
+          }),
           deadLetterQueue: props.reportRunsDeadLetterQueue,
           retryAttempts: 10,
           role: schedulerRole,

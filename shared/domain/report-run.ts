@@ -26,6 +26,15 @@ export const QueuedReportRunSchema = z.looseObject({
   requestedBy: z.optional(z.string()),
 });
 
+/**
+ * The daily restatement check's message (docs/reports.md, Restatements), which its
+ * schedule queues on the run queue: the time it fired for decides the periods it checks.
+ */
+export const RestatementCheckSchema = z.strictObject({
+  check: z.literal('restatements'),
+  scheduledTime: z.optional(z.iso.datetime({ offset: true })),
+});
+
 /** A run POST /reports/runs queued: resolved, with its id and who asked. */
 export interface QueuedReportRun {
   runId: string;

@@ -16,6 +16,10 @@ export interface ReportMeta {
   codeVersion: string;
   /** The latest data the report saw (latest complaint event, latest aggregate day). */
   dataWatermark: string;
+  /** 1 for a period's first report; 2, 3, … for each restatement of it. */
+  edition: number;
+  /** The report id a restatement replaces as the period's current edition. */
+  supersedes?: string;
 }
 
 /** One file of a report, as stored and as listed in the manifest. */
@@ -40,6 +44,9 @@ export function renderReportJson(built: BuiltIndicators, profile: Profile, meta:
     operator: meta.operator,
     period: { id: period.id, start: period.start, end: period.end, timezone: period.timezone },
     generatedAt: meta.generatedAt,
+    // Added to v1 (old readers ignore them): which edition of the period this is.
+    edition: meta.edition,
+    ...(meta.supersedes ? { supersedes: meta.supersedes } : {}),
     indicators: built.indicators,
     rankings: built.rankings,
   });
@@ -157,6 +164,8 @@ export function renderManifest(
     profile: profile.id,
     period: built.period.id,
     generatedAt: meta.generatedAt,
+    edition: meta.edition,
+    ...(meta.supersedes ? { supersedes: meta.supersedes } : {}),
     codeVersion: meta.codeVersion,
     dataWatermark: meta.dataWatermark,
     signature: { file: 'manifest.sig', algorithm: 'ECDSA_SHA_256', curve: 'P-256' },

@@ -4,6 +4,7 @@ import { isWholeOperator } from '../indicators/catalogue.ts';
 import type { Profile } from '../indicators/profiles.ts';
 import { ROUNDING_RULE } from '../indicators/statistics.ts';
 import type { ReportMeta } from './report-files.ts';
+import type { ChangeCause, FigureChange, ReportChanges } from './restatement.ts';
 
 type Language = 'zh-CN' | 'en';
 
@@ -88,6 +89,12 @@ const TEXT = {
   period: { 'zh-CN': '统计期', en: 'Period' },
   significant: { 'zh-CN': '变化显著', en: 'significant change' },
   trend: { 'zh-CN': '趋势', en: 'Trend' },
+  restated: { 'zh-CN': '更正说明', en: 'Restated' },
+  field: { 'zh-CN': '项目', en: 'Figure' },
+  cell: { 'zh-CN': '范围', en: 'Cell' },
+  was: { 'zh-CN': '原值', en: 'Was' },
+  now: { 'zh-CN': '现值', en: 'Now' },
+  because: { 'zh-CN': '原因', en: 'Because of' },
   trendNote: {
     'zh-CN':
       '往期数值取自各期已发布报告（同一期以最新一份为准）；上期无报告时取本报告的上期对比值。',
@@ -181,12 +188,92 @@ function lineChart(
   return `<svg role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${width} ${height}" width="100%">${line}<polyline points="${path}" class="trend"/>${marks}</svg>`;
 }
 
+const FIELD_NAMES: Record<FigureChange['fields'][number], Record<Language, string>> = {
+  value: { 'zh-CN': '数值', en: 'value' },
+  ci95: { 'zh-CN': '95% 置信区间', en: '95% interval' },
+  margin95: { 'zh-CN': '95% 误差范围', en: '95% margin' },
+  suppressed: { 'zh-CN': '抑制', en: 'suppressed' },
+  compliant: { 'zh-CN': '达标判定', en: 'target verdict' },
+  previous: { 'zh-CN': '上期', en: 'previous period' },
+  changeSignificant: { 'zh-CN': '变化显著', en: 'significant change' },
+};
+
+/** The late inputs behind a change, in words. */
+function causeText(cause: ChangeCause, language: Language): string {
+  const en = language === 'en';
+  const parts: string[] = [];
+  if (cause.lateResponses !== undefined)
+    parts.push(
+      en ? `${cause.lateResponses} late responses` : `迟到问卷回复 ${cause.lateResponses} 份`,
+    );
+  if (cause.lateInvitationAnswers !== undefined)
+    parts.push(
+      en
+        ? `${cause.lateInvitationAnswers} invitations answered late`
+        : `迟到回复邀请 ${cause.lateInvitationAnswers} 份`,
+    );
+  if (cause.followUpCasesChanged !== undefined)
+    parts.push(
+      en
+        ? `${cause.followUpCasesChanged} follow-up cases new or contacted since`
+        : `新增或新回访个案 ${cause.followUpCasesChanged} 个`,
+    );
+  if (cause.complaintsWithLateEvents !== undefined)
+    parts.push(
+      en
+        ? `${cause.complaintsWithLateEvents} complaints with late events`
+        : `有迟到事件的投诉 ${cause.complaintsWithLateEvents} 件`,
+    );
+  if (cause.newSubscriberCounts?.length)
+    parts.push(
+      en
+        ? `new subscriber counts for ${cause.newSubscriberCounts.join(', ')}`
+        : `${cause.newSubscriberCounts.join('、')} 用户数更新`,
+    );
+  return parts.join('; ');
+}
+
+/** The "Restated" section: which report this edition replaces, and every changed figure. */
+function restatedSection(changes: ReportChanges | undefined, language: Language): string {
+  if (!changes) return '';
+  const t = (key: keyof typeof TEXT) => TEXT[key][language];
+  const show = (value: unknown) =>
+    value === null || value === undefined
+      ? '–'
+      : Array.isArray(value)
+        ? `[${value.join(', ')}]`
+        : String(value);
+  const rows = changes.figures
+    .flatMap((change) =>
+      change.fields.map(
+        (field) =>
+          `<tr><th scope="row">${escapeHtml(nameOf(change.indicator, language))}</th><td>${escapeHtml(
+            Object.entries(change.dimensions)
+              .map(([key, value]) => `${key}=${value}`)
+              .join(' '),
+          )}</td><td>${FIELD_NAMES[field][language]}</td><td>${escapeHtml(show(change.old?.[field]))}</td><td>${escapeHtml(show(change.new?.[field]))}</td><td>${escapeHtml(causeText(change.because, language))}</td></tr>`,
+      ),
+    )
+    .join('');
+  const intro =
+    language === 'en'
+      ? `Edition ${changes.edition} of this period's report. It supersedes report ${changes.supersedes}, which stays published unchanged: data that arrived after it was published changed the figures below (${changes.figures.length} cells, ${changes.rankings.length} rankings).`
+      : `本期报告第 ${changes.edition} 版，取代报告 ${changes.supersedes}（原报告保持发布、内容不变）：其发布后到达的数据改变了下列数值（${changes.figures.length} 个单元格，${changes.rankings.length} 个排名）。`;
+  return `<section class="restated"><h2>${t('restated')}</h2><p>${escapeHtml(intro)}</p><table><thead><tr><th>${t('indicator')}</th><th>${t('cell')}</th><th>${t('field')}</th><th>${t('was')}</th><th>${t('now')}</th><th>${t('because')}</th></tr></thead><tbody>${rows}</tbody></table><p class="note">${CHANGES_NOTE[language]}</p></section>`;
+}
+
+const CHANGES_NOTE: Record<Language, string> = {
+  'zh-CN': 'changes.json 列出全部变更及其输入计数。',
+  en: 'changes.json lists every change and the input counts behind it.',
+};
+
 function article(
   built: BuiltIndicators,
   profile: Profile,
   meta: ReportMeta,
   language: Language,
   trend: readonly TrendPoint[],
+  changes?: ReportChanges,
 ): string {
   const t = (key: keyof typeof TEXT) => TEXT[key][language];
   const trends = profile.indicators
@@ -245,6 +332,7 @@ function article(
   return `<article lang="${language}" id="${language}">
 <h1>${escapeHtml(profile.name[language])}</h1>
 <p>${escapeHtml(meta.operator)} · ${t('period')} ${escapeHtml(built.period.id)} (${built.period.start} – ${built.period.end}, ${escapeHtml(built.period.timezone)}) · ${escapeHtml(meta.reportId)}</p>
+${restatedSection(changes, language)}
 <h2>${t('summary')}</h2>
 <table><thead><tr><th>${t('indicator')}</th><th>${t('value')}</th><th>n</th><th>${t('target')}</th><th>${t('previous')}</th></tr></thead><tbody>${summaryRows}</tbody></table>
 ${trends ? `<h2>${t('trend')}</h2><p class="note">${t('trendNote')}</p>${trends}` : ''}
@@ -283,6 +371,7 @@ export function renderReportHtml(
   profile: Profile,
   meta: ReportMeta,
   trend: readonly TrendPoint[] = [],
+  changes?: ReportChanges,
 ): string {
   return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -290,8 +379,8 @@ export function renderReportHtml(
 <title>${escapeHtml(profile.name['zh-CN'])} · ${escapeHtml(profile.name.en)} · ${escapeHtml(built.period.id)}</title>
 <style>${STYLE}</style></head><body>
 <nav><a href="#zh-CN" lang="zh-CN">中文</a><a href="#en" lang="en">English</a></nav>
-${article(built, profile, meta, 'zh-CN', trend)}
-${article(built, profile, meta, 'en', trend)}
+${article(built, profile, meta, 'zh-CN', trend, changes)}
+${article(built, profile, meta, 'en', trend, changes)}
 </body></html>
 `;
 }

@@ -32,6 +32,7 @@ import {
   sha256Hex,
 } from '../reports/report-files.ts';
 import { renderReportHtml, type TrendPoint } from '../reports/report-html.ts';
+import { CHANGES_FILE, type ReportChanges, renderChangesJson } from '../reports/restatement.ts';
 
 /**
  * What the report build reads: daily aggregates, follow-up cases, folded complaint states,
@@ -65,6 +66,12 @@ export interface ReportEntry {
   /** manifest.json as signed, and manifest.sig (base64 DER). */
   manifest: string;
   signature: string;
+  /** 1, or 2, 3, … for restatements (absent in entries older than editions: 1). */
+  edition?: number;
+  /** A restatement: the report it replaced as the period's current edition. */
+  supersedes?: string;
+  /** Set once a restatement replaced this report: GET /reports then lists it on request only. */
+  supersededBy?: string;
 }
 
 /** One file of a report as the index records it. */
@@ -264,15 +271,29 @@ async function trendOf(
   return points;
 }
 
+/** What a report is computed from, and the figures: everything its files are made of. */
+export interface ReportComputation {
+  profile: Profile;
+  period: Period;
+  previous: Period;
+  built: BuiltIndicators;
+  aggregates: ResponseAggregateRow[];
+  tallies: InvitationTallyRow[];
+  cases: FollowUpCaseRow[];
+  complaints: ComplaintState[];
+  subscribers: SubscriberCount[] | undefined;
+  previousSubscribers: SubscriberCount[] | undefined;
+}
+
 /**
- * Builds one report: reads the period's (and the previous period's) aggregates and
- * complaint states, computes the profile's indicators, renders the files (report.pdf
- * printed from report.html), writes them, then the manifest, then its KMS signature last, so a report with a signature is complete.
+ * Reads what a report of the period reads (the period's and the previous period's days ×
+ * groups, complaint states by month, subscriber counts) and computes the profile's figures;
+ * nothing is written. The build and the restatement check both start here.
  */
-export async function buildReport(
-  dependencies: BuildReportDependencies,
+export async function computeReport(
+  dependencies: Pick<BuildReportDependencies, 'inputs' | 'profiles' | 'timezone'>,
   request: { profile: string; period: string },
-) {
+): Promise<ReportComputation> {
   const profile = dependencies.profiles[request.profile];
   if (!profile) throw new UnknownProfileError(`there is no profile "${request.profile}"`);
   const period = parsePeriod(request.period, dependencies.timezone);
@@ -293,7 +314,67 @@ export async function buildReport(
     inputs: inputsFor(period, aggregates, tallies, cases, complaints, subscribers),
     previous: inputsFor(previous, aggregates, tallies, cases, complaints, previousSubscribers),
   });
+  return {
+    profile,
+    period,
+    previous,
+    built,
+    aggregates,
+    tallies,
+    cases,
+    complaints,
+    subscribers,
+    previousSubscribers,
+  };
+}
 
+/** The indicator inputs of one period of a computation, as the figures read them. */
+export function inputsOfPeriod(computed: ReportComputation, which: 'current' | 'previous') {
+  const period = which === 'current' ? computed.period : computed.previous;
+  return inputsFor(
+    period,
+    computed.aggregates,
+    computed.tallies,
+    computed.cases,
+    computed.complaints,
+    which === 'current' ? computed.subscribers : computed.previousSubscribers,
+  );
+}
+
+/** A restatement: the edition it is, the report it replaces, and what changed (changes.json). */
+export interface EditionOf {
+  edition: number;
+  supersedes: string;
+  changes: ReportChanges;
+}
+
+/** What came of a publication: the one place a hook (a notice, an alarm) learns of a report. */
+export interface PublishedReport {
+  reportId: string;
+  prefix: string;
+  period: string;
+  profile: string;
+  manifestSha256: string;
+  indicators: number;
+  /** 1 for a period's first report, 2, 3, … for its restatements. */
+  edition: number;
+  /** With edition > 1: the report this one replaces as the period's current edition. */
+  supersedes?: string;
+}
+
+/**
+ * Publishes a computed report: writes the files, then the manifest, then its KMS
+ * signature last (a report with a signature is complete), then its index entry. With
+ * `restatement`, the report is that edition of the period, with changes.json and a
+ * "Restated" section in report.html.
+ */
+export async function publishReport(
+  dependencies: BuildReportDependencies,
+  computed: ReportComputation,
+  restatement?: EditionOf,
+): Promise<PublishedReport> {
+  const { profile, period, previous, built, aggregates, tallies, cases, complaints } = computed;
+  const { subscribers, previousSubscribers } = computed;
   const trend = await trendOf(dependencies.history, profile.id, built);
 
   const generatedAt = dependencies.now();
@@ -312,8 +393,11 @@ export async function buildReport(
       complaints: latest(complaints.map((state) => state.lastEventAt)),
       responses: latest(aggregates.map((row) => row.day)),
     }),
+    edition: restatement?.edition ?? 1,
+    ...(restatement ? { supersedes: restatement.supersedes } : {}),
   };
-  const html = Buffer.from(renderReportHtml(built, profile, meta, trend));
+  const changes = restatement ? { ...restatement.changes, reportId } : undefined;
+  const html = Buffer.from(renderReportHtml(built, profile, meta, trend, changes));
   const files: ReportFile[] = [
     {
       name: 'report.json',
@@ -341,6 +425,15 @@ export async function buildReport(
       contentType: 'application/json',
       body: Buffer.from(renderMethodologyJson(built, profile, meta, EXTRACT_DESCRIPTION)),
     },
+    ...(changes
+      ? [
+          {
+            name: CHANGES_FILE,
+            contentType: 'application/json',
+            body: Buffer.from(renderChangesJson(changes)),
+          },
+        ]
+      : []),
     // Exactly the rows the figures were computed from, for assessors to recompute them.
     ...renderExtract({
       responses: aggregates,
@@ -386,6 +479,8 @@ export async function buildReport(
     files: entries.sort((a, b) => (a.name < b.name ? -1 : 1)),
     manifest: manifest.toString('utf8'),
     signature: signature.toString('base64'),
+    edition: meta.edition,
+    ...(meta.supersedes ? { supersedes: meta.supersedes } : {}),
   });
   return {
     reportId,
@@ -394,5 +489,15 @@ export async function buildReport(
     profile: profile.id,
     manifestSha256: sha256Hex(manifest),
     indicators: built.indicators.length,
+    edition: meta.edition,
+    ...(meta.supersedes ? { supersedes: meta.supersedes } : {}),
   };
+}
+
+/** Builds one report of a profile and period from the current data, and publishes it. */
+export async function buildReport(
+  dependencies: BuildReportDependencies,
+  request: { profile: string; period: string },
+): Promise<PublishedReport> {
+  return publishReport(dependencies, await computeReport(dependencies, request));
 }

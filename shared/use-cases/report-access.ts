@@ -26,7 +26,11 @@ export interface DownloadRecord {
 
 /** The report index as readers see it, and the download audit log. */
 export interface ReportCatalogue {
-  list(filter: { profile?: string; period?: string }, limit?: number): Promise<ReportEntry[]>;
+  /** Newest first; with `current`, without the editions a restatement superseded. */
+  list(
+    filter: { profile?: string; period?: string; current?: boolean },
+    limit?: number,
+  ): Promise<ReportEntry[]>;
   get(reportId: string): Promise<ReportEntry | undefined>;
   /** Written before the download link is handed out: no audit entry, no link. */
   recordDownload(record: DownloadRecord): Promise<void>;
@@ -50,6 +54,12 @@ export interface ReportView {
   profile: string;
   period: string;
   generatedAt: string;
+  /** 1 for a period's first report, 2, 3, … for its restatements. */
+  edition: number;
+  /** The edition this one replaced. */
+  supersedes?: string;
+  /** The restatement that replaced this one as the period's current edition. */
+  supersededBy?: string;
   files: { name: string; bytes: number; sha256: string }[];
 }
 
@@ -63,6 +73,9 @@ function viewOf(entry: ReportEntry, caller: Caller): ReportView {
     profile: entry.profile,
     period: entry.period,
     generatedAt: entry.generatedAt,
+    edition: entry.edition ?? 1,
+    ...(entry.supersedes ? { supersedes: entry.supersedes } : {}),
+    ...(entry.supersededBy ? { supersededBy: entry.supersededBy } : {}),
     files: entry.files
       .filter((file) => extracts || !isExtract(file.name))
       .map(({ name, bytes, sha256 }) => ({ name, bytes, sha256 })),
@@ -75,14 +88,18 @@ async function entryOf(access: ReportAccess, reportId: string): Promise<ReportEn
   return entry;
 }
 
-/** The reports a reader may see, newest first (at most 100), of a profile and/or period. */
+/**
+ * The reports a reader may see, newest first (at most 100), of a profile and/or period:
+ * each period's current editions, or with `editions: 'all'` the superseded ones too.
+ */
 export async function listReports(
   access: ReportAccess,
   caller: Caller,
-  filter: { profile?: string; period?: string },
+  filter: { profile?: string; period?: string; editions?: 'current' | 'all' },
 ): Promise<ReportView[]> {
   requireAnyGroup(caller, READERS);
-  const entries = await access.catalogue.list(filter);
+  const { editions = 'current', ...rest } = filter;
+  const entries = await access.catalogue.list({ ...rest, current: editions === 'current' });
   return entries.map((entry) => viewOf(entry, caller));
 }
 
@@ -131,4 +148,17 @@ export async function downloadLink(
   // Pinned to the version the report was built with: another version under the same key
   // (a governance-mode overwrite outside prod) is not what the manifest signed.
   return access.links.presignGet(`${entry.prefix}${name}`, DOWNLOAD_URL_SECONDS, file.versionId);
+}
+
+/**
+ * Every edition of a report's period, newest first: the report's own history, from its
+ * first edition to the current one.
+ */
+export async function editionsOf(
+  access: ReportAccess,
+  caller: Caller,
+  report: Pick<ReportView, 'profile' | 'period'>,
+): Promise<ReportView[]> {
+  const all = await listReports(access, caller, { ...report, editions: 'all' });
+  return all.filter((view) => view.edition > 1 || view.supersededBy !== undefined);
 }

@@ -53,6 +53,7 @@ const html = renderReportHtml(
     generatedAt: '2026-11-01T03:00:00.000Z',
     codeVersion: '0.1.0',
     dataWatermark: '{}',
+    edition: 1,
   },
   // Three earlier periods as published (August without a CSAT figure), then October.
   [

@@ -46,6 +46,7 @@ const meta = {
   reportId,
   operator: 'Example Telecom',
   generatedAt: '2026-11-01T03:00:00.000Z',
+  edition: 1,
   codeVersion: '0.1.0',
   dataWatermark: '{}',
 };

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { reportKeys } from '../../tables/reports.ts';
 import type { ReportEntry } from '../../use-cases/build-report.ts';
@@ -17,14 +18,19 @@ import type { DownloadRecord } from '../../use-cases/report-access.ts';
 export function dynamoDbReportIndex(client: DynamoDBClient, TableName: string) {
   const documents = DynamoDBDocumentClient.from(client);
 
-  /** Index entries newest first, page by page, optionally one profile and/or period. */
+  /**
+   * Index entries newest first, page by page, optionally one profile and/or period, and
+   * with `current` only those no restatement superseded.
+   */
   async function* newestFirst(filter: {
     profile?: string;
     period?: string;
+    current?: boolean;
   }): AsyncGenerator<ReportEntry> {
     const conditions = [
       ...(filter.profile ? ['profile = :profile'] : []),
       ...(filter.period ? ['#period = :period'] : []),
+      ...(filter.current ? ['attribute_not_exists(supersededBy)'] : []),
     ];
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -68,8 +74,14 @@ export function dynamoDbReportIndex(client: DynamoDBClient, TableName: string) {
       return entry as ReportEntry;
     },
 
-    /** Newest first, optionally one profile and/or period; at most `limit`. */
-    async list(filter: { profile?: string; period?: string }, limit = 100): Promise<ReportEntry[]> {
+    /**
+     * Newest first, optionally one profile and/or period, with `current` leaving out the
+     * editions a restatement superseded; at most `limit`.
+     */
+    async list(
+      filter: { profile?: string; period?: string; current?: boolean },
+      limit = 100,
+    ): Promise<ReportEntry[]> {
       const entries: ReportEntry[] = [];
       for await (const entry of newestFirst(filter)) {
         entries.push(entry);
@@ -95,6 +107,26 @@ export function dynamoDbReportIndex(client: DynamoDBClient, TableName: string) {
         }
       }
       return newest;
+    },
+
+    /**
+     * Marks a report superseded by a restatement, once: a report already marked keeps its
+     * mark (the check's repeat after an interruption writes the same one).
+     */
+    async markSuperseded(reportId: string, supersededBy: string): Promise<void> {
+      try {
+        await documents.send(
+          new UpdateCommand({
+            TableName,
+            Key: reportKeys.entry(reportId),
+            UpdateExpression: 'SET supersededBy = :by',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(supersededBy)',
+            ExpressionAttributeValues: { ':by': supersededBy },
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
     },
 
     /** Written before the download link is handed out: no audit entry, no link. */

@@ -1,5 +1,6 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { ReportStore } from '../../use-cases/build-report.ts';
+import type { PublishedFiles } from '../../use-cases/restate-reports.ts';
 
 /** Where a report's files go (docs/design.md §7): `reports/{profile}/{period}/{reportId}/{name}`. */
 export const reportPrefix = (profile: string, period: string, reportId: string) =>
@@ -35,6 +36,19 @@ export function s3ReportStore(client: S3Client, bucket: string): ReportStore {
         }),
       );
       return VersionId ? { versionId: VersionId } : {};
+    },
+  };
+}
+
+/** A published report's files read back (the restatement check's report.json and extract). */
+export function s3ReportFiles(client: S3Client, bucket: string): PublishedFiles {
+  return {
+    async read(prefix, name) {
+      const { Body } = await client.send(
+        new GetObjectCommand({ Bucket: bucket, Key: `${prefix}${name}` }),
+      );
+      if (!Body) throw new Error(`the report file ${prefix}${name} is empty`);
+      return Buffer.from(await Body.transformToByteArray());
     },
   };
 }

@@ -470,9 +470,14 @@ const ROUTES: readonly Route[] = [
     tag: 'reports',
     summary: 'List the reports',
     description:
-      'Newest first. Each report lists the files the caller’s group may download: assessors alone see `extract/*`.',
+      'Newest first, each period’s current edition: a report a restatement superseded (`supersededBy`) is listed only with `?editions=all`. Each report lists the files the caller’s group may download: assessors alone see `extract/*`.',
     auth: { kind: 'user-pool', groups: READERS },
     query: [
+      optionalQuery(
+        'editions',
+        '`current` (the default): each period’s current editions; `all`: the superseded editions too. Anything else is 400 `validation` at `/editions`.',
+        { type: 'string', enum: ['current', 'all'] },
+      ),
       optionalQuery('profile', 'Only this profile’s reports, such as `cn-miit`.', {
         type: 'string',
       }),
@@ -480,6 +485,7 @@ const ROUTES: readonly Route[] = [
     ],
     responses: {
       '200': { description: 'The reports.', content: json(schemaRef('ReportList')) },
+      '400': responseRef('ValidationProblem'),
       '403': responseRef('Forbidden'),
     },
   },

@@ -92,6 +92,9 @@ export const ReportSummarySchema = z.object({
   profile: z.string(),
   period: PeriodIdSchema,
   generatedAt: z.iso.datetime({ offset: true }),
+  edition: z.int().check(z.gte(1)),
+  supersedes: z.optional(ReportIdSchema),
+  supersededBy: z.optional(ReportIdSchema),
   files: z.array(z.string()),
 });
 
@@ -104,6 +107,8 @@ export const ReportManifestSchema = z.object({
   profile: z.string(),
   period: PeriodIdSchema,
   generatedAt: z.iso.datetime({ offset: true }),
+  edition: z.optional(z.int().check(z.gte(1))),
+  supersedes: z.optional(ReportIdSchema),
   codeVersion: z.string(),
   dataWatermark: z.string(),
   signature: z.object({

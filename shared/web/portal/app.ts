@@ -39,6 +39,7 @@ import {
   type DownloadRecord,
   describeReport,
   downloadLink,
+  editionsOf,
   listReports,
   type ReportAccess,
 } from '../../use-cases/report-access.ts';
@@ -232,10 +233,12 @@ export function portalApp(deps: PortalDependencies) {
       callerOfSession(visit.session),
       visit.params[0] ?? '',
     );
+    const editions = await editionsOf(deps.reports, callerOfSession(visit.session), view);
     return page(
       200,
       renderReport(context(visit), {
         report: view,
+        editions,
         timezone: deps.timezone,
         signingKeyUrl: `${deps.publicBaseUrl}/reports/signing-key`,
       }),

@@ -50,6 +50,7 @@ button.quiet{background:#fff;color:#0b57d0;border:2px solid #0b57d0}
 .notice{border:2px solid #0f7b3d;background:#fff;padding:.75rem 1rem;border-radius:.5rem;margin-bottom:1rem}
 .summary{border:2px solid #a50e0e;background:#fff;padding:.75rem 1rem;border-radius:.5rem;margin-bottom:1rem}
 .error{color:#a50e0e;font-weight:600}
+.badge{display:inline-block;margin-left:.5rem;padding:0 .4rem;border:2px solid #8a4b00;border-radius:.4rem;color:#8a4b00;font-size:.85rem;font-weight:700}
 `.trim();
 
 const styleHash = createHash('sha256').update(STYLE).digest('base64');
@@ -161,7 +162,7 @@ export function renderReports(
   const filter = html`<form method="get" action="/portal/reports" class="card"><div class="fields"><div><label for="profile">${t('profile')}</label><select id="profile" name="profile"><option value="">${t('anyProfile')}</option>${options}</select></div><div><label for="period">${t('period')}</label><input id="period" name="period" value="${input.filter.period ?? ''}" placeholder="2026-Q3" aria-describedby="period-hint"${input.periodInvalid ? html` aria-invalid="true"` : ''} size="10"><p class="hint" id="period-hint">${input.periodInvalid ? html`<span class="error" role="alert">${t('periodInvalid')}</span>` : t('periodHint')}</p></div><div><button type="submit">${t('filter')}</button></div></div></form>`;
   const rows = input.reports.map(
     (report) =>
-      html`<tr><td><a href="/portal/reports/${report.reportId}">${report.profile} · ${report.period}</a></td><td>${formatTime(report.generatedAt, context.locale, input.timezone)}</td><td><code>${report.reportId}</code></td></tr>`,
+      html`<tr><td><a href="/portal/reports/${report.reportId}">${report.profile} · ${report.period}</a>${report.edition > 1 ? html`<span class="badge">${t('restated')} · ${t('edition')} ${String(report.edition)}</span>` : ''}</td><td>${formatTime(report.generatedAt, context.locale, input.timezone)}</td><td><code>${report.reportId}</code></td></tr>`,
   );
   const list = input.periodInvalid
     ? ''
@@ -185,6 +186,8 @@ export function renderReport(
   context: PageContext,
   input: {
     report: ReportView & { codeVersion?: string };
+    /** Every edition of the report's period, newest first (none when it was never restated). */
+    editions: ReportView[];
     timezone: string;
     /** Where GET /reports/signing-key is served. */
     signingKeyUrl: string;
@@ -206,14 +209,30 @@ export function renderReport(
     'sha256sum report.json indicators.csv report.html methodology.json   # = manifest.json',
     ...(hasExtract ? ['sha256sum extract/*.csv.gz'] : []),
   ].join('\n');
+  const editionRows = input.editions.map(
+    (edition) =>
+      html`<tr><td>${String(edition.edition)}</td><td>${edition.reportId === report.reportId ? html`<code>${edition.reportId}</code>` : html`<a href="/portal/reports/${edition.reportId}"><code>${edition.reportId}</code></a>`}</td><td>${formatTime(edition.generatedAt, context.locale, input.timezone)}</td><td>${edition.supersededBy ? t('editionSuperseded') : t('editionCurrent')}</td></tr>`,
+  );
+  const history = input.editions.length
+    ? html`<section><h2>${t('editionsTitle')}</h2>${tableOf(
+        t('editionsTitle'),
+        html`<tr><th scope="col">${t('edition')}</th><th scope="col">${t('reportId')}</th><th scope="col">${t('generatedAt')}</th><th scope="col"><span class="vh">${t('editionCurrent')}</span></th></tr>`,
+        editionRows,
+      )}</section>`
+    : '';
+  const notice = report.supersededBy
+    ? html`<p class="summary">${t('supersededNotice')} <a href="/portal/reports/${report.supersededBy}"><code>${report.supersededBy}</code></a></p>`
+    : report.edition > 1
+      ? html`<p class="notice">${t('restatedNotice')}</p>`
+      : '';
   return layout(
     context,
     `${report.profile} · ${report.period}`,
-    html`<h1>${report.profile} · ${report.period}</h1><section><dl><dt>${t('profile')}</dt><dd>${report.profile}</dd><dt>${t('period')}</dt><dd>${report.period}</dd><dt>${t('generatedAt')}</dt><dd>${formatTime(report.generatedAt, context.locale, input.timezone)}</dd><dt>${t('codeVersion')}</dt><dd>${report.codeVersion ?? ''}</dd><dt>${t('reportId')}</dt><dd><code>${report.reportId}</code></dd></dl><p><a class="button" href="${fileHref('report.html')}">${t('openHtml')}</a></p></section><section><h2>${t('filesTitle')}</h2>${tableOf(
+    html`<h1>${report.profile} · ${report.period}${report.edition > 1 ? html`<span class="badge">${t('restated')} · ${t('edition')} ${String(report.edition)}</span>` : ''}</h1>${notice}<section><dl><dt>${t('profile')}</dt><dd>${report.profile}</dd><dt>${t('period')}</dt><dd>${report.period}</dd><dt>${t('generatedAt')}</dt><dd>${formatTime(report.generatedAt, context.locale, input.timezone)}</dd><dt>${t('codeVersion')}</dt><dd>${report.codeVersion ?? ''}</dd><dt>${t('reportId')}</dt><dd><code>${report.reportId}</code></dd></dl><p><a class="button" href="${fileHref('report.html')}">${t('openHtml')}</a></p></section><section><h2>${t('filesTitle')}</h2>${tableOf(
       t('filesTitle'),
       html`<tr><th scope="col">${t('file')} · SHA-256</th><th scope="col">${t('size')}</th><th scope="col"><span class="vh">${t('download')}</span></th></tr>`,
       rows,
-    )}<p class="note">${t('linkNote')}</p></section><section><h2>${t('checkTitle')}</h2><p>${t('checkBody')}</p><ul class="check-files"><li><a href="${input.signingKeyUrl}" download="signing-key.pem">${t('publicKey')}</a></li><li><a href="/portal/reports/${report.reportId}/manifest.json" download>${t('manifestFile')}</a></li><li><a href="/portal/reports/${report.reportId}/manifest.sig" download>${t('manifestSignature')}</a></li></ul><pre><code>${commands}</code></pre></section><p><a href="/portal/reports">${t('backToReports')}</a></p>`,
+    )}<p class="note">${t('linkNote')}</p></section><section><h2>${t('checkTitle')}</h2><p>${t('checkBody')}</p><ul class="check-files"><li><a href="${input.signingKeyUrl}" download="signing-key.pem">${t('publicKey')}</a></li><li><a href="/portal/reports/${report.reportId}/manifest.json" download>${t('manifestFile')}</a></li><li><a href="/portal/reports/${report.reportId}/manifest.sig" download>${t('manifestSignature')}</a></li></ul><pre><code>${commands}</code></pre></section>${history}<p><a href="/portal/reports">${t('backToReports')}</a></p>`,
     'reports',
   );
 }

@@ -129,6 +129,19 @@ export const TEXT = {
   },
   problemType: { 'zh-CN': '问题类型', en: 'Problem type' },
   backToReports: { 'zh-CN': '返回报告列表', en: 'Back to the reports' },
+  restated: { 'zh-CN': '已更正', en: 'restated' },
+  edition: { 'zh-CN': '版次', en: 'Edition' },
+  editionsTitle: { 'zh-CN': '各版次', en: 'Editions' },
+  editionCurrent: { 'zh-CN': '现行版', en: 'current' },
+  editionSuperseded: { 'zh-CN': '已被取代', en: 'superseded' },
+  supersededNotice: {
+    'zh-CN': '此版已被更正版取代，数值以现行版为准：',
+    en: 'A restatement superseded this edition; the current figures are in',
+  },
+  restatedNotice: {
+    'zh-CN': '此版为更正版：report.html 的“更正说明”与 changes.json 列出改变的数值及原因。',
+    en: 'This edition is a restatement: the "Restated" section of report.html and changes.json list the figures that changed and why.',
+  },
 } satisfies Record<string, Record<Locale, string>>;
 
 export type TextKey = keyof typeof TEXT;
