@@ -23,6 +23,8 @@ export function createApp(props: AppProps = {}) {
     reportBuilderTimeout: FUNCTION_TIMEOUTS['report-builder'],
     caseDeliveryTimeout: FUNCTION_TIMEOUTS['case-delivery'],
     remindersTimeout: FUNCTION_TIMEOUTS.reminders,
+    missedSchedulesTimeout: FUNCTION_TIMEOUTS['missed-schedules'],
+    noticeSenderTimeout: FUNCTION_TIMEOUTS['notice-sender'],
     description: 'Telecom service quality: data, keys, queues and secrets',
   });
   const stateless = new StatelessStack(app, `${prefix}-Stateless`, {

@@ -10,7 +10,9 @@ import { Complaints } from './features/complaints.ts';
 import { Feature, type FeatureProps } from './features/feature.ts';
 import { FollowUp } from './features/follow-up.ts';
 import { Invitations } from './features/invitations.ts';
+import { MissedSchedules } from './features/missed-schedules.ts';
 import { Portal } from './features/portal.ts';
+import { PublicationNotices } from './features/publication-notices.ts';
 import { Reminders } from './features/reminders.ts';
 import { Reports } from './features/reports.ts';
 import { SurveyResponses } from './features/survey-responses.ts';
@@ -35,6 +37,9 @@ export class StatelessStack extends Stack {
   readonly portal: Portal;
   readonly followUp: FollowUp;
   readonly reminders: Reminders;
+  readonly missedSchedules: MissedSchedules;
+  /** With a notice sender (`-c noticeSender=…`). */
+  readonly publicationNotices: PublicationNotices | undefined;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     const prod = props.config.stage === 'prod';
@@ -131,6 +136,28 @@ export class StatelessStack extends Stack {
       caseDeliveryQueue: stateful.caseDeliveryQueue,
     });
 
+    this.missedSchedules = new MissedSchedules(this, 'MissedSchedules', {
+      ...feature,
+      reportsTable: stateful.reportsTable,
+      alarmTopic: stateful.alarmTopic,
+      reportChecksQueue: stateful.reportChecksQueue,
+      reportRunsDeadLetterQueue: stateful.reportRunsDeadLetterQueue,
+    });
+
+    const { noticeQueue, noticeDeadLetterQueue } = stateful;
+    this.publicationNotices =
+      noticeQueue && noticeDeadLetterQueue
+        ? new PublicationNotices(this, 'PublicationNotices', {
+            ...feature,
+            reportsTable: stateful.reportsTable,
+            noticeQueue,
+            noticeDeadLetterQueue,
+            userPool: stateful.userPool,
+            publicBaseUrl: apiBaseUrl,
+          })
+        : undefined;
+    const notices = this.publicationNotices;
+
     new Monitoring(this, 'Monitoring', {
       alarmTopic: stateful.alarmTopic,
       api: this.api,
@@ -155,6 +182,8 @@ export class StatelessStack extends Stack {
         this.followUp.caseDelivery,
         this.followUp.caseEvents,
         this.reminders.reminders,
+        this.missedSchedules.missedSchedules,
+        ...(notices ? [notices.publicationNotices, notices.noticeSender] : []),
       ],
       deadLetterQueues: [
         stateful.complaintEventsDeadLetterQueue,
@@ -162,6 +191,7 @@ export class StatelessStack extends Stack {
         stateful.aggregationDeadLetterQueue,
         stateful.reportRunsDeadLetterQueue,
         stateful.followUpDeadLetterQueue,
+        ...(noticeDeadLetterQueue ? [noticeDeadLetterQueue] : []),
       ],
       queues: [
         stateful.complaintEventsQueue,
@@ -169,6 +199,8 @@ export class StatelessStack extends Stack {
         stateful.reportRunsQueue,
         stateful.caseDeliveryQueue,
         stateful.reminderRunsQueue,
+        stateful.reportChecksQueue,
+        ...(noticeQueue ? [noticeQueue] : []),
       ],
     });
   }

@@ -57,9 +57,10 @@ describe('template shape', () => {
   it('reduces the stateless stack to its functions, routes and IAM statements', () => {
     const shape = assemblyShape(assembly).stacks[stack];
 
-    // 19 functions and 16 routes: the follow-up case function, case delivery and case
-    // events (POST /cases/{caseId}/events) joined the fifteen, then reminders (no route).
-    expect(shape?.functions).toHaveLength(19);
+    // 22 functions and 16 routes: the follow-up case function, case delivery and case
+    // events (POST /cases/{caseId}/events) joined the fifteen, then reminders, then the
+    // missed-schedule check and the two notice functions (no route).
+    expect(shape?.functions).toHaveLength(22);
     expect(shape?.routes).toHaveLength(16);
     expect(shape?.functions.join('\n')).toContain('AWS::Lambda::Function(complaint-intake)');
     expect(shape?.routes.join('\n')).toMatch(
