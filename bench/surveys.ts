@@ -442,15 +442,18 @@ export async function benchSurveys(
     lines.push(
       `  ${'total'.padEnd(24)}${names.map((name) => total(name).toFixed(2).padStart(12)).join('')}`,
     );
-    // docs/design.md §9: a web answer ≤ $2.50 a million; an inbound SMS ≤ $3.00 a million
-    // messages, and an SMS answer is three of them (CSAT, NPS, comment).
+    // docs/design.md §9: a web answer that opens no case ≤ $2.50 a million (judged below,
+    // with the case's own budget); an inbound SMS ≤ $3.00 a million messages, and an SMS
+    // answer is three of them (CSAT, NPS, comment).
     const webAnswer = total('web answer');
     const smsMessage = total('SMS answer') / SMS_MESSAGES_PER_ANSWER;
-    met &&= webAnswer <= 2.5 && smsMessage <= 3;
+    met &&= smsMessage <= 3;
     lines.push(
-      `  budget, on the answer path: web ≤ $2.50 per response ${webAnswer <= 2.5 ? 'ok' : 'OVER'}; SMS $${smsMessage.toFixed(2)} per inbound message, ≤ $3.00 ${smsMessage <= 3 ? 'ok' : 'OVER'} (${SMS_MESSAGES_PER_ANSWER} messages per response, each an API request and a Lambda invocation)`,
+      `  budget, on the answer path: SMS $${smsMessage.toFixed(2)} per inbound message, ≤ $3.00 ${smsMessage <= 3 ? 'ok' : 'OVER'} (${SMS_MESSAGES_PER_ANSWER} messages per response, each an API request and a Lambda invocation); web: below, without and with cases`,
     );
-    lines.push(...caseCostLines(noCase.cost, webCount, allCases.cost, caseCount, webAnswer));
+    const cases = caseCostLines(noCase.cost, webCount, allCases.cost, caseCount, webAnswer);
+    met &&= cases.met;
+    lines.push(...cases.lines);
 
     if (measureIngest) {
       const ingest = await benchIngest(sandbox, documents);
@@ -468,7 +471,8 @@ type Cost = ReturnType<typeof costBetween>;
 /**
  * The cost of a delivered follow-up case (docs/design.md §9, §10): per answer that opens
  * one, less per answer that opens none, item by item, per million cases; and the web
- * answer without cases beside the one at the budget's mix, with the arithmetic of the floor.
+ * answer without cases beside the one at one answer in ten, with the arithmetic of the
+ * floor that made issue 14's "+$0.05 at one in ten" a budget per case instead.
  */
 function caseCostLines(
   noCase: Cost,
@@ -476,28 +480,37 @@ function caseCostLines(
   withCase: Cost,
   caseAnswers: number,
   webAnswerMixed: number,
-): string[] {
+): { lines: string[]; met: boolean } {
   const items = Object.keys(noCase) as (keyof Cost)[];
   const perCase = (item: keyof Cost) =>
     (withCase[item] / caseAnswers - noCase[item] / noCaseAnswers) * 1e6;
-  const caseTotal = items.reduce((sum, item) => sum + perCase(item), 0);
-  const webNoCase = (items.reduce((sum, item) => sum + noCase[item], 0) / noCaseAnswers) * 1e6;
   // Writes the emulator proxy does not count: the case's one write to casesByAnsweredDay.
   const indexWrite = PRICES.dynamoDbPerMillionWriteUnits;
+  const caseTotal = items.reduce((sum, item) => sum + perCase(item), 0) + indexWrite;
+  const webNoCase = (items.reduce((sum, item) => sum + noCase[item], 0) / noCaseAnswers) * 1e6;
   const share = 0.1;
   const margin = webAnswerMixed - webNoCase;
   const floor = share * PRICES.dynamoDbPerMillionWriteUnits;
-  return [
-    `Follow-up case, opened and delivered once (an answer opening one less an answer opening none; ${caseAnswers} and ${noCaseAnswers} answers). $ per million cases:`,
-    ...items
-      .filter((item) => Math.abs(perCase(item)) >= 0.0005)
-      .map((item) => `  ${item.padEnd(24)}${perCase(item).toFixed(3).padStart(12)}`),
-    `  ${'index write (uncounted)'.padEnd(24)}${indexWrite.toFixed(3).padStart(12)}  (the case's casesByAnsweredDay entry, 1 WCU: the proxy counts no index writes)`,
-    `  ${'total'.padEnd(24)}${(caseTotal + indexWrite).toFixed(2).padStart(12)}`,
-    `Web answer: $${webNoCase.toFixed(2)} per million with no case; $${webAnswerMixed.toFixed(2)} with one answer in ten opening a delivered case (+$${margin.toFixed(2)}; issue 14 asked ≤ +$0.05: ${margin <= 0.05 ? 'ok' : 'OVER'}).`,
-    `  The floor at one answer in ten: the case's own write, 0.1 × 1 WCU × $${PRICES.dynamoDbPerMillionWriteUnits} = $${floor.toFixed(4)} per million answers, already above $0.05; a case also needs its function's invocation, its index entry, its delivery's queue message, invocation, read and attempt record, so +$0.05 cannot hold (docs/design.md §9).`,
-  ];
+  const webMet = webNoCase <= WEB_ANSWER_BUDGET;
+  const caseMet = caseTotal <= CASE_BUDGET;
+  return {
+    met: webMet && caseMet,
+    lines: [
+      `Follow-up case, opened and delivered once (an answer opening one less an answer opening none; ${caseAnswers} and ${noCaseAnswers} answers). $ per million cases:`,
+      ...items
+        .filter((item) => Math.abs(perCase(item)) >= 0.0005)
+        .map((item) => `  ${item.padEnd(24)}${perCase(item).toFixed(3).padStart(12)}`),
+      `  ${'index write (uncounted)'.padEnd(24)}${indexWrite.toFixed(3).padStart(12)}  (the case's casesByAnsweredDay entry, 1 WCU: the proxy counts no index writes)`,
+      `  ${'total'.padEnd(24)}${caseTotal.toFixed(2).padStart(12)}  budget ≤ $${CASE_BUDGET.toFixed(2)} per million cases ${caseMet ? 'ok' : 'OVER'}`,
+      `Web answer: $${webNoCase.toFixed(2)} per million with no case, budget ≤ $${WEB_ANSWER_BUDGET.toFixed(2)} ${webMet ? 'ok' : 'OVER'}; $${webAnswerMixed.toFixed(2)} measured with one answer in ten opening a delivered case (+$${margin.toFixed(2)}; in steady use $${webNoCase.toFixed(2)} + ${share} × $${caseTotal.toFixed(2)} = $${(webNoCase + share * caseTotal).toFixed(2)}).`,
+      `  Why a budget per case and not "+$0.05 at one in ten" (issue 14): the case's own write alone is ${share} × 1 WCU × $${PRICES.dynamoDbPerMillionWriteUnits} = $${floor.toFixed(4)} per million answers; a case also needs its function's invocation, its index entry, its delivery's queue message, invocation, read and attempt record (docs/design.md §9).`,
+    ],
+  };
 }
+
+/** docs/design.md §9: a web answer that opens no case, and a delivered case, per million. */
+const WEB_ANSWER_BUDGET = 2.5;
+const CASE_BUDGET = 6;
 
 /** An SMS survey's inbound messages: the CSAT, the NPS and the comment. */
 const SMS_MESSAGES_PER_ANSWER = 3;

@@ -18,7 +18,11 @@ import { requireEnv } from '#shared/config.ts';
 import { surveyUrlFor } from '#shared/domain/survey-token.ts';
 import { logger } from '#shared/powertools/logger.ts';
 import { metrics } from '#shared/powertools/metrics.ts';
-import { sendInvitationSms } from '#shared/use-cases/send-invitation-sms.ts';
+import {
+  type SendOutcome,
+  SMS_UNCONFIRMED_METRIC,
+  sendInvitationSms,
+} from '#shared/use-cases/send-invitation-sms.ts';
 
 const config = {
   tableName: requireEnv('SURVEYS_TABLE_NAME'),
@@ -29,11 +33,14 @@ const config = {
   surveyBaseUrl: requireEnv('SURVEY_BASE_URL'),
   // Optional: many carriers allow no alphanumeric sender id.
   senderId: process.env.SMS_SENDER_ID ?? '',
+  // Longer than this function's time limit: a claim older than that has no sender left.
+  claimLeaseSeconds: Number(requireEnv('SMS_CLAIM_LEASE_SECONDS')),
 };
 const ports = {
   store: dynamoDbSmsInvitationStore(new DynamoDBClient({}), config.tableName),
   gateway: snsSmsGateway(new SNSClient({}), config.senderId),
   wakeUps: sqsSmsWakeUps(new SQSClient({}), config.wakeUpQueueUrl),
+  claimLeaseSeconds: config.claimLeaseSeconds,
   now: () => new Date(),
 };
 const DueSchema = z.object({
@@ -62,8 +69,18 @@ async function send(due: z.infer<typeof DueSchema>) {
     },
   );
   logger.info('sms invitation handled', { invitationId: due.invitationId, outcome });
-  metrics.addMetric(outcome === 'sent' ? 'smsSent' : 'smsNotSentNow', MetricUnit.Count, 1);
+  if (outcome === 'unconfirmed') {
+    // Its sender died between SNS and the record: whether it went is unknown (alarmed).
+    logger.warn('sms invitation unconfirmed', { invitationId: due.invitationId });
+  }
+  metrics.addMetric(METRIC_OF[outcome] ?? 'smsNotSentNow', MetricUnit.Count, 1);
 }
+
+/** The outcomes with a metric of their own; every other is `smsNotSentNow`. */
+const METRIC_OF: Partial<Record<SendOutcome, string>> = {
+  sent: 'smsSent',
+  unconfirmed: SMS_UNCONFIRMED_METRIC,
+};
 
 /** A new outbox entry, from the surveys table's stream (filtered to OUTBOX inserts). */
 async function sendOutboxEntry(record: DynamoDBRecord) {

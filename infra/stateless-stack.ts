@@ -161,6 +161,14 @@ export class StatelessStack extends Stack {
     new Monitoring(this, 'Monitoring', {
       alarmTopic: stateful.alarmTopic,
       api: this.api,
+      productAlarms: [
+        {
+          id: 'SmsUnconfirmed',
+          metric: this.invitations.smsUnconfirmed,
+          description:
+            'An SMS sender died between SNS and its record: the SMS may or may not have gone, and is not sent again (docs/operations.md, Alarms).',
+        },
+      ],
       // In the dashboard's order, which predates the features.
       functions: [
         this.administration.erasure,

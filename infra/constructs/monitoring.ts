@@ -21,6 +21,8 @@ export interface MonitoringProps {
   functions: LambdaFunction[];
   queues: IQueue[];
   deadLetterQueues: IQueue[];
+  /** The product's own signals worth waking someone for: any datum above zero alarms. */
+  productAlarms?: { id: string; metric: Metric; description: string }[];
 }
 
 /**
@@ -66,6 +68,9 @@ export class Monitoring extends Construct {
         fn.metricThrottles({ period: Duration.minutes(1), statistic: 'Sum' }),
         `${fn.node.id} was throttled.`,
       );
+    }
+    for (const { id, metric, description } of props.productAlarms ?? []) {
+      alarm(id, metric, description);
     }
     const api5xx = props.api.metricServerError({ period: Duration.minutes(1), statistic: 'Sum' });
     alarm('Api5xx', api5xx, 'The HTTP API answered with 5xx.');

@@ -1,4 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
+import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -8,7 +9,9 @@ import type { Construct } from 'constructs';
 import type { SurveyKeyPurpose } from '#shared/domain/survey-token.ts';
 import { SURVEY_ITEMS } from '#shared/tables/surveys.ts';
 import { TABLE_KEY } from '#shared/tables/table.ts';
+import { SMS_UNCONFIRMED_METRIC } from '#shared/use-cases/send-invitation-sms.ts';
 import { ProjectFunction } from '../constructs/project-function.ts';
+import { FUNCTION_TIMEOUTS } from '../function-timeouts.ts';
 import { Feature, type FeatureProps } from './feature.ts';
 
 export interface InvitationsProps extends FeatureProps {
@@ -35,6 +38,8 @@ export interface InvitationsProps extends FeatureProps {
 export class Invitations extends Feature {
   readonly invitationIntake: ProjectFunction;
   readonly smsSender: ProjectFunction;
+  /** SMS whose sender died between SNS and its record: sent or not, nobody knows. */
+  readonly smsUnconfirmed: Metric;
 
   constructor(scope: Construct, id: string, props: InvitationsProps) {
     super(scope, id);
@@ -111,6 +116,8 @@ export class Invitations extends Feature {
         SURVEY_TOKEN_KEY_SECRET_ARN: props.surveyKeySecrets['survey-token'].secretArn,
         SURVEY_BASE_URL: props.surveyBaseUrl,
         SMS_SENDER_ID: config.smsSenderId,
+        // Twice its time limit: a claim older than that has no sender left to finish it.
+        SMS_CLAIM_LEASE_SECONDS: String(FUNCTION_TIMEOUTS['sms-sender'].toSeconds() * 2),
       },
       ...props.logs,
     });
@@ -120,6 +127,14 @@ export class Invitations extends Feature {
       'PutItem',
       'DeleteItem',
     ]);
+    this.smsUnconfirmed = new Metric({
+      namespace: 'TelecomServiceQuality',
+      metricName: SMS_UNCONFIRMED_METRIC,
+      // Powertools adds the function's service name as the metric's one dimension.
+      dimensionsMap: { service: 'sms-sender' },
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+    });
     this.smsSender.grantSmsPublish();
     props.smsWakeUpQueue.grantSendMessages(this.smsSender);
     // Only the key that decrypts the number it sends to.

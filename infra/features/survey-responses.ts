@@ -96,7 +96,7 @@ export class SurveyResponses extends Feature {
         bisectBatchOnError: false,
         parallelizationFactor: 1,
         // A link becoming answered (the one change that makes a response), and an
-        // invitation reaching its customer (a web link created, an SMS sent): the
+        // invitation reaching its customer (a web link created, an SMS sent or perhaps sent): the
         // response rate's numerator and denominator.
         filters: [
           FilterCriteria.filter({
@@ -118,7 +118,9 @@ export class SurveyResponses extends Feature {
             eventName: FilterRule.isEqual('MODIFY'),
             dynamodb: {
               Keys: { [TABLE_KEY.sortKey]: { S: FilterRule.isEqual(SURVEY_ITEMS.invitation) } },
-              NewImage: { status: { S: FilterRule.isEqual('sent') } },
+              // An `unconfirmed` SMS counts as sent: the rate may be understated, never
+              // overstated (docs/design.md §3).
+              NewImage: { status: { S: FilterRule.or('sent', 'unconfirmed') } },
               OldImage: { status: { S: FilterRule.notEquals('sent') } },
             },
           }),

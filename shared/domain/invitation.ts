@@ -52,7 +52,18 @@ export function parseInvitationRequest(
   return { success: true, request: parsed.data };
 }
 
-export type InvitationStatus = 'created' | 'queued' | 'deferred' | 'sent' | 'not_sent';
+/**
+ * `sending` lies between the claim and the record of the send; `unconfirmed` is final: the
+ * sender died in between, so whether the SMS went is unknown (docs/design.md §3).
+ */
+export type InvitationStatus =
+  | 'created'
+  | 'queued'
+  | 'deferred'
+  | 'sending'
+  | 'sent'
+  | 'unconfirmed'
+  | 'not_sent';
 
 /** Why an SMS invitation was never sent (docs/design.md §3): checked when it was due. */
 export const NOT_SENT_REASONS = ['opted_out', 'answered', 'expired'] as const;
@@ -75,12 +86,15 @@ export interface Invitation {
   createdAt: string;
   expiresAt: string;
   status: InvitationStatus;
+  /** When the SMS sender claimed it (status `sending`): the claim's lease starts here. */
+  claimedAt?: string;
   sendAt?: string;
   notSentReason?: NotSentReason;
   tokenHash: string;
   /** When its one reminder comes due (docs/design.md §10.3); absent when it gets none. */
   reminderDueAt?: string;
   reminderStatus?: ReminderStatus;
+  reminderClaimedAt?: string;
   reminderNotSentReason?: NotSentReason;
 }
 

@@ -6,10 +6,17 @@ export const DEFAULT_REMINDER_AFTER_DAYS = 3;
 
 /**
  * Where a reminder stands, on its invitation: handed over (`queued`, or `deferred` out of
- * quiet hours), being sent, sent (SMS) or delivered to the operator (web), or never
- * (`not_sent`, with the reason found when it came due or was about to be sent).
+ * quiet hours), being sent, sent (SMS) or delivered to the operator (web), unknown (`unconfirmed`: the
+ * sender died between the gateway and the record) or never (`not_sent`, with the reason
+ * found when it came due or was about to be sent).
  */
-export type ReminderStatus = 'queued' | 'deferred' | 'sending' | 'sent' | 'not_sent';
+export type ReminderStatus =
+  | 'queued'
+  | 'deferred'
+  | 'sending'
+  | 'sent'
+  | 'unconfirmed'
+  | 'not_sent';
 
 /** Why a reminder was never sent: the invitation's reasons. */
 export type ReminderNotSentReason = NotSentReason;

@@ -22,6 +22,18 @@ export interface SmsInvitationStore {
   /** Records the send, deletes the outbox entry (and so the number), opens the conversation. */
   markSent(invitation: Invitation, sentAt: Date, conversation: SmsConversation): Promise<void>;
   /**
+   * Final, for a claim whose sender died between the gateway and `markSent`: status
+   * `unconfirmed` (it may have gone; never sent again), the outbox entry (and the number)
+   * deleted, the conversation opened so that a reply still counts. Only while the claim is
+   * the one made at `claimedAt`; `false` when another delivery resolved it first.
+   */
+  markUnconfirmed(
+    invitation: Invitation,
+    claimedAt: string | undefined,
+    at: Date,
+    conversation: SmsConversation,
+  ): Promise<boolean>;
+  /**
    * The reminder's claim: its state queued/deferred → sending, in one transaction with the
    * same checks as the first SMS's (not opted out, link unanswered and unexpired).
    */
@@ -36,6 +48,13 @@ export interface SmsInvitationStore {
     sentAt: Date,
     conversation: SmsConversation,
   ): Promise<void>;
+  /** The reminder's `markUnconfirmed`: `reminderStatus` → `unconfirmed`. */
+  markReminderUnconfirmed(
+    invitation: Invitation,
+    claimedAt: string | undefined,
+    at: Date,
+    conversation: SmsConversation,
+  ): Promise<boolean>;
 }
 
 export interface SmsGateway {
@@ -50,7 +69,16 @@ export interface SmsWakeUps {
 /** SQS can delay a message by at most 15 minutes; longer waits hop. */
 const MAX_DELAY_SECONDS = 900;
 
-export type SendOutcome = 'sent' | 'delayed' | 'already_sent' | 'no_invitation' | 'not_sent';
+/** The metric an `unconfirmed` SMS counts in, which an alarm watches (infra/constructs). */
+export const SMS_UNCONFIRMED_METRIC = 'smsUnconfirmed';
+
+export type SendOutcome =
+  | 'sent'
+  | 'delayed'
+  | 'already_sent'
+  | 'no_invitation'
+  | 'not_sent'
+  | 'unconfirmed';
 
 /**
  * Sends one invitation's first SMS (the CSAT question), at most once: a deferred SMS
@@ -63,6 +91,11 @@ export async function sendInvitationSms(
     store: SmsInvitationStore;
     gateway: SmsGateway;
     wakeUps: SmsWakeUps;
+    /**
+     * How long a claim may stay `sending` before its sender is surely gone (longer than the
+     * sender's time limit): a delivery that finds an older claim resolves it `unconfirmed`.
+     */
+    claimLeaseSeconds: number;
     phoneKey: Buffer;
     /** The invitation's survey link, made again from its id, for a reminder's text. */
     surveyUrlOf: (invitationId: string) => string;
@@ -92,10 +125,13 @@ export async function sendInvitationSms(
   if (outbox.reminder) {
     return claimAndSend(dependencies, outbox, now, {
       state: invitation.reminderStatus,
+      claimedAt: invitation.reminderClaimedAt,
       claim: () => store.claimReminder(invitation, now),
       withhold: (reason) => store.withholdReminder(invitation, reason, now),
       release: () => store.releaseReminder(id, invitation.reminderStatus),
       markSent: (conversation) => store.markReminderSent(invitation, now, conversation),
+      markUnconfirmed: (conversation) =>
+        store.markReminderUnconfirmed(invitation, invitation.reminderClaimedAt, now, conversation),
       text: () => reminderSmsText(invitation.locale, dependencies.surveyUrlOf(id)),
       invitation,
     });
@@ -103,10 +139,13 @@ export async function sendInvitationSms(
   // A deferred SMS may wake long after the customer opted out or answered on the web.
   return claimAndSend(dependencies, outbox, now, {
     state: invitation.status,
+    claimedAt: invitation.claimedAt,
     claim: () => store.claim(invitation, now),
     withhold: (reason) => store.withhold(invitation, reason, now),
     release: () => store.release(id, invitation.status),
     markSent: (conversation) => store.markSent(invitation, now, conversation),
+    markUnconfirmed: (conversation) =>
+      store.markUnconfirmed(invitation, invitation.claimedAt, now, conversation),
     text: () => SMS_TEXTS.csat?.[invitation.locale] ?? '',
     invitation,
   });
@@ -115,7 +154,11 @@ export async function sendInvitationSms(
 /**
  * One SMS of an invitation (the first or its reminder), by the store's operations for it:
  * claimed with the checks of this moment, withheld for good when they fail, released for a
- * retry when the gateway fails, and recorded as sent with the conversation it opens.
+ * retry when the gateway fails, and recorded as sent with the conversation it opens. A
+ * claim found still `sending` is a sender that may be at work (then this delivery comes
+ * back when the lease is over) or one that died between the gateway and the record (then,
+ * the lease over, the SMS is `unconfirmed`: SNS cannot say whether it went, and sending it
+ * again could send it twice).
  */
 async function claimAndSend(
   dependencies: Parameters<typeof sendInvitationSms>[0],
@@ -124,13 +167,37 @@ async function claimAndSend(
   sms: {
     invitation: Invitation;
     state: string | undefined;
+    claimedAt: string | undefined;
     claim: () => Promise<'claimed' | 'taken' | NotSentReason>;
     withhold: (reason: NotSentReason) => Promise<void>;
     release: () => Promise<void>;
     markSent: (conversation: SmsConversation) => Promise<void>;
+    markUnconfirmed: (conversation: SmsConversation) => Promise<boolean>;
     text: () => string;
   },
 ): Promise<SendOutcome> {
+  const conversation: SmsConversation = {
+    invitationId: sms.invitation.invitationId,
+    locale: sms.invitation.locale,
+    step: 'csat',
+    answers: {},
+    reprompted: false,
+    updatedAt: now.toISOString(),
+  };
+  if (sms.state === 'sending') {
+    // A claim made before claims were dated has no lease left.
+    const leaseEnds =
+      (sms.claimedAt ? Date.parse(sms.claimedAt) : 0) + dependencies.claimLeaseSeconds * 1000;
+    if (leaseEnds > now.getTime()) {
+      const waitSeconds = Math.ceil((leaseEnds - now.getTime()) / 1000);
+      await dependencies.wakeUps.schedule(
+        { invitationId: sms.invitation.invitationId, sendAt: new Date(leaseEnds).toISOString() },
+        Math.min(MAX_DELAY_SECONDS, waitSeconds),
+      );
+      return 'delayed';
+    }
+    return (await sms.markUnconfirmed(conversation)) ? 'unconfirmed' : 'already_sent';
+  }
   if (sms.state !== 'queued' && sms.state !== 'deferred') return 'already_sent';
   const claim = await sms.claim();
   if (claim === 'taken') return 'already_sent';
@@ -138,7 +205,7 @@ async function claimAndSend(
     await sms.withhold(claim);
     return 'not_sent';
   }
-  const { invitationId, locale } = sms.invitation;
+  const { invitationId } = sms.invitation;
   try {
     const phone = decryptPhone(dependencies.phoneKey, invitationId, outbox.phoneCiphertext);
     await dependencies.gateway.send(phone, sms.text());
@@ -146,13 +213,6 @@ async function claimAndSend(
     await sms.release();
     throw error;
   }
-  await sms.markSent({
-    invitationId,
-    locale,
-    step: 'csat',
-    answers: {},
-    reprompted: false,
-    updatedAt: now.toISOString(),
-  });
+  await sms.markSent(conversation);
   return 'sent';
 }

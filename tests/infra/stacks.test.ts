@@ -398,7 +398,7 @@ describe('stateless stack', () => {
         eventName: ['MODIFY'],
         dynamodb: {
           Keys: { sk: { S: ['INVITATION'] } },
-          NewImage: { status: { S: ['sent'] } },
+          NewImage: { status: { S: ['sent', 'unconfirmed'] } },
           OldImage: { status: { S: [{ 'anything-but': ['sent'] }] } },
         },
       },
@@ -591,5 +591,23 @@ describe('stateless stack', () => {
       expect(JSON.stringify(alarm.Properties.AlarmActions)).toContain('AlarmTopic');
     }
     expect(Object.keys(ofType(stateless, 'AWS::CloudWatch::Dashboard'))).toHaveLength(1);
+  });
+
+  it('alarms on any SMS left unconfirmed, from the metric the SMS sender emits', () => {
+    const unconfirmed = Object.values(ofType(stateless, 'AWS::CloudWatch::Alarm')).filter(
+      (alarm) => alarm.Properties.MetricName === 'smsUnconfirmed',
+    );
+    expect(unconfirmed).toHaveLength(1);
+    expect(unconfirmed[0]?.Properties).toMatchObject({
+      Namespace: 'TelecomServiceQuality',
+      Dimensions: [{ Name: 'service', Value: 'sms-sender' }],
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    // The lease is longer than the sender's time limit: a live sender is never overtaken.
+    const sender = functionNamed('sms-sender');
+    const { Variables } = sender.Environment as { Variables: Record<string, string> };
+    expect(Number(Variables.SMS_CLAIM_LEASE_SECONDS)).toBeGreaterThan(Number(sender.Timeout));
   });
 });

@@ -19,6 +19,7 @@ import { surveyKeys } from '#shared/tables/surveys.ts';
 import { recordedSms, startRecording } from '../support/moto-recorder.ts';
 import { complaintEvent, signedWebhookRequest } from '../support/webhooks.ts';
 
+const LEASE_SECONDS = 2;
 let app: LocalApp;
 let documents: DynamoDBDocumentClient;
 const logs: string[] = [];
@@ -34,6 +35,9 @@ beforeAll(async () => {
     onError: (fn, error) => logs.push(`${fn} ${error.errorType} ${error.errorMessage}`),
   });
   app.host('InvitationIntake').fn.environment.QUIET_HOURS = '00:00-00:00';
+  // A claim's lease of 2 s instead of twice the sender's time limit, so that a claim left
+  // by a dead sender is resolved within the test.
+  app.host('SmsSender').fn.environment.SMS_CLAIM_LEASE_SECONDS = String(LEASE_SECONDS);
   documents = DynamoDBDocumentClient.from(
     new DynamoDBClient({
       endpoint: app.directEndpoint,
@@ -297,5 +301,125 @@ describe('the SMS sender killed mid-batch', () => {
       );
       expect(conversation.Item).toMatchObject({ invitationId, step: 'csat' });
     }
+  });
+
+  it('never sends again an SMS whose sender died between SNS and its record: unconfirmed once its lease is over', async () => {
+    // Prepare: five SMS invitations in a group of their own, one batch on the stream.
+    const intake = app.host('InvitationIntake').fn;
+    const secretArns = JSON.parse(intake.environment.INVITATION_SOURCE_SECRETS ?? '{}') as Record<
+      string,
+      string
+    >;
+    const secret = JSON.parse(app.provisioned.secretValues.get(secretArns.crm ?? '') ?? '{}')
+      .current as string;
+    const pepperSecret = JSON.parse(
+      app.provisioned.secretValues.get(intake.environment.PHONE_PEPPER_SECRET_ARN ?? '') ?? '{}',
+    ) as { key: string };
+    const phonePepper = deriveSurveyKey('phone-hash', pepperSecret.key);
+    const region = 'SC-CD';
+    const sender = app.host('SmsSender');
+    await app.drain('SmsSender');
+    await app.drain('ResponseAggregator');
+    await startRecording(app.directEndpoint);
+    const phones = Array.from(
+      { length: 5 },
+      (_, index) =>
+        `+86137${String(index).padStart(2, '0')}${String(randomUUID().replace(/\D/g, '')).slice(0, 6).padEnd(6, '0')}`,
+    );
+    const invitationIds: string[] = [];
+    for (const phone of phones) {
+      const created = await call(
+        'InvitationIntake',
+        signedWebhookRequest({
+          secret,
+          route: { routeKey: 'POST /invitations', path: '/invitations' },
+          body: {
+            eventId: `unconfirmed-${randomUUID()}`,
+            customerRef: `unconfirmed-${randomUUID().slice(0, 8)}`,
+            phone,
+            locale: 'en',
+            channel: 'sms',
+            touchpoint: 'store',
+            region,
+            service: 'mobile_data',
+            occurredAt: new Date().toISOString(),
+          },
+        }),
+      );
+      expect(created.statusCode).toBe(201);
+      invitationIds.push(String((created.json as { invitationId: string }).invitationId));
+    }
+    // The third SMS reaches SNS, and its environment dies before it hears so: claimed,
+    // published, never recorded.
+    const crashesBefore = sender.crashesInjected.length;
+    sender.setCrashFault({ operation: /Publish$/, nth: 3 });
+    const logsBefore = logs.length;
+
+    // Act: the stream's delivery crashes and is retried; the in-doubt claim is still within
+    // its lease, so its delivery comes back on the wake-up queue when the lease is over.
+    await app.drain('SmsSender');
+    await new Promise((resolve) => setTimeout(resolve, (LEASE_SECONDS + 1) * 1000));
+    await app.drain('SmsSender');
+    await app.drain('ResponseAggregator');
+
+    // Assess: the crash came right after the third SMS reached SNS…
+    expect(sender.crashesInjected).toHaveLength(crashesBefore + 1);
+    expect(
+      sender.crashesInjected[crashesBefore]?.callsLanded.filter((operation) =>
+        operation.endsWith('Publish'),
+      ),
+    ).toHaveLength(3);
+    const inDoubt = invitationIds[2] ?? '';
+    const outcomes = logged('sms invitation handled', logsBefore)
+      .filter((entry) => entry.invitationId === inDoubt)
+      .map((entry) => entry.outcome);
+    expect(outcomes).toEqual(['delayed', 'unconfirmed']);
+    expect(
+      logged('sms invitation unconfirmed', logsBefore).map((entry) => entry.invitationId),
+    ).toEqual([inDoubt]);
+    // …the alarm's metric counted it once,
+    expect(
+      logs
+        .slice(logsBefore)
+        .filter((line) => line.includes('"smsUnconfirmed"'))
+        .map((line) => (JSON.parse(line) as { smsUnconfirmed: number }).smsUnconfirmed),
+    ).toEqual([1]);
+    // …each customer got the question exactly once, the one in doubt included,
+    const sms = await recordedSms(app.directEndpoint);
+    for (const phone of phones) {
+      expect(sms.filter((message) => message.phone === phone)).toEqual([
+        { phone, text: SMS_TEXTS.csat?.en },
+      ]);
+    }
+    // …the one in doubt is unconfirmed, its number gone, its conversation open for a reply,
+    const tableName = intake.environment.SURVEYS_TABLE_NAME ?? '';
+    for (const [index, invitationId] of invitationIds.entries()) {
+      const { Item } = await documents.send(
+        new GetCommand({ TableName: tableName, Key: surveyKeys.invitation(invitationId) }),
+      );
+      expect(Item).toMatchObject({ status: invitationId === inDoubt ? 'unconfirmed' : 'sent' });
+      const outbox = await documents.send(
+        new GetCommand({ TableName: tableName, Key: surveyKeys.smsOutbox(invitationId) }),
+      );
+      expect(outbox.Item).toBeUndefined();
+      const conversation = await documents.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: surveyKeys.conversation(phoneHash(phonePepper, phones[index] ?? '')),
+        }),
+      );
+      expect(conversation.Item).toMatchObject({ invitationId, step: 'csat' });
+    }
+    // …and the response rate counts all five as sent (understated if it never went).
+    const timeZone = app.host('ResponseAggregator').fn.environment.REPORTING_TIME_ZONE ?? 'UTC';
+    const day = new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date());
+    const { Items = [] } = await documents.send(
+      new QueryCommand({
+        TableName: app.host('ResponseAggregator').fn.environment.AGGREGATES_TABLE_NAME,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :group)',
+        ExpressionAttributeValues: { ':pk': `INV#${day}`, ':group': `${region}#` },
+      }),
+    );
+    expect(Items.reduce((sum, item) => sum + Number(item.sent ?? 0), 0)).toBe(5);
   });
 });

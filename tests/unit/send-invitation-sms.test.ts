@@ -36,6 +36,8 @@ function harness(
     released: [] as string[],
     withheld: [] as string[],
     marked: 0,
+    unconfirmed: [] as (string | undefined)[],
+    wakeUps: [] as unknown[],
   };
   let status = stored?.status;
   const outbox = {
@@ -47,6 +49,7 @@ function harness(
   };
   const dependencies = {
     now: () => now,
+    claimLeaseSeconds: 60,
     phoneKey,
     surveyUrlOf: () => 'https://s.example.com/s/token',
     store: {
@@ -54,6 +57,7 @@ function harness(
       withholdReminder: notForFirstSms,
       releaseReminder: notForFirstSms,
       markReminderSent: notForFirstSms,
+      markReminderUnconfirmed: notForFirstSms,
       get: async () =>
         stored
           ? {
@@ -79,6 +83,12 @@ function harness(
         status = 'sent';
         calls.marked += 1;
       },
+      markUnconfirmed: async (_invitation: Invitation, claimedAt: string | undefined) => {
+        if (status !== 'sending') return false;
+        status = 'unconfirmed';
+        calls.unconfirmed.push(claimedAt);
+        return true;
+      },
     },
     gateway: {
       send: async (phone: string) => {
@@ -87,7 +97,10 @@ function harness(
       },
     },
     wakeUps: {
-      schedule: async (_wakeUp: unknown, seconds: number) => void calls.delayed.push(seconds),
+      schedule: async (wakeUp: unknown, seconds: number) => {
+        calls.delayed.push(seconds);
+        calls.wakeUps.push(wakeUp);
+      },
     },
   };
   return { dependencies, calls };
@@ -146,6 +159,40 @@ describe('sendInvitationSms', () => {
     );
     expect(calls.released).toEqual(['queued']);
     expect(calls.marked).toBe(0);
+  });
+
+  it('comes back when the lease ends for a claim whose sender may still be at work', async () => {
+    // Claimed 20 s ago: its sender may be between SNS and its record right now.
+    const claimedAt = new Date(now.getTime() - 20_000).toISOString();
+    const { dependencies, calls } = harness({ ...invitation('sending'), claimedAt });
+
+    expect(await sendInvitationSms(dependencies, { invitationId: 'inv-1' })).toBe('delayed');
+    expect(calls.wakeUps).toEqual([
+      { invitationId: 'inv-1', sendAt: new Date(now.getTime() + 40_000).toISOString() },
+    ]);
+    expect(calls.delayed).toEqual([40]);
+    expect(calls.sent).toEqual([]);
+    expect(calls.unconfirmed).toEqual([]);
+  });
+
+  it('never sends again, and records it unconfirmed, a claim older than its lease', async () => {
+    const claimedAt = new Date(now.getTime() - 61_000).toISOString();
+    const { dependencies, calls } = harness({ ...invitation('sending'), claimedAt });
+
+    const first = await sendInvitationSms(dependencies, { invitationId: 'inv-1' });
+    const again = await sendInvitationSms(dependencies, { invitationId: 'inv-1' });
+
+    expect([first, again]).toEqual(['unconfirmed', 'already_sent']);
+    expect(calls.unconfirmed).toEqual([claimedAt]);
+    expect(calls.sent).toEqual([]);
+  });
+
+  it('resolves at once a claim made before claims were dated', async () => {
+    const { dependencies, calls } = harness(invitation('sending'));
+
+    expect(await sendInvitationSms(dependencies, { invitationId: 'inv-1' })).toBe('unconfirmed');
+    expect(calls.unconfirmed).toEqual([undefined]);
+    expect(calls.sent).toEqual([]);
   });
 });
 

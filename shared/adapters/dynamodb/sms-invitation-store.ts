@@ -11,6 +11,9 @@ import { CONVERSATION_TIMEOUT_HOURS, type SmsConversation } from '../../domain/s
 import { SURVEY_ITEMS, surveyKeys } from '../../tables/surveys.ts';
 import type { SmsInvitationStore } from '../../use-cases/send-invitation-sms.ts';
 
+/** Where each claim is dated: the first SMS's, the reminder's. */
+const CLAIMED_AT = { status: 'claimedAt', reminderStatus: 'reminderClaimedAt' } as const;
+
 /** The sender's view of the surveys table. */
 export function dynamoDbSmsInvitationStore(
   client: DynamoDBClient,
@@ -55,11 +58,15 @@ export function dynamoDbSmsInvitationStore(
               Update: {
                 TableName,
                 Key: surveyKeys.invitation(invitationId),
-                UpdateExpression: 'SET #status = :sending',
+                UpdateExpression: 'SET #status = :sending, #claimedAt = :now',
                 ConditionExpression: '#status IN (:queued, :deferred)',
-                ExpressionAttributeNames: { '#status': attribute },
+                ExpressionAttributeNames: {
+                  '#status': attribute,
+                  '#claimedAt': CLAIMED_AT[attribute],
+                },
                 ExpressionAttributeValues: {
                   ':sending': 'sending',
+                  ':now': now.toISOString(),
                   ':queued': 'queued',
                   ':deferred': 'deferred',
                 },
@@ -114,6 +121,56 @@ export function dynamoDbSmsInvitationStore(
       },
     },
   });
+  /**
+   * A claim's sender died between the gateway and its record: `unconfirmed`, the outbox
+   * entry (and the number) deleted, the conversation opened; only while the claim is the
+   * one made at `claimedAt` (absent on claims made before they were dated).
+   */
+  const markUnconfirmedWith = async (
+    attribute: 'status' | 'reminderStatus',
+    invitation: Invitation,
+    claimedAt: string | undefined,
+    at: Date,
+    conversation: SmsConversation,
+  ) => {
+    try {
+      await documents.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName,
+                Key: surveyKeys.invitation(invitation.invitationId),
+                UpdateExpression: 'SET #status = :unconfirmed, #unconfirmedAt = :at',
+                ConditionExpression: claimedAt
+                  ? '#status = :sending AND #claimedAt = :claimedAt'
+                  : '#status = :sending AND attribute_not_exists(#claimedAt)',
+                ExpressionAttributeNames: {
+                  '#status': attribute,
+                  '#claimedAt': CLAIMED_AT[attribute],
+                  '#unconfirmedAt':
+                    attribute === 'status' ? 'unconfirmedAt' : 'reminderUnconfirmedAt',
+                },
+                ExpressionAttributeValues: {
+                  ':unconfirmed': 'unconfirmed',
+                  ':sending': 'sending',
+                  ':at': at.toISOString(),
+                  ...(claimedAt ? { ':claimedAt': claimedAt } : {}),
+                },
+              },
+            },
+            { Delete: { TableName, Key: surveyKeys.smsOutbox(invitation.invitationId) } },
+            conversationPut(invitation, at, conversation),
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      // Another delivery of the same entry resolved it first.
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      return false;
+    }
+  };
   return {
     async get(invitationId) {
       const keys = [surveyKeys.invitation(invitationId), surveyKeys.smsOutbox(invitationId)];
@@ -188,6 +245,10 @@ export function dynamoDbSmsInvitationStore(
         }),
       );
     },
+    markUnconfirmed: (invitation, claimedAt, at, conversation) =>
+      markUnconfirmedWith('status', invitation, claimedAt, at, conversation),
+    markReminderUnconfirmed: (invitation, claimedAt, at, conversation) =>
+      markUnconfirmedWith('reminderStatus', invitation, claimedAt, at, conversation),
     async withholdReminder(invitation, reason, at) {
       try {
         await documents.send(

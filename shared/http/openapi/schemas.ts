@@ -57,7 +57,15 @@ export const ProblemDetailsSchema = z.object({
 export const GatewayMessageSchema = z.object({ message: z.string() });
 
 /** Invitation `status` (docs/design.md §3). */
-export const INVITATION_STATUSES = ['created', 'queued', 'deferred', 'sent', 'not_sent'] as const;
+export const INVITATION_STATUSES = [
+  'created',
+  'queued',
+  'deferred',
+  'sending',
+  'sent',
+  'unconfirmed',
+  'not_sent',
+] as const;
 
 /** The answer to `POST /invitations`, the same for a repeated `eventId`. */
 export const InvitationViewSchema = z.object({
