@@ -24,6 +24,8 @@ export function createApp(props: AppProps = {}) {
     reportBuilderTimeout: FUNCTION_TIMEOUTS['report-builder'],
     caseDeliveryTimeout: FUNCTION_TIMEOUTS['case-delivery'],
     remindersTimeout: FUNCTION_TIMEOUTS.reminders,
+    missedSchedulesTimeout: FUNCTION_TIMEOUTS['missed-schedules'],
+    noticeSenderTimeout: FUNCTION_TIMEOUTS['notice-sender'],
     description: 'Telecom service quality: data, keys, queues and secrets',
   });
   // A web ACL for CloudFront exists only in us-east-1: its own small stack there, whose

@@ -4,6 +4,7 @@ import type { Node } from 'constructs';
 import { endpointUrlProblem } from '#shared/domain/endpoint-address.ts';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '#shared/domain/follow-up.ts';
 import { DEFAULT_REMINDER_AFTER_DAYS } from '#shared/domain/reminders.ts';
+import { DEFAULT_MISSED_SCHEDULE_HOURS } from '#shared/domain/report-schedule.ts';
 import { cidrProblem } from '#shared/http/source-allow-list.ts';
 import { type Profile, profilesWith, readProfileDirectory } from '#shared/indicators/profiles.ts';
 import { DEFAULT_RESTATE_WINDOW_PERIODS } from '#shared/use-cases/restate-reports.ts';
@@ -83,6 +84,22 @@ export interface StageConfig {
   smsNumbers: string[];
   /** The operator's name as reports carry it. */
   operatorName: string;
+  /**
+   * Hours after a report schedule fires by which its report must be published, or the
+   * missed-schedule alarm goes to the alarm topic (default 6).
+   */
+  missedScheduleHours: number;
+  /**
+   * The address publication notices are sent from (docs/design.md §7); empty: no notices
+   * are sent, and no notice function is deployed.
+   */
+  noticeSender: string;
+  /**
+   * The SES identity (a domain, or the address itself) that the sender belongs to, verified
+   * in SES outside the stacks (docs/operations.md, Publication notices); by default the
+   * sender's domain.
+   */
+  noticeIdentity: string;
   /** Object Lock retention of reports, in days (default 5 years). */
   reportRetentionDays: number;
   /** The code version reports name in their manifest and methodology. */
@@ -225,6 +242,8 @@ export function readStageConfig(node: Node): StageConfig {
     smsNumbers: smsNumbers(node),
     operatorName: String(node.tryGetContext('operatorName') ?? 'Example Telecom'),
     reportRetentionDays: positive(node, 'reportRetentionDays', 1826),
+    ...noticeSender(node),
+    missedScheduleHours: positive(node, 'missedScheduleHours', DEFAULT_MISSED_SCHEDULE_HOURS),
     codeVersion: String(node.tryGetContext('codeVersion') ?? PACKAGE_VERSION),
     ...readOperatorProfiles(node.tryGetContext('profilesDirectory')),
     followUpEndpoints: readWebhookEndpoints(node.tryGetContext('followUpEndpoints')),
@@ -416,6 +435,23 @@ function readOperatorProfiles(
     profiles: profilesWith(own.map(({ profile }) => profile)),
     operatorProfileFiles: own.map(({ path }) => path),
   };
+}
+
+/** `noticeSender` (an address or empty) and `noticeIdentity` (its domain unless given). */
+function noticeSender(node: Node): Pick<StageConfig, 'noticeSender' | 'noticeIdentity'> {
+  const sender = String(node.tryGetContext('noticeSender') ?? '');
+  if (sender === '') return { noticeSender: '', noticeIdentity: '' };
+  const address = /^[^\s@<>"]+@([a-z0-9-]+(?:\.[a-z0-9-]+)+)$/i.exec(sender);
+  if (!address) {
+    throw new Error(`context "noticeSender" must be an e-mail address, got "${sender}"`);
+  }
+  const identity = String(node.tryGetContext('noticeIdentity') ?? '') || (address[1] ?? '');
+  if (identity !== sender && identity.toLowerCase() !== address[1]?.toLowerCase()) {
+    throw new Error(
+      `context "noticeIdentity" must be the sender's domain or the sender's address, got "${identity}"`,
+    );
+  }
+  return { noticeSender: sender, noticeIdentity: identity };
 }
 
 /** The operator's networks, each an IPv4 or IPv6 CIDR. */

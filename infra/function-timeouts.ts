@@ -32,6 +32,11 @@ export const FUNCTION_TIMEOUTS = {
   reminders: Duration.minutes(5),
   // A page, or a sign-in's token exchange with the user pool: API Gateway waits 30 s at most.
   portal: Duration.seconds(15),
+  // A few index reads and at most a few topic messages.
+  'missed-schedules': Duration.seconds(30),
+  'publication-notices': Duration.seconds(10),
+  // One SES call per person of a profile's audience.
+  'notice-sender': Duration.seconds(60),
 } as const satisfies Record<string, Duration>;
 
 /** A function's entry file under `functions/`, without extension. */

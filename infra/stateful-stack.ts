@@ -60,6 +60,10 @@ export interface StatefulStackProps extends StackProps {
   /** The case delivery function's timeout: the delivery queue's visibility timeout is six times it. */
   caseDeliveryTimeout: Duration;
   remindersTimeout: Duration;
+  /** The missed-schedule check's timeout: its queue's visibility timeout is six times it. */
+  missedSchedulesTimeout: Duration;
+  /** The notice sender's timeout: the notice queue's visibility timeout is six times it. */
+  noticeSenderTimeout: Duration;
 }
 
 /**
@@ -107,6 +111,12 @@ export class StatefulStack extends Stack {
   /** Report runs waiting for the builder: on demand (POST /reports/runs) and scheduled. */
   readonly reportRunsQueue: Queue;
   readonly reportRunsDeadLetterQueue: Queue;
+  /** The hourly missed-schedule checks, waiting for the checker. */
+  readonly reportChecksQueue: Queue;
+  /** Publications waiting for their notices to be sent; only with a notice sender. */
+  readonly noticeQueue: Queue | undefined;
+  /** Publications whose notices could not all be sent after their retries (alarmed). */
+  readonly noticeDeadLetterQueue: Queue | undefined;
   /** The report index and the download audit log. */
   readonly reportsTable: Table;
   /** Signs report manifests (ECDSA P-256); its public key verifies them offline. */
@@ -368,7 +378,31 @@ export class StatefulStack extends Stack {
       deadLetterQueue: this.reportRunsDeadLetterQueue,
       removalPolicy,
     });
-    this.reportsTable = this.table('ReportsTable', REPORTS_TABLE, { prod, removalPolicy });
+    // A check that keeps failing joins the report runs' dead letters (alarmed); the next
+    // hour's check looks at the same reports, so nothing waits on a retry.
+    this.reportChecksQueue = this.workQueue('ReportChecksQueue', {
+      consumerTimeout: props.missedSchedulesTimeout,
+      retentionPeriod: Duration.hours(1),
+      deadLetterQueue: this.reportRunsDeadLetterQueue,
+      removalPolicy,
+    });
+    const notices = props.config.noticeSender !== '';
+    this.reportsTable = this.table('ReportsTable', REPORTS_TABLE, {
+      prod,
+      removalPolicy,
+      // With notices, the stream tells of each new index entry: a publication.
+      ...(notices ? { stream: StreamViewType.NEW_IMAGE } : {}),
+    });
+    if (notices) {
+      this.noticeDeadLetterQueue = this.deadLetterQueue('NoticeDeadLetterQueue', removalPolicy);
+      // Four days to retry: SES refusing for a while delays notices, and loses none.
+      this.noticeQueue = this.workQueue('NoticeQueue', {
+        consumerTimeout: props.noticeSenderTimeout,
+        retentionPeriod: Duration.days(4),
+        deadLetterQueue: this.noticeDeadLetterQueue,
+        removalPolicy,
+      });
+    }
     this.sessionsTable = this.table('SessionsTable', SESSIONS_TABLE, { prod, removalPolicy });
     this.userPool = new UserPool(this, 'UserPool', {
       userPoolName: `tsq-${props.config.stage}-people`,

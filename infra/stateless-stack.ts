@@ -11,7 +11,9 @@ import { Complaints } from './features/complaints.ts';
 import { Feature, type FeatureProps } from './features/feature.ts';
 import { FollowUp } from './features/follow-up.ts';
 import { Invitations } from './features/invitations.ts';
+import { MissedSchedules } from './features/missed-schedules.ts';
 import { Portal } from './features/portal.ts';
+import { PublicationNotices } from './features/publication-notices.ts';
 import { Reminders } from './features/reminders.ts';
 import { Reports } from './features/reports.ts';
 import { SurveyResponses } from './features/survey-responses.ts';
@@ -40,6 +42,9 @@ export class StatelessStack extends Stack {
   readonly reminders: Reminders;
   /** CloudFront and AWS WAF in front of the public routes, with `-c edge=true`. */
   readonly edge: ServiceEdge | undefined;
+  readonly missedSchedules: MissedSchedules;
+  /** With a notice sender (`-c noticeSender=…`). */
+  readonly publicationNotices: PublicationNotices | undefined;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     const prod = props.config.stage === 'prod';
@@ -150,6 +155,28 @@ export class StatelessStack extends Stack {
       caseDeliveryQueue: stateful.caseDeliveryQueue,
     });
 
+    this.missedSchedules = new MissedSchedules(this, 'MissedSchedules', {
+      ...feature,
+      reportsTable: stateful.reportsTable,
+      alarmTopic: stateful.alarmTopic,
+      reportChecksQueue: stateful.reportChecksQueue,
+      reportRunsDeadLetterQueue: stateful.reportRunsDeadLetterQueue,
+    });
+
+    const { noticeQueue, noticeDeadLetterQueue } = stateful;
+    this.publicationNotices =
+      noticeQueue && noticeDeadLetterQueue
+        ? new PublicationNotices(this, 'PublicationNotices', {
+            ...feature,
+            reportsTable: stateful.reportsTable,
+            noticeQueue,
+            noticeDeadLetterQueue,
+            userPool: stateful.userPool,
+            publicBaseUrl: apiBaseUrl,
+          })
+        : undefined;
+    const notices = this.publicationNotices;
+
     new Monitoring(this, 'Monitoring', {
       alarmTopic: stateful.alarmTopic,
       api: this.api,
@@ -183,6 +210,8 @@ export class StatelessStack extends Stack {
         this.followUp.caseDelivery,
         this.followUp.caseEvents,
         this.reminders.reminders,
+        this.missedSchedules.missedSchedules,
+        ...(notices ? [notices.publicationNotices, notices.noticeSender] : []),
       ],
       deadLetterQueues: [
         stateful.complaintEventsDeadLetterQueue,
@@ -190,6 +219,7 @@ export class StatelessStack extends Stack {
         stateful.aggregationDeadLetterQueue,
         stateful.reportRunsDeadLetterQueue,
         stateful.followUpDeadLetterQueue,
+        ...(noticeDeadLetterQueue ? [noticeDeadLetterQueue] : []),
       ],
       queues: [
         stateful.complaintEventsQueue,
@@ -197,6 +227,8 @@ export class StatelessStack extends Stack {
         stateful.reportRunsQueue,
         stateful.caseDeliveryQueue,
         stateful.reminderRunsQueue,
+        stateful.reportChecksQueue,
+        ...(noticeQueue ? [noticeQueue] : []),
       ],
     });
   }

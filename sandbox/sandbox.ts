@@ -3,6 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { emulatorCognito, jwtAuthorizer, type SeededUsers, seedPeople } from './emulator/people.ts';
 import { emulatorCredentials } from './emulator/provision.ts';
 import { type LocalApp, startLocalApp } from './local-app.ts';
@@ -152,6 +153,15 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     options.print(
       `${''.padEnd(13)}${'user pool mail'.padEnd(18)} to ${to}: your temporary password is ${temporaryPassword}`,
     );
+  // What the functions send through SES: the emulator keeps it, the sandbox prints it.
+  app.proxy.onEmail = ({ from, to, subject, text }) =>
+    options.print(
+      [
+        `${''.padEnd(13)}${'ses mail'.padEnd(18)} from ${from} to ${to.join(', ')}: ${subject}`,
+        ...text.split('\n').map((line) => `${''.padEnd(31)} | ${line}`),
+      ].join('\n'),
+    );
+  await verifyNoticeSenders(app);
   const users = await seedPeople(app.provisioned);
   const followUpReceiver = await configureFollowUpDelivery(app, options.followUpReceiverUrl);
   let login: LoginProvider | undefined;
@@ -246,6 +256,32 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     return stopping;
   };
   return { outputs, directory, app, server, schedules, login, readyMs, synthesized, stop };
+}
+
+/**
+ * The notice sender's address as a verified SES identity in the emulator: in AWS the
+ * operator verifies it once (docs/operations.md, Publication notices); moto, like SES,
+ * refuses to send from an address it does not know.
+ */
+async function verifyNoticeSenders(app: LocalApp): Promise<void> {
+  const senders = new Set(
+    app.provisioned.functions.flatMap((fn) =>
+      fn.environment.NOTICE_SENDER ? [fn.environment.NOTICE_SENDER] : [],
+    ),
+  );
+  if (senders.size === 0) return;
+  const ses = new SESv2Client({
+    endpoint: app.directEndpoint,
+    region: app.region,
+    credentials: emulatorCredentials,
+  });
+  try {
+    for (const sender of senders) {
+      await ses.send(new CreateEmailIdentityCommand({ EmailIdentity: sender }));
+    }
+  } finally {
+    ses.destroy();
+  }
 }
 
 /**

@@ -12,6 +12,14 @@ export function cdkJsonContext(): Record<string, unknown> {
 }
 
 /**
+ * What the sandbox synthesizes with beyond cdk.json: a notice sender, so that publication
+ * notices are sent (the sandbox verifies the address in the emulator and prints each mail).
+ */
+export const SANDBOX_CONTEXT: Readonly<Record<string, unknown>> = {
+  noticeSender: 'reports@sandbox.local',
+};
+
+/**
  * Synthesizes the app as `cdk synth` does, with cdk.json's context plus overrides. With
  * `bundle: false` the functions are not bundled: for template assertions that need no code.
  */
@@ -40,6 +48,8 @@ const SYNTHESIS_INPUTS = [
   'cdk.json',
   'package-lock.json',
   'tsconfig.json',
+  // SANDBOX_CONTEXT.
+  'sandbox/synthesize.ts',
 ];
 const HASH_FILE = 'synthesis-inputs.sha256';
 
@@ -72,7 +82,7 @@ export function synthesizeIfChanged(outdir: string): { synthesized: boolean } {
     return { synthesized: false };
   }
   rmSync(outdir, { recursive: true, force: true });
-  synthesizeApp({ outdir });
+  synthesizeApp({ outdir, context: { ...SANDBOX_CONTEXT } });
   writeFileSync(hashFile, hash);
   return { synthesized: true };
 }

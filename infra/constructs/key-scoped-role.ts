@@ -3,10 +3,10 @@ import { type AddToPrincipalPolicyResult, type PolicyStatement, Role } from 'aws
 
 /**
  * The services through which the project's roles use the data key: tables and their
- * streams, queues, the reports bucket, secrets. Never KMS directly: a role that holds a
+ * streams, queues, the reports bucket, secrets, the alarm topic. Never KMS directly: a role that holds a
  * ciphertext still cannot have the key decrypt it outside these services.
  */
-export const DATA_KEY_SERVICES = ['dynamodb', 'sqs', 's3', 'secretsmanager'] as const;
+export const DATA_KEY_SERVICES = ['dynamodb', 'sqs', 's3', 'secretsmanager', 'sns'] as const;
 
 /** The key-use actions that CDK's grants (`grantEncryptDecrypt`, queue and table grants) add. */
 const KEY_USE = new Set([

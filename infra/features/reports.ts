@@ -17,6 +17,7 @@ import {
 import { SqsSendMessage } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { REPORT_SCHEDULE_HOUR } from '#shared/domain/report-schedule.ts';
 import { OPERATOR_PROFILES_DIRECTORY } from '#shared/indicators/profiles.ts';
 import { COMPLAINTS_TABLE } from '#shared/tables/complaints.ts';
 import { reportKeys } from '#shared/tables/reports.ts';
@@ -274,7 +275,7 @@ export class Reports extends Feature {
         description: `Builds the ${profile.id} report for each ${profile.period} that has ended`,
         schedule: ScheduleExpression.cron({
           minute: '0',
-          hour: '3',
+          hour: String(REPORT_SCHEDULE_HOUR),
           day: '1',
           ...cronOf[profile.period],
           timeZone: TimeZone.of(config.reportingTimeZone),

@@ -53,6 +53,33 @@ export function mailedInvitation(
   return Buffer.from(JSON.stringify({ ...request, TemporaryPassword: temporaryPassword }));
 }
 
+/** An e-mail a function sent through SES (v2), as the proxy saw it go by. */
+export interface SentEmail {
+  from: string;
+  to: string[];
+  subject: string;
+  text: string;
+}
+
+/** The e-mail of an SES v2 SendEmail request (simple content), or undefined for any other. */
+export function sentEmailOf(method: string, url: string, body: Buffer): SentEmail | undefined {
+  if (method !== 'POST' || !url.startsWith('/v2/email/outbound-emails')) return undefined;
+  const request = JSON.parse(body.toString('utf8') || '{}') as {
+    FromEmailAddress?: string;
+    Destination?: { ToAddresses?: string[] };
+    Content?: {
+      Simple?: { Subject?: { Data?: string }; Body?: { Text?: { Data?: string } } };
+    };
+  };
+  const simple = request.Content?.Simple;
+  return {
+    from: request.FromEmailAddress ?? '',
+    to: request.Destination?.ToAddresses ?? [],
+    subject: simple?.Subject?.Data ?? '',
+    text: simple?.Body?.Text?.Data ?? '',
+  };
+}
+
 /** One AWS call as the proxy sees it: who made it (the caller's session token) and what. */
 export interface AwsCall {
   /** `X-Amz-Security-Token`: the sandbox gives each function's environments their own. */
@@ -89,6 +116,11 @@ export class EmulatorProxy {
    */
   refuseSms = false;
   /**
+   * For fault-injection tests: this many of the next SES SendEmail requests are refused
+   * as SES refuses a message (MessageRejected), without reaching the emulator.
+   */
+  refuseEmails = 0;
+  /**
    * For crash tests: asked about every call once the emulator has answered it, before the
    * caller gets the answer. A promise means the caller is dying: the answer is held back
    * until it settles, then the caller's connection is cut, so the call has landed and the
@@ -115,6 +147,8 @@ export class EmulatorProxy {
   readonly mailbox: PoolMail[] = [];
   /** Told of each message as it is mailed. */
   onMail: ((message: PoolMail) => void) | undefined;
+  /** Told of each e-mail a function sends through SES (the emulator keeps it too). */
+  onEmail: ((email: SentEmail) => void) | undefined;
 
   private constructor(upstreamUrl: URL) {
     this.server = createServer(async (incoming, outgoing) => {
@@ -126,6 +160,8 @@ export class EmulatorProxy {
         this.mailbox.push(message);
         this.onMail?.(message);
       });
+      const email = sentEmailOf(incoming.method ?? '', incoming.url ?? '', body);
+      if (email && this.refuseEmails === 0) this.onEmail?.(email);
       const operation = operationOf(target, incoming.url ?? '', body);
       if (operation) this.count(operation, target, body);
       const call = {
@@ -217,6 +253,15 @@ export class EmulatorProxy {
           );
           return;
         }
+      }
+      if (email && this.refuseEmails > 0) {
+        this.refuseEmails -= 1;
+        outgoing.writeHead(400, {
+          'content-type': 'application/json',
+          'x-amzn-errortype': 'MessageRejected',
+        });
+        outgoing.end(JSON.stringify({ message: 'Message rejected (refused by the sandbox)' }));
+        return;
       }
       if (!dynamodb) {
         void forward();

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod/mini';
+import { GROUPS } from '../domain/people.ts';
 import { type FieldError, fieldErrorsOf } from '../domain/validation.ts';
 import { resolveIndicator } from './catalogue.ts';
 import baseline from './profiles/baseline.json' with { type: 'json' };
@@ -63,6 +64,15 @@ export const ProfileSchema = z.strictObject({
   minCell: z._default(
     z.int({ error: 'must be a whole number' }).check(z.gte(1), z.lte(1_000_000)),
     DEFAULT_MIN_CELL,
+  ),
+  /**
+   * The groups whose people are e-mailed when a report of the profile is published
+   * (docs/design.md §7); regulators and assessors when absent.
+   */
+  audience: z.optional(
+    z
+      .array(z.enum(GROUPS, { error: `must be one of: ${GROUPS.join(', ')}` }))
+      .check(z.minLength(1, 'must name at least one group')),
   ),
   indicators: z.array(IndicatorEntrySchema).check(
     z.minLength(1, 'must name at least one indicator'),

@@ -2,7 +2,8 @@ import { tableDesign } from './table.ts';
 
 /**
  * The reports table (docs/data-model.md): the report index, which GET /reports reads,
- * the report runs and whether each published its report, and the download audit log.
+ * the report runs and whether each published its report, the download audit log, the
+ * missed-schedule alarms that stand, and the publication notices sent.
  * Nothing expires: they are records.
  */
 export const REPORTS_TABLE = /* @__PURE__ */ tableDesign({
@@ -18,6 +19,19 @@ export const reportKeys = {
   /** Every report run shares one partition; run ids start with their request time. */
   runsPartition: 'RUNS',
   run: (runId: string) => ({ pk: reportKeys.runsPartition, sk: runId }),
+  /** Missed-schedule alarms that stand share one partition; the checker writes nothing else. */
+  missedSchedulesPartition: 'MISSED',
+  missedSchedule: (profile: string, period: string) => ({
+    pk: reportKeys.missedSchedulesPartition,
+    sk: `${profile}#${period}`,
+  }),
+  /** Notices sent of a report start so; the notice sender writes nothing else. */
+  noticePartitionPrefix: 'NOTICE#',
+  /** One notice sent: a partition per report, the recipient's user pool subject as sort key. */
+  notice: (reportId: string, subject: string) => ({
+    pk: `${reportKeys.noticePartitionPrefix}${reportId}`,
+    sk: subject,
+  }),
   /** The audit log's partitions start so; the reports API may write nothing else. */
   auditPartitionPrefix: 'AUDIT#',
   /** One download: a partition per UTC day, the time first in the sort key. */

@@ -464,8 +464,9 @@ describe('stateless stack', () => {
 
   it('attaches no AWS-managed policy to any role', () => {
     const roles = Object.values(ofType(stateless, 'AWS::IAM::Role'));
-    // A role per function, the report schedules' role and the reminder schedule's.
-    expect(roles).toHaveLength(Object.keys(ofType(stateless, 'AWS::Lambda::Function')).length + 2);
+    // A role per function, the report schedules' role, the reminder schedule's and the
+    // missed-schedule check's.
+    expect(roles).toHaveLength(Object.keys(ofType(stateless, 'AWS::Lambda::Function')).length + 3);
     for (const role of roles) {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     }

@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
-import { synthesizeApp } from '#sandbox/synthesize.ts';
+import { SANDBOX_CONTEXT, synthesizeApp } from '#sandbox/synthesize.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -31,7 +31,10 @@ export default function setup(project: TestProject) {
       // With an operator's own profile, as `-c profilesDirectory=…` adds one.
       synthesizeApp({
         outdir: directory,
-        context: { profilesDirectory: join(process.cwd(), 'tests', 'fixtures', 'profiles') },
+        context: {
+          ...SANDBOX_CONTEXT,
+          profilesDirectory: join(process.cwd(), 'tests', 'fixtures', 'profiles'),
+        },
       });
     } catch (error) {
       synthesisError = error instanceof Error ? `${error.message}\n${error.stack}` : String(error);

@@ -18,7 +18,7 @@ import { surveyKeys } from '#shared/tables/surveys.ts';
  * directory (`print` receives what it would print). Its quiet hours never apply, so that tests do not depend on the time of day.
  */
 export async function startTestSandbox(
-  options: { print?: (line: string) => void } = {},
+  options: { print?: (line: string) => void; retrySeconds?: number } = {},
 ): Promise<Sandbox> {
   let sandbox: Sandbox | undefined;
   // A free port can be taken by a parallel test file's emulator before the sandbox
@@ -31,6 +31,7 @@ export async function startTestSandbox(
         assemblyDirectory: inject('assemblyDirectory'),
         print: options.print ?? (() => undefined),
         colour: false,
+        ...(options.retrySeconds !== undefined ? { retrySeconds: options.retrySeconds } : {}),
       });
     } catch (error) {
       if (attempt >= 3 || !String((error as Error).message).includes('EADDRINUSE')) throw error;
