@@ -267,7 +267,11 @@ describe('the daily restatement check', () => {
       supersedes: firstEdition.reportId,
     });
     const manifest = JSON.parse(second.get('manifest.json')?.toString() ?? '{}');
-    expect(manifest.files.map((file: { name: string }) => file.name)).toContain('changes.json');
+    // The edition has its own changes and its own printed edition, both signed.
+    expect(manifest.files.map((file: { name: string }) => file.name)).toEqual(
+      expect.arrayContaining(['changes.json', 'report.pdf']),
+    );
+    expect(second.get('report.pdf')?.subarray(0, 5).toString()).toBe('%PDF-');
     // The same change, in report.html's "Restated" section, in both languages.
     const html = second.get('report.html')?.toString() ?? '';
     expect(html).toContain('<h2>Restated</h2>');
@@ -286,6 +290,23 @@ describe('the daily restatement check', () => {
       }).ok,
     ).toBe(true);
     expect(recomputeReport(second).mismatches).toEqual([]);
+    // The audience is told of the restatement: edition 2, by e-mail, with no figure in it.
+    const editionId = listed[0]?.reportId ?? '';
+    let notices: { subject: string; body: string }[] = [];
+    await vi.waitFor(
+      async () => {
+        const data = (await (
+          await fetch(`${sandbox.app.directEndpoint}/moto-api/data.json`)
+        ).json()) as { ses?: { Message?: { subject: string; body: string }[] } };
+        notices = (data.ses?.Message ?? []).filter((email) => email.body.includes(editionId));
+        expect(notices.length).toBeGreaterThan(0);
+      },
+      { timeout: 30_000, interval: 250 },
+    );
+    for (const notice of notices) {
+      expect(`${notice.subject}\n${notice.body}`).toMatch(/edition 2/i);
+      expect(notice.body).not.toContain('63.6');
+    }
   });
 
   it('leaves the first edition byte for byte as it was, and it still verifies', async () => {
