@@ -85,7 +85,8 @@ beforeAll(async () => {
     CASE_ENDPOINT_SECRETS: JSON.stringify({ crm: ARN }),
     SANDBOX_LOOPBACK_DELIVERY: '1',
   });
-  const schedule = sandbox.schedules.all.find((s) => s.input.includes('scheduledTime'));
+  // The reminders' own schedule (the report checks' schedules also pass their scheduledTime).
+  const schedule = sandbox.schedules.all.find((s) => /ReminderSchedule/.test(s.name));
   const { QueueUrl = '' } = await sandbox.app.sqs.send(
     new GetQueueUrlCommand({ QueueName: schedule?.targetArn.split(':').at(-1) ?? '' }),
   );
