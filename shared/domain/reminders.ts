@@ -1,22 +1,17 @@
-import type { NotSentReason } from './invitation.ts';
+import type { InvitationStatus, NotSentReason } from './invitation.ts';
 import type { Locale } from './survey-definitions.ts';
 
 /** `reminderAfterDays` unless the stage says otherwise; 0 turns reminders off. */
 export const DEFAULT_REMINDER_AFTER_DAYS = 3;
 
 /**
- * Where a reminder stands, on its invitation: handed over (`queued`, or `deferred` out of
- * quiet hours), being sent, sent (SMS) or delivered to the operator (web), unknown (`unconfirmed`: the
- * sender died between the gateway and the record) or never (`not_sent`, with the reason
- * found when it came due or was about to be sent).
+ * Where a reminder stands, on its invitation: the first SMS's states but `created`. Handed
+ * over (`queued`, or `deferred` out of quiet hours), being sent, sent (SMS) or delivered to
+ * the operator (web), unknown (`unconfirmed`: the sender died between the gateway and the
+ * record) or never (`not_sent`, with the reason found when it came due or was about to be
+ * sent).
  */
-export type ReminderStatus =
-  | 'queued'
-  | 'deferred'
-  | 'sending'
-  | 'sent'
-  | 'unconfirmed'
-  | 'not_sent';
+export type ReminderStatus = Exclude<InvitationStatus, 'created'>;
 
 /** Why a reminder was never sent: the invitation's reasons. */
 export type ReminderNotSentReason = NotSentReason;

@@ -11,8 +11,27 @@ import { CONVERSATION_TIMEOUT_HOURS, type SmsConversation } from '../../domain/s
 import { SURVEY_ITEMS, surveyKeys } from '../../tables/surveys.ts';
 import type { SmsInvitationStore } from '../../use-cases/send-invitation-sms.ts';
 
-/** Where each claim is dated: the first SMS's, the reminder's. */
-const CLAIMED_AT = { status: 'claimedAt', reminderStatus: 'reminderClaimedAt' } as const;
+/**
+ * The attributes of each of an invitation's two SMS, the first and its reminder: the same
+ * states and records, under names of their own (the reminder never touches `status`).
+ */
+const SMS_ATTRIBUTES = {
+  status: {
+    claimedAt: 'claimedAt',
+    sentAt: 'sentAt',
+    notSentReason: 'notSentReason',
+    notSentAt: 'notSentAt',
+    unconfirmedAt: 'unconfirmedAt',
+  },
+  reminderStatus: {
+    claimedAt: 'reminderClaimedAt',
+    sentAt: 'reminderSentAt',
+    notSentReason: 'reminderNotSentReason',
+    notSentAt: 'reminderNotSentAt',
+    unconfirmedAt: 'reminderUnconfirmedAt',
+  },
+} as const;
+type SmsStatusAttribute = keyof typeof SMS_ATTRIBUTES;
 
 /** The sender's view of the surveys table. */
 export function dynamoDbSmsInvitationStore(
@@ -22,29 +41,13 @@ export function dynamoDbSmsInvitationStore(
   const documents = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },
   });
-  const setStatus = (
-    invitationId: string,
-    to: string,
-    condition: string,
-    values: Record<string, string>,
-  ) =>
-    documents.send(
-      new UpdateCommand({
-        TableName,
-        Key: surveyKeys.invitation(invitationId),
-        UpdateExpression: 'SET #status = :to',
-        ConditionExpression: condition,
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':to': to, ...values },
-      }),
-    );
   /**
    * Moves `attribute` (the first SMS's `status` or the reminder's `reminderStatus`) from
    * queued/deferred to sending, in one transaction with the checks made at the moment of
    * sending: the number has not opted out, the link is unanswered and unexpired.
    */
   const claimWith = async (
-    attribute: 'status' | 'reminderStatus',
+    attribute: SmsStatusAttribute,
     invitation: Invitation,
     now: Date,
   ): Promise<'claimed' | 'taken' | NotSentReason> => {
@@ -62,7 +65,7 @@ export function dynamoDbSmsInvitationStore(
                 ConditionExpression: '#status IN (:queued, :deferred)',
                 ExpressionAttributeNames: {
                   '#status': attribute,
-                  '#claimedAt': CLAIMED_AT[attribute],
+                  '#claimedAt': SMS_ATTRIBUTES[attribute].claimedAt,
                 },
                 ExpressionAttributeValues: {
                   ':sending': 'sending',
@@ -127,7 +130,7 @@ export function dynamoDbSmsInvitationStore(
    * one made at `claimedAt` (absent on claims made before they were dated).
    */
   const markUnconfirmedWith = async (
-    attribute: 'status' | 'reminderStatus',
+    attribute: SmsStatusAttribute,
     invitation: Invitation,
     claimedAt: string | undefined,
     at: Date,
@@ -147,9 +150,8 @@ export function dynamoDbSmsInvitationStore(
                   : '#status = :sending AND attribute_not_exists(#claimedAt)',
                 ExpressionAttributeNames: {
                   '#status': attribute,
-                  '#claimedAt': CLAIMED_AT[attribute],
-                  '#unconfirmedAt':
-                    attribute === 'status' ? 'unconfirmedAt' : 'reminderUnconfirmedAt',
+                  '#claimedAt': SMS_ATTRIBUTES[attribute].claimedAt,
+                  '#unconfirmedAt': SMS_ATTRIBUTES[attribute].unconfirmedAt,
                 },
                 ExpressionAttributeValues: {
                   ':unconfirmed': 'unconfirmed',
@@ -171,6 +173,92 @@ export function dynamoDbSmsInvitationStore(
       return false;
     }
   };
+  /** Final: never to be sent (`not_sent` with its reason); the number is no longer needed. */
+  const withholdWith = async (
+    attribute: SmsStatusAttribute,
+    invitation: Invitation,
+    reason: NotSentReason,
+    at: Date,
+  ) => {
+    const names = SMS_ATTRIBUTES[attribute];
+    try {
+      await documents.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName,
+                Key: surveyKeys.invitation(invitation.invitationId),
+                UpdateExpression: 'SET #status = :notSent, #reason = :reason, #at = :at',
+                ConditionExpression: '#status IN (:queued, :deferred)',
+                ExpressionAttributeNames: {
+                  '#status': attribute,
+                  '#reason': names.notSentReason,
+                  '#at': names.notSentAt,
+                },
+                ExpressionAttributeValues: {
+                  ':notSent': 'not_sent',
+                  ':reason': reason,
+                  ':at': at.toISOString(),
+                  ':queued': 'queued',
+                  ':deferred': 'deferred',
+                },
+              },
+            },
+            { Delete: { TableName, Key: surveyKeys.smsOutbox(invitation.invitationId) } },
+          ],
+        }),
+      );
+    } catch (error) {
+      // Another delivery of the same entry withheld or claimed it first.
+      if (!(error instanceof TransactionCanceledException)) throw error;
+    }
+  };
+  /** Back to `from` after a failed send, so that a retry can claim it again. */
+  const releaseWith = async (
+    attribute: SmsStatusAttribute,
+    invitationId: string,
+    from: string | undefined,
+  ) => {
+    await documents.send(
+      new UpdateCommand({
+        TableName,
+        Key: surveyKeys.invitation(invitationId),
+        UpdateExpression: 'SET #status = :from',
+        ConditionExpression: '#status = :sending',
+        ExpressionAttributeNames: { '#status': attribute },
+        ExpressionAttributeValues: { ':from': from ?? 'queued', ':sending': 'sending' },
+      }),
+    );
+  };
+  /** Sent: recorded, the outbox entry (and the number) deleted, the conversation opened. */
+  const markSentWith = async (
+    attribute: SmsStatusAttribute,
+    invitation: Invitation,
+    sentAt: Date,
+    conversation: SmsConversation,
+  ) => {
+    await documents.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName,
+              Key: surveyKeys.invitation(invitation.invitationId),
+              UpdateExpression: 'SET #status = :sent, #sentAt = :sentAt',
+              ExpressionAttributeNames: {
+                '#status': attribute,
+                '#sentAt': SMS_ATTRIBUTES[attribute].sentAt,
+              },
+              ExpressionAttributeValues: { ':sent': 'sent', ':sentAt': sentAt.toISOString() },
+            },
+          },
+          { Delete: { TableName, Key: surveyKeys.smsOutbox(invitation.invitationId) } },
+          conversationPut(invitation, sentAt, conversation),
+        ],
+      }),
+    );
+  };
   return {
     async get(invitationId) {
       const keys = [surveyKeys.invitation(invitationId), surveyKeys.smsOutbox(invitationId)];
@@ -190,123 +278,19 @@ export function dynamoDbSmsInvitationStore(
     },
     claim: (invitation, now) => claimWith('status', invitation, now),
     claimReminder: (invitation, now) => claimWith('reminderStatus', invitation, now),
-    async withhold(invitation, reason, at) {
-      try {
-        await documents.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName,
-                  Key: surveyKeys.invitation(invitation.invitationId),
-                  UpdateExpression:
-                    'SET #status = :notSent, notSentReason = :reason, notSentAt = :at',
-                  ConditionExpression: '#status IN (:queued, :deferred)',
-                  ExpressionAttributeNames: { '#status': 'status' },
-                  ExpressionAttributeValues: {
-                    ':notSent': 'not_sent',
-                    ':reason': reason,
-                    ':at': at.toISOString(),
-                    ':queued': 'queued',
-                    ':deferred': 'deferred',
-                  },
-                },
-              },
-              // Never to be sent: the number is no longer needed.
-              { Delete: { TableName, Key: surveyKeys.smsOutbox(invitation.invitationId) } },
-            ],
-          }),
-        );
-      } catch (error) {
-        // Another delivery of the same entry withheld or claimed it first.
-        if (!(error instanceof TransactionCanceledException)) throw error;
-      }
-    },
-    async release(invitationId, from) {
-      await setStatus(invitationId, from, '#status = :sending', { ':sending': 'sending' });
-    },
-    async markSent(invitation, sentAt, conversation) {
-      await documents.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName,
-                Key: surveyKeys.invitation(invitation.invitationId),
-                UpdateExpression: 'SET #status = :sent, sentAt = :sentAt',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':sent': 'sent', ':sentAt': sentAt.toISOString() },
-              },
-            },
-            // Sent: the number is no longer needed.
-            { Delete: { TableName, Key: surveyKeys.smsOutbox(invitation.invitationId) } },
-            conversationPut(invitation, sentAt, conversation),
-          ],
-        }),
-      );
-    },
+    withhold: (invitation, reason, at) => withholdWith('status', invitation, reason, at),
+    withholdReminder: (invitation, reason, at) =>
+      withholdWith('reminderStatus', invitation, reason, at),
+    release: (invitationId, from) => releaseWith('status', invitationId, from),
+    releaseReminder: (invitationId, from) => releaseWith('reminderStatus', invitationId, from),
+    markSent: (invitation, sentAt, conversation) =>
+      markSentWith('status', invitation, sentAt, conversation),
+    // The invitation's status stays `sent`: a reminder is no second invitation.
+    markReminderSent: (invitation, sentAt, conversation) =>
+      markSentWith('reminderStatus', invitation, sentAt, conversation),
     markUnconfirmed: (invitation, claimedAt, at, conversation) =>
       markUnconfirmedWith('status', invitation, claimedAt, at, conversation),
     markReminderUnconfirmed: (invitation, claimedAt, at, conversation) =>
       markUnconfirmedWith('reminderStatus', invitation, claimedAt, at, conversation),
-    async withholdReminder(invitation, reason, at) {
-      try {
-        await documents.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName,
-                  Key: surveyKeys.invitation(invitation.invitationId),
-                  UpdateExpression:
-                    'SET reminderStatus = :notSent, reminderNotSentReason = :reason, reminderNotSentAt = :at',
-                  ConditionExpression: 'reminderStatus IN (:queued, :deferred)',
-                  ExpressionAttributeValues: {
-                    ':notSent': 'not_sent',
-                    ':reason': reason,
-                    ':at': at.toISOString(),
-                    ':queued': 'queued',
-                    ':deferred': 'deferred',
-                  },
-                },
-              },
-              { Delete: { TableName, Key: surveyKeys.smsOutbox(invitation.invitationId) } },
-            ],
-          }),
-        );
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-      }
-    },
-    async releaseReminder(invitationId, from) {
-      await documents.send(
-        new UpdateCommand({
-          TableName,
-          Key: surveyKeys.invitation(invitationId),
-          UpdateExpression: 'SET reminderStatus = :from',
-          ConditionExpression: 'reminderStatus = :sending',
-          ExpressionAttributeValues: { ':from': from ?? 'queued', ':sending': 'sending' },
-        }),
-      );
-    },
-    async markReminderSent(invitation, sentAt, conversation) {
-      // The invitation's status stays `sent`: a reminder is no second invitation.
-      await documents.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName,
-                Key: surveyKeys.invitation(invitation.invitationId),
-                UpdateExpression: 'SET reminderStatus = :sent, reminderSentAt = :sentAt',
-                ExpressionAttributeValues: { ':sent': 'sent', ':sentAt': sentAt.toISOString() },
-              },
-            },
-            { Delete: { TableName, Key: surveyKeys.smsOutbox(invitation.invitationId) } },
-            conversationPut(invitation, sentAt, conversation),
-          ],
-        }),
-      );
-    },
   };
 }
