@@ -217,51 +217,95 @@ describe('the response aggregator killed mid-batch', () => {
   });
 });
 
+/**
+ * `count` SMS invitations (numbers starting +86`prefix`) in one region, created through the
+ * intake as the operator's CRM would, once the sender has nothing else pending and the SMS
+ * recorder is on: one batch of their outbox entries waits on the stream.
+ */
+async function smsInvitations(count: number, prefix: string, region: string) {
+  await app.drain('SmsSender');
+  await startRecording(app.directEndpoint);
+  const secret = app.invitationSourceSecrets().crm ?? '';
+  const phones = Array.from(
+    { length: count },
+    (_, index) =>
+      `+86${prefix}${String(index).padStart(2, '0')}${String(randomUUID().replace(/\D/g, '')).slice(0, 6).padEnd(6, '0')}`,
+  );
+  const invitationIds: string[] = [];
+  for (const phone of phones) {
+    const created = await call(
+      'InvitationIntake',
+      signedWebhookRequest({
+        secret,
+        route: { routeKey: 'POST /invitations', path: '/invitations' },
+        body: {
+          eventId: `crash-${randomUUID()}`,
+          customerRef: `crash-${randomUUID().slice(0, 8)}`,
+          phone,
+          locale: 'en',
+          channel: 'sms',
+          touchpoint: 'store',
+          region,
+          service: 'mobile_data',
+          occurredAt: new Date().toISOString(),
+        },
+      }),
+    );
+    expect(created.statusCode).toBe(201);
+    invitationIds.push(String((created.json as { invitationId: string }).invitationId));
+  }
+  return { phones, invitationIds };
+}
+
+/** Each number got the first question once, and only once. */
+async function expectOneSmsEach(phones: string[]) {
+  const sms = await recordedSms(app.directEndpoint);
+  for (const phone of phones) {
+    expect(sms.filter((message) => message.phone === phone)).toEqual([
+      { phone, text: SMS_TEXTS.csat?.en },
+    ]);
+  }
+}
+
+/**
+ * Each invitation has the status `statusOf` names, no outbox entry left (the number is
+ * gone), and its customer's conversation open at the first question.
+ */
+async function expectConversationsOpen(
+  phones: string[],
+  invitationIds: string[],
+  statusOf: (invitationId: string) => string,
+) {
+  const intake = app.host('InvitationIntake').fn;
+  const pepperSecret = JSON.parse(
+    app.provisioned.secretValues.get(intake.environment.PHONE_PEPPER_SECRET_ARN ?? '') ?? '{}',
+  ) as { key: string };
+  const phonePepper = deriveSurveyKey('phone-hash', pepperSecret.key);
+  const tableName = intake.environment.SURVEYS_TABLE_NAME ?? '';
+  for (const [index, invitationId] of invitationIds.entries()) {
+    const { Item } = await documents.send(
+      new GetCommand({ TableName: tableName, Key: surveyKeys.invitation(invitationId) }),
+    );
+    expect(Item).toMatchObject({ status: statusOf(invitationId) });
+    const outbox = await documents.send(
+      new GetCommand({ TableName: tableName, Key: surveyKeys.smsOutbox(invitationId) }),
+    );
+    expect(outbox.Item).toBeUndefined();
+    const conversation = await documents.send(
+      new GetCommand({
+        TableName: tableName,
+        Key: surveyKeys.conversation(phoneHash(phonePepper, phones[index] ?? '')),
+      }),
+    );
+    expect(conversation.Item).toMatchObject({ invitationId, step: 'csat' });
+  }
+}
+
 describe('the SMS sender killed mid-batch', () => {
   it('sends every SMS once and opens every conversation after the retry', async () => {
     // Prepare: ten SMS invitations, one batch of ten outbox entries on the stream.
-    const intake = app.host('InvitationIntake').fn;
-    const secretArns = JSON.parse(intake.environment.INVITATION_SOURCE_SECRETS ?? '{}') as Record<
-      string,
-      string
-    >;
-    const secret = JSON.parse(app.provisioned.secretValues.get(secretArns.crm ?? '') ?? '{}')
-      .current as string;
-    const pepperSecret = JSON.parse(
-      app.provisioned.secretValues.get(intake.environment.PHONE_PEPPER_SECRET_ARN ?? '') ?? '{}',
-    ) as { key: string };
-    const phonePepper = deriveSurveyKey('phone-hash', pepperSecret.key);
     const sender = app.host('SmsSender');
-    await app.drain('SmsSender');
-    await startRecording(app.directEndpoint);
-    const phones = Array.from(
-      { length: 10 },
-      (_, index) =>
-        `+86139${String(index).padStart(2, '0')}${String(randomUUID().replace(/\D/g, '')).slice(0, 6).padEnd(6, '0')}`,
-    );
-    const invitationIds: string[] = [];
-    for (const phone of phones) {
-      const created = await call(
-        'InvitationIntake',
-        signedWebhookRequest({
-          secret,
-          route: { routeKey: 'POST /invitations', path: '/invitations' },
-          body: {
-            eventId: `crash-${randomUUID()}`,
-            customerRef: `crash-${randomUUID().slice(0, 8)}`,
-            phone,
-            locale: 'en',
-            channel: 'sms',
-            touchpoint: 'store',
-            region: 'GD-SZ',
-            service: 'mobile_data',
-            occurredAt: new Date().toISOString(),
-          },
-        }),
-      );
-      expect(created.statusCode).toBe(201);
-      invitationIds.push(String((created.json as { invitationId: string }).invitationId));
-    }
+    const { phones, invitationIds } = await smsInvitations(10, '139', 'GD-SZ');
     // Each SMS is claimed, published, then recorded as sent (a transaction each side): the
     // fourth record lands, and the environment dies before it hears so.
     sender.setCrashFault({ operation: /TransactWriteItems$/, nth: 8 });
@@ -280,75 +324,17 @@ describe('the SMS sender killed mid-batch', () => {
     const outcomes = logged('sms invitation handled', logsBefore).map((entry) => entry.outcome);
     expect(outcomes.filter((outcome) => outcome === 'already_sent')).toHaveLength(4);
     // …and each customer got the question exactly once,
-    const sms = await recordedSms(app.directEndpoint);
-    for (const phone of phones) {
-      expect(sms.filter((message) => message.phone === phone)).toEqual([
-        { phone, text: SMS_TEXTS.csat?.en },
-      ]);
-    }
+    await expectOneSmsEach(phones);
     // …and each invitation is sent, its conversation open for the reply.
-    const tableName = intake.environment.SURVEYS_TABLE_NAME ?? '';
-    for (const [index, invitationId] of invitationIds.entries()) {
-      const { Item } = await documents.send(
-        new GetCommand({ TableName: tableName, Key: surveyKeys.invitation(invitationId) }),
-      );
-      expect(Item).toMatchObject({ status: 'sent' });
-      const conversation = await documents.send(
-        new GetCommand({
-          TableName: tableName,
-          Key: surveyKeys.conversation(phoneHash(phonePepper, phones[index] ?? '')),
-        }),
-      );
-      expect(conversation.Item).toMatchObject({ invitationId, step: 'csat' });
-    }
+    await expectConversationsOpen(phones, invitationIds, () => 'sent');
   });
 
   it('never sends again an SMS whose sender died between SNS and its record: unconfirmed once its lease is over', async () => {
     // Prepare: five SMS invitations in a group of their own, one batch on the stream.
-    const intake = app.host('InvitationIntake').fn;
-    const secretArns = JSON.parse(intake.environment.INVITATION_SOURCE_SECRETS ?? '{}') as Record<
-      string,
-      string
-    >;
-    const secret = JSON.parse(app.provisioned.secretValues.get(secretArns.crm ?? '') ?? '{}')
-      .current as string;
-    const pepperSecret = JSON.parse(
-      app.provisioned.secretValues.get(intake.environment.PHONE_PEPPER_SECRET_ARN ?? '') ?? '{}',
-    ) as { key: string };
-    const phonePepper = deriveSurveyKey('phone-hash', pepperSecret.key);
     const region = 'SC-CD';
     const sender = app.host('SmsSender');
-    await app.drain('SmsSender');
     await app.drain('ResponseAggregator');
-    await startRecording(app.directEndpoint);
-    const phones = Array.from(
-      { length: 5 },
-      (_, index) =>
-        `+86137${String(index).padStart(2, '0')}${String(randomUUID().replace(/\D/g, '')).slice(0, 6).padEnd(6, '0')}`,
-    );
-    const invitationIds: string[] = [];
-    for (const phone of phones) {
-      const created = await call(
-        'InvitationIntake',
-        signedWebhookRequest({
-          secret,
-          route: { routeKey: 'POST /invitations', path: '/invitations' },
-          body: {
-            eventId: `unconfirmed-${randomUUID()}`,
-            customerRef: `unconfirmed-${randomUUID().slice(0, 8)}`,
-            phone,
-            locale: 'en',
-            channel: 'sms',
-            touchpoint: 'store',
-            region,
-            service: 'mobile_data',
-            occurredAt: new Date().toISOString(),
-          },
-        }),
-      );
-      expect(created.statusCode).toBe(201);
-      invitationIds.push(String((created.json as { invitationId: string }).invitationId));
-    }
+    const { phones, invitationIds } = await smsInvitations(5, '137', region);
     // The third SMS reaches SNS, and its environment dies before it hears so: claimed,
     // published, never recorded.
     const crashesBefore = sender.crashesInjected.length;
@@ -385,31 +371,11 @@ describe('the SMS sender killed mid-batch', () => {
         .map((line) => (JSON.parse(line) as { smsUnconfirmed: number }).smsUnconfirmed),
     ).toEqual([1]);
     // …each customer got the question exactly once, the one in doubt included,
-    const sms = await recordedSms(app.directEndpoint);
-    for (const phone of phones) {
-      expect(sms.filter((message) => message.phone === phone)).toEqual([
-        { phone, text: SMS_TEXTS.csat?.en },
-      ]);
-    }
+    await expectOneSmsEach(phones);
     // …the one in doubt is unconfirmed, its number gone, its conversation open for a reply,
-    const tableName = intake.environment.SURVEYS_TABLE_NAME ?? '';
-    for (const [index, invitationId] of invitationIds.entries()) {
-      const { Item } = await documents.send(
-        new GetCommand({ TableName: tableName, Key: surveyKeys.invitation(invitationId) }),
-      );
-      expect(Item).toMatchObject({ status: invitationId === inDoubt ? 'unconfirmed' : 'sent' });
-      const outbox = await documents.send(
-        new GetCommand({ TableName: tableName, Key: surveyKeys.smsOutbox(invitationId) }),
-      );
-      expect(outbox.Item).toBeUndefined();
-      const conversation = await documents.send(
-        new GetCommand({
-          TableName: tableName,
-          Key: surveyKeys.conversation(phoneHash(phonePepper, phones[index] ?? '')),
-        }),
-      );
-      expect(conversation.Item).toMatchObject({ invitationId, step: 'csat' });
-    }
+    await expectConversationsOpen(phones, invitationIds, (invitationId) =>
+      invitationId === inDoubt ? 'unconfirmed' : 'sent',
+    );
     // …and the response rate counts all five as sent (understated if it never went).
     const timeZone = app.host('ResponseAggregator').fn.environment.REPORTING_TIME_ZONE ?? 'UTC';
     const day = new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date());
