@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 import type { Sandbox } from '#sandbox/sandbox.ts';
 import type { RestatementOutcome } from '#shared/use-cases/restate-reports.ts';
+import { aggregateShardItem } from '../support/aggregates.ts';
 import { startTestSandbox } from '../support/sandbox.ts';
 import { totp } from '../support/totp.ts';
 
@@ -28,16 +29,7 @@ async function putAggregate(day: string, shard: number, counts: Record<string, n
   await DynamoDBDocumentClient.from(client).send(
     new PutCommand({
       TableName: env('AGGREGATES_TABLE_NAME'),
-      Item: {
-        pk: `AGG#${day}`,
-        sk: `BJ#mobile_data#store#web#${shard}`,
-        day,
-        region: 'BJ',
-        service: 'mobile_data',
-        touchpoint: 'store',
-        channel: 'web',
-        ...counts,
-      },
+      Item: aggregateShardItem(day, shard, counts),
     }),
   );
   client.destroy();

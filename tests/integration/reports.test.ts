@@ -28,6 +28,7 @@ import { parseCsv } from '#shared/reports/csv.ts';
 import { recomputeReport } from '#shared/reports/report-extract.ts';
 import { verifyReport } from '#shared/reports/verify-report.ts';
 import { surveyKeys } from '#shared/tables/surveys.ts';
+import { aggregateShardItem } from '../support/aggregates.ts';
 import { readPdf } from '../support/pdf-reader.ts';
 import { complaintEvent, signedWebhookRequest } from '../support/webhooks.ts';
 
@@ -92,16 +93,7 @@ async function seed() {
   const documents = DynamoDBDocumentClient.from(dynamodb);
   const shard = (shardNo: number, counts: Record<string, number>, day = '2026-10-05') => ({
     PutRequest: {
-      Item: {
-        pk: `AGG#${day}`,
-        sk: `BJ#mobile_data#store#web#${shardNo}`,
-        day,
-        region: 'BJ',
-        service: 'mobile_data',
-        touchpoint: 'store',
-        channel: 'web',
-        ...counts,
-      },
+      Item: aggregateShardItem(day, shardNo, counts),
     },
   });
   await documents.send(

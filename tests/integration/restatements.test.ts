@@ -14,6 +14,7 @@ import { recomputeReport } from '#shared/reports/report-extract.ts';
 import type { ReportChanges } from '#shared/reports/restatement.ts';
 import { verifyReport } from '#shared/reports/verify-report.ts';
 import type { RestatementOutcome } from '#shared/use-cases/restate-reports.ts';
+import { aggregateShardItem } from '../support/aggregates.ts';
 import { startTestSandbox } from '../support/sandbox.ts';
 import { complaintEvent, signedWebhookRequest } from '../support/webhooks.ts';
 
@@ -92,16 +93,7 @@ async function putAggregate(day: string, shard: number, counts: Record<string, n
   await DynamoDBDocumentClient.from(dynamodb).send(
     new PutCommand({
       TableName: env('AGGREGATES_TABLE_NAME'),
-      Item: {
-        pk: `AGG#${day}`,
-        sk: `BJ#mobile_data#store#web#${shard}`,
-        day,
-        region: 'BJ',
-        service: 'mobile_data',
-        touchpoint: 'store',
-        channel: 'web',
-        ...counts,
-      },
+      Item: aggregateShardItem(day, shard, counts),
     }),
   );
 }
