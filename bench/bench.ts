@@ -15,7 +15,7 @@ import { PORTAL_ROUTES } from '#infra/constructs/service-api.ts';
 import { readCloudAssembly } from '#sandbox/emulator/cloud-assembly.ts';
 import { type ResolutionContext, resolveValue } from '#sandbox/emulator/intrinsics.ts';
 import { freePort } from '#sandbox/emulator/moto.ts';
-import { startSandbox } from '#sandbox/sandbox.ts';
+import { type Sandbox, startSandbox } from '#sandbox/sandbox.ts';
 import { synthesizeApp } from '#sandbox/synthesize.ts';
 import { nearestRank } from '#shared/indicators/statistics.ts';
 import { benchLoad } from './load.ts';
@@ -173,17 +173,40 @@ if (runs('bundles')) {
   for (const row of rows) console.log(line(row));
 }
 
+/** A bench sandbox of its own, on a free port, from the assembly synthesized above. */
+const benchSandbox = async (options: { followUpReceiverUrl?: string } = {}) =>
+  startSandbox({
+    port: await freePort(),
+    directory: join(process.cwd(), '.tmp', 'bench-sandbox'),
+    assemblyDirectory: directory,
+    print: () => undefined,
+    colour: false,
+    ...options,
+  });
+
+/** Prints a part's lines and keeps whether it met its budgets. */
+const report = (part: { lines: string[]; met: boolean }) => {
+  for (const line of part.lines) console.log(line);
+  withinBudget &&= part.met;
+};
+
+/** Runs one part of the bench in a sandbox of its own, stopped whatever happens. */
+async function inOwnSandbox(
+  part: (sandbox: Sandbox) => Promise<{ lines: string[]; met: boolean }>,
+) {
+  const sandbox = await benchSandbox();
+  try {
+    report(await part(sandbox));
+  } finally {
+    await sandbox.stop();
+  }
+}
+
 if (runs('sandbox')) {
   // The sandbox: time from a synthesized assembly to serving requests (issue budget: 30 s).
   const readiness: number[] = [];
   for (let attempt = 0; attempt < 3; attempt += 1) {
-    const sandbox = await startSandbox({
-      port: await freePort(),
-      directory: join(process.cwd(), '.tmp', 'bench-sandbox'),
-      assemblyDirectory: directory,
-      print: () => undefined,
-      colour: false,
-    });
+    const sandbox = await benchSandbox();
     readiness.push(sandbox.readyMs);
     await sandbox.stop();
   }
@@ -198,21 +221,10 @@ if (runs('surveys')) {
   // Surveys: cost per million responses and the sandbox's ingest rate; follow-up cases go to
   // a receiver on the loopback, as an operator's ticketing system would take them.
   const caseReceiver = await startCaseReceiver();
-  const surveySandbox = await startSandbox({
-    port: await freePort(),
-    directory: join(process.cwd(), '.tmp', 'bench-sandbox'),
-    assemblyDirectory: directory,
-    print: () => undefined,
-    colour: false,
-    followUpReceiverUrl: caseReceiver.url,
-  });
+  const surveySandbox = await benchSandbox({ followUpReceiverUrl: caseReceiver.url });
   try {
-    const surveys = await benchSurveys(surveySandbox, caseReceiver);
-    for (const line of surveys.lines) console.log(line);
-    withinBudget &&= surveys.met;
-    const reports = await benchReports(surveySandbox);
-    for (const line of reports.lines) console.log(line);
-    withinBudget &&= reports.met;
+    report(await benchSurveys(surveySandbox, caseReceiver));
+    report(await benchReports(surveySandbox));
   } finally {
     await surveySandbox.stop();
     await caseReceiver.stop();
@@ -220,55 +232,9 @@ if (runs('surveys')) {
 }
 
 // The daily restatement check, in a sandbox of its own: its months hold no other data.
-if (runs('restate')) {
-  const restateSandbox = await startSandbox({
-    port: await freePort(),
-    directory: join(process.cwd(), '.tmp', 'bench-sandbox'),
-    assemblyDirectory: directory,
-    print: () => undefined,
-    colour: false,
-  });
-  try {
-    const restatements = await benchRestatements(restateSandbox);
-    for (const line of restatements.lines) console.log(line);
-    withinBudget &&= restatements.met;
-  } finally {
-    await restateSandbox.stop();
-  }
-}
-
+if (runs('restate')) await inOwnSandbox(benchRestatements);
 // Load: mixed requests at sustained concurrency, in a sandbox of their own.
-if (runs('load')) {
-  const loadSandbox = await startSandbox({
-    port: await freePort(),
-    directory: join(process.cwd(), '.tmp', 'bench-sandbox'),
-    assemblyDirectory: directory,
-    print: () => undefined,
-    colour: false,
-  });
-  try {
-    const load = await benchLoad(loadSandbox, loadRequests);
-    for (const line of load.lines) console.log(line);
-    withinBudget &&= load.met;
-  } finally {
-    await loadSandbox.stop();
-  }
-}
+if (runs('load')) await inOwnSandbox((sandbox) => benchLoad(sandbox, loadRequests));
 // report.pdf: the PDF function in a sandbox of its own.
-if (runs('pdf')) {
-  const pdfSandbox = await startSandbox({
-    port: await freePort(),
-    directory: join(process.cwd(), '.tmp', 'bench-sandbox'),
-    assemblyDirectory: directory,
-    print: () => undefined,
-    colour: false,
-  });
-  try {
-    const pdf = await benchPdf(pdfSandbox.app);
-    for (const line of pdf.lines) console.log(line);
-    withinBudget &&= pdf.met;
-  } finally {
-    await pdfSandbox.stop();
-  }
-}
+if (runs('pdf')) await inOwnSandbox((sandbox) => benchPdf(sandbox.app));
 console.log(withinBudget ? 'All measured budgets met.' : 'Some budgets are exceeded (see OVER).');
