@@ -8,7 +8,7 @@
  * `--requests <n>` sizes the load run (10,000 unless given).
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PORTAL_ROUTES } from '#infra/constructs/service-api.ts';
@@ -18,6 +18,7 @@ import { freePort } from '#sandbox/emulator/moto.ts';
 import { type Sandbox, startSandbox } from '#sandbox/sandbox.ts';
 import { synthesizeApp } from '#sandbox/synthesize.ts';
 import { nearestRank } from '#shared/indicators/statistics.ts';
+import { capacityLines, mappingsOf } from './capacity.ts';
 import { benchLoad } from './load.ts';
 import { benchPdf, PDF_PACKAGE_BUDGET } from './pdf.ts';
 import { benchReports, benchRestatements } from './reports.ts';
@@ -223,7 +224,17 @@ if (runs('surveys')) {
   const caseReceiver = await startCaseReceiver();
   const surveySandbox = await benchSandbox({ followUpReceiverUrl: caseReceiver.url });
   try {
-    report(await benchSurveys(surveySandbox, caseReceiver));
+    const surveys = await benchSurveys(surveySandbox, caseReceiver);
+    report(surveys);
+    // The capacity model multiplies what was just measured per unit (docs/capacity.md).
+    const templates = readCloudAssembly(directory).map((stack) => stack.template);
+    writeFileSync(
+      join(process.cwd(), '.tmp', 'bench-units.json'),
+      JSON.stringify(surveys.units, (_, value) =>
+        value instanceof Map ? { map: [...value] } : value,
+      ),
+    );
+    for (const line of capacityLines(surveys.units, mappingsOf(templates))) console.log(line);
     report(await benchReports(surveySandbox));
   } finally {
     await surveySandbox.stop();

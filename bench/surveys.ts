@@ -8,7 +8,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { EDGE_RATE_CLASSES } from '#infra/config.ts';
 import { routeClassOf } from '#infra/constructs/service-api.ts';
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
@@ -19,7 +24,9 @@ import { dayInTimeZone } from '#shared/domain/zoned-time.ts';
 import { signatureHeader } from '#shared/http/signature.ts';
 import { twilioSignature } from '#shared/http/twilio-signature.ts';
 import { nearestRank } from '#shared/indicators/statistics.ts';
+import { complaintKeys } from '#shared/tables/complaints.ts';
 import { surveyKeys } from '#shared/tables/surveys.ts';
+import { flowUnits, type MeasuredUnits, type Stored, storedItems } from './capacity.ts';
 
 /** us-east-1 list prices (USD) used for the estimate, per unit named. */
 export const PRICES = {
@@ -63,7 +70,7 @@ const EDGE_ANSWERS_PER_MONTH = 1_000_000;
  */
 const X_RAY_SAMPLED = 0.05;
 
-interface Usage {
+export interface Usage {
   apiRequests: number;
   apiAccessLogBytes: number;
   apiBytesOut: number;
@@ -73,6 +80,13 @@ interface Usage {
   platformLogBytes: number;
   tracedRoots: number;
   calls: Map<string, { calls: number; units: number }>;
+  /** Per function (as people name it): invocations, billed ms, memory size. */
+  functions: Map<
+    string,
+    { invocations: number; records: number; billedMs: number; memoryMb: number }
+  >;
+  /** DynamoDB capacity units per table. */
+  tables: Map<string, { readUnits: number; writeUnits: number }>;
   /** What the routes an edge would front (EDGE_RATE_CLASSES) took and answered. */
   edge: { requests: number; bytesIn: number; bytesOut: number };
 }
@@ -102,7 +116,20 @@ function snapshot(sandbox: Sandbox): Usage {
     platformLogBytes += host.usage.platformLogBytes;
     tracedRoots += host.usage.tracedRoots;
   }
+  const functions: Usage['functions'] = new Map();
+  for (const host of sandbox.app.hosts) {
+    functions.set(host.fn.environment.POWERTOOLS_SERVICE_NAME ?? host.fn.logicalId, {
+      invocations: host.usage.invocations,
+      records: host.usage.records,
+      billedMs: host.usage.billedMs,
+      memoryMb: host.fn.memorySize,
+    });
+  }
   return {
+    functions,
+    tables: new Map(
+      [...sandbox.app.proxy.tableUnits].map(([table, units]) => [table, { ...units }]),
+    ),
     apiRequests: sandbox.server.requests,
     apiAccessLogBytes: sandbox.server.accessLogBytes,
     apiBytesOut: sandbox.server.bytesOut,
@@ -359,7 +386,101 @@ async function webAnswersCost(
   await until(async () => receiver.received() - receivedBefore >= cases, 60);
   // The delivery function records the attempt after the receiver's answer.
   await new Promise((resolve) => setTimeout(resolve, 1000));
-  return { cost: costBetween(before, snapshot(sandbox)), links, cases };
+  const after = snapshot(sandbox);
+  return { cost: costBetween(before, after), links, cases, before, after };
+}
+
+/** Complaints whose states hold all `events` of theirs, read from moto directly (not counted). */
+async function settledComplaints(
+  sandbox: Sandbox,
+  documents: DynamoDBDocumentClient,
+  ids: readonly string[],
+  events: number,
+) {
+  const TableName = sandbox.app.host('ComplaintProcessor').fn.environment.COMPLAINTS_TABLE_NAME;
+  let settled = 0;
+  for (let start = 0; start < ids.length; start += 100) {
+    const { Responses } = await documents.send(
+      new BatchGetCommand({
+        RequestItems: {
+          [TableName ?? '']: {
+            Keys: ids.slice(start, start + 100).map((id) => ({
+              pk: complaintKeys.pk('crm', id),
+              sk: complaintKeys.stateSk,
+            })),
+          },
+        },
+      }),
+    );
+    settled += (Responses?.[TableName ?? ''] ?? []).filter(
+      (item) => Number(item.eventCount) >= events,
+    ).length;
+  }
+  return settled;
+}
+
+/**
+ * The cost of a complaint event (docs/capacity.md): `complaints` complaints, each created
+ * and then resolved by the operator's system through the signed webhook, two requests at a
+ * time, until every state holds both events. Per event: the webhook, the intake, its queue
+ * message, the processor's read and transaction, and whatever the stored change sets off.
+ */
+async function complaintEventsCost(
+  sandbox: Sandbox,
+  documents: DynamoDBDocumentClient,
+  complaints: number,
+) {
+  const run = randomUUID().slice(0, 8);
+  const secret = sandbox.outputs.secrets.complaintSources.crm ?? '';
+  const ids = Array.from({ length: complaints }, (_, n) => `BENCH-${run}-${n}`);
+  const events = ids.flatMap((complaintId, n) =>
+    (['created', 'resolved'] as const).map((type) => ({
+      eventId: `${complaintId}-${type}`,
+      complaintId,
+      type,
+      occurredAt: new Date(Date.now() - (type === 'created' ? 7_200_000 : 60_000)).toISOString(),
+      kind: n % 4 === 0 ? 'fault' : 'complaint',
+      category: n % 4 === 0 ? 'fault_repair' : 'billing',
+      region: 'BJ',
+      service: n % 4 === 0 ? 'fixed_broadband' : 'mobile_data',
+      via: 'direct',
+      ...(type === 'resolved' ? { outcome: 'upheld' } : {}),
+    })),
+  );
+  const before = snapshot(sandbox);
+  // Created events first, then resolved ones: two complaints' events never race.
+  for (const type of ['created', 'resolved']) {
+    await inParallel(
+      events.filter((event) => event.type === type),
+      2,
+      async (event) => {
+        const body = Buffer.from(JSON.stringify(event));
+        const response = await fetch(`${sandbox.outputs.apiUrl}/webhooks/complaints/crm`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-signature': signatureHeader(secret, Math.floor(Date.now() / 1000), body),
+          },
+          body,
+        });
+        if (response.status !== 202) {
+          throw new Error(
+            `complaint webhook answered ${response.status}: ${await response.text()}`,
+          );
+        }
+      },
+    );
+    await until(
+      async () =>
+        (await settledComplaints(sandbox, documents, ids, type === 'created' ? 1 : 2)) >=
+        complaints,
+      60,
+    );
+  }
+  // What the stored changes set off downstream finishes after the state is written.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const after = snapshot(sandbox);
+  return { cost: costBetween(before, after), events: events.length, before, after };
 }
 
 /** Runs the survey benches; answers printable lines and whether the budgets were met. */
@@ -367,7 +488,7 @@ export async function benchSurveys(
   sandbox: Sandbox,
   receiver: CaseReceiver,
   { ingest: measureIngest = true } = {},
-): Promise<{ lines: string[]; met: boolean }> {
+): Promise<{ lines: string[]; met: boolean; units: MeasuredUnits }> {
   sandbox.app.host('InvitationIntake').fn.environment.QUIET_HOURS = '00:00-00:00';
   const documents = DynamoDBDocumentClient.from(
     new DynamoDBClient({
@@ -382,6 +503,7 @@ export async function benchSurveys(
   try {
     // Cost, web: the invitation and the page view, then the answer and its counting.
     const webCount = 100;
+    const storedBeforeWeb = await storedItems(sandbox);
     const beforeWeb = snapshot(sandbox);
     // One answer in ten needs a follow-up (CSAT 2, NPS 3: docs/design.md §10) and opens a
     // case, delivered to the receiver; the budget is judged at that mix. Two at a time:
@@ -403,6 +525,7 @@ export async function benchSurveys(
       await (await fetch(`${url}?submitted=1`)).arrayBuffer();
     });
     const afterThanks = snapshot(sandbox);
+    const storedAfterWeb = await storedItems(sandbox);
     // The same answers with no case, and answers that all open one: the difference per
     // answer is the cost of a delivered case.
     const noCase = await webAnswersCost(
@@ -426,6 +549,7 @@ export async function benchSurveys(
     // Cost, SMS: the invitation and its SMS, then three replies and the counting.
     // Enough conversations that cold starts and secret fetches are amortised as in steady use.
     const smsCount = 50;
+    const storedBeforeSms = await storedItems(sandbox);
     const beforeSms = snapshot(sandbox);
     // SNS Publish, whichever protocol the client speaks (query or JSON).
     const published = () =>
@@ -446,6 +570,7 @@ export async function benchSurveys(
     expected += smsCount;
     await until(async () => (await countedResponses(sandbox, documents)) >= expected, 60);
     const afterSms = snapshot(sandbox);
+    const storedAfterSms = await storedItems(sandbox);
 
     const columns = {
       'web answer': mixed.cost,
@@ -498,12 +623,52 @@ export async function benchSurveys(
       }),
     );
 
+    const storedBeforeEvents = await storedItems(sandbox);
+    const complaintRun = await complaintEventsCost(sandbox, documents, 100);
+    const storedAfterEvents = await storedItems(sandbox);
+    const perEvent = (item: string) =>
+      (complaintRun.cost[item as keyof Cost] ?? 0) * (1e6 / complaintRun.events);
+    const eventItems = Object.keys(complaintRun.cost).filter((item) => perEvent(item) >= 0.0005);
+    lines.push(
+      `AWS cost per million complaint events (${complaintRun.events} events: ${complaintRun.events / 2} complaints and faults, each created and resolved through the signed webhook; a complaint's whole life is about 2 to 4 events): $${Object.keys(
+        complaintRun.cost,
+      )
+        .reduce((sum, item) => sum + perEvent(item), 0)
+        .toFixed(2)}`,
+      `  ${eventItems.map((item) => `${item} ${perEvent(item).toFixed(3)}`).join(', ')}`,
+    );
+
     if (measureIngest) {
       const ingest = await benchIngest(sandbox, documents);
       met &&= ingest.met;
       lines.push(ingest.line);
     }
-    return { lines, met };
+    const flow = (
+      before: Usage,
+      after: Usage,
+      stored: [Stored, Stored] | undefined,
+      measured: number,
+    ) =>
+      flowUnits(
+        sandbox,
+        { usage: before, stored: stored?.[0] ?? new Map() },
+        { usage: after, stored: stored?.[1] ?? new Map() },
+        measured,
+        costBetween(before, after),
+      );
+    const units: MeasuredUnits = {
+      webSurvey: flow(beforeWeb, afterThanks, [storedBeforeWeb, storedAfterWeb], webCount),
+      webAnswer: flow(mixed.before, mixed.after, undefined, webCount),
+      smsSurvey: flow(beforeSms, afterSms, [storedBeforeSms, storedAfterSms], smsCount),
+      smsAnswer: flow(beforeSmsAnswers, afterSms, undefined, smsCount),
+      complaintEvent: flow(
+        complaintRun.before,
+        complaintRun.after,
+        [storedBeforeEvents, storedAfterEvents],
+        complaintRun.events,
+      ),
+    };
+    return { lines, met, units };
   } finally {
     documents.destroy();
   }

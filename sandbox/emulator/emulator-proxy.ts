@@ -104,6 +104,11 @@ export class EmulatorProxy {
    */
   readonly counts = new Map<string, { calls: number; units: number; ms: number }>();
   /**
+   * DynamoDB capacity units by table (its name as the function called it), reads and
+   * writes apart: what the capacity model (docs/capacity.md) spreads over partitions.
+   */
+  readonly tableUnits = new Map<string, { readUnits: number; writeUnits: number }>();
+  /**
    * For fault-injection tests: every `everyNth` DynamoDB write is answered as throttled
    * (ProvisionedThroughputExceededException) instead of reaching the emulator.
    */
@@ -320,20 +325,33 @@ export class EmulatorProxy {
     let units = 0;
     if (target.startsWith('DynamoDB_')) {
       const request = JSON.parse(body.toString('utf8') || '{}') as {
-        TransactItems?: unknown[];
+        TableName?: string;
+        TransactItems?: Record<string, { TableName?: string }>[];
         ConsistentRead?: boolean;
         RequestItems?: Record<string, { Keys?: unknown[]; ConsistentRead?: boolean }>;
       };
       const name = target.split('.')[1] ?? '';
+      const add = (table: string | undefined, kind: 'readUnits' | 'writeUnits', n: number) => {
+        units += n;
+        const entry = this.tableUnits.get(table ?? '') ?? { readUnits: 0, writeUnits: 0 };
+        entry[kind] += n;
+        this.tableUnits.set(table ?? '', entry);
+      };
       // Items are under 1 KB: one unit per write, per strong read; transactions cost double.
-      if (name === 'TransactWriteItems') units = 2 * (request.TransactItems?.length ?? 0);
-      else if (['PutItem', 'UpdateItem', 'DeleteItem'].includes(name)) units = 1;
-      else if (name === 'GetItem' || name === 'Query') units = request.ConsistentRead ? 1 : 0.5;
-      else if (name === 'BatchGetItem') {
-        units = Object.values(request.RequestItems ?? {}).reduce(
-          (sum, table) => sum + (table.Keys?.length ?? 0) * (table.ConsistentRead ? 1 : 0.5),
-          0,
-        );
+      if (name === 'TransactWriteItems') {
+        for (const item of request.TransactItems ?? []) {
+          add(Object.values(item)[0]?.TableName, 'writeUnits', 2);
+        }
+      } else if (['PutItem', 'UpdateItem', 'DeleteItem'].includes(name)) {
+        add(request.TableName, 'writeUnits', 1);
+      } else if (name === 'GetItem' || name === 'Query') {
+        add(request.TableName, 'readUnits', request.ConsistentRead ? 1 : 0.5);
+      } else if (name === 'BatchGetItem') {
+        for (const [table, { Keys = [], ConsistentRead }] of Object.entries(
+          request.RequestItems ?? {},
+        )) {
+          add(table, 'readUnits', Keys.length * (ConsistentRead ? 1 : 0.5));
+        }
       }
     }
     const entry = this.counts.get(operation) ?? { calls: 0, units: 0, ms: 0 };

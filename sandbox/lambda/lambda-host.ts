@@ -94,6 +94,8 @@ export class LambdaHost {
    */
   readonly usage = {
     invocations: 0,
+    /** Queue messages and stream records delivered (an event's `Records`). */
+    records: 0,
     billedMs: 0,
     logBytes: 0,
     peakBytes: 0,
@@ -126,6 +128,8 @@ export class LambdaHost {
     const result = await this.invokeOnce(event);
     const durationMs = performance.now() - started;
     this.usage.invocations += 1;
+    const records = (event as { Records?: unknown } | null)?.Records;
+    if (Array.isArray(records)) this.usage.records += records.length;
     this.usage.billedMs += Math.ceil(durationMs);
     if (this.fn.platformLogs) {
       this.usage.platformLogBytes += platformLogLines(this.fn, {
