@@ -115,6 +115,12 @@ export interface StageConfig {
   /** Where follow-up cases are delivered; none by default. */
   followUpEndpoints: WebhookEndpointConfig[];
   /**
+   * Case deliveries in flight at once, across endpoints (the delivery queue's maximum
+   * concurrency, 2 to 1,000; default 2): the rate the operator's receivers take. At a
+   * national operator's peak (docs/capacity.md) two cannot keep up.
+   */
+  caseDeliveryConcurrency: number;
+  /**
    * The operator's networks (CIDR) that alone may call the operator routes (complaint,
    * invitation and case-event webhooks); none: any address, the signature alone decides.
    */
@@ -247,6 +253,7 @@ export function readStageConfig(node: Node): StageConfig {
     codeVersion: String(node.tryGetContext('codeVersion') ?? PACKAGE_VERSION),
     ...readOperatorProfiles(node.tryGetContext('profilesDirectory')),
     followUpEndpoints: readWebhookEndpoints(node.tryGetContext('followUpEndpoints')),
+    caseDeliveryConcurrency: caseDeliveryConcurrency(node),
     routeThrottles: readRouteThrottles(node.tryGetContext('routeThrottles')),
     operatorSourceCidrs: operatorSourceCidrs(node),
     edge: readEdge(node),
@@ -510,6 +517,15 @@ function baseUrl(node: Node, key: string): string {
     throw new Error(
       `context "${key}" must be an https URL without a trailing slash, query or fragment (such as https://surveys.operator.example), got "${value}"`,
     );
+  }
+  return value;
+}
+
+/** SQS event sources take a maximum concurrency from 2 to 1,000. */
+function caseDeliveryConcurrency(node: Node): number {
+  const value = Number(node.tryGetContext('caseDeliveryConcurrency') ?? 2);
+  if (!Number.isInteger(value) || value < 2 || value > 1000) {
+    throw new Error('context "caseDeliveryConcurrency" must be a whole number from 2 to 1000');
   }
   return value;
 }

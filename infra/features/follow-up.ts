@@ -119,10 +119,10 @@ export class FollowUp extends Feature {
         batchSize: 5,
         maxBatchingWindow: Duration.seconds(1),
         reportBatchItemFailures: true,
-        // The rate limit: at most two batches, so two requests, at once across endpoints.
-        // The mapping's consume grant includes ChangeMessageVisibility, by which a
-        // delivery to retry stays invisible until it is due.
-        maxConcurrency: 2,
+        // The rate limit: at most this many batches, so requests, at once across endpoints
+        // (two by default). The mapping's consume grant includes ChangeMessageVisibility, by
+        // which a delivery to retry stays invisible until it is due.
+        maxConcurrency: config.caseDeliveryConcurrency,
       }),
     );
 

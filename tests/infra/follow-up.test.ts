@@ -47,6 +47,24 @@ describe('follow-up cases in the stacks', () => {
     });
   });
 
+  it('delivers as many at once as the operator sets for its receivers, and refuses a cap SQS has not', () => {
+    // Act
+    const national = Template.fromStack(
+      synthesizeApp({ bundle: false, context: { caseDeliveryConcurrency: '40' } }).stateless,
+    );
+
+    // Assess
+    national.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      ScalingConfig: { MaximumConcurrency: 40 },
+      BatchSize: 5,
+    });
+    for (const value of ['1', '1001', '2.5', 'many']) {
+      expect(() =>
+        synthesizeApp({ bundle: false, context: { caseDeliveryConcurrency: value } }),
+      ).toThrow('context "caseDeliveryConcurrency" must be a whole number from 2 to 1000');
+    }
+  });
+
   it('reads only answers that meet the default rule from the stream: three filters', () => {
     // Assess
     const mappings = Object.values(
