@@ -27,6 +27,7 @@ import {
   GetRecordsCommand,
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
+import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
   ChangeMessageVisibilityCommand,
   CreateQueueCommand,
@@ -655,4 +656,25 @@ it('keeps a FIFO group in order, one receive in flight at a time, and drops a re
   await sqs.send(new DeleteMessageCommand({ QueueUrl: fifo, ReceiptHandle: a1?.ReceiptHandle }));
   expect(await bodies()).toEqual(['a2']);
   expect(await bodies()).toEqual([]);
+});
+
+it('counts the SMS published through the sandbox proxy, apart from publishes to a topic', async () => {
+  const proxy = await EmulatorProxy.start(emulator.endpoint);
+  const sns = new SNSClient({
+    endpoint: proxy.endpoint,
+    region: 'us-east-1',
+    credentials: emulatorCredentials,
+  });
+  try {
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'emulator-alarms' }));
+    await sns.send(new PublishCommand({ TopicArn, Message: 'an alarm' }));
+    await sns.send(new PublishCommand({ PhoneNumber: '+8613600000000', Message: '一条短信' }));
+    await sns.send(new PublishCommand({ TopicArn, Message: 'another alarm' }));
+
+    expect(proxy.smsPublished).toBe(1);
+    expect(proxy.counts.get('query.Publish')).toMatchObject({ calls: 3 });
+  } finally {
+    sns.destroy();
+    await proxy.stop();
+  }
 });
