@@ -178,7 +178,7 @@ export async function benchLoad(
   );
   const mix = loadMix(total);
   const run = randomUUID().slice(0, 8);
-  const publishedBefore = publishes(sandbox);
+  const publishedBefore = sandbox.app.proxy.smsPublished;
 
   // What is sent. Complaint events: each complaint created and then resolved, so that
   // events of one complaint meet in the processor; every tenth request repeats an event.
@@ -484,7 +484,9 @@ export async function benchLoad(
   const invitationsLost = Math.max(0, accepted.web + accepted.sms - invitations.length);
   const invitationsDoubled = Math.max(0, invitations.length - accepted.web - accepted.sms);
   const smsSent = invitations.filter((item) => item.channel === 'sms' && item.status === 'sent');
-  const published = publishes(sandbox) - publishedBefore;
+  // SMS alone: the hourly missed-schedule check publishes alarms to a topic (four, in a
+  // sandbox that has published no report) when a run spans the hour.
+  const published = sandbox.app.proxy.smsPublished - publishedBefore;
   const smsLost = Math.max(0, accepted.sms - smsSent.length);
   const smsDoubled = Math.max(0, published - smsSent.length);
   const totals = await aggregates();
@@ -538,11 +540,4 @@ function cpuSeconds(sandbox: Sandbox) {
     // no /proc, or an emulator the sandbox did not start
   }
   return { moto, node: (usage.user + usage.system) / 1e6 };
-}
-
-/** SNS Publish calls the functions made so far, whichever protocol the client speaks. */
-function publishes(sandbox: Sandbox) {
-  return [...sandbox.app.proxy.counts]
-    .filter(([operation]) => /\bPublish$/.test(operation))
-    .reduce((sum, [, { calls }]) => sum + calls, 0);
 }

@@ -120,6 +120,8 @@ export class EmulatorProxy {
    * refuses a number it cannot publish to, with the number in the error's message.
    */
   refuseSms = false;
+  /** SNS Publish calls to a phone number (SMS) passed on to the emulator; topics' are not. */
+  smsPublished = 0;
   /**
    * For fault-injection tests: this many of the next SES SendEmail requests are refused
    * as SES refuses a message (MessageRejected), without reaching the emulator.
@@ -259,6 +261,7 @@ export class EmulatorProxy {
           return;
         }
       }
+      if (operation?.endsWith('Publish') && smsPhoneOf(target, body)) this.smsPublished += 1;
       if (email && this.refuseEmails > 0) {
         this.refuseEmails -= 1;
         outgoing.writeHead(400, {
@@ -383,6 +386,18 @@ export class EmulatorProxy {
     this.server.closeAllConnections();
     this.server.close();
     await once(this.server, 'close').catch(() => undefined);
+  }
+}
+
+/** The phone number an SNS Publish sends an SMS to (query or JSON protocol), if any. */
+function smsPhoneOf(target: string, body: Buffer): string | undefined {
+  const text = body.toString('utf8');
+  if (!target) return new URLSearchParams(text).get('PhoneNumber') ?? undefined;
+  try {
+    const phone = (JSON.parse(text || '{}') as { PhoneNumber?: unknown }).PhoneNumber;
+    return typeof phone === 'string' && phone ? phone : undefined;
+  } catch {
+    return undefined;
   }
 }
 

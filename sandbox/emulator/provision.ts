@@ -70,6 +70,8 @@ export interface LocalQueueMapping {
   batchSize: number;
   maximumBatchingWindowSeconds: number;
   reportBatchItemFailures: boolean;
+  /** ScalingConfig's MaximumConcurrency: batches of the queue in flight at most, if set. */
+  maximumConcurrency: number | undefined;
 }
 
 /** A DynamoDB stream event source mapping of the template. */
@@ -607,6 +609,9 @@ async function collectQueueMappings(
         batchSize: Number(props.BatchSize ?? 10),
         maximumBatchingWindowSeconds: Number(props.MaximumBatchingWindowInSeconds ?? 0),
         reportBatchItemFailures,
+        maximumConcurrency:
+          (props.ScalingConfig as { MaximumConcurrency?: number } | undefined)
+            ?.MaximumConcurrency ?? undefined,
       });
     } else if (sourceArn.startsWith('arn:aws:dynamodb:') && sourceArn.includes('/stream/')) {
       const filters = (props.FilterCriteria as { Filters?: { Pattern: string }[] } | undefined)

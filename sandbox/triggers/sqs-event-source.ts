@@ -24,28 +24,52 @@ export interface SqsEventSourceOptions {
 }
 
 /**
+ * Batches of one queue in flight at once when its mapping sets no MaximumConcurrency.
+ * Lambda starts five pollers and scales up; the sandbox runs a function in up to four
+ * execution environments, so a fifth batch would only wait for one of them.
+ */
+export const DEFAULT_BATCHES_IN_FLIGHT = 4;
+
+/**
  * Polls a queue as Lambda's event source mapping does: batches up to the batch size
  * within the batching window, invokes the function, deletes what succeeded, and with
  * ReportBatchItemFailures leaves only the reported items for redelivery. Redrive to the
- * dead-letter queue after maxReceiveCount is the emulator's, as it is SQS's.
+ * dead-letter queue after maxReceiveCount is the emulator's, as it is SQS's. While
+ * batches keep coming, several are in flight at once (the mapping's MaximumConcurrency,
+ * else DEFAULT_BATCHES_IN_FLIGHT), as Lambda's pollers are; a FIFO queue's group stays in
+ * order because the queue hands out none of a group's messages while one is in flight.
  */
 export class SqsEventSource {
   private readonly options: SqsEventSourceOptions;
   private loop: PollingLoop | undefined;
   private abort = new AbortController();
+  /** Batches being handled by the running loop, each until it has been acknowledged. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(options: SqsEventSourceOptions) {
     this.options = options;
   }
 
+  /** Batches of this queue that the running loop hands to the function at once, at most. */
+  get batchesInFlight(): number {
+    return this.options.mapping.maximumConcurrency ?? DEFAULT_BATCHES_IN_FLIGHT;
+  }
+
   start(): void {
     if (this.loop) return;
     this.abort = new AbortController();
-    // Long polling (one second) is the wait between empty receives.
+    // Long polling (one second) is the wait between empty receives. One receive at a time:
+    // a batch found is handed over and the next receive starts at once, until as many
+    // batches are in flight as the mapping allows; then it waits for one to end.
     this.loop = pollContinuously({
-      poll: () => this.pollOnce(1),
+      poll: async () => {
+        while (this.inFlight.size >= this.batchesInFlight) await Promise.race(this.inFlight);
+        const messages = await this.receiveBatch(1);
+        if (messages.length > 0) this.handInBackground(messages);
+        return messages.length;
+      },
       idleMs: 0,
-      onError: (error) => this.options.onBatch?.({ records: 0, failed: 0, error }),
+      onError: (error) => this.reportError(error),
     });
   }
 
@@ -53,10 +77,31 @@ export class SqsEventSource {
     this.abort.abort();
     await this.loop?.stop();
     this.loop = undefined;
+    await Promise.all(this.inFlight);
   }
 
   /** One receive-invoke-acknowledge cycle; answers how many messages it handled. */
   async pollOnce(waitSeconds = 0): Promise<number> {
+    const messages = await this.receiveBatch(waitSeconds);
+    if (messages.length === 0) return 0;
+    await this.handle(messages);
+    return messages.length;
+  }
+
+  private reportError(error: string) {
+    this.options.onBatch?.({ records: 0, failed: 0, error });
+  }
+
+  /** Handles a batch while the loop receives the next; a failure is reported, as the loop's are. */
+  private handInBackground(messages: Message[]) {
+    const handling: Promise<void> = this.handle(messages)
+      .catch((error: unknown) => this.reportError((error as Error).message))
+      .finally(() => this.inFlight.delete(handling));
+    this.inFlight.add(handling);
+  }
+
+  /** Up to a batch of messages, gathered within the batching window; none after `waitSeconds`. */
+  private async receiveBatch(waitSeconds: number): Promise<Message[]> {
     const { mapping, sqs } = this.options;
     const messages: Message[] = [];
     const windowEnds = Date.now() + mapping.maximumBatchingWindowSeconds * 1000;
@@ -74,8 +119,12 @@ export class SqsEventSource {
       messages.push(...Messages);
       if (Messages.length === 0) break;
     } while (messages.length < mapping.batchSize && Date.now() < windowEnds);
-    if (messages.length === 0) return 0;
+    return messages;
+  }
 
+  /** Invokes the function with a batch, deletes what succeeded and sets aside what failed. */
+  private async handle(messages: Message[]): Promise<void> {
+    const { mapping, sqs } = this.options;
     const invocation = await this.options.host.invoke({
       Records: messages.map((message) => this.toRecord(message)),
     });
@@ -126,7 +175,6 @@ export class SqsEventSource {
       failed: failed.length,
       ...(invocation.ok ? {} : { error: invocation.error.errorMessage }),
     });
-    return messages.length;
   }
 
   private toRecord(message: Message) {

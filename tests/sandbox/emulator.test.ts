@@ -4,7 +4,9 @@
  * exactly as written, from the table and from its stream; a cancelled or refused
  * transaction leaves the table and its stream as they were; a Query answers its
  * partition's items alone, as moto did; an update expression kept parsed applies afresh to
- * every item. The sandbox's proxy in front of it keeps its callers' connections open.
+ * every item. Nor what SQS answers: receipt handles, visibility, counts, redrive, FIFO
+ * groups and deduplication. The sandbox's proxy in front of it keeps its callers'
+ * connections open.
  */
 import { Agent, request } from 'node:http';
 import {
@@ -25,6 +27,18 @@ import {
   GetRecordsCommand,
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
+import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import {
+  ChangeMessageVisibilityCommand,
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EmulatorProxy } from '#sandbox/emulator/emulator-proxy.ts';
 import { type RunningEmulator, startMoto } from '#sandbox/emulator/moto.ts';
@@ -33,6 +47,7 @@ import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 let emulator: RunningEmulator;
 let dynamodb: DynamoDBClient;
 let streams: DynamoDBStreamsClient;
+let sqs: SQSClient;
 let streamArn: string;
 const TableName = 'emulator-check';
 
@@ -45,6 +60,7 @@ beforeAll(async () => {
   };
   dynamodb = new DynamoDBClient(config);
   streams = new DynamoDBStreamsClient(config);
+  sqs = new SQSClient(config);
   const { TableDescription } = await dynamodb.send(
     new CreateTableCommand({
       TableName,
@@ -66,6 +82,7 @@ beforeAll(async () => {
 afterAll(async () => {
   dynamodb?.destroy();
   streams?.destroy();
+  sqs?.destroy();
   await emulator?.stop();
 });
 
@@ -471,6 +488,193 @@ it("keeps a caller's connection to the sandbox proxy open, though moto closes it
     expect(proxy.counts.get('DynamoDB_20120810.ListTables')?.ms).toBeGreaterThan(0);
   } finally {
     agent.destroy();
+    await proxy.stop();
+  }
+});
+
+/** A queue of this file's own; answers its URL. */
+async function queue(QueueName: string, Attributes: Record<string, string> = {}) {
+  const { QueueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName, Attributes }));
+  return QueueUrl;
+}
+
+/** Up to `max` messages, their receive counts with them, each invisible for `visibility` s. */
+async function receive(QueueUrl: string, max = 10, visibility = 30): Promise<Message[]> {
+  const { Messages = [] } = await sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl,
+      MaxNumberOfMessages: max,
+      VisibilityTimeout: visibility,
+      MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+    }),
+  );
+  return Messages;
+}
+
+/** The queue's visible, in-flight and delayed message counts. */
+async function counts(QueueUrl: string) {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['All'] }),
+  );
+  return {
+    visible: Number(Attributes.ApproximateNumberOfMessages),
+    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible),
+    delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed),
+  };
+}
+
+const errorName = (error: unknown) => (error as Error).name;
+
+it('deletes and shows again a message by any receipt handle it was given, and no other', async () => {
+  const first = await queue('sqs-handles');
+  const second = await queue('sqs-handles-other');
+  for (const body of ['one', 'two', 'three']) {
+    await sqs.send(new SendMessageCommand({ QueueUrl: first, MessageBody: body }));
+  }
+  const received = await receive(first);
+  expect(received.map((message) => message.Body)).toEqual(['one', 'two', 'three']);
+  expect(await counts(first)).toEqual({ visible: 0, inFlight: 3, delayed: 0 });
+  const [one, two, three] = received;
+
+  // Shown again at once, then received again under a new handle, its count up by one.
+  await sqs.send(
+    new ChangeMessageVisibilityCommand({
+      QueueUrl: first,
+      ReceiptHandle: one?.ReceiptHandle,
+      VisibilityTimeout: 0,
+    }),
+  );
+  const [again] = await receive(first);
+  expect(again?.Body).toBe('one');
+  expect(again?.Attributes?.ApproximateReceiveCount).toBe('2');
+  expect(again?.ReceiptHandle).not.toBe(one?.ReceiptHandle);
+
+  // Its first handle deletes it; its second then deletes nothing, and is no error.
+  await sqs.send(new DeleteMessageCommand({ QueueUrl: first, ReceiptHandle: one?.ReceiptHandle }));
+  await sqs.send(
+    new DeleteMessageCommand({ QueueUrl: first, ReceiptHandle: again?.ReceiptHandle }),
+  );
+  expect(await counts(first)).toEqual({ visible: 0, inFlight: 2, delayed: 0 });
+
+  // A handle of another queue, or one never given, is refused and deletes nothing.
+  const refused = await sqs.send(
+    new DeleteMessageBatchCommand({
+      QueueUrl: second,
+      Entries: [{ Id: 'elsewhere', ReceiptHandle: two?.ReceiptHandle }],
+    }),
+  );
+  expect(refused.Failed?.map((failure) => failure.Code)).toEqual(['ReceiptHandleIsInvalid']);
+  const madeUp = 'a'.repeat(185);
+  expect(
+    errorName(
+      await sqs
+        .send(new DeleteMessageCommand({ QueueUrl: first, ReceiptHandle: madeUp }))
+        .catch((error: unknown) => error),
+    ),
+  ).toBe('ReceiptHandleIsInvalid');
+  expect(
+    errorName(
+      await sqs
+        .send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: first,
+            ReceiptHandle: madeUp,
+            VisibilityTimeout: 0,
+          }),
+        )
+        .catch((error: unknown) => error),
+    ),
+  ).toBe('ReceiptHandleIsInvalid');
+  expect(await counts(first)).toEqual({ visible: 0, inFlight: 2, delayed: 0 });
+
+  // The other two go by one batch; a delayed message is counted as delayed until it is due.
+  const deleted = await sqs.send(
+    new DeleteMessageBatchCommand({
+      QueueUrl: first,
+      Entries: [two, three].map((message, index) => ({
+        Id: String(index),
+        ReceiptHandle: message?.ReceiptHandle,
+      })),
+    }),
+  );
+  expect(deleted.Successful).toHaveLength(2);
+  await sqs.send(
+    new SendMessageCommand({ QueueUrl: first, MessageBody: 'later', DelaySeconds: 60 }),
+  );
+  expect(await counts(first)).toEqual({ visible: 0, inFlight: 0, delayed: 1 });
+  expect(await receive(first)).toEqual([]);
+});
+
+it('moves a message to its dead-letter queue once received maxReceiveCount times', async () => {
+  const deadLetters = await queue('sqs-redrive-dlq');
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: deadLetters, AttributeNames: ['QueueArn'] }),
+  );
+  const source = await queue('sqs-redrive', {
+    RedrivePolicy: JSON.stringify({
+      deadLetterTargetArn: Attributes?.QueueArn,
+      maxReceiveCount: 2,
+    }),
+  });
+  await sqs.send(new SendMessageCommand({ QueueUrl: source, MessageBody: 'poison' }));
+
+  // Two receives, each left to time out at once; the third finds it gone to the DLQ.
+  const receipts: string[] = [];
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    for (const message of await receive(source, 10, 0)) {
+      receipts.push(message.Attributes?.ApproximateReceiveCount ?? '');
+    }
+  }
+  expect(receipts).toEqual(['1', '2']);
+  expect(await counts(source)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+  expect((await receive(deadLetters)).map((message) => message.Body)).toEqual(['poison']);
+});
+
+it('keeps a FIFO group in order, one receive in flight at a time, and drops a repeated deduplication id', async () => {
+  const fifo = await queue('sqs-groups.fifo', { FifoQueue: 'true' });
+  const send = (MessageBody: string, MessageGroupId: string, MessageDeduplicationId: string) =>
+    sqs.send(
+      new SendMessageCommand({
+        QueueUrl: fifo,
+        MessageBody,
+        MessageGroupId,
+        MessageDeduplicationId,
+      }),
+    );
+  await send('a1', 'a', 'a1');
+  await send('a2', 'a', 'a2');
+  await send('b1', 'b', 'b1');
+  await send('a1 again', 'a', 'a1');
+
+  // While a1 is in flight, its group waits: the next receive gets the other group's message.
+  const bodies = async () => (await receive(fifo, 1)).map((message) => message.Body);
+  const [a1] = await receive(fifo, 1);
+  expect(a1?.Body).toBe('a1');
+  expect(await bodies()).toEqual(['b1']);
+  expect(await bodies()).toEqual([]);
+  await sqs.send(new DeleteMessageCommand({ QueueUrl: fifo, ReceiptHandle: a1?.ReceiptHandle }));
+  expect(await bodies()).toEqual(['a2']);
+  expect(await bodies()).toEqual([]);
+});
+
+it('counts the SMS published through the sandbox proxy, apart from publishes to a topic', async () => {
+  const proxy = await EmulatorProxy.start(emulator.endpoint);
+  const sns = new SNSClient({
+    endpoint: proxy.endpoint,
+    region: 'us-east-1',
+    credentials: emulatorCredentials,
+  });
+  try {
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'emulator-alarms' }));
+    await sns.send(new PublishCommand({ TopicArn, Message: 'an alarm' }));
+    await sns.send(new PublishCommand({ PhoneNumber: '+8613600000000', Message: '一条短信' }));
+    await sns.send(new PublishCommand({ TopicArn, Message: 'another alarm' }));
+
+    expect(proxy.smsPublished).toBe(1);
+    expect(proxy.counts.get('query.Publish')).toMatchObject({ calls: 3 });
+  } finally {
+    sns.destroy();
     await proxy.stop();
   }
 });
