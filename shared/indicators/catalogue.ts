@@ -37,7 +37,7 @@
  *   the note "no observations in the period".
  */
 import { CATEGORIES } from '../domain/complaint-event.ts';
-import type { ComplaintState } from '../domain/complaint-lifecycle.ts';
+import { type ComplaintState, isOpenAt } from '../domain/complaint-lifecycle.ts';
 import { contains, containsDay, type Period } from './periods.ts';
 import { DECIMALS, nearestRank, npsMargin95, wilson95 } from './statistics.ts';
 
@@ -385,25 +385,6 @@ const untimedNote = (untimed: number) =>
   untimed > 0
     ? `${untimed} first resolved in the period without a created event left out`
     : undefined;
-
-/** Whether a complaint is open (neither resolved nor closed) just before `end`. */
-export function isOpenAt(state: ComplaintState, end: Date): boolean {
-  const at = end.getTime();
-  const before = (time: string | undefined) => time !== undefined && Date.parse(time) < at;
-  if (!before(state.createdAt)) return false;
-  // Every event happened before the end: the folded status is the status at the end.
-  if (Date.parse(state.lastEventAt) < at) return state.status === 'open';
-  if (before(state.closedAt)) return false;
-  if (!before(state.firstResolvedAt)) return true;
-  if (!before(state.reopenedAt)) return false;
-  // Reopened before the end: open unless resolved again between the reopening and the end.
-  const reResolved =
-    state.lastResolvedAt !== undefined &&
-    state.reopenedAt !== undefined &&
-    state.lastResolvedAt > state.reopenedAt &&
-    before(state.lastResolvedAt);
-  return !reResolved;
-}
 
 function describeSlice(dimensions: Dimensions): string {
   if (dimensions.region !== ALL) return `region ${dimensions.region}`;

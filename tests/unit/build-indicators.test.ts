@@ -1,18 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import type { ComplaintEvent } from '#shared/domain/complaint-event.ts';
-import { type ComplaintState, foldComplaintEvents } from '#shared/domain/complaint-lifecycle.ts';
+import {
+  type ComplaintState,
+  foldComplaintEvents,
+  isOpenAt,
+} from '#shared/domain/complaint-lifecycle.ts';
 import {
   buildIndicators,
   type IndicatorResult,
   suppressCells,
 } from '#shared/indicators/build-indicators.ts';
-import {
-  type Dimensions,
-  type IndicatorInputs,
-  type InvitationTallyRow,
-  isOpenAt,
-  type ResponseAggregateRow,
-  type SubscriberCount,
+import type {
+  Dimensions,
+  IndicatorInputs,
+  InvitationTallyRow,
+  ResponseAggregateRow,
+  SubscriberCount,
 } from '#shared/indicators/catalogue.ts';
 import { InvalidPeriodError, parsePeriod } from '#shared/indicators/periods.ts';
 import { BUILT_IN_PROFILES, parseProfile } from '#shared/indicators/profiles.ts';
