@@ -42,6 +42,14 @@ export const aggregateKeys = {
   },
   /** The mark a counted stream batch leaves, by the batch's first sequence number. */
   countedBatch: (firstSequence: string) => ({ pk: `COUNTED#${firstSequence}`, sk: 'BATCH' }),
+  /**
+   * The mark a counted chunk of a complaint stream batch leaves, by its first record's
+   * sequence number and part (a record too big for one transaction is cut into parts).
+   */
+  countedComplaintChunk: (first: { sequence: string; part: number }) => ({
+    pk: `CPLCOUNTED#${first.sequence}#${first.part}`,
+    sk: 'CHUNK',
+  }),
   /** A period's subscriber counts, every uploaded version. */
   subscriberPeriod: (period: string) => `SUBSCRIBERS#${period}`,
   subscriberVersionPrefix: 'VERSION#',
