@@ -23,7 +23,7 @@ import {
   type UnshardedKey,
 } from '../tables/aggregates.ts';
 import { type ComplaintState, isOpenAt } from './complaint-lifecycle.ts';
-import { instantOfWallClock, monthInTimeZone } from './zoned-time.ts';
+import { instantOfWallClock } from './zoned-time.ts';
 
 /** An increment of some counters of one item (shard left out). */
 export interface CounterIncrement extends UnshardedKey {
@@ -74,6 +74,25 @@ export function monthEndInstant(month: string, timeZone: string): number {
   return found;
 }
 
+/** The month before `YYYY-MM`. */
+export function previousMonth(month: string): string {
+  const year = Number(month.slice(0, 4));
+  const before = Number(month.slice(5, 7)) - 1;
+  return before === 0 ? `${year - 1}-12` : `${month.slice(0, 5)}${String(before).padStart(2, '0')}`;
+}
+
+/**
+ * The reporting-zone month `YYYY-MM` of an instant (as monthInTimeZone), from cached month
+ * boundaries: the UTC month, moved by one when the zone's offset crosses a boundary.
+ */
+export function monthOfInstant(instant: string, timeZone: string): string {
+  const at = Date.parse(instant);
+  const month = new Date(at).toISOString().slice(0, 7);
+  if (at >= monthEndInstant(month, timeZone)) return nextMonth(month);
+  if (at < monthEndInstant(previousMonth(month), timeZone)) return previousMonth(month);
+  return month;
+}
+
 /** The month after `YYYY-MM`. */
 export function nextMonth(month: string): string {
   const year = Number(month.slice(0, 4));
@@ -99,8 +118,8 @@ export function addIncrements(
       item = { pk: increment.pk, sk: increment.sk, counts: {} };
       items.set(id, item);
     }
-    for (const [name, value] of Object.entries(increment.counts)) {
-      item.counts[name] = (item.counts[name] ?? 0) + sign * value;
+    for (const name in increment.counts) {
+      item.counts[name] = (item.counts[name] ?? 0) + sign * (increment.counts[name] ?? 0);
     }
   }
   return items;
@@ -108,12 +127,20 @@ export function addIncrements(
 
 /** The items' non-zero counters, items with none left out, in key order. */
 export function nonZero(items: CounterItems): CounterIncrement[] {
-  const result: CounterIncrement[] = [];
-  for (const item of items.values()) {
-    const counts = Object.fromEntries(Object.entries(item.counts).filter(([, n]) => n !== 0));
-    if (Object.keys(counts).length > 0) result.push({ pk: item.pk, sk: item.sk, counts });
+  const result: { id: string; increment: CounterIncrement }[] = [];
+  for (const [id, item] of items) {
+    let counts: Record<string, number> | undefined;
+    for (const name in item.counts) {
+      const value = item.counts[name] ?? 0;
+      if (value === 0) continue;
+      counts ??= {};
+      counts[name] = value;
+    }
+    if (counts) result.push({ id, increment: { pk: item.pk, sk: item.sk, counts } });
   }
-  return result.sort((a, b) => (itemId(a) < itemId(b) ? -1 : itemId(a) > itemId(b) ? 1 : 0));
+  return result
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map(({ increment }) => increment);
 }
 
 /**
@@ -125,9 +152,9 @@ export function complaintContribution(state: ComplaintState, timeZone: string): 
   const add = (key: ComplaintCounterKey, counts: Record<string, number>) =>
     addIncrements(items, [{ ...complaintAggregateKeys.keyOf(key), counts }]);
   const { kind, region, service } = state;
-  const createdMonth = state.createdAt ? monthInTimeZone(state.createdAt, timeZone) : undefined;
+  const createdMonth = state.createdAt ? monthOfInstant(state.createdAt, timeZone) : undefined;
   const firstResolvedMonth = state.firstResolvedAt
-    ? monthInTimeZone(state.firstResolvedAt, timeZone)
+    ? monthOfInstant(state.firstResolvedAt, timeZone)
     : undefined;
 
   if (createdMonth) {
@@ -179,7 +206,7 @@ export function complaintContribution(state: ComplaintState, timeZone: string): 
         {
           item: 'tail',
           kind,
-          fromMonth: monthInTimeZone(state.lastEventAt, timeZone),
+          fromMonth: monthOfInstant(state.lastEventAt, timeZone),
           region,
           service,
           ...months,
