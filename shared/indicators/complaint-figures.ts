@@ -25,7 +25,7 @@ import {
   complaintAggregateKeys,
   type UnshardedKey,
 } from '../tables/aggregates.ts';
-import type { Period } from './periods.ts';
+import { type Period, previousPeriod } from './periods.ts';
 import { nearestRankPosition } from './statistics.ts';
 
 export const COMPLAINT_KINDS: readonly ComplaintKind[] = ['complaint', 'fault'];
@@ -76,6 +76,43 @@ export interface ComplaintFiguresRequest {
   quantiles: readonly { kind: ComplaintKind; q: number }[];
   /** The whole-hour limits of "resolved within" shares the profile publishes. */
   withinHours: readonly { kind: ComplaintKind; hours: number }[];
+}
+
+/**
+ * How far back complaints are read for "open at period end": complaints still open after
+ * a year are read only if they were created within this many months before the period.
+ */
+export const OPEN_COMPLAINT_LOOKBACK_MONTHS = 12;
+
+/** Every `YYYY-MM` from `months` months before `first`'s month to `last`'s, inclusive. */
+export function monthsBack(first: string, last: string, months: number): string[] {
+  const result: string[] = [];
+  const start = new Date(
+    Date.UTC(Number(first.slice(0, 4)), Number(first.slice(5, 7)) - 1 - months),
+  );
+  for (let at = start; at.toISOString().slice(0, 7) <= last.slice(0, 7); ) {
+    result.push(at.toISOString().slice(0, 7));
+    at = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1));
+  }
+  return result;
+}
+
+/**
+ * What a report of the period reads: the period, the previous one, the months of
+ * complaints it reads (OPEN_COMPLAINT_LOOKBACK_MONTHS before the previous period to the
+ * period's end) and the quantiles and limits its indicators publish.
+ */
+export function complaintFiguresRequest(
+  period: Period,
+  reads: Pick<ComplaintFiguresRequest, 'quantiles' | 'withinHours'>,
+): ComplaintFiguresRequest {
+  const previous = previousPeriod(period);
+  return {
+    period,
+    previous,
+    window: monthsBack(previous.start, period.end, OPEN_COMPLAINT_LOOKBACK_MONTHS),
+    ...reads,
+  };
 }
 
 /** One batch of reads: ranges of sort keys in partitions, and items by key. */

@@ -5,14 +5,14 @@ import { type ComplaintState, foldComplaintEvents } from '#shared/domain/complai
 import {
   type ComplaintFiguresRequest,
   complaintFiguresOfItems,
+  complaintFiguresRequest,
   inMemoryCounterReader,
   loadComplaintFigures,
   openBeyond,
   quantileKey,
 } from '#shared/indicators/complaint-figures.ts';
-import { parsePeriod, previousPeriod } from '#shared/indicators/periods.ts';
+import { parsePeriod } from '#shared/indicators/periods.ts';
 import { nearestRank } from '#shared/indicators/statistics.ts';
-import { monthsBack } from '#shared/use-cases/build-report.ts';
 
 const ZONE = 'Asia/Shanghai';
 const HOUR = 3_600_000;
@@ -45,16 +45,11 @@ const requestFor = (
   quantiles: number[],
   withinHours: number[] = [],
   period = OCTOBER,
-): ComplaintFiguresRequest => {
-  const previous = previousPeriod(period);
-  return {
-    period,
-    previous,
-    window: monthsBack(previous.start, period.end, 12),
+): ComplaintFiguresRequest =>
+  complaintFiguresRequest(period, {
     quantiles: quantiles.map((q) => ({ kind: 'complaint', q })),
     withinHours: withinHours.map((hours) => ({ kind: 'complaint', hours })),
-  };
-};
+  });
 
 /** Durations spread over many hours, with ties and millisecond differences, in two regions. */
 function resolvedInOctober(count: number): ComplaintState[] {
