@@ -15,9 +15,10 @@ import {
   type SubscriberCount,
 } from '../indicators/catalogue.ts';
 import {
+  type ComplaintCounterReader,
   type ComplaintFigures,
-  complaintFiguresOfStates,
   complaintFiguresRequest,
+  loadComplaintFigures,
 } from '../indicators/complaint-figures.ts';
 import {
   contains,
@@ -49,6 +50,8 @@ export interface ReportInputs {
   responseAggregates(days: readonly string[]): Promise<ResponseAggregateRow[]>;
   /** Complaints created, or first resolved, in the given months; each complaint once. */
   complaintStates(months: readonly string[]): Promise<ComplaintState[]>;
+  /** The monthly complaint counters, read as the complaint figures ask (shards summed). */
+  complaintCounters: ComplaintCounterReader;
   /**
    * Follow-up cases whose answer was submitted in [from, to), read by the day of their
    * answer (cases, not responses: at most one answer in ten opens one).
@@ -296,14 +299,14 @@ export async function computeReport(
     period,
     complaintReadsOf(profile.indicators.map((entry) => entry.id)),
   );
-  const complaints = await dependencies.inputs.complaintStates(figuresRequest.window);
-  // The figures read the complaint counters; until the builder reads them from the
-  // aggregates table, they are the sum of the states' contributions, counted the same way.
-  const complaintFigures = complaintFiguresOfStates(
-    complaints,
-    dependencies.timezone,
+  // The figures read the complaint counters: months × groups, and the few refinement
+  // items the quantiles fall in, however many complaints there are. The states are read
+  // for the extract alone.
+  const complaintFigures = await loadComplaintFigures(
+    dependencies.inputs.complaintCounters,
     figuresRequest,
   );
+  const complaints = await dependencies.inputs.complaintStates(figuresRequest.window);
   const subscribers = await subscribersFor(dependencies.inputs, period);
   const previousSubscribers = await subscribersFor(dependencies.inputs, previous);
   const built = buildIndicators({

@@ -10,6 +10,7 @@ import { aggregateKeys, type CounterKind } from '../../tables/aggregates.ts';
 import { AGGREGATED_ATTRIBUTE, COMPLAINTS_TABLE } from '../../tables/complaints.ts';
 import { answeredDayOf, SURVEYS_TABLE } from '../../tables/surveys.ts';
 import type { ReportInputs } from '../../use-cases/build-report.ts';
+import { dynamoDbComplaintCounterReader } from './complaint-counter-reader.ts';
 import { dynamoDbSubscriberStore } from './subscriber-store.ts';
 
 /** Stored attributes of a complaint's STATE item that are keys, not state. */
@@ -28,8 +29,9 @@ const STORAGE_ONLY = new Set([
 
 /**
  * Reads report inputs page by page: a day's aggregates are one partition (a handful of
- * shards per group, however many responses), follow-up cases come from the surveys
- * table's index of cases by answered day, complaints from the month indexes.
+ * shards per group, however many responses), complaint figures come from the monthly
+ * complaint counters, follow-up cases from the surveys table's index of cases by answered
+ * day, and the extract's complaint states from the month indexes.
  */
 export function dynamoDbReportInputs(options: {
   client: DynamoDBClient;
@@ -79,6 +81,8 @@ export function dynamoDbReportInputs(options: {
 
   return {
     subscriberCounts: (period) => subscribers.latest(period),
+
+    complaintCounters: dynamoDbComplaintCounterReader(options.client, options.aggregatesTable),
 
     responseAggregates: (days) =>
       shardedCounters('responses', days, (name) =>
