@@ -148,9 +148,12 @@ export function nonZero(items: CounterItems): CounterIncrement[] {
  * state without createdAt and first resolution adds nothing.
  */
 export function complaintContribution(state: ComplaintState, timeZone: string): CounterIncrement[] {
-  const items: CounterItems = new Map();
-  const add = (key: ComplaintCounterKey, counts: Record<string, number>) =>
-    addIncrements(items, [{ ...complaintAggregateKeys.keyOf(key), counts }]);
+  // Every item a state adds to is a different one: no merging, only the key order.
+  const increments: { id: string; increment: CounterIncrement }[] = [];
+  const add = (key: ComplaintCounterKey, counts: Record<string, number>) => {
+    const { pk, sk } = complaintAggregateKeys.keyOf(key);
+    increments.push({ id: `${pk}\u0000${sk}`, increment: { pk, sk, counts } });
+  };
   const { kind, region, service } = state;
   const createdMonth = state.createdAt ? monthOfInstant(state.createdAt, timeZone) : undefined;
   const firstResolvedMonth = state.firstResolvedAt
@@ -175,13 +178,12 @@ export function complaintContribution(state: ComplaintState, timeZone: string): 
     );
     if (state.createdAt !== undefined) {
       const parts = durationParts(Date.parse(state.firstResolvedAt) - Date.parse(state.createdAt));
-      TIME_COUNTER_PREFIXES.forEach((prefix, level) => {
-        const path = parts.slice(0, level);
+      for (let level = 0; level < TIME_COUNTER_PREFIXES.length; level += 1) {
         add(
-          { item: 'time', kind, month, region, service, path },
-          { [`${prefix}${parts[level]}`]: 1 },
+          { item: 'time', kind, month, region, service, path: parts.slice(0, level) },
+          { [`${TIME_COUNTER_PREFIXES[level]}${parts[level]}`]: 1 },
         );
-      });
+      }
     }
   }
   if (state.createdAt !== undefined && createdMonth) {
@@ -216,7 +218,9 @@ export function complaintContribution(state: ComplaintState, timeZone: string): 
       );
     }
   }
-  return nonZero(items);
+  return increments
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map(({ increment }) => increment);
 }
 
 /**

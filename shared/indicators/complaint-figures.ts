@@ -117,7 +117,11 @@ export function complaintFiguresRequest(
 
 /** One batch of reads: ranges of sort keys in partitions, and items by key. */
 export interface CounterReadBatch {
-  /** Items of the partition (unsharded pk; every shard) whose sort key is in [from, to]. */
+  /**
+   * Items of the partition (unsharded pk; every shard) whose sort key is in [from, to];
+   * `from` '' means from the partition's first item (a Query on the key alone: DynamoDB
+   * takes no empty string in a key condition).
+   */
   ranges: readonly { pk: string; from: string; to: string }[];
   /** Items by key (unsharded pk; every shard). */
   keys: readonly UnshardedKey[];
