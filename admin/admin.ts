@@ -30,6 +30,12 @@
  *   run <profile> <period|previous> [--api-url URL --token ID_TOKEN] [--wait SECONDS]
  *       POST /reports/runs as an admin, then waits for the report in GET /reports and
  *       prints its id. Without --api-url, against the running sandbox as its admin.
+ *
+ *   backfill-complaint-aggregates [--table COMPLAINTS_TABLE] [--segments N]
+ *       Once, after the deploy that gave the complaints table its stream: marks every
+ *       complaint state written before it `aggregated` (a parallel Scan), and the complaint
+ *       aggregator counts each from the stream, once. Running it again marks nothing. With
+ *       --table, in AWS with your credentials; without, in the running sandbox.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -39,6 +45,7 @@ import {
   AdminCreateUserCommand,
   CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   AuthenticationDetails,
   CognitoUser,
@@ -46,7 +53,9 @@ import {
   type IAuthenticationCallback,
 } from 'amazon-cognito-identity-js';
 import { addPerson, emulatorCognito, signIn } from '#sandbox/emulator/people.ts';
-import type { SandboxOutputs } from '#sandbox/sandbox.ts';
+import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
+import type { SandboxOutputs, SandboxState } from '#sandbox/sandbox.ts';
+import { markComplaintStatesForAggregation } from '#shared/adapters/dynamodb/complaint-backfill.ts';
 import { recomputeReport } from '#shared/reports/report-extract.ts';
 import { verifyReport } from '#shared/reports/verify-report.ts';
 
@@ -57,6 +66,7 @@ const USAGE = [
   '       npm run admin -- token <regulators|assessors|admins|email> [--password P]',
   '       npm run admin -- sign-in <email> [--client-id ID --user-pool-id ID] [--password P] [--new-password P] [--code C]',
   '       npm run admin -- run <profile> <period|previous> [--api-url URL --token T] [--wait S]',
+  '       npm run admin -- backfill-complaint-aggregates [--table COMPLAINTS_TABLE] [--segments N]',
 ].join('\n');
 
 const GROUPS = ['regulators', 'assessors', 'admins'];
@@ -332,6 +342,53 @@ function recomputeCommand(args: string[]): number {
   return mismatches.length === 0 ? 0 : 1;
 }
 
+/**
+ * Carries complaint states from before the complaints table's stream into the complaint
+ * aggregates (docs/operations.md, The admin CLI): marks them, and the stream counts them.
+ */
+async function backfillComplaintAggregatesCommand(args: string[]): Promise<number> {
+  const { options } = parseArgs(args);
+  const segments = Number(options.get('segments') ?? '4');
+  if (!Number.isInteger(segments) || segments < 1 || segments > 64) throw new Error(USAGE);
+  const table = options.get('table');
+  const target = table
+    ? { client: new DynamoDBClient({}), tableName: table }
+    : sandboxComplaintsTable();
+  try {
+    const summary = await markComplaintStatesForAggregation({ ...target, segments });
+    console.log(
+      `${summary.marked} complaint states marked for the complaint aggregator, which counts each once from the stream` +
+        (summary.unmarked > summary.marked
+          ? ` (${summary.unmarked - summary.marked} were marked meanwhile by the processor or deleted)`
+          : ''),
+    );
+    if (summary.marked === 0) console.log('Nothing to carry over: every state is counted.');
+    return 0;
+  } finally {
+    target.client.destroy();
+  }
+}
+
+/** The running sandbox's complaints table, as its functions are told it (state.json). */
+function sandboxComplaintsTable() {
+  const outputs = sandboxOutputs();
+  const state = JSON.parse(
+    readFileSync(join(process.env.SANDBOX_DIR ?? '.sandbox', 'state.json'), 'utf8'),
+  ) as SandboxState;
+  const tableName = state.functions
+    .map((fn) => fn.environment.COMPLAINTS_TABLE_NAME)
+    .find((name) => name !== undefined);
+  if (!tableName) throw new Error('the sandbox has no complaints table');
+  return {
+    client: new DynamoDBClient({
+      endpoint: outputs.endpoint,
+      region: outputs.region,
+      credentials: emulatorCredentials,
+    }),
+    tableName,
+  };
+}
+
 try {
   const [command, ...args] = process.argv.slice(2);
   if (command === 'verify') process.exitCode = verifyCommand(args);
@@ -340,6 +397,8 @@ try {
   else if (command === 'token') process.exitCode = await tokenCommand(args);
   else if (command === 'run') process.exitCode = await runCommand(args);
   else if (command === 'sign-in') process.exitCode = await signInCommand(args);
+  else if (command === 'backfill-complaint-aggregates')
+    process.exitCode = await backfillComplaintAggregatesCommand(args);
   else throw new Error(USAGE);
 } catch (error) {
   console.error((error as Error).message);

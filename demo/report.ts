@@ -4,11 +4,20 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 import { LambdaHost } from '#sandbox/lambda/lambda-host.ts';
 import type { SandboxOutputs, SandboxState } from '#sandbox/sandbox.ts';
+import { dynamoDbReportInputs } from '#shared/adapters/dynamodb/report-inputs.ts';
 import { monthInTimeZone } from '#shared/domain/zoned-time.ts';
 import { isWholeOperator } from '#shared/indicators/catalogue.ts';
+import {
+  complaintFiguresOfStates,
+  complaintFiguresRequest,
+  loadComplaintFigures,
+} from '#shared/indicators/complaint-figures.ts';
+import { parsePeriod } from '#shared/indicators/periods.ts';
 import { recomputeReport } from '#shared/reports/report-extract.ts';
 import { verifyReport } from '#shared/reports/verify-report.ts';
 
@@ -34,6 +43,43 @@ interface Indicator {
   note?: string;
 }
 
+/**
+ * Waits (a minute at most) until the complaint aggregator has counted every state change
+ * the processor wrote: the report's figures read its counters, the extract the states.
+ */
+async function complaintCountersCaughtUp(
+  state: SandboxState,
+  environment: Record<string, string>,
+  period: string,
+) {
+  const client = new DynamoDBClient({
+    endpoint: state.endpoint,
+    region: state.region,
+    credentials: emulatorCredentials,
+  });
+  const timeZone = environment.REPORTING_TIME_ZONE ?? 'Asia/Shanghai';
+  const inputs = dynamoDbReportInputs({
+    client,
+    aggregatesTable: environment.AGGREGATES_TABLE_NAME ?? '',
+    complaintsTable: environment.COMPLAINTS_TABLE_NAME ?? '',
+    surveysTable: environment.SURVEYS_TABLE_NAME ?? '',
+  });
+  const request = complaintFiguresRequest(parsePeriod(period, timeZone), {
+    quantiles: [],
+    withinHours: [],
+  });
+  try {
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+      const states = await inputs.complaintStates(request.window);
+      const counted = await loadComplaintFigures(inputs.complaintCounters, request);
+      if (isDeepStrictEqual(counted, complaintFiguresOfStates(states, timeZone, request))) return;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
 /** Builds, downloads and verifies the report; answers whether it verified. */
 export async function demoReport(
   outputs: SandboxOutputs,
@@ -45,6 +91,7 @@ export async function demoReport(
   );
   if (!fn) throw new Error('the sandbox has no report-builder function');
   const period = monthInTimeZone(new Date(), fn.environment.REPORTING_TIME_ZONE ?? 'Asia/Shanghai');
+  await complaintCountersCaughtUp(state, fn.environment, period);
   const host = new LambdaHost({
     fn,
     endpoint: state.endpoint,

@@ -147,11 +147,12 @@ export class Reports extends Feature {
     this.reportBuilder.addEventSource(
       new SqsEventSource(props.reportRunsQueue, { batchSize: 1, reportBatchItemFailures: true }),
     );
-    // Reads: a day's aggregates, cases by answered day, complaints by month index. Writes:
-    // report files only.
+    // Reads: a day's aggregates and a month's complaint counters (Query), the complaint
+    // counters' refinement items (BatchGetItem), cases by answered day, complaints by month
+    // index (for the extract). Writes: report files only.
     this.reportBuilder.addToRolePolicy(
       new PolicyStatement({
-        actions: ['dynamodb:Query'],
+        actions: ['dynamodb:Query', 'dynamodb:BatchGetItem'],
         resources: [props.aggregatesTable.tableArn],
       }),
     );

@@ -89,6 +89,8 @@ async function seed() {
     .invoke(signedWebhookRequest({ secret, body: { events } }));
   expect(accepted.ok && (accepted.result as { statusCode: number }).statusCode).toBe(202);
   await app.drain('ComplaintProcessor');
+  // The report reads the complaint counters, which the aggregator keeps from the stream.
+  await app.drain('ComplaintAggregator');
 
   const documents = DynamoDBDocumentClient.from(dynamodb);
   const shard = (shardNo: number, counts: Record<string, number>, day = '2026-10-05') => ({

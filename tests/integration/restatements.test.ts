@@ -15,6 +15,7 @@ import type { ReportChanges } from '#shared/reports/restatement.ts';
 import { verifyReport } from '#shared/reports/verify-report.ts';
 import type { RestatementOutcome } from '#shared/use-cases/restate-reports.ts';
 import { aggregateShardItem } from '../support/aggregates.ts';
+import { complaintCountersCaughtUp } from '../support/complaint-counters.ts';
 import { startTestSandbox } from '../support/sandbox.ts';
 import { complaintEvent, signedWebhookRequest } from '../support/webhooks.ts';
 
@@ -86,6 +87,8 @@ async function sendComplaintEvents(
     },
     { timeout: 20_000, interval: 200 },
   );
+  // The figures read the complaint counters, which the aggregator keeps from the stream.
+  await complaintCountersCaughtUp(inputs, env('REPORTING_TIME_ZONE'), '2026-09');
 }
 
 /** One aggregate shard item, written as the aggregator writes it. */

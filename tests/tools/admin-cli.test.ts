@@ -3,12 +3,26 @@ import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
+import { isDeepStrictEqual, promisify } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 import type { Sandbox } from '#sandbox/sandbox.ts';
+import {
+  type ComplaintState,
+  foldComplaintEvents,
+  reportingMonthsOf,
+} from '#shared/domain/complaint-lifecycle.ts';
+import { complaintKeys } from '#shared/tables/complaints.ts';
+import {
+  expectedComplaintCounters,
+  storedComplaintCounters,
+} from '../support/complaint-counters.ts';
 import { startTestSandbox } from '../support/sandbox.ts';
 import { freshTotp, totp } from '../support/totp.ts';
+import { complaintEvent } from '../support/webhooks.ts';
 
 let sandbox: Sandbox;
 
@@ -184,6 +198,58 @@ describe('npm run admin', () => {
     expect(wrongCode.stderr).toMatch(/code mismatch/i);
   });
 
+  it('carries complaint states from before the stream into the complaint aggregates, once', async () => {
+    // Prepare: states as the processor wrote them before the complaints table had its
+    // stream (no `aggregated`): the aggregator is told of them, and counts nothing.
+    const { app } = sandbox;
+    const tableName = app.host('ComplaintProcessor').fn.environment.COMPLAINTS_TABLE_NAME ?? '';
+    const aggregatesTable =
+      app.host('ComplaintAggregator').fn.environment.AGGREGATES_TABLE_NAME ?? '';
+    const timeZone = app.host('ComplaintAggregator').fn.environment.REPORTING_TIME_ZONE ?? '';
+    const documents = emulatorDocuments();
+    const region = 'BF-OLD';
+    const states = Array.from({ length: 30 }, (_, n) => oldState(region, n));
+    for (const state of states) {
+      await documents.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            pk: complaintKeys.pk('crm', state.complaintId),
+            sk: complaintKeys.stateSk,
+            entity: 'complaint',
+            source: 'crm',
+            ...state,
+            ...reportingMonthsOf(state, timeZone),
+            version: state.eventCount,
+            updatedAt: state.lastEventAt,
+          },
+        }),
+      );
+    }
+    await app.drain('ComplaintAggregator');
+    const before = await storedComplaintCounters(documents, aggregatesTable, region);
+
+    // Act
+    const backfill = await admin('backfill-complaint-aggregates', '--segments', '3');
+    const expected = expectedComplaintCounters(states, timeZone);
+    const counted = await settled(
+      () => storedComplaintCounters(documents, aggregatesTable, region),
+      expected,
+    );
+    const again = await admin('backfill-complaint-aggregates');
+    await app.drain('ComplaintAggregator');
+
+    // Assess: nothing before; after, every state's contribution once, and again nothing more.
+    expect(before).toEqual({});
+    expect(backfill.code).toBe(0);
+    expect(backfill.stdout).toMatch(/^\d+ complaint states marked/);
+    expect(Number(/^(\d+)/.exec(backfill.stdout)?.[1])).toBeGreaterThanOrEqual(30);
+    expect(counted).toEqual(expected);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('0 complaint states marked');
+    expect(await storedComplaintCounters(documents, aggregatesTable, region)).toEqual(expected);
+  });
+
   it('refuses an unknown group and says what the commands are', async () => {
     const refused = await admin('add-user', 'owners', 'someone@example.org');
 
@@ -191,3 +257,42 @@ describe('npm run admin', () => {
     expect(refused.stderr).toContain('npm run admin -- add-user <regulators|assessors|admins>');
   });
 });
+
+/** A client of this test's sandbox's emulator. */
+function emulatorDocuments() {
+  return DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: sandbox.outputs.endpoint,
+      region: sandbox.outputs.region,
+      credentials: emulatorCredentials,
+    }),
+  );
+}
+
+/**
+ * The state of complaint `n` of a region, as its events fold: created in August 2026,
+ * resolved within days (every fourth still open, every fifth reopened after it).
+ */
+function oldState(region: string, n: number): ComplaintState {
+  const base = { complaintId: `${region}-${n}`, region, service: 'fixed_broadband' as const };
+  const created = Date.parse('2026-08-03T02:00:00Z') + n * 7_200_123;
+  const at = (ms: number) => new Date(created + ms).toISOString();
+  const events = [complaintEvent({ ...base, type: 'created', occurredAt: at(0) })];
+  if (n % 4 !== 3) {
+    events.push(complaintEvent({ ...base, type: 'resolved', occurredAt: at(n * 86_400_000) }));
+  }
+  if (n % 5 === 4) {
+    events.push(complaintEvent({ ...base, type: 'reopened', occurredAt: at(40 * 86_400_000) }));
+  }
+  return foldComplaintEvents(events);
+}
+
+/** What `read` answers once it equals `expected`, or after 60 s, whatever it is then. */
+async function settled<T>(read: () => Promise<T>, expected: T): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const value = await read();
+    if (isDeepStrictEqual(value, expected) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}

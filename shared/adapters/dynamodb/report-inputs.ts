@@ -7,9 +7,10 @@ import {
 import type { ComplaintState } from '../../domain/complaint-lifecycle.ts';
 import type { FollowUpCaseRow, ResponseAggregateRow } from '../../indicators/catalogue.ts';
 import { aggregateKeys, type CounterKind } from '../../tables/aggregates.ts';
-import { COMPLAINTS_TABLE } from '../../tables/complaints.ts';
+import { AGGREGATED_ATTRIBUTE, COMPLAINTS_TABLE } from '../../tables/complaints.ts';
 import { answeredDayOf, SURVEYS_TABLE } from '../../tables/surveys.ts';
 import type { ReportInputs } from '../../use-cases/build-report.ts';
+import { dynamoDbComplaintCounterReader } from './complaint-counter-reader.ts';
 import { dynamoDbSubscriberStore } from './subscriber-store.ts';
 
 /** Stored attributes of a complaint's STATE item that are keys, not state. */
@@ -23,12 +24,14 @@ const STORAGE_ONLY = new Set([
   'firstResolvedMonth',
   'expiresAt',
   'customerErased',
+  AGGREGATED_ATTRIBUTE,
 ]);
 
 /**
  * Reads report inputs page by page: a day's aggregates are one partition (a handful of
- * shards per group, however many responses), follow-up cases come from the surveys
- * table's index of cases by answered day, complaints from the month indexes.
+ * shards per group, however many responses), complaint figures come from the monthly
+ * complaint counters, follow-up cases from the surveys table's index of cases by answered
+ * day, and the extract's complaint states from the month indexes.
  */
 export function dynamoDbReportInputs(options: {
   client: DynamoDBClient;
@@ -78,6 +81,8 @@ export function dynamoDbReportInputs(options: {
 
   return {
     subscriberCounts: (period) => subscribers.latest(period),
+
+    complaintCounters: dynamoDbComplaintCounterReader(options.client, options.aggregatesTable),
 
     responseAggregates: (days) =>
       shardedCounters('responses', days, (name) =>
