@@ -310,6 +310,11 @@ export class MemoryDynamoDb {
     this.putItem({ TableName: tableName, Item: item });
   }
 
+  /** One stored item, for checks. */
+  get(tableName: string, pk: string, sk: string): Item | undefined {
+    return this.read(this.table(tableName), pk, sk);
+  }
+
   /** Every item of a table, for checks. */
   *items(tableName: string): Generator<Item> {
     for (const partition of this.table(tableName).partitions.values())
@@ -788,8 +793,9 @@ export class MemoryDynamoDb {
   }
 
   /**
-   * Bills one item's write (`factor` 2 in a transaction) to its operation, and to its table
-   * partition and each index partition it wrote; answers the units.
+   * Bills one item's write (`factor` 2 in a transaction: prepare and commit) to its
+   * operation, and to its table partition and each index partition it wrote; an index is
+   * written once, after the commit. Answers the units.
    */
   private bill(
     table: MemoryTable,
@@ -799,17 +805,13 @@ export class MemoryDynamoDb {
     factor: number,
     items: number,
   ) {
-    const indexUnits = factor * cost.indexes.reduce((sum, write) => sum + write.units, 0);
+    const indexUnits = cost.indexes.reduce((sum, write) => sum + write.units, 0);
     const units = factor * cost.table + indexUnits;
     this.count(table.name, operation, { writeUnits: units, indexWriteUnits: indexUnits, items });
     if (this.countPartitions) {
       this.addPartitionWrite(table.name, pk, factor * cost.table);
       for (const write of cost.indexes)
-        this.addPartitionWrite(
-          `${table.name}/${write.index}`,
-          write.partition,
-          factor * write.units,
-        );
+        this.addPartitionWrite(`${table.name}/${write.index}`, write.partition, write.units);
     }
     return units;
   }

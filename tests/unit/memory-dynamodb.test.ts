@@ -224,15 +224,16 @@ describe('write units', () => {
 
     expect(again.outcome).toBe('duplicate');
     expect(store.itemCount('complaints')).toBe(5 * 3);
-    // Every state write lands on the month's partition of the created-month index: 2 per
-    // event (a transaction), and the resolution's first write on the resolved-month index.
+    // Every state write lands on the month's partition of the created-month index (once per
+    // event: an index is written after the commit, not twice as the transaction's own items
+    // are), and the resolution's first write on the resolved-month index.
     expect(store.hottestPartition('complaints/byCreatedMonth')).toEqual({
       key: '2026-10',
-      writeUnits: 5 * 2 * 2,
+      writeUnits: 5 * 2,
     });
     expect(store.hottestPartition('complaints/byFirstResolvedMonth')).toEqual({
       key: '2026-10',
-      writeUnits: 5 * 2,
+      writeUnits: 5,
     });
     const transactions = store.usage.get('complaints')?.get('TransactWriteItems');
     expect(transactions?.calls).toBe(10);
