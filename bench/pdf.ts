@@ -82,7 +82,7 @@ function sampleReportHtml() {
   const built = buildIndicators({
     profile,
     period: '2026-Q3',
-    inputs: { responses, invitations: [], complaints: [] },
+    inputs: { responses, invitations: [] },
   });
   return renderReportHtml(built, profile, {
     reportId: '20261001T030000Z-0123456789ab',

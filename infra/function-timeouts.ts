@@ -9,6 +9,8 @@ import { Duration } from 'aws-cdk-lib';
 export const FUNCTION_TIMEOUTS = {
   'complaint-intake': Duration.seconds(10),
   'complaint-processor': Duration.seconds(30),
+  // A batch's chunks, one transaction each, retried on conflict.
+  'complaint-aggregator': Duration.seconds(60),
   'invitation-intake': Duration.seconds(10),
   'sms-sender': Duration.seconds(30),
   'survey-page': Duration.seconds(10),

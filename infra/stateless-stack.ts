@@ -83,6 +83,8 @@ export class StatelessStack extends Stack {
     this.complaints = new Complaints(this, 'Complaints', {
       ...feature,
       complaintsTable: stateful.complaintsTable,
+      aggregatesTable: stateful.aggregatesTable,
+      complaintAggregationDeadLetterQueue: stateful.complaintAggregationDeadLetterQueue,
       complaintEventsQueue: stateful.complaintEventsQueue,
       complaintSourceSecrets: stateful.complaintSourceSecrets,
     });
@@ -199,6 +201,7 @@ export class StatelessStack extends Stack {
         this.reports.reportPdf,
         this.complaints.complaintIntake,
         this.complaints.complaintProcessor,
+        this.complaints.complaintAggregator,
         this.invitations.invitationIntake,
         this.invitations.smsSender,
         this.surveyResponses.surveyPage,
@@ -217,6 +220,7 @@ export class StatelessStack extends Stack {
         stateful.complaintEventsDeadLetterQueue,
         stateful.smsDeadLetterQueue,
         stateful.aggregationDeadLetterQueue,
+        stateful.complaintAggregationDeadLetterQueue,
         stateful.reportRunsDeadLetterQueue,
         stateful.followUpDeadLetterQueue,
         ...(noticeDeadLetterQueue ? [noticeDeadLetterQueue] : []),

@@ -121,3 +121,22 @@ export function reportingMonthsOf(
       : {}),
   };
 }
+
+/** Whether a complaint is open (neither resolved nor closed) just before `end`. */
+export function isOpenAt(state: ComplaintState, end: Date): boolean {
+  const at = end.getTime();
+  const before = (time: string | undefined) => time !== undefined && Date.parse(time) < at;
+  if (!before(state.createdAt)) return false;
+  // Every event happened before the end: the folded status is the status at the end.
+  if (Date.parse(state.lastEventAt) < at) return state.status === 'open';
+  if (before(state.closedAt)) return false;
+  if (!before(state.firstResolvedAt)) return true;
+  if (!before(state.reopenedAt)) return false;
+  // Reopened before the end: open unless resolved again between the reopening and the end.
+  const reResolved =
+    state.lastResolvedAt !== undefined &&
+    state.reopenedAt !== undefined &&
+    state.lastResolvedAt > state.reopenedAt &&
+    before(state.lastResolvedAt);
+  return !reResolved;
+}

@@ -37,9 +37,16 @@
  *   the note "no observations in the period".
  */
 import { CATEGORIES } from '../domain/complaint-event.ts';
-import type { ComplaintState } from '../domain/complaint-lifecycle.ts';
+import type { ComplaintKind } from '../tables/aggregates.ts';
+import {
+  type ComplaintFigures,
+  type ComplaintFiguresRequest,
+  type ComplaintGroupFigures,
+  openBeyond,
+  quantileKey,
+} from './complaint-figures.ts';
 import { contains, containsDay, type Period } from './periods.ts';
-import { DECIMALS, nearestRank, npsMargin95, wilson95 } from './statistics.ts';
+import { DECIMALS, npsMargin95, wilson95 } from './statistics.ts';
 
 /** One day's survey counters for one group, shards already summed (response-aggregates.ts). */
 export interface ResponseAggregateRow {
@@ -92,8 +99,12 @@ export interface IndicatorInputs {
   invitations: readonly InvitationTallyRow[];
   /** Follow-up cases whose answer falls in the period or near it; absent reads as none. */
   cases?: readonly FollowUpCaseRow[] | undefined;
-  /** Folded states at build time; complaints and faults alike, told apart by `kind`. */
-  complaints: readonly ComplaintState[];
+  /**
+   * The period's complaint and fault figures, from the complaint counters: groups, their
+   * counters, and the quantiles and limits the report reads (complaint-figures.ts);
+   * absent reads as none.
+   */
+  complaints?: ComplaintFigures | undefined;
   /** Undefined when no subscriber record exists for the period. */
   subscribers?: readonly SubscriberCount[] | undefined;
 }
@@ -172,11 +183,12 @@ export interface IndicatorDefinition {
   /** Which way is better, for rankings; null when neither is (a category's share). */
   better: 'lower' | 'higher' | null;
   compute(inputs: IndicatorInputs, period: Period): IndicatorCell[];
+  /** What the complaint figures must hold beyond counters: a quantile or an hour limit. */
+  complaintReads?: { kind: ComplaintKind; quantile?: number; withinHours?: number };
 }
 
 export const NO_OBSERVATIONS = 'no observations in the period';
 const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 /** Services whose subscribers are fault "lines" (ETSI EG 202 057-1 counts access lines). */
 export const FIXED_LINE_SERVICES: readonly string[] = ['fixed_broadband', 'fixed_voice'];
 
@@ -260,20 +272,6 @@ function shareCell(dimensions: Dimensions, x: number, n: number, note?: string):
   };
 }
 
-function quantileCell(
-  dimensions: Dimensions,
-  values: readonly number[],
-  q: number,
-  note?: string,
-): IndicatorCell {
-  return {
-    dimensions,
-    value: nearestRank(values, q),
-    n: values.length,
-    ...withNote(values.length > 0 ? note : NO_OBSERVATIONS),
-  };
-}
-
 // --- surveys -------------------------------------------------------------------------------
 
 function surveyRowsIn(inputs: IndicatorInputs, period: Period) {
@@ -334,76 +332,52 @@ function followUpCells(inputs: IndicatorInputs, period: Period): IndicatorCell[]
 
 // --- complaints and faults -----------------------------------------------------------------
 
-type Kind = ComplaintState['kind'];
+type Kind = ComplaintKind;
 
-/** The states of a kind and the cells they are sliced into, subscriber regions included. */
+/** The figures of the period, refusing another period's (a wiring mistake, not data). */
+function complaintFiguresOf(inputs: IndicatorInputs, period: Period, kind: Kind) {
+  const figures = inputs.complaints;
+  if (!figures) return { groups: [], quantiles: new Map<string, number>() };
+  if (figures.period !== period.id) {
+    throw new Error(`complaint figures of ${figures.period} given for period ${period.id}`);
+  }
+  return figures.kinds[kind];
+}
+
+/** The groups of a kind and the cells they are sliced into, subscriber regions included. */
 function complaintSlices(
   inputs: IndicatorInputs,
+  period: Period,
   kind: Kind,
   services?: readonly string[],
-): { dimensions: Dimensions; items: ComplaintState[] }[] {
-  const states = inputs.complaints.filter(
-    (state) => state.kind === kind && (!services || services.includes(state.service)),
+): { dimensions: Dimensions; items: ComplaintGroupFigures[] }[] {
+  const groups = complaintFiguresOf(inputs, period, kind).groups.filter(
+    (group) => !services || services.includes(group.service),
   );
   const rows = (inputs.subscribers ?? []).filter(
     (row) => !services || services.includes(row.service),
   );
-  return slices(states, COMPLAINT_KEYS, {
+  return slices(groups, COMPLAINT_KEYS, {
     region: rows.map((row) => row.region),
     service: rows.map((row) => row.service),
   });
 }
 
-const createdIn = (period: Period) => (state: ComplaintState) =>
-  state.createdAt !== undefined && contains(period, state.createdAt);
+const receivedOf = (groups: readonly ComplaintGroupFigures[], counter = 'received') =>
+  sumOf(groups.map((group) => group.received[counter] ?? 0));
+const resolvedOf = (groups: readonly ComplaintGroupFigures[], counter: string) =>
+  sumOf(groups.map((group) => group.resolved[counter] ?? 0));
 
-const firstResolvedIn = (period: Period) => (state: ComplaintState) =>
-  state.firstResolvedAt !== undefined && contains(period, state.firstResolvedAt);
-
-/** Elapsed hours from creation to first resolution; undefined without either time. */
-function hoursToFirstResolution(state: ComplaintState): number | undefined {
-  if (state.createdAt === undefined || state.firstResolvedAt === undefined) return undefined;
-  return (Date.parse(state.firstResolvedAt) - Date.parse(state.createdAt)) / HOUR_MS;
-}
-
-/** Resolution times of the states first resolved in the period, and how many had no creation time. */
-function resolutionHours(
-  states: readonly ComplaintState[],
-  period: Period,
-): { hours: number[]; untimed: number } {
-  const hours: number[] = [];
-  let untimed = 0;
-  for (const state of states.filter(firstResolvedIn(period))) {
-    const elapsed = hoursToFirstResolution(state);
-    if (elapsed === undefined) untimed += 1;
-    else hours.push(elapsed);
-  }
-  return { hours, untimed };
+/** First resolutions in the period with a duration, and those without (no created event). */
+function timedResolutions(groups: readonly ComplaintGroupFigures[]) {
+  const untimed = resolvedOf(groups, 'untimed');
+  return { timed: resolvedOf(groups, 'resolved') - untimed, untimed };
 }
 
 const untimedNote = (untimed: number) =>
   untimed > 0
     ? `${untimed} first resolved in the period without a created event left out`
     : undefined;
-
-/** Whether a complaint is open (neither resolved nor closed) just before `end`. */
-export function isOpenAt(state: ComplaintState, end: Date): boolean {
-  const at = end.getTime();
-  const before = (time: string | undefined) => time !== undefined && Date.parse(time) < at;
-  if (!before(state.createdAt)) return false;
-  // Every event happened before the end: the folded status is the status at the end.
-  if (Date.parse(state.lastEventAt) < at) return state.status === 'open';
-  if (before(state.closedAt)) return false;
-  if (!before(state.firstResolvedAt)) return true;
-  if (!before(state.reopenedAt)) return false;
-  // Reopened before the end: open unless resolved again between the reopening and the end.
-  const reResolved =
-    state.lastResolvedAt !== undefined &&
-    state.reopenedAt !== undefined &&
-    state.lastResolvedAt > state.reopenedAt &&
-    before(state.lastResolvedAt);
-  return !reResolved;
-}
 
 function describeSlice(dimensions: Dimensions): string {
   if (dimensions.region !== ALL) return `region ${dimensions.region}`;
@@ -437,49 +411,57 @@ function rateCells(
   options: {
     kind: Kind;
     scale: number;
-    counted?: (state: ComplaintState) => boolean;
+    /** The received counter counted: all received, or those with via = regulator. */
+    counter?: string;
     services?: readonly string[];
   },
 ): IndicatorCell[] {
-  const inPeriod = createdIn(period);
-  return complaintSlices(inputs, options.kind, options.services).map(({ dimensions, items }) => {
-    const count = items.filter(
-      (state) => inPeriod(state) && (options.counted?.(state) ?? true),
-    ).length;
-    const denominator = denominatorOf(inputs.subscribers, dimensions, options.services);
-    if ('note' in denominator) {
-      return { dimensions, value: null, n: count, x: count, note: denominator.note };
-    }
-    return {
-      dimensions,
-      value: (count / denominator.subscribers) * options.scale,
-      n: count,
-      x: count,
-      base: denominator.subscribers,
-    };
-  });
+  return complaintSlices(inputs, period, options.kind, options.services).map(
+    ({ dimensions, items }) => {
+      const count = receivedOf(items, options.counter);
+      const denominator = denominatorOf(inputs.subscribers, dimensions, options.services);
+      if ('note' in denominator) {
+        return { dimensions, value: null, n: count, x: count, note: denominator.note };
+      }
+      return {
+        dimensions,
+        value: (count / denominator.subscribers) * options.scale,
+        n: count,
+        x: count,
+        base: denominator.subscribers,
+      };
+    },
+  );
 }
 
 function receivedCells(inputs: IndicatorInputs, period: Period, kind: Kind): IndicatorCell[] {
-  const inPeriod = createdIn(period);
-  return complaintSlices(inputs, kind).map(({ dimensions, items }) => {
-    const count = items.filter(inPeriod).length;
+  return complaintSlices(inputs, period, kind).map(({ dimensions, items }) => {
+    const count = receivedOf(items);
     return { dimensions, value: count, n: count };
   });
 }
 
 function categoryShareCells(inputs: IndicatorInputs, period: Period): IndicatorCell[] {
-  const inPeriod = createdIn(period);
-  return complaintSlices(inputs, 'complaint').flatMap(({ dimensions, items }) => {
-    const received = items.filter(inPeriod);
+  return complaintSlices(inputs, period, 'complaint').flatMap(({ dimensions, items }) => {
+    const received = receivedOf(items);
     return CATEGORIES.map((category) =>
-      shareCell(
-        { ...dimensions, category },
-        received.filter((state) => state.category === category).length,
-        received.length,
-      ),
+      shareCell({ ...dimensions, category }, receivedOf(items, `cat_${category}`), received),
     );
   });
+}
+
+/** Durations of at most `limitHours` whole hours: the hours below, and those of exactly L. */
+function resolvedWithin(groups: readonly ComplaintGroupFigures[], limitHours: number): number {
+  let within = 0;
+  for (const group of groups) {
+    for (const [hour, count] of group.hours) if (hour < limitHours) within += count;
+    const exact = group.exactHours.get(limitHours);
+    if (exact === undefined && (group.hours.get(limitHours) ?? 0) > 0) {
+      throw new Error(`complaint figures read without the ${limitHours} h limit`);
+    }
+    within += exact ?? 0;
+  }
+  return within;
 }
 
 function withinCells(
@@ -488,10 +470,9 @@ function withinCells(
   kind: Kind,
   limitHours: number,
 ): IndicatorCell[] {
-  return complaintSlices(inputs, kind).map(({ dimensions, items }) => {
-    const { hours, untimed } = resolutionHours(items, period);
-    const within = hours.filter((elapsed) => elapsed <= limitHours).length;
-    return shareCell(dimensions, within, hours.length, untimedNote(untimed));
+  return complaintSlices(inputs, period, kind).map(({ dimensions, items }) => {
+    const { timed, untimed } = timedResolutions(items);
+    return shareCell(dimensions, resolvedWithin(items, limitHours), timed, untimedNote(untimed));
   });
 }
 
@@ -501,30 +482,34 @@ function quantileCells(
   kind: Kind,
   q: number,
 ): IndicatorCell[] {
-  return complaintSlices(inputs, kind).map(({ dimensions, items }) => {
-    const { hours, untimed } = resolutionHours(items, period);
-    return quantileCell(dimensions, hours, q, untimedNote(untimed));
+  const { quantiles } = complaintFiguresOf(inputs, period, kind);
+  return complaintSlices(inputs, period, kind).map(({ dimensions, items }) => {
+    const { timed, untimed } = timedResolutions(items);
+    let value: number | null = null;
+    if (timed > 0) {
+      const found = quantiles.get(quantileKey(dimensions.region, dimensions.service, q));
+      if (found === undefined) throw new Error(`complaint figures read without quantile ${q}`);
+      value = found;
+    }
+    return {
+      dimensions,
+      value,
+      n: timed,
+      ...withNote(timed > 0 ? untimedNote(untimed) : NO_OBSERVATIONS),
+    };
   });
 }
 
 function reopenedCells(inputs: IndicatorInputs, period: Period): IndicatorCell[] {
-  const resolvedIn = firstResolvedIn(period);
-  return complaintSlices(inputs, 'complaint').map(({ dimensions, items }) => {
-    const resolved = items.filter(resolvedIn);
-    const reopened = resolved.filter((state) => state.reopenedAt !== undefined).length;
-    return shareCell(dimensions, reopened, resolved.length);
-  });
+  return complaintSlices(inputs, period, 'complaint').map(({ dimensions, items }) =>
+    shareCell(dimensions, resolvedOf(items, 'reopened'), resolvedOf(items, 'resolved')),
+  );
 }
 
 function openBeyondCells(inputs: IndicatorInputs, period: Period, days: number): IndicatorCell[] {
-  const end = period.endInstant;
-  return complaintSlices(inputs, 'complaint').map(({ dimensions, items }) => {
-    const count = items.filter(
-      (state) =>
-        isOpenAt(state, end) &&
-        state.createdAt !== undefined &&
-        end.getTime() - Date.parse(state.createdAt) > days * DAY_MS,
-    ).length;
+  const end = period.endInstant.getTime();
+  return complaintSlices(inputs, period, 'complaint').map(({ dimensions, items }) => {
+    const count = sumOf(items.map((group) => openBeyond(group, end, days)));
     return { dimensions, value: count, n: count };
   });
 }
@@ -632,7 +617,7 @@ const FIXED: readonly IndicatorDefinition[] = [
       rateCells(inputs, period, {
         kind: 'complaint',
         scale: 1e6,
-        counted: (state) => state.via === 'regulator',
+        counter: 'via_regulator',
       }),
   },
   {
@@ -654,6 +639,7 @@ const FIXED: readonly IndicatorDefinition[] = [
       'nearest-rank 50th percentile (the ⌈0.5·n⌉-th smallest) of firstResolvedAt − createdAt ' +
       'in hours, over complaints first resolved in the period',
     compute: (inputs, period) => quantileCells(inputs, period, 'complaint', 0.5),
+    complaintReads: { kind: 'complaint', quantile: 0.5 },
   },
   {
     id: 'complaints.resolution_hours_p90',
@@ -664,6 +650,7 @@ const FIXED: readonly IndicatorDefinition[] = [
       'nearest-rank 90th percentile (the ⌈0.9·n⌉-th smallest) of firstResolvedAt − createdAt ' +
       'in hours, over complaints first resolved in the period',
     compute: (inputs, period) => quantileCells(inputs, period, 'complaint', 0.9),
+    complaintReads: { kind: 'complaint', quantile: 0.9 },
   },
   {
     id: 'complaints.reopened_pct',
@@ -703,6 +690,7 @@ const FIXED: readonly IndicatorDefinition[] = [
       'nearest-rank 80th percentile (the ⌈0.8·n⌉-th smallest) of firstResolvedAt − createdAt ' +
       'in hours, over faults first resolved in the period',
     compute: (inputs, period) => quantileCells(inputs, period, 'fault', 0.8),
+    complaintReads: { kind: 'fault', quantile: 0.8 },
   },
   {
     id: 'faults.repair_hours_p95',
@@ -713,6 +701,7 @@ const FIXED: readonly IndicatorDefinition[] = [
       'nearest-rank 95th percentile (the ⌈0.95·n⌉-th smallest) of firstResolvedAt − createdAt ' +
       'in hours, over faults first resolved in the period',
     compute: (inputs, period) => quantileCells(inputs, period, 'fault', 0.95),
+    complaintReads: { kind: 'fault', quantile: 0.95 },
   },
 ];
 
@@ -743,6 +732,7 @@ export const INDICATOR_TEMPLATES: readonly IndicatorTemplate[] = [
       ...SHARE,
       better: 'higher',
       compute: (inputs, period) => withinCells(inputs, period, 'complaint', days * 24),
+      complaintReads: { kind: 'complaint', withinHours: days * 24 },
     }),
   },
   {
@@ -771,6 +761,7 @@ export const INDICATOR_TEMPLATES: readonly IndicatorTemplate[] = [
       ...SHARE,
       better: 'higher',
       compute: (inputs, period) => withinCells(inputs, period, 'fault', hours),
+      complaintReads: { kind: 'fault', withinHours: hours },
     }),
   },
 ];
@@ -814,4 +805,20 @@ export function describeCatalogue(): {
       formula: formula(template.includes('{H}') ? '{H}' : '{D}'),
     })),
   ];
+}
+
+/** The quantiles and hour limits the complaint figures must hold for these indicator ids. */
+export function complaintReadsOf(
+  ids: readonly string[],
+): Pick<ComplaintFiguresRequest, 'quantiles' | 'withinHours'> {
+  const quantiles: ComplaintFiguresRequest['quantiles'][number][] = [];
+  const withinHours: ComplaintFiguresRequest['withinHours'][number][] = [];
+  for (const id of ids) {
+    const reads = resolveIndicator(id)?.complaintReads;
+    if (reads?.quantile !== undefined) quantiles.push({ kind: reads.kind, q: reads.quantile });
+    if (reads?.withinHours !== undefined) {
+      withinHours.push({ kind: reads.kind, hours: reads.withinHours });
+    }
+  }
+  return { quantiles, withinHours };
 }

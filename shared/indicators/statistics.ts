@@ -82,12 +82,17 @@ export function npsMargin95(promoters: number, detractors: number, n: number): n
  */
 export function nearestRank(values: readonly number[], q: number): number | null {
   if (values.length === 0) return null;
-  if (!(q > 0 && q <= 1)) throw new RangeError(`quantile must be in (0, 1], got ${q}`);
   const sorted = [...values].sort((a, b) => a - b);
+  return sorted[nearestRankPosition(sorted.length, q) - 1] ?? null;
+}
+
+/** The 1-based position of the nearest-rank quantile q in n sorted values (n ≥ 1). */
+export function nearestRankPosition(n: number, q: number): number {
+  if (!(q > 0 && q <= 1)) throw new RangeError(`quantile must be in (0, 1], got ${q}`);
   // q·n in binary can land a hair above an integer (0.9·10 = 9.000000000000002); round the
   // product to 9 decimals before the ceiling so the rank is the one the decimal formula gives.
-  const rank = Math.max(1, Math.ceil(roundHalfAwayFromZero(q * sorted.length, 9)));
-  return sorted[Math.min(rank, sorted.length) - 1] ?? null;
+  const rank = Math.max(1, Math.ceil(roundHalfAwayFromZero(q * n, 9)));
+  return Math.min(rank, n);
 }
 
 /** Outcome of a two-proportion z-test at 95%. */

@@ -28,13 +28,19 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { ComplaintState } from '../domain/complaint-lifecycle.ts';
 import { groupKeyOf } from '../domain/response-aggregates.ts';
 import { type BuiltIndicators, buildIndicators } from '../indicators/build-indicators.ts';
-import type {
-  FollowUpCaseRow,
-  IndicatorInputs,
-  InvitationTallyRow,
-  ResponseAggregateRow,
-  SubscriberCount,
+import {
+  complaintReadsOf,
+  type FollowUpCaseRow,
+  type IndicatorInputs,
+  type InvitationTallyRow,
+  type ResponseAggregateRow,
+  type SubscriberCount,
 } from '../indicators/catalogue.ts';
+import {
+  type ComplaintFigures,
+  complaintFiguresOfStates,
+  complaintFiguresRequest,
+} from '../indicators/complaint-figures.ts';
 import {
   contains,
   containsDay,
@@ -181,7 +187,8 @@ const optional = (text: string | undefined) =>
 export function inputsFromExtract(
   files: ReadonlyMap<string, Buffer>,
   period: Period,
-): { current: IndicatorInputs; previous: IndicatorInputs } {
+  profile: Pick<Profile, 'indicators'>,
+): { current: IndicatorInputs; previous: IndicatorInputs; complaints: ComplaintState[] } {
   const responses: ResponseAggregateRow[] = rowsOf(files, EXTRACT_FILES.responses).map((row) => ({
     ...groupOf(row),
     counts: Object.fromEntries(COUNTERS.map((c) => [c, Number(row[c])])),
@@ -222,14 +229,24 @@ export function inputsFromExtract(
     return rows.length > 0 ? rows : undefined;
   };
   const previous = previousPeriod(period);
-  const of = (which: Period): IndicatorInputs => ({
+  // The complaints' figures as the builder counts them: the sum of their contributions.
+  const figures = complaintFiguresOfStates(
+    complaints,
+    period.timezone,
+    complaintFiguresRequest(period, complaintReadsOf(profile.indicators.map((entry) => entry.id))),
+  );
+  const of = (which: Period, complaintFigures: ComplaintFigures): IndicatorInputs => ({
     responses: responses.filter((row) => containsDay(which, row.day)),
     invitations: invitations.filter((row) => containsDay(which, row.day)),
     cases: cases.filter((row) => contains(which, row.answeredAt)),
-    complaints,
+    complaints: complaintFigures,
     subscribers: subscribersOf(which.id),
   });
-  return { current: of(period), previous: of(previous) };
+  return {
+    current: of(period, figures.current),
+    previous: of(previous, figures.previous),
+    complaints,
+  };
 }
 
 /** One figure of report.json that the extract does not reproduce. */
@@ -259,7 +276,7 @@ export function recomputeReport(files: ReadonlyMap<string, Buffer>): {
   };
   const profile: Profile = parseProfile((read('methodology.json') as { profile: unknown }).profile);
   const period = parsePeriod(report.period.id, report.period.timezone);
-  const { current, previous } = inputsFromExtract(files, period);
+  const { current, previous } = inputsFromExtract(files, period, profile);
   const built = buildIndicators({
     profile,
     period,

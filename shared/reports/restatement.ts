@@ -227,6 +227,8 @@ export function restatedFigures(input: {
   /** The inputs the published report read (from its extract), and today's. */
   publishedInputs: { current: IndicatorInputs; previous: IndicatorInputs };
   nowInputs: { current: IndicatorInputs; previous: IndicatorInputs };
+  /** The complaints the published report read (its extract's rows), and today's. */
+  complaints: { published: readonly ComplaintState[]; now: readonly ComplaintState[] };
   periods: { current: string; previous: string };
 }): Pick<ReportChanges, 'figures' | 'rankings' | 'inputs'> {
   const { publishedInputs, nowInputs } = input;
@@ -234,8 +236,8 @@ export function restatedFigures(input: {
     current: periodChanges(input.periods.current, publishedInputs.current, nowInputs.current),
     previous: periodChanges(input.periods.previous, publishedInputs.previous, nowInputs.previous),
     complaintsWithLateEvents: notIn(
-      publishedInputs.current.complaints.map(complaintRow),
-      nowInputs.current.complaints.map(complaintRow),
+      input.complaints.published.map(complaintRow),
+      input.complaints.now.map(complaintRow),
     ),
   };
   // JSON as published: a recomputed cell's undefined fields are absent, as in report.json.

@@ -44,3 +44,11 @@ export const complaintKeys = {
   eventSkPrefix: EVENT_PREFIX,
   eventSk: (eventId: string) => `${EVENT_PREFIX}${eventId}`,
 };
+
+/**
+ * Set (`true`) on a STATE once the complaint aggregates count it: the processor writes it
+ * on every state since the complaints table has its stream, the backfill on states from
+ * before. The aggregator counts an image only when it carries it, so a change is always
+ * what the new image adds less what the old one had added (docs/data-model.md).
+ */
+export const AGGREGATED_ATTRIBUTE = 'aggregated';

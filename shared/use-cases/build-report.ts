@@ -6,6 +6,7 @@ import {
   type IndicatorResult,
 } from '../indicators/build-indicators.ts';
 import {
+  complaintReadsOf,
   type FollowUpCaseRow,
   type IndicatorInputs,
   type InvitationTallyRow,
@@ -13,6 +14,11 @@ import {
   type ResponseAggregateRow,
   type SubscriberCount,
 } from '../indicators/catalogue.ts';
+import {
+  type ComplaintFigures,
+  complaintFiguresOfStates,
+  complaintFiguresRequest,
+} from '../indicators/complaint-figures.ts';
 import {
   contains,
   containsDay,
@@ -183,12 +189,6 @@ export class UnknownProfileError extends Error {
   override readonly name = 'UnknownProfileError';
 }
 
-/**
- * How far back complaints are read for "open at period end": complaints still open after
- * a year are read only if they were created within this many months before the period.
- */
-export const OPEN_COMPLAINT_LOOKBACK_MONTHS = 12;
-
 /** Every `YYYY-MM-DD` from `first` to `last`, inclusive. */
 export function daysBetween(first: string, last: string): string[] {
   const days: string[] = [];
@@ -199,25 +199,12 @@ export function daysBetween(first: string, last: string): string[] {
   }
 }
 
-/** Every `YYYY-MM` from `months` months before `first`'s month to `last`'s, inclusive. */
-export function monthsBack(first: string, last: string, months: number): string[] {
-  const result: string[] = [];
-  const start = new Date(
-    Date.UTC(Number(first.slice(0, 4)), Number(first.slice(5, 7)) - 1 - months),
-  );
-  for (let at = start; at.toISOString().slice(0, 7) <= last.slice(0, 7); ) {
-    result.push(at.toISOString().slice(0, 7));
-    at = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1));
-  }
-  return result;
-}
-
 const inputsFor = (
   period: Period,
   aggregates: readonly ResponseAggregateRow[],
   tallies: readonly InvitationTallyRow[],
   cases: readonly FollowUpCaseRow[],
-  complaints: readonly ComplaintState[],
+  complaints: ComplaintFigures,
   subscribers: SubscriberCount[] | undefined,
 ): IndicatorInputs => ({
   responses: aggregates.filter((row) => containsDay(period, row.day)),
@@ -280,7 +267,10 @@ export interface ReportComputation {
   aggregates: ResponseAggregateRow[];
   tallies: InvitationTallyRow[];
   cases: FollowUpCaseRow[];
+  /** The complaint states read, for the extract. */
   complaints: ComplaintState[];
+  /** The complaint and fault figures of the period and the previous one. */
+  complaintFigures: { current: ComplaintFigures; previous: ComplaintFigures };
   subscribers: SubscriberCount[] | undefined;
   previousSubscribers: SubscriberCount[] | undefined;
 }
@@ -302,8 +292,17 @@ export async function computeReport(
   const aggregates = await dependencies.inputs.responseAggregates(days);
   const tallies = await dependencies.inputs.invitationTallies(days);
   const cases = await dependencies.inputs.followUpCases(previous.startInstant, period.endInstant);
-  const complaints = await dependencies.inputs.complaintStates(
-    monthsBack(previous.start, period.end, OPEN_COMPLAINT_LOOKBACK_MONTHS),
+  const figuresRequest = complaintFiguresRequest(
+    period,
+    complaintReadsOf(profile.indicators.map((entry) => entry.id)),
+  );
+  const complaints = await dependencies.inputs.complaintStates(figuresRequest.window);
+  // The figures read the complaint counters; until the builder reads them from the
+  // aggregates table, they are the sum of the states' contributions, counted the same way.
+  const complaintFigures = complaintFiguresOfStates(
+    complaints,
+    dependencies.timezone,
+    figuresRequest,
   );
   const subscribers = await subscribersFor(dependencies.inputs, period);
   const previousSubscribers = await subscribersFor(dependencies.inputs, previous);
@@ -311,8 +310,15 @@ export async function computeReport(
     profile,
     period,
     timezone: dependencies.timezone,
-    inputs: inputsFor(period, aggregates, tallies, cases, complaints, subscribers),
-    previous: inputsFor(previous, aggregates, tallies, cases, complaints, previousSubscribers),
+    inputs: inputsFor(period, aggregates, tallies, cases, complaintFigures.current, subscribers),
+    previous: inputsFor(
+      previous,
+      aggregates,
+      tallies,
+      cases,
+      complaintFigures.previous,
+      previousSubscribers,
+    ),
   });
   return {
     profile,
@@ -323,6 +329,7 @@ export async function computeReport(
     tallies,
     cases,
     complaints,
+    complaintFigures,
     subscribers,
     previousSubscribers,
   };
@@ -336,7 +343,7 @@ export function inputsOfPeriod(computed: ReportComputation, which: 'current' | '
     computed.aggregates,
     computed.tallies,
     computed.cases,
-    computed.complaints,
+    computed.complaintFigures[which],
     which === 'current' ? computed.subscribers : computed.previousSubscribers,
   );
 }

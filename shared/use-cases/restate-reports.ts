@@ -109,6 +109,7 @@ async function restatePeriod(
     recomputed,
     publishedInputs: emptyInputs,
     nowInputs: emptyInputs,
+    complaints: { published: [], now: [] },
     periods: { current: computed.period.id, previous: computed.previous.id },
   });
   if (quick.figures.length === 0 && quick.rankings.length === 0) {
@@ -119,10 +120,12 @@ async function restatePeriod(
     if (entry.files.some((file) => file.name === name))
       extract.set(name, await dependencies.files.read(entry.prefix, name));
   }
+  const publishedInputs = inputsFromExtract(extract, computed.period, computed.profile);
   const changes = restatedFigures({
     published,
     recomputed,
-    publishedInputs: inputsFromExtract(extract, computed.period),
+    publishedInputs,
+    complaints: { published: publishedInputs.complaints, now: computed.complaints },
     nowInputs: {
       current: inputsOfPeriod(computed, 'current'),
       previous: inputsOfPeriod(computed, 'previous'),
@@ -155,7 +158,6 @@ const noInputs = {
   responses: [],
   invitations: [],
   cases: [],
-  complaints: [],
   subscribers: undefined,
 };
 const emptyInputs = { current: noInputs, previous: noInputs };

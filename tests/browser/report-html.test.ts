@@ -44,7 +44,7 @@ const html = renderReportHtml(
   buildIndicators({
     profile: BUILT_IN_PROFILES.baseline,
     period: '2026-10',
-    inputs: { responses, invitations: [], complaints: [] },
+    inputs: { responses, invitations: [] },
   }),
   BUILT_IN_PROFILES.baseline,
   {

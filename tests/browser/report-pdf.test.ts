@@ -40,7 +40,7 @@ const profile = BUILT_IN_PROFILES.baseline;
 const built = buildIndicators({
   profile,
   period: '2026-10',
-  inputs: { responses, invitations: [], complaints: [] },
+  inputs: { responses, invitations: [] },
 });
 const meta = {
   reportId,

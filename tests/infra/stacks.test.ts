@@ -410,6 +410,51 @@ describe('stateless stack', () => {
     expect(JSON.stringify(mapping?.DestinationConfig)).toContain('AggregationDeadLetterQueue');
   });
 
+  it('counts complaint state changes, in order, from STATE items only, with retries and a DLQ', () => {
+    expect(named(stateful, 'AWS::DynamoDB::Table', 'ComplaintsTable')).toMatchObject({
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    });
+    const mapping = mappingOf('complaint-aggregator', 'ComplaintsTable');
+    expect(mapping).toMatchObject({
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 100,
+      MaximumRetryAttempts: 5,
+      BisectBatchOnFunctionError: false,
+      ParallelizationFactor: 1,
+    });
+    expect(mapping).not.toHaveProperty('FunctionResponseTypes');
+    const filters =
+      (mapping?.FilterCriteria as { Filters: { Pattern: string }[] } | undefined)?.Filters ?? [];
+    // Events never; a state's removal only when no service (the TTL) removed it.
+    expect(filters.map((filter) => JSON.parse(filter.Pattern))).toEqual([
+      { eventName: ['INSERT', 'MODIFY'], dynamodb: { Keys: { sk: { S: ['STATE'] } } } },
+      {
+        eventName: ['REMOVE'],
+        dynamodb: { Keys: { sk: { S: ['STATE'] } } },
+        userIdentity: { principalId: [{ exists: false }] },
+      },
+    ]);
+    expect(JSON.stringify(mapping?.DestinationConfig)).toContain(
+      'ComplaintAggregationDeadLetterQueue',
+    );
+    // It writes the aggregates table only, and reads the complaints table by stream alone.
+    const statements = policyStatementsOf('complaint-aggregator');
+    const tableActions = statements.filter((statement) =>
+      actionsOf([statement]).some((action) =>
+        /^dynamodb:(Put|Update|Get|Delete)Item$/.test(action),
+      ),
+    );
+    expect(tableActions).toHaveLength(1);
+    expect(actionsOf(tableActions).sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
+    expect(JSON.stringify(tableActions[0]?.Resource)).toContain('AggregatesTable');
+    expect(JSON.stringify(tableActions[0]?.Resource)).not.toContain('ComplaintsTable');
+    expect(actionsOf(statements)).not.toContain('dynamodb:Query');
+  });
+
   it('keeps aggregates in their own encrypted table, apart from personal data', () => {
     const table = named(stateful, 'AWS::DynamoDB::Table', 'AggregatesTable');
     expect(table).toMatchObject({

@@ -57,10 +57,11 @@ describe('template shape', () => {
   it('reduces the stateless stack to its functions, routes and IAM statements', () => {
     const shape = assemblyShape(assembly).stacks[stack];
 
-    // 23 functions and 16 routes: the follow-up case function, case delivery and case
+    // 24 functions and 16 routes: the follow-up case function, case delivery and case
     // events (POST /cases/{caseId}/events) joined the fifteen, then reminders, the report
-    // PDF printer, the missed-schedule check and the two notice functions (no route).
-    expect(shape?.functions).toHaveLength(23);
+    // PDF printer, the missed-schedule check, the two notice functions and the complaint
+    // aggregator (no route).
+    expect(shape?.functions).toHaveLength(24);
     expect(shape?.routes).toHaveLength(16);
     expect(shape?.functions.join('\n')).toContain('AWS::Lambda::Function(complaint-intake)');
     expect(shape?.routes.join('\n')).toMatch(

@@ -1,20 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import type { ComplaintEvent } from '#shared/domain/complaint-event.ts';
-import { type ComplaintState, foldComplaintEvents } from '#shared/domain/complaint-lifecycle.ts';
 import {
+  type ComplaintState,
+  foldComplaintEvents,
+  isOpenAt,
+} from '#shared/domain/complaint-lifecycle.ts';
+import {
+  type BuildIndicatorsRequest,
   buildIndicators,
   type IndicatorResult,
   suppressCells,
 } from '#shared/indicators/build-indicators.ts';
 import {
+  complaintReadsOf,
   type Dimensions,
   type IndicatorInputs,
   type InvitationTallyRow,
-  isOpenAt,
   type ResponseAggregateRow,
   type SubscriberCount,
 } from '#shared/indicators/catalogue.ts';
-import { InvalidPeriodError, parsePeriod } from '#shared/indicators/periods.ts';
+import {
+  complaintFiguresOfStates,
+  complaintFiguresRequest,
+} from '#shared/indicators/complaint-figures.ts';
+import {
+  DEFAULT_REPORTING_TIMEZONE,
+  InvalidPeriodError,
+  parsePeriod,
+} from '#shared/indicators/periods.ts';
 import { BUILT_IN_PROFILES, parseProfile } from '#shared/indicators/profiles.ts';
 
 // --- fixture helpers -------------------------------------------------------------------------
@@ -61,7 +74,42 @@ function lifecycle(spec: LifecycleSpec): ComplaintState {
   );
 }
 
-const none: IndicatorInputs = { responses: [], invitations: [], complaints: [] };
+/** Indicator inputs with complaint states, as the tests write them. */
+type StateInputs = Omit<IndicatorInputs, 'complaints'> & {
+  complaints?: readonly ComplaintState[];
+};
+
+/**
+ * buildIndicators on inputs whose complaints are states: each summed into the complaint
+ * counters and read back as the report's figures for the period and the previous one.
+ */
+function buildFromStates(
+  request: Omit<BuildIndicatorsRequest, 'inputs' | 'previous'> & {
+    inputs: StateInputs;
+    previous?: StateInputs;
+  },
+) {
+  const period =
+    typeof request.period === 'string'
+      ? parsePeriod(request.period, request.timezone ?? DEFAULT_REPORTING_TIMEZONE)
+      : request.period;
+  const request_ = complaintFiguresRequest(
+    period,
+    complaintReadsOf(request.profile.indicators.map((entry) => entry.id)),
+  );
+  const figures = (states: readonly ComplaintState[] = []) =>
+    complaintFiguresOfStates(states, period.timezone, request_);
+  const { inputs, previous, ...rest } = request;
+  return buildIndicators({
+    ...rest,
+    inputs: { ...inputs, complaints: figures(inputs.complaints).current },
+    ...(previous
+      ? { previous: { ...previous, complaints: figures(previous.complaints).previous } }
+      : {}),
+  });
+}
+
+const none: StateInputs = { responses: [], invitations: [], complaints: [] };
 
 const ALL_OPERATOR = { region: '*', service: '*' };
 const SURVEY_TOTAL = { region: '*', service: '*', touchpoint: '*', channel: '*' };
@@ -243,7 +291,7 @@ const SUBSCRIBERS: SubscriberCount[] = [
 // Totals: GD-SZ 1,000,000; GD-GZ 800,000; operator 1,800,000; mobile_data 1,797,500;
 // fixed_broadband 2,000; fixed_voice 500; fixed lines 2,500.
 
-const Q4_INPUTS: IndicatorInputs = {
+const Q4_INPUTS: StateInputs & { complaints: readonly ComplaintState[] } = {
   ...none,
   complaints: [...COMPLAINTS, ...FAULTS],
   subscribers: SUBSCRIBERS,
@@ -262,7 +310,7 @@ describe('buildIndicators: complaints', () => {
     { id: 'complaints.reopened_pct', target: { op: '<=', value: 5 } },
     'complaints.open_beyond_56d',
   ]);
-  const { indicators } = buildIndicators({ profile, period: '2026-Q4', inputs: Q4_INPUTS });
+  const { indicators } = buildFromStates({ profile, period: '2026-Q4', inputs: Q4_INPUTS });
 
   it('counts complaints created in the period, the first midnight in and the last second out', () => {
     // Q4: c1 (00:00 on 1 Oct), c3, c4, c5 (23:59:59 on 31 Dec), c6, c7, c8 = 7;
@@ -365,7 +413,7 @@ describe('buildIndicators: complaints', () => {
     ).toMatchObject({ value: 0, n: 1, compliant: false });
 
     // 2027-Q1: c5 (1 s, within) and c8 (60.5 days, not) → 1/2 = 50%.
-    const q1 = buildIndicators({
+    const q1 = buildFromStates({
       profile: profileOf('quarter', ['complaints.resolved_within_15d_pct']),
       period: '2027-Q1',
       inputs: Q4_INPUTS,
@@ -447,7 +495,7 @@ describe('buildIndicators: complaints', () => {
         ['reopened', '2026-10-16T10:00:00+08:00'],
       ],
     });
-    const { indicators: withUntimed } = buildIndicators({
+    const { indicators: withUntimed } = buildFromStates({
       profile,
       period: '2026-Q4',
       inputs: { ...Q4_INPUTS, complaints: [...Q4_INPUTS.complaints, untimed] },
@@ -469,7 +517,7 @@ describe('buildIndicators: complaints', () => {
   });
 
   it('suppresses shares and quantiles below minCell, but never counts and rates', () => {
-    const strict = buildIndicators({
+    const strict = buildFromStates({
       profile: profileOf(
         'quarter',
         [
@@ -534,7 +582,7 @@ describe('buildIndicators: faults', () => {
     'faults.repair_hours_p80',
     'faults.repair_hours_p95',
   ]);
-  const { indicators } = buildIndicators({ profile, period: '2026-Q4', inputs: Q4_INPUTS });
+  const { indicators } = buildFromStates({ profile, period: '2026-Q4', inputs: Q4_INPUTS });
 
   it('counts faults only, and divides fixed-line faults by fixed lines', () => {
     // f1…f6 created in Q4; complaints are not faults.
@@ -588,7 +636,7 @@ describe('buildIndicators: missing subscriber counts', () => {
   ]);
 
   it('gives null with a note when there is no subscriber record, never a guess', () => {
-    const { indicators } = buildIndicators({
+    const { indicators } = buildFromStates({
       profile,
       period: '2026-Q4',
       inputs: { ...Q4_INPUTS, subscribers: undefined },
@@ -610,7 +658,7 @@ describe('buildIndicators: missing subscriber counts', () => {
   });
 
   it('gives null with a note for a region or service without a row', () => {
-    const { indicators } = buildIndicators({
+    const { indicators } = buildFromStates({
       profile,
       period: '2026-Q4',
       inputs: {
@@ -714,7 +762,7 @@ const INVITATIONS: InvitationTallyRow[] = [
   invitation('2026-11-01', 'GD-SZ', 'store', 'web', 100, 0),
 ];
 
-const SURVEY_INPUTS: IndicatorInputs = { ...none, responses: RESPONSES, invitations: INVITATIONS };
+const SURVEY_INPUTS: StateInputs = { ...none, responses: RESPONSES, invitations: INVITATIONS };
 
 describe('buildIndicators: surveys', () => {
   const profile = profileOf(
@@ -726,7 +774,7 @@ describe('buildIndicators: surveys', () => {
     ],
     10,
   );
-  const { indicators } = buildIndicators({ profile, period: '2026-10', inputs: SURVEY_INPUTS });
+  const { indicators } = buildFromStates({ profile, period: '2026-10', inputs: SURVEY_INPUTS });
   const csat = (dimensions: Partial<Dimensions>) =>
     cellOf(indicators, 'survey.csat_pct', { ...SURVEY_TOTAL, ...dimensions });
   const nps = (dimensions: Partial<Dimensions>) =>
@@ -862,7 +910,7 @@ describe('buildIndicators: surveys', () => {
   });
 
   it('gives the same output whatever the order of its inputs', () => {
-    const shuffled = buildIndicators({
+    const shuffled = buildFromStates({
       profile,
       period: '2026-10',
       inputs: { ...SURVEY_INPUTS, responses: [...RESPONSES].reverse() },
@@ -873,7 +921,7 @@ describe('buildIndicators: surveys', () => {
 
   it('judges targets on the exact value, not the rounded one', () => {
     // 1,999 of 2,000 = 99.95% prints as 100.0 but does not meet "= 100".
-    const exact = buildIndicators({
+    const exact = buildFromStates({
       profile: profileOf('month', [{ id: 'survey.csat_pct', target: { op: '=', value: 100 } }]),
       period: '2026-10',
       inputs: {
@@ -953,7 +1001,7 @@ describe('buildIndicators: change versus the previous period', () => {
       { region: 'GD-GZ', service: 'mobile_data', subscribers: 400_000 },
     ];
     const inputs = { ...none, complaints, subscribers };
-    const { indicators } = buildIndicators({
+    const { indicators } = buildFromStates({
       profile: BUILT_IN_PROFILES['cn-miit'],
       period: '2026-Q4',
       inputs,
@@ -1006,7 +1054,7 @@ describe('buildIndicators: change versus the previous period', () => {
       [{ id: 'complaints.resolved_within_15d_pct', compareWithPrevious: true }],
       10,
     );
-    const { indicators } = buildIndicators({
+    const { indicators } = buildFromStates({
       profile,
       period: '2026-Q4',
       inputs,
@@ -1030,7 +1078,7 @@ describe('buildIndicators: change versus the previous period', () => {
   });
 
   it('says so when the previous period has no data', () => {
-    const { indicators } = buildIndicators({
+    const { indicators } = buildFromStates({
       profile: profileOf('quarter', [{ id: 'complaints.received', compareWithPrevious: true }]),
       period: '2026-Q1',
       inputs: Q4_INPUTS,
@@ -1057,7 +1105,7 @@ describe('buildIndicators: rankings', () => {
     { region: 'GD-DG', service: 'mobile_data', subscribers: 500_000 },
     { region: 'GD-FS', service: 'mobile_data', subscribers: 250_000 },
   ];
-  const { indicators, rankings } = buildIndicators({
+  const { indicators, rankings } = buildFromStates({
     profile: BUILT_IN_PROFILES['uk-ofcom'],
     period: '2026-Q4',
     inputs: { ...none, complaints, subscribers },
@@ -1097,7 +1145,7 @@ describe('buildIndicators: rankings', () => {
       row('2026-10-03', 'GD-DG', 'mobile_data', 'store', 'web', { csat_5: 20, csat_1: 20 }),
       row('2026-10-03', 'GD-FS', 'mobile_data', 'store', 'web', { csat_5: 5 }),
     ];
-    const built = buildIndicators({
+    const built = buildFromStates({
       profile: profileOf('month', [{ id: 'survey.csat_pct', rankBy: 'region' }], 10),
       period: '2026-10',
       inputs: { ...none, responses },
@@ -1127,13 +1175,13 @@ describe('buildIndicators: rankings', () => {
 describe('buildIndicators: periods and profiles', () => {
   it('refuses a period of another kind than the profile', () => {
     expect(() =>
-      buildIndicators({ profile: BUILT_IN_PROFILES.baseline, period: '2026-Q4', inputs: none }),
+      buildFromStates({ profile: BUILT_IN_PROFILES.baseline, period: '2026-Q4', inputs: none }),
     ).toThrow(InvalidPeriodError);
   });
 
   it('refuses a parsed period in another time zone than the reporting one', () => {
     expect(() =>
-      buildIndicators({
+      buildFromStates({
         profile: BUILT_IN_PROFILES.baseline,
         period: parsePeriod('2026-10', 'Europe/London'),
         timezone: 'Asia/Shanghai',
@@ -1155,7 +1203,7 @@ describe('buildIndicators: periods and profiles', () => {
     const profile = profileOf('quarter', ['complaints.received']);
     const received = (timezone: string) =>
       cellOf(
-        buildIndicators({ profile, period: '2026-Q4', timezone, inputs: { ...none, complaints } })
+        buildFromStates({ profile, period: '2026-Q4', timezone, inputs: { ...none, complaints } })
           .indicators,
         'complaints.received',
         ALL_OPERATOR,
@@ -1169,7 +1217,7 @@ describe('buildIndicators: periods and profiles', () => {
     const inputs = { ...Q4_INPUTS, responses: RESPONSES, invitations: INVITATIONS };
     for (const profile of Object.values(BUILT_IN_PROFILES)) {
       const period = profile.period === 'month' ? '2026-10' : '2026-Q4';
-      const { indicators } = buildIndicators({ profile, period, inputs });
+      const { indicators } = buildFromStates({ profile, period, inputs });
 
       expect(new Set(indicators.map((result) => result.id))).toEqual(
         new Set(profile.indicators.map((entry) => entry.id)),

@@ -42,7 +42,7 @@ function figuresOf(period: string, cases: FollowUpCaseRow[], minCell?: number) {
     profile: profileOf(minCell),
     period,
     timezone: 'Europe/Berlin',
-    inputs: { responses: [], invitations: [], complaints: [], cases },
+    inputs: { responses: [], invitations: [], cases },
   }).indicators;
 }
 

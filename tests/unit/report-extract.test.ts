@@ -2,6 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { ComplaintState } from '#shared/domain/complaint-lifecycle.ts';
 import { parsePeriod } from '#shared/indicators/periods.ts';
+import { BUILT_IN_PROFILES } from '#shared/indicators/profiles.ts';
 import { parseCsv } from '#shared/reports/csv.ts';
 import {
   EXTRACT_DESCRIPTION,
@@ -91,9 +92,10 @@ const filesOf = (key: Buffer) =>
 
 describe('the assessor extract', () => {
   it('reads back as exactly the inputs it was written from, period by period', () => {
-    const { current, previous } = inputsFromExtract(
+    const { current, previous, complaints } = inputsFromExtract(
       filesOf(Buffer.alloc(32, 1)),
       parsePeriod('2026-10', 'Asia/Shanghai'),
+      BUILT_IN_PROFILES.baseline,
     );
 
     expect(current.responses).toEqual([
@@ -116,14 +118,14 @@ describe('the assessor extract', () => {
     ]);
     expect(previous.subscribers).toBeUndefined();
     // A region with a comma and quotes survives RFC 4180 quoting; the id does not appear.
-    const [first] = current.complaints;
+    const [first] = complaints;
     expect(first).toMatchObject({
       region: 'GD-SZ, "north"',
       createdAt: '2026-10-01T02:00:00.000Z',
       firstResolvedAt: '2026-10-03T02:00:00.000Z',
     });
     expect(first?.complaintId).toMatch(/^[0-9a-f]{32}$/);
-    expect(current.complaints.every((state) => state.customerRef === undefined)).toBe(true);
+    expect(complaints.every((state) => state.customerRef === undefined)).toBe(true);
     // Cases by their answer's period in the zone; the never-contacted one stays so.
     expect(current.cases).toEqual([
       {
@@ -147,7 +149,11 @@ describe('the assessor extract', () => {
     const files = filesOf(Buffer.alloc(32, 1));
     files.delete(EXTRACT_FILES.cases);
 
-    const { current } = inputsFromExtract(files, parsePeriod('2026-10', 'Asia/Shanghai'));
+    const { current } = inputsFromExtract(
+      files,
+      parsePeriod('2026-10', 'Asia/Shanghai'),
+      BUILT_IN_PROFILES.baseline,
+    );
 
     expect(current.cases).toEqual([]);
     expect(current.responses).toHaveLength(1);

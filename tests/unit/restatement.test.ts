@@ -5,6 +5,7 @@ import type { IndicatorInputs, ResponseAggregateRow } from '#shared/indicators/c
 import { isWholeOperator } from '#shared/indicators/catalogue.ts';
 import { BUILT_IN_PROFILES } from '#shared/indicators/profiles.ts';
 import { restatedFigures } from '#shared/reports/restatement.ts';
+import { figuresOfStates } from '../support/complaint-figures.ts';
 
 const profile = BUILT_IN_PROFILES.baseline;
 
@@ -34,13 +35,23 @@ const complaint = (overrides: Partial<ComplaintState> = {}): ComplaintState => (
   ...overrides,
 });
 
+interface Inputs {
+  current: IndicatorInputs;
+  previous: IndicatorInputs;
+  complaints: ComplaintState[];
+}
+
 const inputsOf = (
   responses: ResponseAggregateRow[],
   complaints: ComplaintState[] = [complaint()],
-): { current: IndicatorInputs; previous: IndicatorInputs } => ({
-  current: { responses, invitations: [], cases: [], complaints },
-  previous: { responses: [], invitations: [], cases: [], complaints },
-});
+): Inputs => {
+  const counted = figuresOfStates(complaints, '2026-09', profile.indicators);
+  return {
+    current: { responses, invitations: [], cases: [], complaints: counted.current },
+    previous: { responses: [], invitations: [], cases: [], complaints: counted.previous },
+    complaints,
+  };
+};
 
 /** September's baseline figures from these inputs, as report.json publishes them. */
 function figures(inputs: { current: IndicatorInputs; previous: IndicatorInputs }) {
@@ -53,15 +64,13 @@ function figures(inputs: { current: IndicatorInputs; previous: IndicatorInputs }
   return JSON.parse(JSON.stringify({ indicators: built.indicators, rankings: built.rankings }));
 }
 
-function compare(
-  published: { current: IndicatorInputs; previous: IndicatorInputs },
-  now: { current: IndicatorInputs; previous: IndicatorInputs },
-) {
+function compare(published: Inputs, now: Inputs) {
   return restatedFigures({
     published: figures(published),
     recomputed: figures(now),
     publishedInputs: published,
     nowInputs: now,
+    complaints: { published: published.complaints, now: now.complaints },
     periods: { current: '2026-09', previous: '2026-08' },
   });
 }

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ComplaintEvent } from '../../domain/complaint-event.ts';
 import { reportingMonthsOf } from '../../domain/complaint-lifecycle.ts';
-import { complaintKeys } from '../../tables/complaints.ts';
+import { AGGREGATED_ATTRIBUTE, complaintKeys } from '../../tables/complaints.ts';
 import type { ComplaintStore, StoredComplaint } from '../../use-cases/record-complaint-event.ts';
 
 export interface DynamoDbComplaintStoreOptions {
@@ -92,6 +92,8 @@ export function dynamoDbComplaintStore(options: DynamoDbComplaintStoreOptions): 
                     entity: 'complaint',
                     ...state,
                     ...reportingMonthsOf(state, options.reportingTimeZone),
+                    // Counted by the aggregator from the stream (and so by the reports).
+                    [AGGREGATED_ATTRIBUTE]: true,
                     version: (expectedVersion ?? 0) + 1,
                     ...(customerErased ? { customerErased } : {}),
                     updatedAt: at.toISOString(),

@@ -7,7 +7,7 @@ import {
 import type { ComplaintState } from '../../domain/complaint-lifecycle.ts';
 import type { FollowUpCaseRow, ResponseAggregateRow } from '../../indicators/catalogue.ts';
 import { aggregateKeys, type CounterKind } from '../../tables/aggregates.ts';
-import { COMPLAINTS_TABLE } from '../../tables/complaints.ts';
+import { AGGREGATED_ATTRIBUTE, COMPLAINTS_TABLE } from '../../tables/complaints.ts';
 import { answeredDayOf, SURVEYS_TABLE } from '../../tables/surveys.ts';
 import type { ReportInputs } from '../../use-cases/build-report.ts';
 import { dynamoDbSubscriberStore } from './subscriber-store.ts';
@@ -23,6 +23,7 @@ const STORAGE_ONLY = new Set([
   'firstResolvedMonth',
   'expiresAt',
   'customerErased',
+  AGGREGATED_ATTRIBUTE,
 ]);
 
 /**

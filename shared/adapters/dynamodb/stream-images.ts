@@ -23,3 +23,9 @@ const StreamImageSchema = z.custom<Record<string, AttributeValue>>(
 export function newImageOf(record: DynamoDBRecord): Record<string, unknown> {
   return unmarshall(StreamImageSchema.parse(record.dynamodb?.NewImage ?? {}));
 }
+
+/** A stream record's old image (MODIFY and REMOVE records), or undefined when it has none. */
+export function oldImageOf(record: DynamoDBRecord): Record<string, unknown> | undefined {
+  const image = record.dynamodb?.OldImage;
+  return image === undefined ? undefined : unmarshall(StreamImageSchema.parse(image));
+}
