@@ -186,6 +186,11 @@ export class MemoryDynamoDb {
   readonly partitionWrites = new Map<string, Map<string, number>>();
   /** Whether write units are counted per partition key value (memory grows with the keys). */
   countPartitions = true;
+  /**
+   * Told of every item written or deleted, with its old and new image (either absent), as
+   * a stream with NEW_AND_OLD_IMAGES would tell its consumer.
+   */
+  onChange: ((table: string, old: Item | undefined, next: Item | undefined) => void) | undefined;
 
   constructor(tables: readonly { name: string; design: TableDesign }[]) {
     for (const { name, design } of tables) {
@@ -308,6 +313,19 @@ export class MemoryDynamoDb {
   /** Stores an item as a PutItem without condition would, billed the same (bulk loading). */
   put(tableName: string, item: Item): void {
     this.putItem({ TableName: tableName, Item: item });
+  }
+
+  /**
+   * Adds counters to an item (created when absent), as an UpdateItem `ADD` would, without
+   * a request or a bill: for filling a store with sums computed elsewhere.
+   */
+  addCounts(tableName: string, pk: string, sk: string, counts: Readonly<Record<string, number>>) {
+    const table = this.table(tableName);
+    const old = this.read(table, pk, sk);
+    const next: Item = old ?? { pk: { S: pk }, sk: { S: sk } };
+    for (const name in counts)
+      next[name] = { N: String(Number(next[name]?.N ?? 0) + (counts[name] ?? 0)) };
+    this.store(table, pk, sk, old, next);
   }
 
   /** One stored item, for checks. */
@@ -739,6 +757,7 @@ export class MemoryDynamoDb {
     old: Item | undefined,
     next: Item | undefined,
   ) {
+    this.onChange?.(table.name, old, next);
     let partition = table.partitions.get(pk);
     if (next) {
       if (!partition) {

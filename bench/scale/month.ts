@@ -17,7 +17,7 @@ import {
   foldComplaintEvents,
   reportingMonthsOf,
 } from '#shared/domain/complaint-lifecycle.ts';
-import { complaintKeys } from '#shared/tables/complaints.ts';
+import { AGGREGATED_ATTRIBUTE, complaintKeys } from '#shared/tables/complaints.ts';
 import type { Item } from './expressions.ts';
 
 const HOUR = 3_600_000;
@@ -215,6 +215,7 @@ export function stateItemOf(complaint: SimulatedComplaint, settings: StoreSettin
       entity: 'complaint',
       ...state,
       ...reportingMonthsOf(state, settings.reportingTimeZone),
+      [AGGREGATED_ATTRIBUTE]: true,
       version: complaint.messages.length,
       updatedAt: at.toISOString(),
       expiresAt: Math.floor(at.getTime() / 1000) + settings.retentionDays * 86_400,

@@ -15,6 +15,7 @@ import { COMPLAINTS_TABLE, complaintKeys } from '#shared/tables/complaints.ts';
 import { SURVEYS_TABLE } from '#shared/tables/surveys.ts';
 import { recordComplaintEvent } from '#shared/use-cases/record-complaint-event.ts';
 import { PRICES } from '../surveys.ts';
+import { measureAggregation } from './aggregation.ts';
 import { MemoryDynamoDb } from './memory-dynamodb.ts';
 import { type MonthWindow, type StoreSettings, simulateComplaint, stateItemOf } from './month.ts';
 
@@ -204,6 +205,19 @@ export async function benchScale(options: { complaints: number; sample: number }
     `Scale: complaint write path (record-complaint-event + the DynamoDB complaint store, real code on the in-memory DynamoDB), ${format(write.complaints)} complaints, ${format(write.events)} events (${format(write.events / write.complaints, 2)} per complaint); STATE items loaded directly below checked equal to these:`,
     `  per event ${format(perEvent.write, 2)} WCU (of which ${format(perEvent.index, 2)} the month indexes'), ${format(perEvent.read, 2)} RCU: $${format(price(perEvent.read * 1e6, perEvent.write * 1e6), 2)} per million events`,
     `  hottest key ${write.hottest.scope} = ${write.hottest.key}: ${format(write.hottest.writeUnitsPerEvent, 2)} WCU per event of the month, ${format(hotPeak)} WCU/s at ${PEAK_EVENTS_PER_SECOND} events/s (partition limit ${format(PARTITION_WRITE_UNITS_PER_SECOND)} WCU/s${hotPeak > PARTITION_WRITE_UNITS_PER_SECOND ? ': OVER' : ''})`,
+  );
+
+  const fed = await measureAggregation(
+    Math.max(1, Math.round(options.sample / 4)),
+    window(),
+    SEED,
+    SETTINGS,
+  );
+  const aggregatePeak = PEAK_EVENTS_PER_SECOND * fed.hottest.writeUnitsPerEvent;
+  lines.push(
+    `Scale: complaint aggregation (the stream's STATE records, 100 a batch, through aggregateComplaintChanges, complaintChange and the DynamoDB complaint aggregate store), ${format(fed.complaints)} complaints, ${format(fed.events)} events, ${format(fed.batches)} batches, ${format(fed.transactions)} transactions; the counters, summed over shards, equal the sum of the final states' contributions:`,
+    `  per event ${format(fed.writeUnits / fed.events, 2)} WCU, ${format(fed.readUnits / fed.events, 2)} RCU: $${format(price((fed.readUnits / fed.events) * 1e6, (fed.writeUnits / fed.events) * 1e6), 2)} per million complaint events; ${format(fed.storedItems)} aggregate items for ${format(fed.complaints)} complaints`,
+    `  hottest aggregates key ${fed.hottest.key}: ${format(fed.hottest.writeUnitsPerEvent, 2)} WCU per event, ${format(aggregatePeak)} WCU/s at ${PEAK_EVENTS_PER_SECOND} events/s (partition limit ${format(PARTITION_WRITE_UNITS_PER_SECOND)} WCU/s${aggregatePeak > PARTITION_WRITE_UNITS_PER_SECOND ? ': OVER' : ''})`,
   );
 
   const today = await measureBuilderToday(options.complaints);
