@@ -3,9 +3,11 @@
  * Per function: the minified bundle CDK ships and its module init time in a fresh Node
  * process (median of 15, minus a bare `node -e ''`), beside the budget; the sandbox's
  * readiness; the survey costs and ingest; the report build; the restatement check; the load
- * run; report.pdf.
- * `npm run bench -- --only <part>` runs one part (bundles, sandbox, surveys, restate, load, pdf);
- * `--requests <n>` sizes the load run (10,000 unless given).
+ * run; report.pdf; the scale bench.
+ * `npm run bench -- --only <part>` runs one part (bundles, sandbox, surveys, restate, load, pdf,
+ * scale); `--requests <n>` sizes the load run (10,000 unless given); `--complaints <n>` the
+ * scale bench's month (2,000,000 unless given) and `--sample <n>` its write-path sample
+ * (20,000 complaints unless given).
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -22,13 +24,14 @@ import { capacityLines, mappingsOf } from './capacity.ts';
 import { benchLoad } from './load.ts';
 import { benchPdf, PDF_PACKAGE_BUDGET } from './pdf.ts';
 import { benchReports, benchRestatements } from './reports.ts';
+import { benchScale } from './scale/scale.ts';
 import { benchSurveys, startCaseReceiver } from './surveys.ts';
 
 const RUNS = 15;
 const KIB = 1024;
 const budgets = { intakeBytes: 250 * KIB, otherBytes: 600 * KIB, intakeInitMs: 100 };
 
-const PARTS = ['bundles', 'sandbox', 'surveys', 'restate', 'load', 'pdf'] as const;
+const PARTS = ['bundles', 'sandbox', 'surveys', 'restate', 'load', 'pdf', 'scale'] as const;
 const option = (name: string) => {
   const index = process.argv.indexOf(name);
   return index >= 0 ? process.argv[index + 1] : undefined;
@@ -39,11 +42,16 @@ if (only !== undefined && !(PARTS as readonly string[]).includes(only)) {
   process.exit(2);
 }
 const loadRequests = Number(option('--requests') ?? 10_000);
+const scaleComplaints = Number(option('--complaints') ?? 2_000_000);
+const scaleSample = Number(option('--sample') ?? 20_000);
 const runs = (part: (typeof PARTS)[number]) => only === undefined || only === part;
 
 const directory = join(process.cwd(), '.tmp', 'bench-assembly');
-rmSync(directory, { recursive: true, force: true });
-synthesizeApp({ outdir: directory });
+// The scale part runs no sandbox and reads no assembly.
+if (only !== 'scale') {
+  rmSync(directory, { recursive: true, force: true });
+  synthesizeApp({ outdir: directory });
+}
 
 const median = (values: number[]) => nearestRank(values, 0.5) ?? 0;
 
@@ -248,4 +256,6 @@ if (runs('restate')) await inOwnSandbox(benchRestatements);
 if (runs('load')) await inOwnSandbox((sandbox) => benchLoad(sandbox, loadRequests));
 // report.pdf: the PDF function in a sandbox of its own.
 if (runs('pdf')) await inOwnSandbox((sandbox) => benchPdf(sandbox.app));
+// The scale bench: a national month on the in-memory DynamoDB, no sandbox.
+if (runs('scale')) report(await benchScale({ complaints: scaleComplaints, sample: scaleSample }));
 console.log(withinBudget ? 'All measured budgets met.' : 'Some budgets are exceeded (see OVER).');

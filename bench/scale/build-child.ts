@@ -1,0 +1,60 @@
+/**
+ * The report builder's computation in a process of its own, as a Lambda function holds it:
+ * the real computeReport with the real DynamoDB report reader, against the scale bench's
+ * in-memory DynamoDB over loopback HTTP. Its argument is a JSON request; it prints one JSON
+ * line: the time, the process's peak resident memory, and what was read.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { dynamoDbReportInputs } from '#shared/adapters/dynamodb/report-inputs.ts';
+import { BUILT_IN_PROFILES } from '#shared/indicators/profiles.ts';
+import { computeReport } from '#shared/use-cases/build-report.ts';
+
+interface BuildRequest {
+  endpoint: string;
+  aggregatesTable: string;
+  complaintsTable: string;
+  surveysTable: string;
+  profile: string;
+  period: string;
+  timezone: string;
+}
+
+const request = JSON.parse(process.argv[2] ?? '{}') as BuildRequest;
+const client = new DynamoDBClient({
+  endpoint: request.endpoint,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+});
+const started = performance.now();
+const cpuBefore = process.cpuUsage();
+const computed = await computeReport(
+  {
+    inputs: dynamoDbReportInputs({
+      client,
+      aggregatesTable: request.aggregatesTable,
+      complaintsTable: request.complaintsTable,
+      surveysTable: request.surveysTable,
+    }),
+    profiles: BUILT_IN_PROFILES,
+    timezone: request.timezone,
+  },
+  { profile: request.profile, period: request.period },
+);
+const ms = performance.now() - started;
+const cpu = process.cpuUsage(cpuBefore);
+client.destroy();
+process.stdout.write(
+  `${JSON.stringify({
+    ms,
+    // The machine may be shared: the process's own CPU time says what the build cost.
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    complaintStates: computed.complaints.length,
+    indicators: computed.built.indicators.length,
+    // The figures, so that the bench can compare two ways of computing them.
+    figures: computed.built.indicators.map((indicator) => [
+      indicator.id,
+      JSON.stringify(indicator),
+    ]),
+  })}\n`,
+);
