@@ -30,8 +30,6 @@ export const NATIONAL = {
 
 /** Shards of a day's counters (shared/tables/aggregates.ts). */
 const COUNTER_SHARDS = AGGREGATE_SHARDS;
-/** Shards of a month's complaint index keys. */
-const COMPLAINT_INDEX_SHARDS = 16;
 
 /** DynamoDB's per-partition ceilings, and the most a partition stores. */
 export const PARTITION = { writeUnits: 1000, readUnits: 3000, bytes: 10e9 };
@@ -455,9 +453,9 @@ export function capacityLines(units: MeasuredUnits, mappings: readonly MappingFa
   const casesPerSecond = peak.functions.get('follow-up-cases')?.records ?? 0;
   lines.push(
     '  Hottest partition keys at peak (against 1,000 WCU/s per partition key value):',
-    `    today's answer and invitation counters: ${fmt(peakAggregates)} WCU/s of counter writes (batch marks included, each on its own key) over ${COUNTER_SHARDS} shard keys a kind = at most ${fmt(peakAggregates / COUNTER_SHARDS)} WCU/s a key`,
+    `    today's answer and invitation counters (one partition key a day and kind, its items sharded ${COUNTER_SHARDS} ways by sort key): ${fmt(peakAggregates)} WCU/s of counter writes, batch marks included (each on its own key): ${peakAggregates > PARTITION.writeUnits ? "OVER one key's 1,000: DynamoDB must split the key by sort key (split for heat); the fix is the shard in the partition key" : "within one key's 1,000"}`,
     `    surveys casesByAnsweredDay (one key a day): ${fmt(casesPerSecond)} cases/s at peak × 1 index write = ${fmt(casesPerSecond)} WCU/s`,
-    `    complaints month indexes: ${fmt(n.peakEventsPerSecond)} events/s × at most 1 write to each month index, over ${COMPLAINT_INDEX_SHARDS} shard keys = ${fmt(n.peakEventsPerSecond / COMPLAINT_INDEX_SHARDS, 1)} WCU/s a key (${fmt(n.peakEventsPerSecond)} on one key before they were sharded)`,
+    `    complaints byCreatedMonth and byFirstResolvedMonth (one key a month): ${fmt(n.peakEventsPerSecond)} events/s × at most 1 write to each = ${fmt(n.peakEventsPerSecond)} WCU/s a key at peak, and every report reads the window's months through those keys`,
   );
 
   // Functions: monthly invocations and compute, and peak concurrency by Little's law.
