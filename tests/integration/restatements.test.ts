@@ -221,7 +221,7 @@ describe('the daily restatement check', () => {
           expect.objectContaining({ edition: 2, supersedes: firstEdition.reportId }),
         ]);
       },
-      { timeout: 30_000, interval: 250 },
+      { timeout: 90_000, interval: 250 },
     );
     const all = await listSeptember('&editions=all');
     expect(all).toEqual([
@@ -296,13 +296,13 @@ describe('the daily restatement check', () => {
         notices = (data.ses?.Message ?? []).filter((email) => email.body.includes(editionId));
         expect(notices.length).toBeGreaterThan(0);
       },
-      { timeout: 30_000, interval: 250 },
+      { timeout: 90_000, interval: 250 },
     );
     for (const notice of notices) {
       expect(`${notice.subject}\n${notice.body}`).toMatch(/edition 2/i);
       expect(notice.body).not.toContain('63.6');
     }
-  });
+  }, 240_000);
 
   it('leaves the first edition byte for byte as it was, and it still verifies', async () => {
     const now = await downloadAll(firstEdition.prefix);
