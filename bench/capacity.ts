@@ -164,6 +164,12 @@ export async function storedItems(sandbox: Sandbox): Promise<Stored> {
   return stored;
 }
 
+/**
+ * Functions that schedules start (hourly and daily checks, reminder runs): what they do
+ * follows the clock, and a schedule that fires during a measured flow is not the flow's.
+ */
+const SCHEDULED = new Set(['reminders', 'missed-schedules', 'report-runs', 'report-builder']);
+
 /** A flow's units: what happened between two snapshots, divided by the units measured. */
 export function flowUnits(
   sandbox: Sandbox,
@@ -175,6 +181,7 @@ export function flowUnits(
   const logical = tablesOf(sandbox);
   const functions: FlowUnits['functions'] = new Map();
   for (const [name, now] of after.usage.functions) {
+    if (SCHEDULED.has(name)) continue;
     const then = before.usage.functions.get(name) ?? { invocations: 0, records: 0, billedMs: 0 };
     const invocations = now.invocations - then.invocations;
     if (invocations <= 0) continue;
