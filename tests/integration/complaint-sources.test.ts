@@ -56,6 +56,8 @@ async function postAs(source: string, event: ComplaintEvent) {
     .invoke(signedWebhookRequest({ secret, source, body: event }));
   if (!invocation.ok) throw new Error(`intake failed: ${invocation.error.errorMessage}`);
   await app.drain('ComplaintProcessor');
+  // Reports read the complaint counters, which the aggregator keeps from the stream.
+  await app.drain('ComplaintAggregator');
   return (invocation.result as { statusCode: number }).statusCode;
 }
 
