@@ -1,11 +1,13 @@
+import {
+  addIncrements,
+  type CounterIncrement,
+  type CounterItems,
+  nonZero,
+} from '../domain/complaint-aggregates.ts';
 import type { ComplaintState } from '../domain/complaint-lifecycle.ts';
 
 /** Counters of one aggregate item to add to (negative subtracts), its shard left out. */
-export interface CounterChange {
-  pk: string;
-  sk: string;
-  counts: Readonly<Record<string, number>>;
-}
+export type CounterChange = CounterIncrement;
 
 /**
  * A complaint STATE's stream record: its images as far as they are counted. An image
@@ -87,24 +89,9 @@ function piecesOf(sequence: string, changes: readonly CounterChange[]): Piece[] 
 
 /** Sums changes per item, zeros dropped. */
 function summed(pieces: readonly Piece[]): CounterChange[] {
-  const items = new Map<string, { pk: string; sk: string; counts: Record<string, number> }>();
-  for (const piece of pieces) {
-    for (const change of piece.changes) {
-      const id = itemOf(change);
-      const item = items.get(id) ?? { pk: change.pk, sk: change.sk, counts: {} };
-      for (const [name, value] of Object.entries(change.counts)) {
-        item.counts[name] = (item.counts[name] ?? 0) + value;
-      }
-      items.set(id, item);
-    }
-  }
-  return [...items.values()]
-    .map(({ pk, sk, counts }) => ({
-      pk,
-      sk,
-      counts: Object.fromEntries(Object.entries(counts).filter(([, value]) => value !== 0)),
-    }))
-    .filter((item) => Object.keys(item.counts).length > 0);
+  const items: CounterItems = new Map();
+  for (const piece of pieces) addIncrements(items, piece.changes);
+  return nonZero(items);
 }
 
 /** The longest run of pieces from the first whose items, summed, fit one transaction. */

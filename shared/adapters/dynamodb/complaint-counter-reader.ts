@@ -6,7 +6,7 @@ import {
   DynamoDBDocumentClient,
   paginateQuery,
 } from '@aws-sdk/lib-dynamodb';
-import type { CounterIncrement } from '../../domain/complaint-aggregates.ts';
+import { addIncrements, type CounterItems, nonZero } from '../../domain/complaint-aggregates.ts';
 import type {
   ComplaintCounterReader,
   CounterReadBatch,
@@ -113,26 +113,14 @@ export function dynamoDbComplaintCounterReader(
         const slice = shardedKeys.slice(start, start + KEYS_PER_BATCH_GET);
         tasks.push(() => getKeys(slice));
       }
-      const items = new Map<string, CounterIncrement & { counts: Record<string, number> }>();
+      const items: CounterItems = new Map();
       for (const item of (await bounded(tasks, CONCURRENT_REQUESTS)).flat()) {
         const pk = complaintAggregateKeys.unsharded(String(item.pk));
-        const sk = String(item.sk);
-        const id = `${pk}\u0000${sk}`;
-        const summed = items.get(id) ?? { pk, sk, counts: {} };
-        for (const [name, value] of Object.entries(countersOf(item))) {
-          summed.counts[name] = (summed.counts[name] ?? 0) + value;
-        }
-        items.set(id, summed);
+        addIncrements(items, [{ pk, sk: String(item.sk), counts: countersOf(item) }]);
       }
       // A counter taken back to zero stays stored (ADD leaves it), and shards can cancel
       // out: left out, as an item with no counter left, like the sum of contributions.
-      return [...items.values()]
-        .map(({ pk, sk, counts }) => ({
-          pk,
-          sk,
-          counts: Object.fromEntries(Object.entries(counts).filter(([, value]) => value !== 0)),
-        }))
-        .filter((item) => Object.keys(item.counts).length > 0);
+      return nonZero(items);
     },
   };
 }
