@@ -199,7 +199,8 @@ const NPS_PROMOTERS = ['nps_9', 'nps_10'];
 const NPS_DETRACTORS = NPS_ANSWERS.slice(0, 7);
 
 const SURVEY_KEYS: readonly SliceKey[] = SLICE_KEYS;
-const COMPLAINT_KEYS: readonly SliceKey[] = ['region', 'service'];
+/** Complaint and fault cells: by region and by service. */
+export const COMPLAINT_KEYS: readonly SliceKey[] = ['region', 'service'];
 
 interface Sliceable {
   region: string;
@@ -225,7 +226,7 @@ function totalOf(keys: readonly SliceKey[]): Dimensions {
  * The whole-operator slice and one slice per value of each key (one-way marginals), with the
  * items that fall in each. `extra` adds values that must have a cell though no item has them.
  */
-function slices<T extends Sliceable>(
+export function slices<T extends Sliceable>(
   items: readonly T[],
   keys: readonly SliceKey[],
   extra: ExtraValues = {},
@@ -260,7 +261,12 @@ const countersOf = (rows: readonly ResponseAggregateRow[], names: readonly strin
 const withNote = (note: string | undefined) => (note ? { note } : {});
 
 /** A share x/n in percent with its Wilson interval. */
-function shareCell(dimensions: Dimensions, x: number, n: number, note?: string): IndicatorCell {
+export function shareCell(
+  dimensions: Dimensions,
+  x: number,
+  n: number,
+  note?: string,
+): IndicatorCell {
   return {
     dimensions,
     value: n > 0 ? (100 * x) / n : null,
@@ -374,7 +380,7 @@ function timedResolutions(groups: readonly ComplaintGroupFigures[]) {
   return { timed: resolvedOf(groups, 'resolved') - untimed, untimed };
 }
 
-const untimedNote = (untimed: number) =>
+export const untimedNote = (untimed: number) =>
   untimed > 0
     ? `${untimed} first resolved in the period without a created event left out`
     : undefined;
@@ -386,7 +392,7 @@ function describeSlice(dimensions: Dimensions): string {
 }
 
 /** Subscribers (or lines) behind a cell, or why there is no denominator. */
-function denominatorOf(
+export function denominatorOf(
   rows: readonly SubscriberCount[] | undefined,
   dimensions: Dimensions,
   services?: readonly string[],

@@ -1,314 +1,39 @@
 /**
- * The indicator catalogue as it computed complaint and fault figures from folded states,
- * before the counters (issue 17): kept only as the oracle that the figures from counters
- * must equal (tests/unit/complaint-figures-equivalence.test.ts). Not product code.
+ * The complaint and fault figures as the catalogue computed them from folded states before
+ * the counters (issue 17): the oracle that the figures from counters must equal
+ * (tests/unit/complaint-figures-equivalence.test.ts). Only how a cell's numbers come from
+ * the states is kept here; slicing, share cells, denominators and notes are the catalogue's
+ * own, which the counters did not change. Not product code.
  */
 import { CATEGORIES } from '#shared/domain/complaint-event.ts';
 import { type ComplaintState, isOpenAt } from '#shared/domain/complaint-lifecycle.ts';
-import { contains, containsDay, type Period } from '#shared/indicators/periods.ts';
-import { DECIMALS, nearestRank, npsMargin95, wilson95 } from '#shared/indicators/statistics.ts';
+import {
+  COMPLAINT_KEYS,
+  type Dimensions,
+  denominatorOf,
+  FIXED_LINE_SERVICES,
+  type IndicatorCell,
+  NO_OBSERVATIONS,
+  type SubscriberCount,
+  shareCell,
+  slices,
+  untimedNote,
+} from '#shared/indicators/catalogue.ts';
+import { contains, type Period } from '#shared/indicators/periods.ts';
+import { nearestRank } from '#shared/indicators/statistics.ts';
 
-/** One day's survey counters for one group, shards already summed (response-aggregates.ts). */
-export interface ResponseAggregateRow {
-  /** `YYYY-MM-DD` in the reporting time zone. */
-  day: string;
-  region: string;
-  service: string;
-  touchpoint: string;
-  channel: string;
-  /** `responses`, `csat_1`…`csat_5`, `nps_0`…`nps_10`; a missing counter is 0. */
-  counts: Readonly<Record<string, number>>;
-}
-
-/** Invitations created on a day (reporting zone) and sent, and how many got a response by build time. */
-export interface InvitationTallyRow {
-  day: string;
-  region: string;
-  service: string;
-  touchpoint: string;
-  channel: string;
-  sent: number;
-  answered: number;
-}
-
-/** Subscribers of a region and service, already resolved for the period (docs/design.md §3). */
-export interface SubscriberCount {
-  region: string;
-  service: string;
-  subscribers: number;
-}
-
-/** A follow-up case (docs/design.md §10) as survey.detractor_followup_within_48h_pct reads it. */
-export interface FollowUpCaseRow {
-  /** The case's id, or its pseudonym in an assessor extract. */
-  caseId: string;
-  region: string;
-  service: string;
-  touchpoint: string;
-  /** How the customer answered. */
-  channel: string;
-  /** UTC ISO 8601. */
-  answeredAt: string;
-  /** Its first `contacted` event's `occurredAt`, UTC ISO 8601; absent when never contacted. */
-  firstContactedAt?: string | undefined;
-}
-
-/** Everything an indicator may read for one period. */
-export interface IndicatorInputs {
-  responses: readonly ResponseAggregateRow[];
-  invitations: readonly InvitationTallyRow[];
-  /** Follow-up cases whose answer falls in the period or near it; absent reads as none. */
-  cases?: readonly FollowUpCaseRow[] | undefined;
-  /** Folded states at build time; complaints and faults alike, told apart by `kind`. */
+/** What the oracle reads: every folded state a report read, and the subscribers. */
+export interface StateInputs {
   complaints: readonly ComplaintState[];
-  /** Undefined when no subscriber record exists for the period. */
-  subscribers?: readonly SubscriberCount[] | undefined;
+  subscribers: SubscriberCount[] | undefined;
 }
-
-export type Unit =
-  | '%'
-  | 'points'
-  | 'count'
-  | 'per million'
-  | 'per 100k'
-  | 'per 100 lines'
-  | 'hours';
-
-/** How the value is made, which decides its interval, suppression and change test. */
-export type Statistic = 'proportion' | 'nps' | 'count' | 'rate' | 'quantile';
-
-export type InputName =
-  | 'responses'
-  | 'invitations'
-  | 'cases'
-  | 'complaints'
-  | 'faults'
-  | 'subscribers';
-
-/** The dimensions a cell is computed over; `'*'` means all values. */
-export interface Dimensions {
-  region: string;
-  service: string;
-  touchpoint?: string;
-  channel?: string;
-  /** complaints.category_share_pct only. */
-  category?: string;
-}
-
-/** The keys whose marginals every indicator is computed over, in report order. */
-export const SLICE_KEYS = ['region', 'service', 'touchpoint', 'channel'] as const;
-export type SliceKey = (typeof SLICE_KEYS)[number];
-
-/** A dimension value meaning "all values". */
-export const ALL = '*';
-
-/** Whether a cell is the whole operator's: every dimension "all values". */
-export const isWholeOperator = (cell: { dimensions: object }) =>
-  Object.values(cell.dimensions).every((value) => value === ALL);
-
-/** One computed cell, exact and unrounded. */
-export interface IndicatorCell {
-  dimensions: Dimensions;
-  value: number | null;
-  /**
-   * Observations behind the value: the denominator of a share, the answers of an NPS, the set
-   * of a quantile, the items counted by a count or rate.
-   */
-  n: number;
-  /** Numerator of a share or rate, for the change test. */
-  x?: number;
-  /** Denominator of a share (= n) or rate (subscribers or lines), for the change test. */
-  base?: number;
-  ci95?: [number, number] | null;
-  margin95?: number | null;
-  note?: string;
-}
-
-/** An indicator of the catalogue, ready to compute. */
-export interface IndicatorDefinition {
-  id: string;
-  unit: Unit;
-  statistic: Statistic;
-  /** Decimal places of the published value. */
-  decimals: number;
-  inputs: readonly InputName[];
-  /** The formula in English, for the methodology. */
-  formula: string;
-  /** Small-cell suppression applies (shares, NPS, quantiles: figures about a few people). */
-  suppressible: boolean;
-  /** Which way is better, for rankings; null when neither is (a category's share). */
-  better: 'lower' | 'higher' | null;
-  compute(inputs: IndicatorInputs, period: Period): IndicatorCell[];
-}
-
-export const NO_OBSERVATIONS = 'no observations in the period';
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
-/** Services whose subscribers are fault "lines" (ETSI EG 202 057-1 counts access lines). */
-export const FIXED_LINE_SERVICES: readonly string[] = ['fixed_broadband', 'fixed_voice'];
-
-const CSAT_ANSWERS = ['csat_1', 'csat_2', 'csat_3', 'csat_4', 'csat_5'];
-const CSAT_SATISFIED = ['csat_4', 'csat_5'];
-const NPS_ANSWERS = Array.from({ length: 11 }, (_, score) => `nps_${score}`);
-const NPS_PROMOTERS = ['nps_9', 'nps_10'];
-const NPS_DETRACTORS = NPS_ANSWERS.slice(0, 7);
-
-const SURVEY_KEYS: readonly SliceKey[] = SLICE_KEYS;
-const COMPLAINT_KEYS: readonly SliceKey[] = ['region', 'service'];
-
-interface Sliceable {
-  region: string;
-  service: string;
-  touchpoint?: string;
-  channel?: string;
-}
-
-type ExtraValues = Partial<Record<SliceKey, Iterable<string>>>;
-
-const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-function totalOf(keys: readonly SliceKey[]): Dimensions {
-  return {
-    region: ALL,
-    service: ALL,
-    ...(keys.includes('touchpoint') ? { touchpoint: ALL } : {}),
-    ...(keys.includes('channel') ? { channel: ALL } : {}),
-  };
-}
-
-/**
- * The whole-operator slice and one slice per value of each key (one-way marginals), with the
- * items that fall in each. `extra` adds values that must have a cell though no item has them.
- */
-function slices<T extends Sliceable>(
-  items: readonly T[],
-  keys: readonly SliceKey[],
-  extra: ExtraValues = {},
-): { dimensions: Dimensions; items: T[] }[] {
-  const total = totalOf(keys);
-  const result = [{ dimensions: total, items: [...items] }];
-  for (const key of keys) {
-    const groups = new Map<string, T[]>();
-    for (const value of extra[key] ?? []) groups.set(value, []);
-    for (const item of items) {
-      const value = item[key] ?? '';
-      const group = groups.get(value);
-      if (group) group.push(item);
-      else groups.set(value, [item]);
-    }
-    for (const value of [...groups.keys()].sort(byCodePoint)) {
-      result.push({ dimensions: { ...total, [key]: value }, items: groups.get(value) ?? [] });
-    }
-  }
-  return result;
-}
-
-const sumOf = (values: Iterable<number>) => {
-  let total = 0;
-  for (const value of values) total += value;
-  return total;
-};
-
-const countersOf = (rows: readonly ResponseAggregateRow[], names: readonly string[]) =>
-  sumOf(rows.map((row) => sumOf(names.map((name) => row.counts[name] ?? 0))));
-
-const withNote = (note: string | undefined) => (note ? { note } : {});
-
-/** A share x/n in percent with its Wilson interval. */
-function shareCell(dimensions: Dimensions, x: number, n: number, note?: string): IndicatorCell {
-  return {
-    dimensions,
-    value: n > 0 ? (100 * x) / n : null,
-    n,
-    x,
-    base: n,
-    ci95: wilson95(x, n),
-    ...withNote(n > 0 ? note : NO_OBSERVATIONS),
-  };
-}
-
-function quantileCell(
-  dimensions: Dimensions,
-  values: readonly number[],
-  q: number,
-  note?: string,
-): IndicatorCell {
-  return {
-    dimensions,
-    value: nearestRank(values, q),
-    n: values.length,
-    ...withNote(values.length > 0 ? note : NO_OBSERVATIONS),
-  };
-}
-
-// --- surveys -------------------------------------------------------------------------------
-
-function surveyRowsIn(inputs: IndicatorInputs, period: Period) {
-  return inputs.responses.filter((row) => containsDay(period, row.day));
-}
-
-function csatCells(inputs: IndicatorInputs, period: Period): IndicatorCell[] {
-  return slices(surveyRowsIn(inputs, period), SURVEY_KEYS).map(({ dimensions, items }) =>
-    shareCell(dimensions, countersOf(items, CSAT_SATISFIED), countersOf(items, CSAT_ANSWERS)),
-  );
-}
-
-function npsCells(inputs: IndicatorInputs, period: Period): IndicatorCell[] {
-  return slices(surveyRowsIn(inputs, period), SURVEY_KEYS).map(({ dimensions, items }) => {
-    const n = countersOf(items, NPS_ANSWERS);
-    const promoters = countersOf(items, NPS_PROMOTERS);
-    const detractors = countersOf(items, NPS_DETRACTORS);
-    return {
-      dimensions,
-      value: n > 0 ? (100 * (promoters - detractors)) / n : null,
-      n,
-      margin95: npsMargin95(promoters, detractors, n),
-      ...withNote(n > 0 ? undefined : NO_OBSERVATIONS),
-    };
-  });
-}
-
-function responseRateCells(inputs: IndicatorInputs, period: Period): IndicatorCell[] {
-  const rows = inputs.invitations.filter((row) => containsDay(period, row.day));
-  return slices(rows, SURVEY_KEYS).map(({ dimensions, items }) =>
-    shareCell(
-      dimensions,
-      sumOf(items.map((row) => row.answered)),
-      sumOf(items.map((row) => row.sent)),
-    ),
-  );
-}
-
-/** The follow-up clock: a case is contacted in time within this many elapsed hours. */
-export const FOLLOW_UP_LIMIT_HOURS = 48;
-
-/** Whether a case's first contact came within `limitHours` elapsed hours of the answer. */
-export function contactedWithin(row: FollowUpCaseRow, limitHours: number): boolean {
-  if (row.firstContactedAt === undefined) return false;
-  return Date.parse(row.firstContactedAt) - Date.parse(row.answeredAt) <= limitHours * HOUR_MS;
-}
-
-function followUpCells(inputs: IndicatorInputs, period: Period): IndicatorCell[] {
-  const cases = (inputs.cases ?? []).filter((row) => contains(period, row.answeredAt));
-  return slices(cases, SURVEY_KEYS).map(({ dimensions, items }) =>
-    shareCell(
-      dimensions,
-      items.filter((row) => contactedWithin(row, FOLLOW_UP_LIMIT_HOURS)).length,
-      items.length,
-    ),
-  );
-}
-
-// --- complaints and faults -----------------------------------------------------------------
 
 type Kind = ComplaintState['kind'];
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 
 /** The states of a kind and the cells they are sliced into, subscriber regions included. */
-function complaintSlices(
-  inputs: IndicatorInputs,
-  kind: Kind,
-  services?: readonly string[],
-): { dimensions: Dimensions; items: ComplaintState[] }[] {
+function complaintSlices(inputs: StateInputs, kind: Kind, services?: readonly string[]) {
   const states = inputs.complaints.filter(
     (state) => state.kind === kind && (!services || services.includes(state.service)),
   );
@@ -327,60 +52,19 @@ const createdIn = (period: Period) => (state: ComplaintState) =>
 const firstResolvedIn = (period: Period) => (state: ComplaintState) =>
   state.firstResolvedAt !== undefined && contains(period, state.firstResolvedAt);
 
-/** Elapsed hours from creation to first resolution; undefined without either time. */
-function hoursToFirstResolution(state: ComplaintState): number | undefined {
-  if (state.createdAt === undefined || state.firstResolvedAt === undefined) return undefined;
-  return (Date.parse(state.firstResolvedAt) - Date.parse(state.createdAt)) / HOUR_MS;
-}
-
 /** Resolution times of the states first resolved in the period, and how many had no creation time. */
-function resolutionHours(
-  states: readonly ComplaintState[],
-  period: Period,
-): { hours: number[]; untimed: number } {
+function resolutionHours(states: readonly ComplaintState[], period: Period) {
   const hours: number[] = [];
   let untimed = 0;
   for (const state of states.filter(firstResolvedIn(period))) {
-    const elapsed = hoursToFirstResolution(state);
-    if (elapsed === undefined) untimed += 1;
-    else hours.push(elapsed);
+    if (state.createdAt === undefined || state.firstResolvedAt === undefined) untimed += 1;
+    else hours.push((Date.parse(state.firstResolvedAt) - Date.parse(state.createdAt)) / HOUR_MS);
   }
   return { hours, untimed };
 }
 
-const untimedNote = (untimed: number) =>
-  untimed > 0
-    ? `${untimed} first resolved in the period without a created event left out`
-    : undefined;
-
-function describeSlice(dimensions: Dimensions): string {
-  if (dimensions.region !== ALL) return `region ${dimensions.region}`;
-  if (dimensions.service !== ALL) return `service ${dimensions.service}`;
-  return 'the whole operator';
-}
-
-/** Subscribers (or lines) behind a cell, or why there is no denominator. */
-function denominatorOf(
-  rows: readonly SubscriberCount[] | undefined,
-  dimensions: Dimensions,
-  services?: readonly string[],
-): { subscribers: number } | { note: string } {
-  if (!rows || rows.length === 0) return { note: 'no subscriber counts for the period' };
-  const matching = rows.filter(
-    (row) =>
-      (dimensions.region === ALL || row.region === dimensions.region) &&
-      (dimensions.service === ALL || row.service === dimensions.service) &&
-      (!services || services.includes(row.service)),
-  );
-  const what = services ? 'fixed-line subscriber count' : 'subscriber count';
-  if (matching.length === 0) return { note: `no ${what} for ${describeSlice(dimensions)}` };
-  const subscribers = sumOf(matching.map((row) => row.subscribers));
-  if (!(subscribers > 0)) return { note: `${what} for ${describeSlice(dimensions)} is 0` };
-  return { subscribers };
-}
-
 function rateCells(
-  inputs: IndicatorInputs,
+  inputs: StateInputs,
   period: Period,
   options: {
     kind: Kind;
@@ -408,7 +92,7 @@ function rateCells(
   });
 }
 
-function receivedCells(inputs: IndicatorInputs, period: Period, kind: Kind): IndicatorCell[] {
+function receivedCells(inputs: StateInputs, period: Period, kind: Kind): IndicatorCell[] {
   const inPeriod = createdIn(period);
   return complaintSlices(inputs, kind).map(({ dimensions, items }) => {
     const count = items.filter(inPeriod).length;
@@ -416,13 +100,13 @@ function receivedCells(inputs: IndicatorInputs, period: Period, kind: Kind): Ind
   });
 }
 
-function categoryShareCells(inputs: IndicatorInputs, period: Period): IndicatorCell[] {
+function categoryShareCells(inputs: StateInputs, period: Period): IndicatorCell[] {
   const inPeriod = createdIn(period);
   return complaintSlices(inputs, 'complaint').flatMap(({ dimensions, items }) => {
     const received = items.filter(inPeriod);
     return CATEGORIES.map((category) =>
       shareCell(
-        { ...dimensions, category },
+        { ...dimensions, category } as Dimensions,
         received.filter((state) => state.category === category).length,
         received.length,
       ),
@@ -430,12 +114,7 @@ function categoryShareCells(inputs: IndicatorInputs, period: Period): IndicatorC
   });
 }
 
-function withinCells(
-  inputs: IndicatorInputs,
-  period: Period,
-  kind: Kind,
-  limitHours: number,
-): IndicatorCell[] {
+function withinCells(inputs: StateInputs, period: Period, kind: Kind, limitHours: number) {
   return complaintSlices(inputs, kind).map(({ dimensions, items }) => {
     const { hours, untimed } = resolutionHours(items, period);
     const within = hours.filter((elapsed) => elapsed <= limitHours).length;
@@ -443,19 +122,20 @@ function withinCells(
   });
 }
 
-function quantileCells(
-  inputs: IndicatorInputs,
-  period: Period,
-  kind: Kind,
-  q: number,
-): IndicatorCell[] {
-  return complaintSlices(inputs, kind).map(({ dimensions, items }) => {
+function quantileCells(inputs: StateInputs, period: Period, kind: Kind, q: number) {
+  return complaintSlices(inputs, kind).map(({ dimensions, items }): IndicatorCell => {
     const { hours, untimed } = resolutionHours(items, period);
-    return quantileCell(dimensions, hours, q, untimedNote(untimed));
+    const note = hours.length > 0 ? untimedNote(untimed) : NO_OBSERVATIONS;
+    return {
+      dimensions,
+      value: nearestRank(hours, q),
+      n: hours.length,
+      ...(note ? { note } : {}),
+    };
   });
 }
 
-function reopenedCells(inputs: IndicatorInputs, period: Period): IndicatorCell[] {
+function reopenedCells(inputs: StateInputs, period: Period): IndicatorCell[] {
   const resolvedIn = firstResolvedIn(period);
   return complaintSlices(inputs, 'complaint').map(({ dimensions, items }) => {
     const resolved = items.filter(resolvedIn);
@@ -464,7 +144,7 @@ function reopenedCells(inputs: IndicatorInputs, period: Period): IndicatorCell[]
   });
 }
 
-function openBeyondCells(inputs: IndicatorInputs, period: Period, days: number): IndicatorCell[] {
+function openBeyondCells(inputs: StateInputs, period: Period, days: number): IndicatorCell[] {
   const end = period.endInstant;
   return complaintSlices(inputs, 'complaint').map(({ dimensions, items }) => {
     const count = items.filter(
@@ -477,289 +157,46 @@ function openBeyondCells(inputs: IndicatorInputs, period: Period, days: number):
   });
 }
 
-// --- the catalogue -------------------------------------------------------------------------
+type Compute = (inputs: StateInputs, period: Period) => IndicatorCell[];
 
-type Shape = Pick<IndicatorDefinition, 'unit' | 'statistic' | 'decimals' | 'suppressible'>;
-
-const SHARE: Shape = {
-  unit: '%',
-  statistic: 'proportion',
-  decimals: DECIMALS.percent,
-  suppressible: true,
+const FIXED: Readonly<Record<string, Compute>> = {
+  'complaints.received': (inputs, period) => receivedCells(inputs, period, 'complaint'),
+  'complaints.per_million_subscribers': (inputs, period) =>
+    rateCells(inputs, period, { kind: 'complaint', scale: 1e6 }),
+  'complaints.per_100k_subscribers': (inputs, period) =>
+    rateCells(inputs, period, { kind: 'complaint', scale: 1e5 }),
+  'complaints.regulator_per_million_subscribers': (inputs, period) =>
+    rateCells(inputs, period, {
+      kind: 'complaint',
+      scale: 1e6,
+      counted: (state) => state.via === 'regulator',
+    }),
+  'complaints.category_share_pct': categoryShareCells,
+  'complaints.resolution_hours_p50': (inputs, period) =>
+    quantileCells(inputs, period, 'complaint', 0.5),
+  'complaints.resolution_hours_p90': (inputs, period) =>
+    quantileCells(inputs, period, 'complaint', 0.9),
+  'complaints.reopened_pct': reopenedCells,
+  'faults.reported': (inputs, period) => receivedCells(inputs, period, 'fault'),
+  'faults.per_100_lines': (inputs, period) =>
+    rateCells(inputs, period, { kind: 'fault', scale: 100, services: FIXED_LINE_SERVICES }),
+  'faults.repair_hours_p80': (inputs, period) => quantileCells(inputs, period, 'fault', 0.8),
+  'faults.repair_hours_p95': (inputs, period) => quantileCells(inputs, period, 'fault', 0.95),
 };
-const COUNT: Shape = { unit: 'count', statistic: 'count', decimals: 0, suppressible: false };
-const HOURS: Shape = {
-  unit: 'hours',
-  statistic: 'quantile',
-  decimals: DECIMALS.hours,
-  suppressible: true,
-};
-const rate = (unit: Unit): Shape => ({
-  unit,
-  statistic: 'rate',
-  decimals: DECIMALS.rate,
-  suppressible: false,
-});
 
-const FIXED: readonly IndicatorDefinition[] = [
-  {
-    id: 'survey.csat_pct',
-    ...SHARE,
-    inputs: ['responses'],
-    better: 'higher',
-    formula:
-      'responses answering CSAT 4 or 5 ÷ responses with a CSAT answer (1–5), submitted in the ' +
-      'period × 100; Wilson 95% interval',
-    compute: csatCells,
-  },
-  {
-    id: 'survey.nps',
-    unit: 'points',
-    statistic: 'nps',
-    decimals: DECIMALS.points,
-    suppressible: true,
-    inputs: ['responses'],
-    better: 'higher',
-    formula:
-      '% of NPS answers 9–10 − % of NPS answers 0–6, submitted in the period; margin ' +
-      '1.96·100·√((p + d − (p − d)²)/n)',
-    compute: npsCells,
-  },
-  {
-    id: 'survey.response_rate_pct',
-    ...SHARE,
-    inputs: ['invitations'],
-    better: 'higher',
-    formula:
-      'invitations created in the period and sent that got a response by build time ÷ ' +
-      'invitations created in the period and sent × 100; Wilson 95% interval',
-    compute: responseRateCells,
-  },
-  {
-    id: 'survey.detractor_followup_within_48h_pct',
-    ...SHARE,
-    inputs: ['cases'],
-    better: 'higher',
-    formula:
-      'follow-up cases whose answer was submitted in the period with first contacted − ' +
-      'answered ≤ 48 h (elapsed) by build time ÷ follow-up cases whose answer was submitted ' +
-      'in the period × 100; Wilson 95% interval',
-    compute: followUpCells,
-  },
-  {
-    id: 'complaints.received',
-    ...COUNT,
-    inputs: ['complaints'],
-    better: 'lower',
-    formula: 'complaints (kind complaint) created in the period',
-    compute: (inputs, period) => receivedCells(inputs, period, 'complaint'),
-  },
-  {
-    id: 'complaints.per_million_subscribers',
-    ...rate('per million'),
-    inputs: ['complaints', 'subscribers'],
-    better: 'lower',
-    formula: 'complaints created in the period ÷ subscribers × 1,000,000',
-    compute: (inputs, period) => rateCells(inputs, period, { kind: 'complaint', scale: 1e6 }),
-  },
-  {
-    id: 'complaints.per_100k_subscribers',
-    ...rate('per 100k'),
-    inputs: ['complaints', 'subscribers'],
-    better: 'lower',
-    formula: 'complaints created in the period ÷ subscribers × 100,000',
-    compute: (inputs, period) => rateCells(inputs, period, { kind: 'complaint', scale: 1e5 }),
-  },
-  {
-    id: 'complaints.regulator_per_million_subscribers',
-    ...rate('per million'),
-    inputs: ['complaints', 'subscribers'],
-    better: 'lower',
-    formula: 'complaints created in the period with via = regulator ÷ subscribers × 1,000,000',
-    compute: (inputs, period) =>
-      rateCells(inputs, period, {
-        kind: 'complaint',
-        scale: 1e6,
-        counted: (state) => state.via === 'regulator',
-      }),
-  },
-  {
-    id: 'complaints.category_share_pct',
-    ...SHARE,
-    inputs: ['complaints'],
-    better: null,
-    formula:
-      'complaints created in the period in the category ÷ complaints created in the period × 100 ' +
-      '(dimension category); Wilson 95% interval',
-    compute: categoryShareCells,
-  },
-  {
-    id: 'complaints.resolution_hours_p50',
-    ...HOURS,
-    inputs: ['complaints'],
-    better: 'lower',
-    formula:
-      'nearest-rank 50th percentile (the ⌈0.5·n⌉-th smallest) of firstResolvedAt − createdAt ' +
-      'in hours, over complaints first resolved in the period',
-    compute: (inputs, period) => quantileCells(inputs, period, 'complaint', 0.5),
-  },
-  {
-    id: 'complaints.resolution_hours_p90',
-    ...HOURS,
-    inputs: ['complaints'],
-    better: 'lower',
-    formula:
-      'nearest-rank 90th percentile (the ⌈0.9·n⌉-th smallest) of firstResolvedAt − createdAt ' +
-      'in hours, over complaints first resolved in the period',
-    compute: (inputs, period) => quantileCells(inputs, period, 'complaint', 0.9),
-  },
-  {
-    id: 'complaints.reopened_pct',
-    ...SHARE,
-    inputs: ['complaints'],
-    better: 'lower',
-    formula:
-      'complaints first resolved in the period that were reopened afterwards (by build time) ÷ ' +
-      'complaints first resolved in the period × 100; Wilson 95% interval',
-    compute: reopenedCells,
-  },
-  {
-    id: 'faults.reported',
-    ...COUNT,
-    inputs: ['faults'],
-    better: 'lower',
-    formula: 'faults (kind fault) created in the period',
-    compute: (inputs, period) => receivedCells(inputs, period, 'fault'),
-  },
-  {
-    id: 'faults.per_100_lines',
-    ...rate('per 100 lines'),
-    inputs: ['faults', 'subscribers'],
-    better: 'lower',
-    formula:
-      'faults on fixed_broadband and fixed_voice created in the period ÷ subscribers of ' +
-      'fixed_broadband + fixed_voice × 100',
-    compute: (inputs, period) =>
-      rateCells(inputs, period, { kind: 'fault', scale: 100, services: FIXED_LINE_SERVICES }),
-  },
-  {
-    id: 'faults.repair_hours_p80',
-    ...HOURS,
-    inputs: ['faults'],
-    better: 'lower',
-    formula:
-      'nearest-rank 80th percentile (the ⌈0.8·n⌉-th smallest) of firstResolvedAt − createdAt ' +
-      'in hours, over faults first resolved in the period',
-    compute: (inputs, period) => quantileCells(inputs, period, 'fault', 0.8),
-  },
-  {
-    id: 'faults.repair_hours_p95',
-    ...HOURS,
-    inputs: ['faults'],
-    better: 'lower',
-    formula:
-      'nearest-rank 95th percentile (the ⌈0.95·n⌉-th smallest) of firstResolvedAt − createdAt ' +
-      'in hours, over faults first resolved in the period',
-    compute: (inputs, period) => quantileCells(inputs, period, 'fault', 0.95),
-  },
-];
-
-/** A family of indicators with a whole-number parameter in the id. */
-export interface IndicatorTemplate {
-  /** The id with its parameter as a placeholder, e.g. `complaints.resolved_within_{D}d_pct`. */
-  template: string;
-  pattern: RegExp;
-  unit: Unit;
-  inputs: readonly InputName[];
-  formula: (parameter: string) => string;
-  define: (parameter: number) => Omit<IndicatorDefinition, 'id' | 'formula' | 'inputs' | 'unit'>;
-}
-
-/** Parameters are whole numbers from 1 to 9999 without leading zeros. */
-const PARAMETER = '([1-9][0-9]{0,3})';
-
-export const INDICATOR_TEMPLATES: readonly IndicatorTemplate[] = [
-  {
-    template: 'complaints.resolved_within_{D}d_pct',
-    pattern: new RegExp(`^complaints\\.resolved_within_${PARAMETER}d_pct$`),
-    unit: '%',
-    inputs: ['complaints'],
-    formula: (days) =>
-      `complaints first resolved in the period with firstResolvedAt − createdAt ≤ ${days} × 24 h ÷ ` +
-      'complaints first resolved in the period × 100; Wilson 95% interval',
-    define: (days) => ({
-      ...SHARE,
-      better: 'higher',
-      compute: (inputs, period) => withinCells(inputs, period, 'complaint', days * 24),
-    }),
-  },
-  {
-    template: 'complaints.open_beyond_{D}d',
-    pattern: new RegExp(`^complaints\\.open_beyond_${PARAMETER}d$`),
-    unit: 'count',
-    inputs: ['complaints'],
-    formula: (days) =>
-      'complaints created before the period end, neither resolved nor closed at the period end, ' +
-      `with period end − createdAt > ${days} × 24 h`,
-    define: (days) => ({
-      ...COUNT,
-      better: 'lower',
-      compute: (inputs, period) => openBeyondCells(inputs, period, days),
-    }),
-  },
-  {
-    template: 'faults.repaired_within_{H}h_pct',
-    pattern: new RegExp(`^faults\\.repaired_within_${PARAMETER}h_pct$`),
-    unit: '%',
-    inputs: ['faults'],
-    formula: (hours) =>
-      `faults first resolved in the period with firstResolvedAt − createdAt ≤ ${hours} h ÷ ` +
-      'faults first resolved in the period × 100; Wilson 95% interval',
-    define: (hours) => ({
-      ...SHARE,
-      better: 'higher',
-      compute: (inputs, period) => withinCells(inputs, period, 'fault', hours),
-    }),
-  },
-];
-
-const fixedById = new Map(FIXED.map((definition) => [definition.id, definition]));
-
-/** The ids without a parameter, in catalogue order. */
-export const FIXED_INDICATOR_IDS: readonly string[] = FIXED.map((definition) => definition.id);
-
-/** The definition of an indicator id (parameterised ids included), or undefined for an unknown id. */
-export function resolveIndicator(id: string): IndicatorDefinition | undefined {
-  const fixed = fixedById.get(id);
-  if (fixed) return fixed;
-  for (const template of INDICATOR_TEMPLATES) {
-    const parameter = template.pattern.exec(id)?.[1];
-    if (parameter === undefined) continue;
-    return {
-      id,
-      unit: template.unit,
-      inputs: template.inputs,
-      formula: template.formula(parameter),
-      ...template.define(Number(parameter)),
-    };
-  }
+/** The oracle's cells of a complaint or fault indicator id; undefined for any other id. */
+export function stateCells(
+  id: string,
+  inputs: StateInputs,
+  period: Period,
+): IndicatorCell[] | undefined {
+  const fixed = FIXED[id];
+  if (fixed) return fixed(inputs, period);
+  const [, days] = /^complaints\.resolved_within_([1-9]\d{0,3})d_pct$/.exec(id) ?? [];
+  if (days) return withinCells(inputs, period, 'complaint', Number(days) * 24);
+  const [, beyond] = /^complaints\.open_beyond_([1-9]\d{0,3})d$/.exec(id) ?? [];
+  if (beyond) return openBeyondCells(inputs, period, Number(beyond));
+  const [, hours] = /^faults\.repaired_within_([1-9]\d{0,3})h_pct$/.exec(id) ?? [];
+  if (hours) return withinCells(inputs, period, 'fault', Number(hours));
   return undefined;
-}
-
-/** The catalogue as the methodology prints it: id (or template), unit, inputs, formula. */
-export function describeCatalogue(): {
-  id: string;
-  unit: Unit;
-  inputs: readonly InputName[];
-  formula: string;
-}[] {
-  return [
-    ...FIXED.map(({ id, unit, inputs, formula }) => ({ id, unit, inputs, formula })),
-    ...INDICATOR_TEMPLATES.map(({ template, unit, inputs, formula }) => ({
-      id: template,
-      unit,
-      inputs,
-      formula: formula(template.includes('{H}') ? '{H}' : '{D}'),
-    })),
-  ];
 }
