@@ -348,29 +348,27 @@ const empty = (): FlowUnits => ({
   cost: {},
 });
 
-/** a − b, per unit (an invitation's share: a survey less its answer). */
+/**
+ * a − b, per unit (an invitation's share: a survey less its answer); what b took more of
+ * than a (a schedule's run, a cold start) counts as none.
+ */
 function minus(a: FlowUnits, b: FlowUnits): FlowUnits {
   const result = empty();
   accumulate(result, a, 1);
-  const negative = empty();
-  accumulate(negative, b, -1);
-  for (const [name, entry] of negative.functions) {
-    const sum = result.functions.get(name);
-    if (!sum) continue;
-    sum.invocations = Math.max(0, sum.invocations + entry.invocations);
-    sum.records = Math.max(0, sum.records + entry.records);
-    sum.gbSeconds = Math.max(0, sum.gbSeconds + entry.gbSeconds);
+  accumulate(result, b, -1);
+  for (const entry of result.functions.values()) {
+    entry.invocations = Math.max(0, entry.invocations);
+    entry.records = Math.max(0, entry.records);
+    entry.gbSeconds = Math.max(0, entry.gbSeconds);
+    entry.meanMs = entry.invocations > 0 ? Math.max(0, entry.meanMs) : 0;
   }
-  for (const [name, entry] of negative.tables) {
-    const sum = result.tables.get(name);
-    if (!sum) continue;
-    sum.readUnits = Math.max(0, sum.readUnits + entry.readUnits);
-    sum.writeUnits = Math.max(0, sum.writeUnits + entry.writeUnits);
+  for (const entry of result.tables.values()) {
+    for (const field of TABLE_FIELDS) entry[field] = Math.max(0, entry[field]);
   }
-  result.sqsRequests = Math.max(0, a.sqsRequests - b.sqsRequests);
-  result.apiRequests = Math.max(0, a.apiRequests - b.apiRequests);
-  for (const [item, dollars] of Object.entries(b.cost)) {
-    result.cost[item] = Math.max(0, (result.cost[item] ?? 0) - dollars);
+  result.sqsRequests = Math.max(0, result.sqsRequests);
+  result.apiRequests = Math.max(0, result.apiRequests);
+  for (const item of Object.keys(result.cost)) {
+    result.cost[item] = Math.max(0, result.cost[item] ?? 0);
   }
   result.measured = 1;
   return result;
@@ -417,6 +415,7 @@ export function capacityLines(units: MeasuredUnits, mappings: readonly MappingFa
       )
       .join('; ');
     const functions = [...flow.functions]
+      .filter(([, f]) => f.invocations > 0)
       .map(([name, f]) => `${name} ×${fmt(f.invocations, 2)} ${fmt(f.meanMs)} ms`)
       .join(', ');
     lines.push(`    ${label}: $${(total * 1e6).toFixed(2)} a million; ${functions}; ${tables}`);
