@@ -1,15 +1,8 @@
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DescribeStreamCommand,
-  DynamoDBStreamsClient,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-} from '@aws-sdk/client-dynamodb-streams';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 import { type LocalApp, startLocalApp } from '#sandbox/local-app.ts';
-import { streamRecordEvent } from '#sandbox/triggers/dynamodb-stream-event-source.ts';
 import { dynamoDbComplaintCounterReader } from '#shared/adapters/dynamodb/complaint-counter-reader.ts';
 import type { ComplaintEvent } from '#shared/domain/complaint-event.ts';
 import type { ComplaintState } from '#shared/domain/complaint-lifecycle.ts';
@@ -25,6 +18,7 @@ import {
   expectedComplaintCounters,
   storedComplaintCounters,
 } from '../support/complaint-counters.ts';
+import { streamRecordsOf } from '../support/stream-records.ts';
 import { complaintEvent, signedWebhookRequest } from '../support/webhooks.ts';
 
 let app: LocalApp;
@@ -123,44 +117,15 @@ async function figures(region: string, month: string, states: readonly Complaint
 }
 
 /** The complaints table's stream records of these complaints' STATE items, as Lambda gets them. */
-async function stateRecordsOf(complaintIds: readonly string[]) {
+function stateRecordsOf(complaintIds: readonly string[]) {
   const keys = new Set(complaintIds.map((id) => complaintKeys.pk('crm', id)));
-  const streams = new DynamoDBStreamsClient({
-    endpoint: app.endpoint,
-    region: app.region,
-    credentials: emulatorCredentials,
-  });
-  try {
-    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: complaintsTable }));
-    const streamArn = Table?.LatestStreamArn ?? '';
-    const { StreamDescription } = await streams.send(
-      new DescribeStreamCommand({ StreamArn: streamArn }),
-    );
-    const records = [];
-    for (const shard of StreamDescription?.Shards ?? []) {
-      let { ShardIterator } = await streams.send(
-        new GetShardIteratorCommand({
-          StreamArn: streamArn,
-          ShardId: shard.ShardId,
-          ShardIteratorType: 'TRIM_HORIZON',
-        }),
-      );
-      while (ShardIterator) {
-        const page = await streams.send(new GetRecordsCommand({ ShardIterator }));
-        const found = (page.Records ?? []).filter(
-          (record) =>
-            record.dynamodb?.Keys?.sk?.S === complaintKeys.stateSk &&
-            keys.has(record.dynamodb?.Keys?.pk?.S ?? ''),
-        );
-        records.push(...found.map((record) => streamRecordEvent(record, app.region, streamArn)));
-        if ((page.Records ?? []).length === 0) break;
-        ShardIterator = page.NextShardIterator;
-      }
-    }
-    return records;
-  } finally {
-    streams.destroy();
-  }
+  return streamRecordsOf(
+    app,
+    complaintsTable,
+    (record) =>
+      record.dynamodb?.Keys?.sk?.S === complaintKeys.stateSk &&
+      keys.has(record.dynamodb?.Keys?.pk?.S ?? ''),
+  );
 }
 
 /** A complaint's created and resolved events, resolved `minutes` (and some ms) later. */

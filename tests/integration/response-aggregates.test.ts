@@ -1,11 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DescribeStreamCommand,
-  DynamoDBStreamsClient,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-} from '@aws-sdk/client-dynamodb-streams';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   PutCommand,
@@ -15,10 +9,10 @@ import {
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 import { type LocalApp, startLocalApp } from '#sandbox/local-app.ts';
-import { streamRecordEvent } from '#sandbox/triggers/dynamodb-stream-event-source.ts';
 import { answerLinkUpdate } from '#shared/adapters/dynamodb/link-answer.ts';
 import { dayInTimeZone } from '#shared/domain/zoned-time.ts';
 import { surveyKeys } from '#shared/tables/surveys.ts';
+import { streamRecordsOf } from '../support/stream-records.ts';
 
 let app: LocalApp;
 let documents: DynamoDBDocumentClient;
@@ -185,7 +179,7 @@ describe('daily response aggregates', () => {
     const before = await aggregate(day, group);
     const fourth = inGroup(4);
     await record(fourth);
-    const batch = await streamRecordsOf([...items, fourth]);
+    const batch = await responseRecordsOf([...items, fourth]);
 
     // Act: the first batch exactly as the stream gave it, again; then a redelivery from
     // the same first record that reaches the fourth; then the mapping's own delivery.
@@ -221,49 +215,15 @@ describe('daily response aggregates', () => {
 });
 
 /** The stream records of the given response items, in stream order, as Lambda gets them. */
-async function streamRecordsOf(items: { invitationId: string }[]) {
+async function responseRecordsOf(items: { invitationId: string }[]) {
   const ids = new Set(items.map((item) => item.invitationId));
-  const client = new DynamoDBClient({
-    endpoint: app.endpoint,
-    region: app.region,
-    credentials: emulatorCredentials,
-  });
-  const streams = new DynamoDBStreamsClient({
-    endpoint: app.endpoint,
-    region: app.region,
-    credentials: emulatorCredentials,
-  });
-  try {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    const streamArn = Table?.LatestStreamArn ?? '';
-    const { StreamDescription } = await streams.send(
-      new DescribeStreamCommand({ StreamArn: streamArn }),
-    );
-    const records = [];
-    for (const shard of StreamDescription?.Shards ?? []) {
-      let { ShardIterator } = await streams.send(
-        new GetShardIteratorCommand({
-          StreamArn: streamArn,
-          ShardId: shard.ShardId,
-          ShardIteratorType: 'TRIM_HORIZON',
-        }),
-      );
-      while (ShardIterator) {
-        const page = await streams.send(new GetRecordsCommand({ ShardIterator }));
-        const found = (page.Records ?? []).filter(
-          (record) =>
-            (record.eventName === 'MODIFY' || record.eventName === 'INSERT') &&
-            ids.has(record.dynamodb?.NewImage?.invitationId?.S ?? ''),
-        );
-        records.push(...found.map((record) => streamRecordEvent(record, app.region, streamArn)));
-        if ((page.Records ?? []).length === 0) break;
-        ShardIterator = page.NextShardIterator;
-      }
-    }
-    expect(records).toHaveLength(2 * ids.size);
-    return records;
-  } finally {
-    client.destroy();
-    streams.destroy();
-  }
+  const records = await streamRecordsOf(
+    app,
+    tableName,
+    (record) =>
+      (record.eventName === 'MODIFY' || record.eventName === 'INSERT') &&
+      ids.has(record.dynamodb?.NewImage?.invitationId?.S ?? ''),
+  );
+  expect(records).toHaveLength(2 * ids.size);
+  return records;
 }
