@@ -5,11 +5,11 @@
  * measured per-unit figure it comes from, so the model is as good as the measurements and
  * moves with the code.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 import type { Sandbox } from '#sandbox/sandbox.ts';
 import { AGGREGATE_SHARDS } from '#shared/tables/aggregates.ts';
+import { itemSize } from './scale/memory-dynamodb.ts';
 
 /** The national operator of issue 17, per month unless said. */
 export const NATIONAL = {
@@ -84,39 +84,6 @@ export type Stored = Map<
   { items: number; bytes: number; byteDays: number; keptItems: number; keptBytes: number }
 >;
 
-/** The size DynamoDB bills for a value (docs: item sizes), close enough for a model. */
-function valueBytes(value: unknown): number {
-  if (value === null || value === undefined || typeof value === 'boolean') return 1;
-  if (typeof value === 'string') return Buffer.byteLength(value);
-  if (typeof value === 'number' || typeof value === 'bigint') {
-    const digits = String(value)
-      .replace(/[-.]|e.*$/gi, '')
-      .replace(/^0+/, '').length;
-    return Math.ceil(digits / 2) + 1;
-  }
-  if (value instanceof Uint8Array) return value.byteLength;
-  if (value instanceof Set) return [...value].reduce((sum, entry) => sum + valueBytes(entry), 0);
-  if (Array.isArray(value)) return 3 + value.reduce((sum, entry) => sum + 1 + valueBytes(entry), 0);
-  if (typeof value === 'object') {
-    return (
-      3 +
-      Object.entries(value).reduce(
-        (sum, [name, entry]) => sum + 1 + Buffer.byteLength(name) + valueBytes(entry),
-        0,
-      )
-    );
-  }
-  return 0;
-}
-
-/** An item's size as DynamoDB counts it: attribute names and values. */
-export function itemBytes(item: Record<string, unknown>): number {
-  return Object.entries(item).reduce(
-    (sum, [name, value]) => sum + Buffer.byteLength(name) + valueBytes(value),
-    0,
-  );
-}
-
 /** The sandbox's tables by logical name (`COMPLAINTS_TABLE_NAME` → complaints). */
 export function tablesOf(sandbox: Sandbox): Map<string, string> {
   const tables = new Map<string, string>();
@@ -131,25 +98,23 @@ export function tablesOf(sandbox: Sandbox): Map<string, string> {
 
 /** Every table's items and bytes, by logical name, scanned from the emulator (not counted). */
 export async function storedItems(sandbox: Sandbox): Promise<Stored> {
-  const documents = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: sandbox.app.directEndpoint,
-      region: sandbox.outputs.region,
-      credentials: emulatorCredentials,
-    }),
-  );
+  const client = new DynamoDBClient({
+    endpoint: sandbox.app.directEndpoint,
+    region: sandbox.outputs.region,
+    credentials: emulatorCredentials,
+  });
   const stored: Stored = new Map();
   try {
     for (const [physical, logical] of tablesOf(sandbox)) {
       const entry = { items: 0, bytes: 0, byteDays: 0, keptItems: 0, keptBytes: 0 };
       const now = Date.now() / 1000;
-      for await (const page of paginateScan({ client: documents }, { TableName: physical })) {
+      for await (const page of paginateScan({ client }, { TableName: physical })) {
         for (const item of page.Items ?? []) {
-          const bytes = itemBytes(item);
+          const bytes = itemSize(item);
           entry.items += 1;
           entry.bytes += bytes;
-          if (typeof item.expiresAt === 'number') {
-            entry.byteDays += (bytes * Math.max(0, item.expiresAt - now)) / 86_400;
+          if (item.expiresAt?.N !== undefined) {
+            entry.byteDays += (bytes * Math.max(0, Number(item.expiresAt.N) - now)) / 86_400;
           } else {
             entry.keptItems += 1;
             entry.keptBytes += bytes;
@@ -159,7 +124,7 @@ export async function storedItems(sandbox: Sandbox): Promise<Stored> {
       stored.set(logical, entry);
     }
   } finally {
-    documents.destroy();
+    client.destroy();
   }
   return stored;
 }
