@@ -6,24 +6,16 @@ import {
 } from '#shared/domain/complaint-aggregates.ts';
 import type { ComplaintEvent } from '#shared/domain/complaint-event.ts';
 import { foldComplaintEvents } from '#shared/domain/complaint-lifecycle.ts';
+import { complaintEvent } from '../support/webhooks.ts';
 
 type Step = [ComplaintEvent['type'], string, Partial<ComplaintEvent>?];
 
 /** Folds lifecycle steps of one complaint (GD-SZ mobile data billing, direct unless told). */
 function stateOf(steps: Step[]) {
   return foldComplaintEvents(
-    steps.map(([type, occurredAt, extra], index) => ({
-      eventId: `e${index}`,
-      complaintId: 'CMP-1',
-      type,
-      occurredAt,
-      kind: 'complaint',
-      category: 'billing',
-      region: 'GD-SZ',
-      service: 'mobile_data',
-      via: 'direct',
-      ...extra,
-    })),
+    steps.map(([type, occurredAt, extra], index) =>
+      complaintEvent({ eventId: `e${index}`, complaintId: 'CMP-1', type, occurredAt, ...extra }),
+    ),
   );
 }
 
