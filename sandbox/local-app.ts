@@ -9,6 +9,7 @@ import {
   type ProvisionedApp,
   provisionCloudAssembly,
 } from './emulator/provision.ts';
+import { inflateChromium } from './lambda/chromium.ts';
 import { displayNameOf, type FunctionError, isNamed, LambdaHost } from './lambda/lambda-host.ts';
 import { DynamoDbStreamEventSource } from './triggers/dynamodb-stream-event-source.ts';
 import { SqsEventSource } from './triggers/sqs-event-source.ts';
@@ -74,6 +75,8 @@ export interface LocalApp {
  */
 export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp> {
   const region = options.region ?? 'us-east-1';
+  // Before any host: the PDF function's hosts would otherwise inflate it side by side.
+  await inflateChromium();
   const emulator = options.endpoint ? undefined : await startMoto();
   // Functions, pollers and tools all reach the emulator through the serialising proxy.
   const proxy = await EmulatorProxy.start(options.endpoint ?? emulator?.endpoint ?? '');
