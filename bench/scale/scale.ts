@@ -15,7 +15,7 @@ import { COMPLAINTS_TABLE, complaintKeys } from '#shared/tables/complaints.ts';
 import { SURVEYS_TABLE } from '#shared/tables/surveys.ts';
 import { recordComplaintEvent } from '#shared/use-cases/record-complaint-event.ts';
 import { PRICES } from '../surveys.ts';
-import { measureAggregation } from './aggregation.ts';
+import { fillAggregates, measureAggregation } from './aggregation.ts';
 import { MemoryDynamoDb } from './memory-dynamodb.ts';
 import { type MonthWindow, type StoreSettings, simulateComplaint, stateItemOf } from './month.ts';
 
@@ -31,8 +31,8 @@ const LAMBDA_TIMEOUT_MS = 15 * 60_000;
 /** The issue's peak of complaint events a second, and DynamoDB's write units a second per partition. */
 const PEAK_EVENTS_PER_SECOND = 200;
 const PARTITION_WRITE_UNITS_PER_SECOND = 1_000;
-/** Months a monthly report's complaint reads reach: 12 before the previous month, to this one. */
-const WINDOW_MONTHS = 14;
+/** The issue's bar for a build flat in complaints: 10× the complaints, at most 1.3× the time. */
+const FLAT_RATIO = 1.3;
 
 const MIB = 2 ** 20;
 const window = (): MonthWindow => {
@@ -168,11 +168,12 @@ function reportStore() {
 }
 
 /**
- * The builder as the code is today: it reads every complaint state of its window. Built at
- * a tenth of the month and at the whole month; a steady state's window holds fourteen
- * months, projected from the two.
+ * The report builder on a month as the deployment holds it: the month's STATE items (as the
+ * processor leaves them) and its complaint counters (as the aggregator leaves them, summed
+ * directly), at a tenth of the month and at the whole month. Each size is built in a process
+ * of its own.
  */
-export async function measureBuilderToday(complaints: number) {
+export async function measureBuilder(complaints: number) {
   const store = reportStore();
   const sizes = [Math.round(complaints / 10), complaints];
   const builds = [];
@@ -180,9 +181,15 @@ export async function measureBuilderToday(complaints: number) {
   for (const size of sizes) {
     const started = performance.now();
     loadComplaints(store, loaded, size);
+    fillAggregates(store, TABLES.aggregates, loaded, size, window(), SEED, SETTINGS);
     const loadMs = performance.now() - started;
     loaded = size;
-    builds.push({ complaints: size, loadMs, ...(await buildInChild(store)) });
+    builds.push({
+      complaints: size,
+      loadMs,
+      counterItems: store.itemCount(TABLES.aggregates),
+      ...(await buildInChild(store)),
+    });
   }
   return builds;
 }
@@ -220,29 +227,21 @@ export async function benchScale(options: { complaints: number; sample: number }
     `  hottest aggregates key ${fed.hottest.key}: ${format(fed.hottest.writeUnitsPerEvent, 2)} WCU per event, ${format(aggregatePeak)} WCU/s at ${PEAK_EVENTS_PER_SECOND} events/s (partition limit ${format(PARTITION_WRITE_UNITS_PER_SECOND)} WCU/s${aggregatePeak > PARTITION_WRITE_UNITS_PER_SECOND ? ': OVER' : ''})`,
   );
 
-  const today = await measureBuilderToday(options.complaints);
+  const builds = await measureBuilder(options.complaints);
   lines.push(
-    `Scale: the report builder today (computeReport, ${PROFILE} ${PERIOD}, in a process of its own; it reads every complaint state of its ${WINDOW_MONTHS}-month window):`,
+    `Scale: the report builder (computeReport, ${PROFILE} ${PERIOD}, the real DynamoDB report reader, in a process of its own whose heap may grow to Lambda's 10,240 MB), on the month's STATE items and complaint counters:`,
   );
-  for (const build of today)
+  for (const build of builds)
     lines.push(
-      `  ${format(build.complaints).padStart(10)} complaints: ${format(build.ms / 1000, 1)} s (CPU ${format(build.cpuMs / 1000, 1)} s), loaded in ${format(build.loadMs / 1000, 1)} s, peak RSS ${format(build.maxRssBytes / MIB)} MiB, ${format(build.queries)} queries, ${format(build.readUnits)} RCU ($${format(price(build.readUnits, 0), 4)}), ${format(build.complaintStates)} states held`,
+      `  ${format(build.complaints).padStart(10)} complaints (${format(build.counterItems)} counter items): ${format(build.ms / 1000, 1)} s (CPU ${format(build.cpuMs / 1000, 1)} s), peak RSS ${format(build.maxRssBytes / MIB)} MiB, ${format(build.queries)} queries, ${format(build.readUnits)} RCU ($${format(price(build.readUnits, 0), 4)}), ${format(build.complaintStates)} states held`,
     );
-  const [small, large] = today as [(typeof today)[number], (typeof today)[number]];
-  const slope = {
-    ms: (large.ms - small.ms) / (large.complaints - small.complaints),
-    rss: (large.maxRssBytes - small.maxRssBytes) / (large.complaints - small.complaints),
-    reads: (large.readUnits - small.readUnits) / (large.complaints - small.complaints),
-  };
-  const steady = WINDOW_MONTHS * options.complaints;
-  const projected = {
-    ms: large.ms + slope.ms * (steady - large.complaints),
-    rss: large.maxRssBytes + slope.rss * (steady - large.complaints),
-    reads: large.readUnits + slope.reads * (steady - large.complaints),
-  };
-  const fits = projected.ms <= LAMBDA_TIMEOUT_MS && projected.rss <= LAMBDA_MEMORY_BYTES;
+  const [small, large] = builds as [(typeof builds)[number], (typeof builds)[number]];
+  // CPU time: the machine may be shared, and wall time then says more of the neighbours.
+  const ratio = large.cpuMs / small.cpuMs;
+  const flat = ratio <= FLAT_RATIO;
+  const within = large.ms <= LAMBDA_TIMEOUT_MS && large.maxRssBytes <= LAMBDA_MEMORY_BYTES;
   lines.push(
-    `  ${format(large.ms / small.ms, 2)}× the time and ${format(large.maxRssBytes / small.maxRssBytes, 2)}× the memory for 10× the complaints: not flat. Steady state (${WINDOW_MONTHS} months of ${format(options.complaints)} in the window, ${format(steady)} states), projected on the measured slope: ${format(projected.ms / 60_000, 1)} min, ${format(projected.rss / 2 ** 30, 1)} GiB, ${format(projected.reads)} RCU (Lambda: 15 min, 10 GiB: ${fits ? 'within' : 'PAST its limits'})`,
+    `  10× the complaints: ${format(ratio, 2)}× the CPU time (≤ ${FLAT_RATIO}× ${flat ? 'ok: flat' : 'OVER: not flat'}), ${format(large.maxRssBytes / small.maxRssBytes, 2)}× the memory, ${format(large.readUnits / small.readUnits, 2)}× the reads; the whole month within Lambda's 15 minutes and 10,240 MB: ${within ? 'ok' : 'OVER'}`,
   );
-  return { lines, met: true, write, today };
+  return { lines, met: flat && within, write, builds };
 }
