@@ -36,6 +36,12 @@
  *       complaint state written before it `aggregated` (a parallel Scan), and the complaint
  *       aggregator counts each from the stream, once. Running it again marks nothing. With
  *       --table, in AWS with your credentials; without, in the running sandbox.
+ *
+ *   reshard-complaints [--table COMPLAINTS_TABLE] [--segments N]
+ *       Once, after the deploy that sharded the month indexes: moves every complaint state
+ *       still on a bare `YYYY-MM` month key to its shard `YYYY-MM#k` (a parallel Scan and
+ *       conditional updates); no figure changes and nothing is counted again. Running it
+ *       again moves nothing. With --table, in AWS; without, in the running sandbox.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -56,6 +62,7 @@ import { addPerson, emulatorCognito, signIn } from '#sandbox/emulator/people.ts'
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 import type { SandboxOutputs, SandboxState } from '#sandbox/sandbox.ts';
 import { markComplaintStatesForAggregation } from '#shared/adapters/dynamodb/complaint-backfill.ts';
+import { reshardComplaintMonthKeys } from '#shared/adapters/dynamodb/complaint-reshard.ts';
 import { recomputeReport } from '#shared/reports/report-extract.ts';
 import { verifyReport } from '#shared/reports/verify-report.ts';
 
@@ -67,6 +74,7 @@ const USAGE = [
   '       npm run admin -- sign-in <email> [--client-id ID --user-pool-id ID] [--password P] [--new-password P] [--code C]',
   '       npm run admin -- run <profile> <period|previous> [--api-url URL --token T] [--wait S]',
   '       npm run admin -- backfill-complaint-aggregates [--table COMPLAINTS_TABLE] [--segments N]',
+  '       npm run admin -- reshard-complaints [--table COMPLAINTS_TABLE] [--segments N]',
 ].join('\n');
 
 const GROUPS = ['regulators', 'assessors', 'admins'];
@@ -347,13 +355,7 @@ function recomputeCommand(args: string[]): number {
  * aggregates (docs/operations.md, The admin CLI): marks them, and the stream counts them.
  */
 async function backfillComplaintAggregatesCommand(args: string[]): Promise<number> {
-  const { options } = parseArgs(args);
-  const segments = Number(options.get('segments') ?? '4');
-  if (!Number.isInteger(segments) || segments < 1 || segments > 64) throw new Error(USAGE);
-  const table = options.get('table');
-  const target = table
-    ? { client: new DynamoDBClient({}), tableName: table }
-    : sandboxComplaintsTable();
+  const { target, segments } = complaintsScanTarget(args);
   try {
     const summary = await markComplaintStatesForAggregation({ ...target, segments });
     console.log(
@@ -367,6 +369,39 @@ async function backfillComplaintAggregatesCommand(args: string[]): Promise<numbe
   } finally {
     target.client.destroy();
   }
+}
+
+/**
+ * Moves complaint states from before the sharded month indexes onto their shards
+ * (docs/operations.md, The admin CLI); the complaint aggregates do not change.
+ */
+async function reshardComplaintsCommand(args: string[]): Promise<number> {
+  const { target, segments } = complaintsScanTarget(args);
+  try {
+    const summary = await reshardComplaintMonthKeys({ ...target, segments });
+    console.log(
+      `${summary.moved} complaint states moved to their month index shards` +
+        (summary.unsharded > summary.moved
+          ? ` (${summary.unsharded - summary.moved} were rewritten meanwhile by the processor or deleted)`
+          : ''),
+    );
+    if (summary.moved === 0) console.log('Nothing to move: every state is on its shards.');
+    return 0;
+  } finally {
+    target.client.destroy();
+  }
+}
+
+/** The complaints table (--table in AWS, else the sandbox's) and the Scan's --segments. */
+function complaintsScanTarget(args: string[]) {
+  const { options } = parseArgs(args);
+  const segments = Number(options.get('segments') ?? '4');
+  if (!Number.isInteger(segments) || segments < 1 || segments > 64) throw new Error(USAGE);
+  const table = options.get('table');
+  const target = table
+    ? { client: new DynamoDBClient({}), tableName: table }
+    : sandboxComplaintsTable();
+  return { target, segments };
 }
 
 /** The running sandbox's complaints table, as its functions are told it (state.json). */
@@ -399,6 +434,8 @@ try {
   else if (command === 'sign-in') process.exitCode = await signInCommand(args);
   else if (command === 'backfill-complaint-aggregates')
     process.exitCode = await backfillComplaintAggregatesCommand(args);
+  else if (command === 'reshard-complaints')
+    process.exitCode = await reshardComplaintsCommand(args);
   else throw new Error(USAGE);
 } catch (error) {
   console.error((error as Error).message);

@@ -9,6 +9,7 @@ import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 import type { Sandbox } from '#sandbox/sandbox.ts';
 import { AGGREGATE_SHARDS } from '#shared/tables/aggregates.ts';
+import { MONTH_INDEX_SHARDS } from '#shared/tables/complaints.ts';
 import { itemSize } from './scale/memory-dynamodb.ts';
 
 /** The national operator of issue 17, per month unless said. */
@@ -426,7 +427,7 @@ export function capacityLines(units: MeasuredUnits, mappings: readonly MappingFa
     '  Hottest partition keys at peak (against 1,000 WCU/s per partition key value):',
     `    today's answer and invitation counters (one partition key a day and kind, its items sharded ${COUNTER_SHARDS} ways by sort key): ${fmt(peakAggregates)} WCU/s of counter writes, batch marks included (each on its own key): ${peakAggregates > PARTITION.writeUnits ? "OVER one key's 1,000: DynamoDB must split the key by sort key (split for heat); the fix is the shard in the partition key" : "within one key's 1,000"}`,
     `    surveys casesByAnsweredDay (one key a day): ${fmt(casesPerSecond)} cases/s at peak × 1 index write = ${fmt(casesPerSecond)} WCU/s`,
-    `    complaints byCreatedMonth and byFirstResolvedMonth (one key a month): ${fmt(n.peakEventsPerSecond)} events/s × at most 1 write to each = ${fmt(n.peakEventsPerSecond)} WCU/s a key at peak, and every report reads the window's months through those keys`,
+    `    complaints byCreatedMonth and byFirstResolvedMonth (${MONTH_INDEX_SHARDS} keys a month, by a hash of the complaint's key): ${fmt(n.peakEventsPerSecond)} events/s × at most 1 write to each ÷ ${MONTH_INDEX_SHARDS} = ${fmt(n.peakEventsPerSecond / MONTH_INDEX_SHARDS, 1)} WCU/s a key at peak (the busiest shard within 3 % of that: tests/unit/complaint-month-index.test.ts), and every report reads each month's ${MONTH_INDEX_SHARDS} keys side by side`,
   );
 
   // Functions: monthly invocations and compute, and peak concurrency by Little's law.

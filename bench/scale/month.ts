@@ -198,7 +198,7 @@ export interface StoreSettings {
 /**
  * The STATE item the complaint processor leaves once every message of the complaint has
  * been applied in arrival order (shared/adapters/dynamodb/complaint-store.ts, `append`):
- * the folded state, its report months, one version per applied event, and the time and
+ * the folded state, its month index keys, one version per applied event, and the time and
  * expiry of the last write. The bench checks it against the real write path on a sample.
  */
 export function stateItemOf(complaint: SimulatedComplaint, settings: StoreSettings): Item {
@@ -208,13 +208,17 @@ export function stateItemOf(complaint: SimulatedComplaint, settings: StoreSettin
   };
   const last = complaint.messages[complaint.messages.length - 1] as ComplaintMessage;
   const at = new Date(last.receivedAt);
+  const pk = complaintKeys.pk(complaint.source, complaint.complaintId);
   return marshall(
     {
-      pk: complaintKeys.pk(complaint.source, complaint.complaintId),
+      pk,
       sk: complaintKeys.stateSk,
       entity: 'complaint',
       ...state,
-      ...reportingMonthsOf(state, settings.reportingTimeZone),
+      ...complaintKeys.monthIndexAttributes(
+        reportingMonthsOf(state, settings.reportingTimeZone),
+        pk,
+      ),
       [AGGREGATED_ATTRIBUTE]: true,
       version: complaint.messages.length,
       updatedAt: at.toISOString(),

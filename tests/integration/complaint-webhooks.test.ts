@@ -106,7 +106,7 @@ async function complaintItems(complaintId: string) {
 }
 
 describe('complaint webhooks', () => {
-  it('stores a signed event in DynamoDB with its reporting month', async () => {
+  it('stores a signed event in DynamoDB with its reporting month, on its shard of the month', async () => {
     // Prepare: the sample request from events/, signed with the seeded crm secret.
     const sample = JSON.parse(
       readFileSync(new URL('../../events/complaint-webhook.apigw.json', import.meta.url), 'utf8'),
@@ -138,10 +138,13 @@ describe('complaint webhooks', () => {
       outcome: 'upheld',
       createdAt: '2026-10-08T01:15:00.000Z',
       firstResolvedAt: '2026-10-10T08:40:00.000Z',
-      createdMonth: '2026-10',
-      firstResolvedMonth: '2026-10',
       eventCount: 2,
     });
+    // Its month index keys: the month, on the complaint's shard (docs/data-model.md).
+    const shard = complaintKeys.monthIndexKey('2026-10', complaintKeys.pk('crm', complaintId));
+    expect(shard).toMatch(/^2026-10#\d+$/);
+    expect(state?.createdMonth).toBe(shard);
+    expect(state?.firstResolvedMonth).toBe(shard);
     expect(Number(state?.expiresAt)).toBeGreaterThan(Date.now() / 1000 + 399 * 86_400);
   });
 

@@ -6,16 +6,17 @@ import { dirname, join } from 'node:path';
 import { isDeepStrictEqual, promisify } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 import type { Sandbox } from '#sandbox/sandbox.ts';
+import { dynamoDbReportInputs } from '#shared/adapters/dynamodb/report-inputs.ts';
 import {
   type ComplaintState,
   foldComplaintEvents,
   reportingMonthsOf,
 } from '#shared/domain/complaint-lifecycle.ts';
-import { complaintKeys } from '#shared/tables/complaints.ts';
+import { AGGREGATED_ATTRIBUTE, complaintKeys } from '#shared/tables/complaints.ts';
 import {
   expectedComplaintCounters,
   storedComplaintCounters,
@@ -250,6 +251,106 @@ describe('npm run admin', () => {
     expect(await storedComplaintCounters(documents, aggregatesTable, region)).toEqual(expected);
   });
 
+  it('moves complaint states from the bare month onto their shards, counting nothing again', async () => {
+    // Prepare: counted states as the processor wrote them before the month indexes had
+    // shards (the bare `YYYY-MM`), and their counters, as the aggregator keeps them.
+    const { app } = sandbox;
+    const tableName = app.host('ComplaintProcessor').fn.environment.COMPLAINTS_TABLE_NAME ?? '';
+    const environment = app.host('ReportBuilder').fn.environment;
+    const timeZone = environment.REPORTING_TIME_ZONE ?? '';
+    const aggregatesTable = environment.AGGREGATES_TABLE_NAME ?? '';
+    const client = emulatorClient();
+    const documents = DynamoDBDocumentClient.from(client);
+    const region = 'RS-OLD';
+    const states = Array.from({ length: 12 }, (_, n) => ({
+      source: 'crm',
+      ...oldState(region, n),
+    }));
+    for (const state of states) {
+      await documents.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            pk: complaintKeys.pk('crm', state.complaintId),
+            sk: complaintKeys.stateSk,
+            entity: 'complaint',
+            ...state,
+            ...reportingMonthsOf(state, timeZone),
+            [AGGREGATED_ATTRIBUTE]: true,
+            version: state.eventCount,
+            updatedAt: state.lastEventAt,
+          },
+        }),
+      );
+    }
+    const expected = expectedComplaintCounters(states, timeZone);
+    const counted = await settled(
+      () => storedComplaintCounters(documents, aggregatesTable, region),
+      expected,
+    );
+    const inputs = dynamoDbReportInputs({
+      client,
+      aggregatesTable,
+      complaintsTable: tableName,
+      surveysTable: environment.SURVEYS_TABLE_NAME ?? '',
+    });
+    const months = ['2026-08', '2026-09', '2026-10', '2026-11'];
+    const read = async () =>
+      (await inputs.complaintStates(months)).filter((state) => state.region === region);
+    const before = await read();
+    const stored = async () =>
+      Promise.all(
+        states.map(
+          async (state) =>
+            (
+              await documents.send(
+                new GetCommand({
+                  TableName: tableName,
+                  Key: {
+                    pk: complaintKeys.pk('crm', state.complaintId),
+                    sk: complaintKeys.stateSk,
+                  },
+                }),
+              )
+            ).Item,
+        ),
+      );
+
+    // Act
+    const reshard = await admin('reshard-complaints', '--segments', '3');
+    await app.drain('ComplaintAggregator');
+    const moved = await stored();
+    const again = await admin('reshard-complaints');
+    await app.drain('ComplaintAggregator');
+
+    // Assess: every state on its shard of its months, nothing else of it changed; the
+    // reader gives the same states; the counters are what they were; a second run moves
+    // nothing.
+    expect(counted).toEqual(expected);
+    expect(reshard.code).toBe(0);
+    expect(
+      Number(/^(\d+) complaint states moved/.exec(reshard.stdout)?.[1]),
+    ).toBeGreaterThanOrEqual(12);
+    moved.forEach((item, n) => {
+      const state = states[n] as ComplaintState;
+      const pk = complaintKeys.pk('crm', state.complaintId);
+      expect(item).toMatchObject({
+        ...state,
+        ...complaintKeys.monthIndexAttributes(reportingMonthsOf(state, timeZone), pk),
+        [AGGREGATED_ATTRIBUTE]: true,
+        version: state.eventCount,
+      });
+      expect(String(item?.createdMonth)).toMatch(/^2026-08#\d+$/);
+    });
+    expect(before).toHaveLength(12);
+    expect(await read()).toEqual(before);
+    expect(await storedComplaintCounters(documents, aggregatesTable, region)).toEqual(expected);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('0 complaint states moved');
+    expect(again.stdout).toContain('Nothing to move');
+    expect(await stored()).toEqual(moved);
+  });
+
   it('refuses an unknown group and says what the commands are', async () => {
     const refused = await admin('add-user', 'owners', 'someone@example.org');
 
@@ -259,14 +360,17 @@ describe('npm run admin', () => {
 });
 
 /** A client of this test's sandbox's emulator. */
+function emulatorClient() {
+  return new DynamoDBClient({
+    endpoint: sandbox.outputs.endpoint,
+    region: sandbox.outputs.region,
+    credentials: emulatorCredentials,
+  });
+}
+
+/** A document client of this test's sandbox's emulator. */
 function emulatorDocuments() {
-  return DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: sandbox.outputs.endpoint,
-      region: sandbox.outputs.region,
-      credentials: emulatorCredentials,
-    }),
-  );
+  return DynamoDBDocumentClient.from(emulatorClient());
 }
 
 /**

@@ -91,7 +91,11 @@ export function dynamoDbComplaintStore(options: DynamoDbComplaintStoreOptions): 
                     sk: complaintKeys.stateSk,
                     entity: 'complaint',
                     ...state,
-                    ...reportingMonthsOf(state, options.reportingTimeZone),
+                    // Its month index keys, sharded by its key (docs/data-model.md).
+                    ...complaintKeys.monthIndexAttributes(
+                      reportingMonthsOf(state, options.reportingTimeZone),
+                      pk,
+                    ),
                     // Counted by the aggregator from the stream (and so by the reports).
                     [AGGREGATED_ATTRIBUTE]: true,
                     version: (expectedVersion ?? 0) + 1,

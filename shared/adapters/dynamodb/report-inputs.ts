@@ -7,7 +7,12 @@ import {
 import type { ComplaintState } from '../../domain/complaint-lifecycle.ts';
 import type { FollowUpCaseRow, ResponseAggregateRow } from '../../indicators/catalogue.ts';
 import { aggregateKeys, type CounterKind } from '../../tables/aggregates.ts';
-import { AGGREGATED_ATTRIBUTE, COMPLAINTS_TABLE } from '../../tables/complaints.ts';
+import {
+  AGGREGATED_ATTRIBUTE,
+  COMPLAINTS_TABLE,
+  complaintKeys,
+  MONTH_INDEX_SHARDS,
+} from '../../tables/complaints.ts';
 import { answeredDayOf, SURVEYS_TABLE } from '../../tables/surveys.ts';
 import type { ReportInputs } from '../../use-cases/build-report.ts';
 import { dynamoDbComplaintCounterReader } from './complaint-counter-reader.ts';
@@ -26,6 +31,26 @@ const STORAGE_ONLY = new Set([
   'customerErased',
   AGGREGATED_ATTRIBUTE,
 ]);
+
+/** Month index keys queried at once: a month's shards and its old unsharded key. */
+const MONTH_INDEX_KEY_QUERIES = MONTH_INDEX_SHARDS + 1;
+
+/** Runs `work` on every item, at most `width` at a time, each slot taking the next item. */
+async function forEachConcurrently<T>(
+  items: readonly T[],
+  width: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const slot = async () => {
+    while (next < items.length) {
+      const item = items[next] as T;
+      next += 1;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, slot));
+}
 
 /**
  * Reads report inputs page by page: a day's aggregates are one partition (a handful of
@@ -142,23 +167,28 @@ export function dynamoDbReportInputs(options: {
     async complaintStates(months) {
       const states = new Map<string, ComplaintState>();
       const { byCreatedMonth, byFirstResolvedMonth } = COMPLAINTS_TABLE.indexes;
-      for (const index of [byCreatedMonth, byFirstResolvedMonth]) {
-        for (const month of months) {
-          for await (const item of query({
-            TableName: options.complaintsTable,
-            IndexName: index.name,
-            KeyConditionExpression: '#month = :month',
-            ExpressionAttributeNames: { '#month': index.partitionKey },
-            ExpressionAttributeValues: { ':month': month },
-          })) {
-            const state = Object.fromEntries(
-              Object.entries(item).filter(([name]) => !STORAGE_ONLY.has(name)),
-            ) as unknown as ComplaintState;
-            // By key, not by complaint id: two sources' equal ids are two complaints.
-            states.set(String(item.pk), state);
-          }
+      const keyQueries = [byCreatedMonth, byFirstResolvedMonth].flatMap((index) =>
+        months.flatMap((month) =>
+          complaintKeys.monthIndexKeys(month).map((key) => ({ index, key })),
+        ),
+      );
+      // A month's shards side by side, MONTH_INDEX_KEY_QUERIES at a time; a state found
+      // twice (created and resolved in the window, or on its old key and a shard) is one.
+      await forEachConcurrently(keyQueries, MONTH_INDEX_KEY_QUERIES, async ({ index, key }) => {
+        for await (const item of query({
+          TableName: options.complaintsTable,
+          IndexName: index.name,
+          KeyConditionExpression: '#month = :month',
+          ExpressionAttributeNames: { '#month': index.partitionKey },
+          ExpressionAttributeValues: { ':month': key },
+        })) {
+          const state = Object.fromEntries(
+            Object.entries(item).filter(([name]) => !STORAGE_ONLY.has(name)),
+          ) as unknown as ComplaintState;
+          // By key, not by complaint id: two sources' equal ids are two complaints.
+          states.set(String(item.pk), state);
         }
-      }
+      });
       return [...states.keys()].sort().map((key) => states.get(key) as ComplaintState);
     },
   };
