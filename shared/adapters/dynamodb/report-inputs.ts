@@ -6,12 +6,16 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ComplaintState } from '../../domain/complaint-lifecycle.ts';
 import type { FollowUpCaseRow, ResponseAggregateRow } from '../../indicators/catalogue.ts';
-import { aggregateKeys, type CounterKind } from '../../tables/aggregates.ts';
+import { AGGREGATE_SHARDS, aggregateKeys, type CounterKind } from '../../tables/aggregates.ts';
 import { AGGREGATED_ATTRIBUTE, COMPLAINTS_TABLE } from '../../tables/complaints.ts';
 import { answeredDayOf, SURVEYS_TABLE } from '../../tables/surveys.ts';
 import type { ReportInputs } from '../../use-cases/build-report.ts';
+import { bounded } from './bounded.ts';
 import { dynamoDbComplaintCounterReader } from './complaint-counter-reader.ts';
 import { dynamoDbSubscriberStore } from './subscriber-store.ts';
+
+/** Queries of a day's counter partitions in flight at once: all of them. */
+const CONCURRENT_QUERIES = AGGREGATE_SHARDS + 1;
 
 /** Stored attributes of a complaint's STATE item that are keys, not state. */
 const STORAGE_ONLY = new Set([
@@ -28,8 +32,8 @@ const STORAGE_ONLY = new Set([
 ]);
 
 /**
- * Reads report inputs page by page: a day's aggregates are one partition (a handful of
- * shards per group, however many responses), complaint figures come from the monthly
+ * Reads report inputs page by page: a day's aggregates are a few partitions (one item per
+ * group in each, however many responses), complaint figures come from the monthly
  * complaint counters, follow-up cases from the surveys table's index of cases by answered
  * day, and the extract's complaint states from the month indexes.
  */
@@ -48,8 +52,9 @@ export function dynamoDbReportInputs(options: {
   };
 
   /**
-   * Counters kept in shards (AGGREGATE_SHARDS per group), summed per day and group: one
-   * Query per day, whatever the number of responses.
+   * Counters kept in shards (AGGREGATE_SHARDS partition keys a day and kind, and the day's
+   * partition of counters written before that layout), summed per day and group: a day's
+   * partitions are queried at once, day after day, so what is held is one day's groups.
    */
   const shardedCounters = async (
     kind: CounterKind,
@@ -59,21 +64,27 @@ export function dynamoDbReportInputs(options: {
     const rows: ResponseAggregateRow[] = [];
     for (const day of days) {
       const groups = new Map<string, ResponseAggregateRow & { counts: Record<string, number> }>();
-      for await (const item of query({
-        TableName: options.aggregatesTable,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': aggregateKeys.counterDay(kind, day) },
-      })) {
-        const { region, service, touchpoint, channel } = aggregateKeys.groupOfCounterSk(
-          String(item.sk),
-        );
-        const key = [region, service, touchpoint, channel].join('#');
-        const row = groups.get(key) ?? { day, region, service, touchpoint, channel, counts: {} };
-        for (const [name, value] of Object.entries(item)) {
-          if (isCounter(name)) row.counts[name] = (row.counts[name] ?? 0) + Number(value);
+      const sumPartition = async (pk: string) => {
+        for await (const item of query({
+          TableName: options.aggregatesTable,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+        })) {
+          const { region, service, touchpoint, channel } = aggregateKeys.groupOfCounterSk(
+            String(item.sk),
+          );
+          const key = [region, service, touchpoint, channel].join('#');
+          const row = groups.get(key) ?? { day, region, service, touchpoint, channel, counts: {} };
+          for (const [name, value] of Object.entries(item)) {
+            if (isCounter(name)) row.counts[name] = (row.counts[name] ?? 0) + Number(value);
+          }
+          groups.set(key, row);
         }
-        groups.set(key, row);
-      }
+      };
+      await bounded(
+        aggregateKeys.counterDayPartitions(kind, day).map((pk) => () => sumPartition(pk)),
+        CONCURRENT_QUERIES,
+      );
       rows.push(...[...groups.keys()].sort().map((key) => groups.get(key) as ResponseAggregateRow));
     }
     return rows;
