@@ -346,6 +346,29 @@ const money = (value: number) => `$${fmt(value, value < 100 ? 2 : 0)}`;
 const gb = (bytes: number) => `${fmt(bytes / 1e9, bytes < 1e10 ? 2 : 0)} GB`;
 
 /**
+ * The peak second: a campaign's answers (web and SMS in the month's mix) and complaint
+ * events at once, from what each unit took.
+ */
+export function peakOf(units: MeasuredUnits): FlowUnits {
+  const n = NATIONAL;
+  const peak = empty();
+  accumulate(peak, units.webAnswer, n.peakAnswersPerSecond * (1 - n.smsShare));
+  accumulate(peak, units.smsAnswer, n.peakAnswersPerSecond * n.smsShare);
+  accumulate(peak, units.complaintEvent, n.peakEventsPerSecond);
+  return peak;
+}
+
+/**
+ * The write units a second on the hottest key of today's answer and invitation counters
+ * at peak: the aggregates table's whole peak spread over a day's shard keys of one kind.
+ * An upper bound: the batch marks, the invitation tallies and the complaint counters it
+ * counts in are written under keys of their own.
+ */
+export function hottestCounterKeyWrites(peak: FlowUnits): number {
+  return (peak.tables.get('aggregates')?.writeUnits ?? 0) / COUNTER_SHARDS;
+}
+
+/**
  * The model's lines: volumes and the measured units they multiply, then tables, functions,
  * queues, the monthly bill, and what gives first.
  */
@@ -362,11 +385,7 @@ export function capacityLines(units: MeasuredUnits, mappings: readonly MappingFa
   accumulate(monthly, webInvitation, unanswered * webShare);
   accumulate(monthly, smsInvitation, unanswered * n.smsShare);
   accumulate(monthly, units.complaintEvent, events);
-  // The peak: a campaign's answers (web and SMS in the month's mix) and complaint events at once.
-  const peak = empty();
-  accumulate(peak, units.webAnswer, n.peakAnswersPerSecond * webShare);
-  accumulate(peak, units.smsAnswer, n.peakAnswersPerSecond * n.smsShare);
-  accumulate(peak, units.complaintEvent, n.peakEventsPerSecond);
+  const peak = peakOf(units);
 
   const lines: string[] = [
     `Capacity model (docs/capacity.md): ${fmt(n.subscribers)} subscribers; a month of ${fmt(n.responses)} responses (${fmt(n.smsShare * 100)} % by SMS), ${fmt(n.invitations)} invitations, ${fmt(n.complaintsAndFaults)} complaints and faults (${n.eventsPerComplaint} events each: ${fmt(events)} events); peaks ${fmt(n.peakAnswersPerSecond)} answers/s and ${fmt(n.peakEventsPerSecond)} events/s together.`,
@@ -422,10 +441,11 @@ export function capacityLines(units: MeasuredUnits, mappings: readonly MappingFa
   );
   // The hottest keys: the keys every write of a day shares.
   const peakAggregates = peak.tables.get('aggregates')?.writeUnits ?? 0;
+  const hottestCounterKey = hottestCounterKeyWrites(peak);
   const casesPerSecond = peak.functions.get('follow-up-cases')?.records ?? 0;
   lines.push(
     '  Hottest partition keys at peak (against 1,000 WCU/s per partition key value):',
-    `    today's answer and invitation counters (one partition key a day and kind, its items sharded ${COUNTER_SHARDS} ways by sort key): ${fmt(peakAggregates)} WCU/s of counter writes, batch marks included (each on its own key): ${peakAggregates > PARTITION.writeUnits ? "OVER one key's 1,000: DynamoDB must split the key by sort key (split for heat); the fix is the shard in the partition key" : "within one key's 1,000"}`,
+    `    today's answer and invitation counters (${COUNTER_SHARDS} partition keys a day and kind, the shard in the key): at most ${fmt(hottestCounterKey)} WCU/s a key, the aggregates table's whole peak of ${fmt(peakAggregates)} WCU/s (batch marks, tallies and complaint counters counted in, though on keys of their own) ÷ ${COUNTER_SHARDS}: ${hottestCounterKey > PARTITION.writeUnits ? "OVER one key's 1,000" : `within one key's 1,000 (${fmt(PARTITION.writeUnits / Math.max(hottestCounterKey, 1), 1)}× margin)`}`,
     `    surveys casesByAnsweredDay (one key a day): ${fmt(casesPerSecond)} cases/s at peak × 1 index write = ${fmt(casesPerSecond)} WCU/s`,
     `    complaints byCreatedMonth and byFirstResolvedMonth (${MONTH_INDEX_SHARDS} keys a month, by a hash of the complaint's key): ${fmt(n.peakEventsPerSecond)} events/s × at most 1 write to each ÷ ${MONTH_INDEX_SHARDS} = ${fmt(n.peakEventsPerSecond / MONTH_INDEX_SHARDS, 1)} WCU/s a key at peak (the busiest shard within 3 % of that: tests/unit/complaint-month-index.test.ts), and every report reads each month's ${MONTH_INDEX_SHARDS} keys side by side`,
   );

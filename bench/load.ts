@@ -22,6 +22,7 @@ import { dayInTimeZone } from '#shared/domain/zoned-time.ts';
 import { signatureHeader } from '#shared/http/signature.ts';
 import { twilioSignature } from '#shared/http/twilio-signature.ts';
 import { nearestRank } from '#shared/indicators/statistics.ts';
+import { aggregateKeys } from '#shared/tables/aggregates.ts';
 import { complaintKeys } from '#shared/tables/complaints.ts';
 import { surveyKeys } from '#shared/tables/surveys.ts';
 
@@ -419,15 +420,19 @@ export async function benchLoad(
     sandbox.app.host('ResponseAggregator').fn.environment.AGGREGATES_TABLE_NAME ?? '';
   const day = dayInTimeZone(new Date(), 'Asia/Shanghai');
   const aggregates = async () => {
-    const { Items = [] } = await documents.send(
-      new QueryCommand({
-        TableName: aggregatesTable,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :region)',
-        ExpressionAttributeValues: { ':pk': `AGG#${day}`, ':region': `${REGION}#` },
-      }),
+    const partitions = await Promise.all(
+      aggregateKeys.counterDayPartitions('responses', day).map((pk) =>
+        documents.send(
+          new QueryCommand({
+            TableName: aggregatesTable,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :region)',
+            ExpressionAttributeValues: { ':pk': pk, ':region': `${REGION}#` },
+          }),
+        ),
+      ),
     );
     const totals = new Map<string, number>();
-    for (const item of Items) {
+    for (const item of partitions.flatMap(({ Items = [] }) => Items)) {
       for (const [key, value] of Object.entries(item)) {
         if (/^(responses|csat_\d|nps_\d+)$/.test(key)) {
           totals.set(key, (totals.get(key) ?? 0) + Number(value));

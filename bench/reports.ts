@@ -9,6 +9,7 @@ import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 import type { Sandbox } from '#sandbox/sandbox.ts';
 import { nearestRank } from '#shared/indicators/statistics.ts';
+import { aggregateKeys } from '#shared/tables/aggregates.ts';
 import { daysBetween } from '#shared/use-cases/build-report.ts';
 import type { RestatementOutcome } from '#shared/use-cases/restate-reports.ts';
 
@@ -38,8 +39,11 @@ export async function seed(sandbox: Sandbox, first: string, last: string, scale:
             for (let shard = 0; shard < SHARDS; shard += 1) {
               const satisfied = Math.round(scale * 0.8);
               items.push({
-                pk: `AGG#${day}`,
-                sk: `${region}#${service}#${touchpoint}#${channel}#${shard}`,
+                ...aggregateKeys.counterShard(
+                  'responses',
+                  { day, region, service, touchpoint, channel },
+                  shard,
+                ),
                 responses: scale,
                 csat_5: satisfied,
                 csat_2: scale - satisfied,

@@ -24,6 +24,7 @@ import { dayInTimeZone } from '#shared/domain/zoned-time.ts';
 import { signatureHeader } from '#shared/http/signature.ts';
 import { twilioSignature } from '#shared/http/twilio-signature.ts';
 import { nearestRank } from '#shared/indicators/statistics.ts';
+import { aggregateKeys } from '#shared/tables/aggregates.ts';
 import { complaintKeys } from '#shared/tables/complaints.ts';
 import { surveyKeys } from '#shared/tables/surveys.ts';
 import { flowUnits, type MeasuredUnits, type Stored, storedItems } from './capacity.ts';
@@ -248,17 +249,20 @@ async function sms(sandbox: Sandbox, from: string, text: string) {
 async function countedResponses(sandbox: Sandbox, documents: DynamoDBDocumentClient) {
   const tableName = sandbox.app.host('ResponseAggregator').fn.environment.AGGREGATES_TABLE_NAME;
   const day = dayInTimeZone(new Date(), 'Asia/Shanghai');
-  const { Items = [] } = await documents.send(
-    new QueryCommand({
-      TableName: tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': `AGG#${day}` },
-    }),
+  const partitions = await Promise.all(
+    aggregateKeys.counterDayPartitions('responses', day).map((pk) =>
+      documents.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :region)',
+          ExpressionAttributeValues: { ':pk': pk, ':region': 'BJ#' },
+        }),
+      ),
+    ),
   );
-  return Items.filter((item) => String(item.sk).startsWith('BJ#')).reduce(
-    (sum, item) => sum + Number(item.responses ?? 0),
-    0,
-  );
+  return partitions
+    .flatMap(({ Items = [] }) => Items)
+    .reduce((sum, item) => sum + Number(item.responses ?? 0), 0);
 }
 
 async function until(predicate: () => Promise<boolean>, seconds: number) {

@@ -10,6 +10,7 @@ import type { SandboxOutputs, SandboxState } from '#sandbox/sandbox.ts';
 import { dayInTimeZone } from '#shared/domain/zoned-time.ts';
 import { signatureHeader } from '#shared/http/signature.ts';
 import { twilioSignature } from '#shared/http/twilio-signature.ts';
+import { aggregateKeys } from '#shared/tables/aggregates.ts';
 
 const REGIONS = ['GD-SZ', 'BJ', 'SH'];
 const TOUCHPOINTS = ['store', 'hotline', 'field_repair'] as const;
@@ -189,14 +190,19 @@ export async function demoSurveys(outputs: SandboxOutputs, state: SandboxState):
     const got = new Map<string, { responses: number; promoters: number; satisfied: number }>();
     for (let attempt = 0; attempt < 60; attempt += 1) {
       got.clear();
-      const { Items = [] } = await documents.send(
-        new QueryCommand({
-          TableName: aggregatesTable,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': `AGG#${day}` },
-        }),
+      // Every partition of the day's counters (shared/tables/aggregates.ts), shards summed.
+      const partitions = await Promise.all(
+        aggregateKeys.counterDayPartitions('responses', day).map((pk) =>
+          documents.send(
+            new QueryCommand({
+              TableName: aggregatesTable,
+              KeyConditionExpression: 'pk = :pk',
+              ExpressionAttributeValues: { ':pk': pk },
+            }),
+          ),
+        ),
       );
-      for (const item of Items) {
+      for (const item of partitions.flatMap(({ Items = [] }) => Items)) {
         const key = String(item.sk).split('#').slice(0, 4).join('#');
         const entry = got.get(key) ?? { responses: 0, promoters: 0, satisfied: 0 };
         entry.responses += Number(item.responses ?? 0);

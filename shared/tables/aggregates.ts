@@ -10,7 +10,11 @@ export const AGGREGATES_TABLE = /* @__PURE__ */ tableDesign({
   indexes: {},
 });
 
-/** Counter shards per group: a batch writes one, chosen at random, so none runs hot. */
+/**
+ * Shards of a day's counters of one kind: a batch adds each group to one, chosen at random,
+ * so that no partition key takes every write of a day (docs/capacity.md, The hottest keys
+ * at peak). The complaint counters are sharded as many ways.
+ */
 export const AGGREGATE_SHARDS = 8;
 
 /** The two kinds of daily counters: answers' scores, and invitations sent and answered. */
@@ -26,16 +30,34 @@ export interface CounterGroup {
   channel: string;
 }
 
-/** Key layout of the aggregates table. */
+/**
+ * Key layout of the aggregates table. A day's counters of a kind are spread over
+ * AGGREGATE_SHARDS partition keys (`AGG#<day>#<shard>`), each holding one item per group
+ * (sort key `region#service#touchpoint#channel`): at the capacity model's peak a single
+ * `AGG#<day>` key would take every counter write of the day, over DynamoDB's 1,000 WCU/s a
+ * partition key, while a shard in the sort key spreads nothing. Counters written before the
+ * shard moved into the partition key stay where they are, under `AGG#<day>` with the shard
+ * at the end of the sort key; readers read that key too and sum both (docs/data-model.md).
+ */
 export const aggregateKeys = {
-  /** One day's partition of a kind of counter: one Query reads every group and shard. */
-  counterDay: (kind: CounterKind, day: string) => `${COUNTER_PREFIX[kind]}#${day}`,
+  /** One shard's partition of a day's counters of a kind: one item per group. */
+  counterDayShard: (kind: CounterKind, day: string, shard: number) =>
+    `${COUNTER_PREFIX[kind]}#${day}#${shard}`,
+  /** The day's one partition of a kind in the layout before: read, no longer written. */
+  counterDayBeforeSharding: (kind: CounterKind, day: string) => `${COUNTER_PREFIX[kind]}#${day}`,
+  /** Every partition that holds a day's counters of a kind: the one before, then the shards. */
+  counterDayPartitions: (kind: CounterKind, day: string) => [
+    aggregateKeys.counterDayBeforeSharding(kind, day),
+    ...Array.from({ length: AGGREGATE_SHARDS }, (_, shard) =>
+      aggregateKeys.counterDayShard(kind, day, shard),
+    ),
+  ],
   /** One shard of a group's counters. */
   counterShard: (kind: CounterKind, group: CounterGroup, shard: number) => ({
-    pk: aggregateKeys.counterDay(kind, group.day),
-    sk: `${group.region}#${group.service}#${group.touchpoint}#${group.channel}#${shard}`,
+    pk: aggregateKeys.counterDayShard(kind, group.day, shard),
+    sk: `${group.region}#${group.service}#${group.touchpoint}#${group.channel}`,
   }),
-  /** The group a counter shard's sort key names. */
+  /** The group a counter's sort key names (in either layout: a trailing shard is ignored). */
   groupOfCounterSk: (sk: string) => {
     const [region = '', service = '', touchpoint = '', channel = ''] = sk.split('#');
     return { region, service, touchpoint, channel };

@@ -53,17 +53,23 @@ export function tallyInvitations(records: readonly StreamedRecord[], timeZone: s
   return [...tally.values()];
 }
 
+/** A group's sums of a batch, and the counter shard they are added to. */
+export interface ShardedSums {
+  group: AggregateGroup;
+  counts: AggregateCounts;
+  shard: number;
+}
+
 export interface AggregateStore {
   /**
-   * Adds the groups' sums and marks the batch from `firstSequence` to `lastSequence`
-   * counted, atomically. When that batch start was counted before, answers through which
-   * sequence number, and writes nothing.
+   * Adds the groups' sums, each to its shard, and marks the batch from `firstSequence` to
+   * `lastSequence` counted, atomically. When that batch start was counted before, answers
+   * through which sequence number, and writes nothing.
    */
   count(
     batch: { firstSequence: string; lastSequence: string },
-    groups: { group: AggregateGroup; counts: AggregateCounts }[],
-    invitationGroups: { group: AggregateGroup; counts: AggregateCounts }[],
-    shard: number,
+    groups: ShardedSums[],
+    invitationGroups: ShardedSums[],
     countedAt: Date,
   ): Promise<{ counted: true } | { countedThrough: string } | { conflict: true }>;
 }
@@ -99,8 +105,12 @@ export async function aggregateResponses(
     const answered = pending.filter(
       (record): record is StreamedResponse => record.kind === 'answered',
     );
-    const groups = [...tallyResponses(answered, dependencies.timeZone).values()];
-    const invitationGroups = tallyInvitations(pending, dependencies.timeZone);
+    // A shard for each group, not one for the batch: a batch's writes spread over a day's
+    // shard keys, so each key takes its share every second rather than whole batches.
+    const sharded = (sums: { group: AggregateGroup; counts: AggregateCounts }[]) =>
+      sums.map((entry) => ({ ...entry, shard: dependencies.shard() }));
+    const groups = sharded([...tallyResponses(answered, dependencies.timeZone).values()]);
+    const invitationGroups = sharded(tallyInvitations(pending, dependencies.timeZone));
     const outcome = await dependencies.store.count(
       {
         firstSequence: pending[0]?.sequenceNumber ?? '',
@@ -108,7 +118,6 @@ export async function aggregateResponses(
       },
       groups,
       invitationGroups,
-      dependencies.shard(),
       dependencies.now(),
     );
     if ('counted' in outcome) {

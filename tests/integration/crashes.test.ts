@@ -16,6 +16,7 @@ import { SMS_TEXTS } from '#shared/domain/sms-conversation.ts';
 import { deriveSurveyKey, phoneHash } from '#shared/domain/survey-token.ts';
 import { complaintKeys } from '#shared/tables/complaints.ts';
 import { surveyKeys } from '#shared/tables/surveys.ts';
+import { dayCounters } from '../support/aggregates.ts';
 import { recordedSms, startRecording } from '../support/moto-recorder.ts';
 import { complaintEvent, signedWebhookRequest } from '../support/webhooks.ts';
 
@@ -194,20 +195,13 @@ describe('the response aggregator killed mid-batch', () => {
     expect(runs.reduce((sum, run) => sum + Number(run.counted), 0)).toBe(0);
     expect(runs.reduce((sum, run) => sum + Number(run.duplicates), 0)).toBe(40);
     // …and the aggregates equal the answers, score by score.
-    const { Items = [] } = await documents.send(
-      new QueryCommand({
-        TableName: aggregatesTable,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :group)',
-        ExpressionAttributeValues: { ':pk': 'AGG#2026-10-08', ':group': `${region}#` },
-      }),
+    const { totals } = await dayCounters(
+      documents,
+      aggregatesTable,
+      'responses',
+      '2026-10-08',
+      region,
     );
-    const totals: Record<string, number> = {};
-    for (const item of Items) {
-      for (const [key, value] of Object.entries(item)) {
-        if (/^(responses|csat_\d|nps_\d+)$/.test(key))
-          totals[key] = (totals[key] ?? 0) + Number(value);
-      }
-    }
     const expected: Record<string, number> = { responses: scores.length };
     for (const { csat, nps } of scores) {
       expected[`csat_${csat}`] = (expected[`csat_${csat}`] ?? 0) + 1;
@@ -379,13 +373,13 @@ describe('the SMS sender killed mid-batch', () => {
     // …and the response rate counts all five as sent (understated if it never went).
     const timeZone = app.host('ResponseAggregator').fn.environment.REPORTING_TIME_ZONE ?? 'UTC';
     const day = new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date());
-    const { Items = [] } = await documents.send(
-      new QueryCommand({
-        TableName: app.host('ResponseAggregator').fn.environment.AGGREGATES_TABLE_NAME,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :group)',
-        ExpressionAttributeValues: { ':pk': `INV#${day}`, ':group': `${region}#` },
-      }),
+    const { totals } = await dayCounters(
+      documents,
+      app.host('ResponseAggregator').fn.environment.AGGREGATES_TABLE_NAME ?? '',
+      'invitations',
+      day,
+      region,
     );
-    expect(Items.reduce((sum, item) => sum + Number(item.sent ?? 0), 0)).toBe(5);
+    expect(totals.sent).toBe(5);
   });
 });

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '#sandbox/sandbox.ts';
 import { dayInTimeZone } from '#shared/domain/zoned-time.ts';
+import { dayCounters } from '../support/aggregates.ts';
 import { directSurveysTable, postInvitation, startTestSandbox } from '../support/sandbox.ts';
 
 let sandbox: Sandbox;
@@ -64,14 +65,14 @@ describe('with every fifth DynamoDB write throttled', () => {
     const day = dayInTimeZone(new Date(), 'Asia/Shanghai');
     let counted = 0;
     for (let attempt = 0; attempt < 100 && counted < count; attempt += 1) {
-      const { Items = [] } = await documents.send(
-        new QueryCommand({
-          TableName: sandbox.app.host('ResponseAggregator').fn.environment.AGGREGATES_TABLE_NAME,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :region)',
-          ExpressionAttributeValues: { ':pk': `AGG#${day}`, ':region': `${region}#` },
-        }),
+      const { totals } = await dayCounters(
+        documents,
+        sandbox.app.host('ResponseAggregator').fn.environment.AGGREGATES_TABLE_NAME ?? '',
+        'responses',
+        day,
+        region,
       );
-      counted = Items.reduce((sum, item) => sum + Number(item.responses ?? 0), 0);
+      counted = totals.responses ?? 0;
       if (counted < count) await new Promise((resolve) => setTimeout(resolve, 200));
     }
     sandbox.app.proxy.faults = undefined;

@@ -7,7 +7,7 @@ import {
   GetQueueUrlCommand,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Webhook } from 'standardwebhooks';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import { LambdaHost } from '#sandbox/lambda/lambda-host.ts';
 import type { Sandbox } from '#sandbox/sandbox.ts';
 import { SMS_TEXTS } from '#shared/domain/sms-conversation.ts';
 import { surveyKeys } from '#shared/tables/surveys.ts';
+import { dayCounters } from '../support/aggregates.ts';
 import { recordedSms, startRecording } from '../support/moto-recorder.ts';
 import { directSurveysTable, postInvitation, startTestSandbox } from '../support/sandbox.ts';
 
@@ -255,17 +256,14 @@ const smsTo = async (phone: string) =>
 
 /** The response rate's counters of a group, summed over their shards. */
 async function tallies(day: string, group: string) {
-  const { Items = [] } = await surveys.documents.send(
-    new QueryCommand({
-      TableName: sandbox.app.host('ResponseAggregator').fn.environment.AGGREGATES_TABLE_NAME,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :group)',
-      ExpressionAttributeValues: { ':pk': `INV#${day}`, ':group': `${group}#` },
-    }),
+  const { totals } = await dayCounters(
+    surveys.documents,
+    sandbox.app.host('ResponseAggregator').fn.environment.AGGREGATES_TABLE_NAME ?? '',
+    'invitations',
+    day,
+    group,
   );
-  return {
-    sent: Items.reduce((sum, found) => sum + Number(found.sent ?? 0), 0),
-    answered: Items.reduce((sum, found) => sum + Number(found.answered ?? 0), 0),
-  };
+  return { sent: totals.sent ?? 0, answered: totals.answered ?? 0 };
 }
 
 const shanghaiDay = (iso: string) =>

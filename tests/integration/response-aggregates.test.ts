@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { emulatorCredentials } from '#sandbox/emulator/provision.ts';
 import { type LocalApp, startLocalApp } from '#sandbox/local-app.ts';
 import { answerLinkUpdate } from '#shared/adapters/dynamodb/link-answer.ts';
 import { dayInTimeZone } from '#shared/domain/zoned-time.ts';
+import { AGGREGATE_SHARDS, type CounterKind } from '#shared/tables/aggregates.ts';
 import { surveyKeys } from '#shared/tables/surveys.ts';
+import { dayCounters } from '../support/aggregates.ts';
 import { streamRecordsOf } from '../support/stream-records.ts';
 
 let app: LocalApp;
@@ -86,23 +83,15 @@ async function record(item: ReturnType<typeof response>, options: { createdAt?: 
   );
 }
 
-/** A group's counters, summed over its shards. */
-async function aggregate(day: string, group: string, prefix = 'AGG') {
-  const { Items = [] } = await documents.send(
-    new QueryCommand({
-      TableName: aggregatesTable,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :group)',
-      ExpressionAttributeValues: { ':pk': `${prefix}#${day}`, ':group': `${group}#` },
-    }),
+/** A group's counters, summed over every partition and shard of the day. */
+async function aggregate(day: string, group: string, kind: CounterKind = 'responses') {
+  const { totals, items } = await dayCounters(documents, aggregatesTable, kind, day, group);
+  const counters = Object.fromEntries(
+    Object.entries(totals).filter(([name]) =>
+      /^(responses|csat_\d|nps_\d+|sent|answered)$/.test(name),
+    ),
   );
-  const totals: Record<string, number> = {};
-  for (const item of Items) {
-    for (const [key, value] of Object.entries(item)) {
-      if (/^(responses|csat_\d|nps_\d+|sent|answered)$/.test(key))
-        totals[key] = (totals[key] ?? 0) + Number(value);
-    }
-  }
-  return { totals, shards: Items.length, comments: Items.some((item) => 'comment' in item) };
+  return { totals: counters, items, comments: items.some((item) => 'comment' in item) };
 }
 
 describe('daily response aggregates', () => {
@@ -132,6 +121,12 @@ describe('daily response aggregates', () => {
       nps_3: 1,
     });
     expect(web.comments).toBe(false);
+    // Each batch's counters of the day under one of the day's shard keys, one item a group.
+    for (const item of web.items) {
+      expect(item.pk).toMatch(/^AGG#2026-10-08#\d+$/);
+      expect(Number(String(item.pk).split('#')[2])).toBeLessThan(AGGREGATE_SHARDS);
+      expect(item.sk).toBe('GD-SZ#fixed_broadband#store#web');
+    }
     expect((await aggregate('2026-10-08', 'GD-SZ#fixed_broadband#store#sms')).totals).toEqual({
       responses: 1,
       csat_5: 1,
@@ -142,7 +137,7 @@ describe('daily response aggregates', () => {
     );
     // Response-rate tallies: by the invitations' creation day and invitation channel (web,
     // even when answered by SMS): 4 links made in GD-SZ and all 4 answered.
-    const tallies = await aggregate('2026-10-07', 'GD-SZ#fixed_broadband#store#web', 'INV');
+    const tallies = await aggregate('2026-10-07', 'GD-SZ#fixed_broadband#store#web', 'invitations');
     expect(tallies.totals).toEqual({ sent: 4, answered: 4 });
     expect(dayInTimeZone(new Date('2026-10-07T16:30:00.000Z'), 'Asia/Shanghai')).toBe('2026-10-08');
   });
@@ -206,7 +201,7 @@ describe('daily response aggregates', () => {
       nps_4: 1,
     });
     expect(
-      (await aggregate('2026-10-07', 'ZJ-HZ#fixed_broadband#store#web', 'INV')).totals,
+      (await aggregate('2026-10-07', 'ZJ-HZ#fixed_broadband#store#web', 'invitations')).totals,
     ).toEqual({
       sent: 4,
       answered: 4,

@@ -10,13 +10,13 @@ const BATCH_MARK_DAYS = 3;
 /**
  * Counts a batch of stream records into daily aggregates in one transaction: a mark for
  * the batch (its first and last sequence numbers, only if no mark is there) and one ADD
- * of the batch's sums per group, on one shard. All or nothing: a redelivered batch finds
- * its mark and is told how far it was already counted.
+ * of the batch's sums per group, each on its shard's key. All or nothing: a redelivered
+ * batch finds its mark and is told how far it was already counted.
  */
 export function dynamoDbAggregateStore(client: DynamoDBClient, TableName: string): AggregateStore {
   const documents = DynamoDBDocumentClient.from(client);
   return {
-    async count({ firstSequence, lastSequence }, groups, invitationGroups, shard, countedAt) {
+    async count({ firstSequence, lastSequence }, groups, invitationGroups, countedAt) {
       const mark = {
         Put: {
           TableName,
@@ -33,7 +33,7 @@ export function dynamoDbAggregateStore(client: DynamoDBClient, TableName: string
         ...groups.map((entry) => ({ ...entry, kind: 'responses' as const })),
         ...invitationGroups.map((entry) => ({ ...entry, kind: 'invitations' as const })),
       ];
-      const adds = tagged.map(({ group, counts, kind }) => {
+      const adds = tagged.map(({ group, counts, kind, shard }) => {
         const names = Object.keys(counts);
         const dimensions = ['day', 'region', 'service', 'touchpoint', 'channel'] as const;
         return {

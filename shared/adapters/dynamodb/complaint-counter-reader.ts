@@ -12,6 +12,7 @@ import type {
   CounterReadBatch,
 } from '../../indicators/complaint-figures.ts';
 import { AGGREGATE_SHARDS, complaintAggregateKeys } from '../../tables/aggregates.ts';
+import { bounded } from './bounded.ts';
 
 /** BatchGetItem's limit of keys per call. */
 const KEYS_PER_BATCH_GET = 100;
@@ -23,21 +24,6 @@ const MAX_BATCH_GET_ATTEMPTS = 8;
 /** DynamoDB left keys unread after every retry (throttled); the build fails and is retried. */
 export class CounterReadIncompleteError extends Error {
   override name = 'CounterReadIncompleteError';
-}
-
-/** Runs the tasks with at most `limit` of them at once. */
-async function bounded<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[]> {
-  const results: T[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const index = next;
-      next += 1;
-      results[index] = await (tasks[index] as () => Promise<T>)();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-  return results;
 }
 
 /** A stored item's counters: every numeric attribute but the keys. */

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ComplaintState } from '../../domain/complaint-lifecycle.ts';
 import type { FollowUpCaseRow, ResponseAggregateRow } from '../../indicators/catalogue.ts';
-import { aggregateKeys, type CounterKind } from '../../tables/aggregates.ts';
+import { AGGREGATE_SHARDS, aggregateKeys, type CounterKind } from '../../tables/aggregates.ts';
 import {
   AGGREGATED_ATTRIBUTE,
   COMPLAINTS_TABLE,
@@ -15,8 +15,12 @@ import {
 } from '../../tables/complaints.ts';
 import { answeredDayOf, SURVEYS_TABLE } from '../../tables/surveys.ts';
 import type { ReportInputs } from '../../use-cases/build-report.ts';
+import { bounded } from './bounded.ts';
 import { dynamoDbComplaintCounterReader } from './complaint-counter-reader.ts';
 import { dynamoDbSubscriberStore } from './subscriber-store.ts';
+
+/** Queries of a day's counter partitions in flight at once: all of them. */
+const CONCURRENT_QUERIES = AGGREGATE_SHARDS + 1;
 
 /** Stored attributes of a complaint's STATE item that are keys, not state. */
 const STORAGE_ONLY = new Set([
@@ -35,26 +39,9 @@ const STORAGE_ONLY = new Set([
 /** Month index keys queried at once: a month's shards and its old unsharded key. */
 const MONTH_INDEX_KEY_QUERIES = MONTH_INDEX_SHARDS + 1;
 
-/** Runs `work` on every item, at most `width` at a time, each slot taking the next item. */
-async function forEachConcurrently<T>(
-  items: readonly T[],
-  width: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const slot = async () => {
-    while (next < items.length) {
-      const item = items[next] as T;
-      next += 1;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, slot));
-}
-
 /**
- * Reads report inputs page by page: a day's aggregates are one partition (a handful of
- * shards per group, however many responses), complaint figures come from the monthly
+ * Reads report inputs page by page: a day's aggregates are a few partitions (one item per
+ * group in each, however many responses), complaint figures come from the monthly
  * complaint counters, follow-up cases from the surveys table's index of cases by answered
  * day, and the extract's complaint states from the month indexes.
  */
@@ -73,8 +60,9 @@ export function dynamoDbReportInputs(options: {
   };
 
   /**
-   * Counters kept in shards (AGGREGATE_SHARDS per group), summed per day and group: one
-   * Query per day, whatever the number of responses.
+   * Counters kept in shards (AGGREGATE_SHARDS partition keys a day and kind, and the day's
+   * partition of counters written before that layout), summed per day and group: a day's
+   * partitions are queried at once, day after day, so what is held is one day's groups.
    */
   const shardedCounters = async (
     kind: CounterKind,
@@ -84,21 +72,27 @@ export function dynamoDbReportInputs(options: {
     const rows: ResponseAggregateRow[] = [];
     for (const day of days) {
       const groups = new Map<string, ResponseAggregateRow & { counts: Record<string, number> }>();
-      for await (const item of query({
-        TableName: options.aggregatesTable,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': aggregateKeys.counterDay(kind, day) },
-      })) {
-        const { region, service, touchpoint, channel } = aggregateKeys.groupOfCounterSk(
-          String(item.sk),
-        );
-        const key = [region, service, touchpoint, channel].join('#');
-        const row = groups.get(key) ?? { day, region, service, touchpoint, channel, counts: {} };
-        for (const [name, value] of Object.entries(item)) {
-          if (isCounter(name)) row.counts[name] = (row.counts[name] ?? 0) + Number(value);
+      const sumPartition = async (pk: string) => {
+        for await (const item of query({
+          TableName: options.aggregatesTable,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+        })) {
+          const { region, service, touchpoint, channel } = aggregateKeys.groupOfCounterSk(
+            String(item.sk),
+          );
+          const key = [region, service, touchpoint, channel].join('#');
+          const row = groups.get(key) ?? { day, region, service, touchpoint, channel, counts: {} };
+          for (const [name, value] of Object.entries(item)) {
+            if (isCounter(name)) row.counts[name] = (row.counts[name] ?? 0) + Number(value);
+          }
+          groups.set(key, row);
         }
-        groups.set(key, row);
-      }
+      };
+      await bounded(
+        aggregateKeys.counterDayPartitions(kind, day).map((pk) => () => sumPartition(pk)),
+        CONCURRENT_QUERIES,
+      );
       rows.push(...[...groups.keys()].sort().map((key) => groups.get(key) as ResponseAggregateRow));
     }
     return rows;
@@ -174,7 +168,7 @@ export function dynamoDbReportInputs(options: {
       );
       // A month's shards side by side, MONTH_INDEX_KEY_QUERIES at a time; a state found
       // twice (created and resolved in the window, or on its old key and a shard) is one.
-      await forEachConcurrently(keyQueries, MONTH_INDEX_KEY_QUERIES, async ({ index, key }) => {
+      const read = async ({ index, key }: (typeof keyQueries)[number]) => {
         for await (const item of query({
           TableName: options.complaintsTable,
           IndexName: index.name,
@@ -188,7 +182,11 @@ export function dynamoDbReportInputs(options: {
           // By key, not by complaint id: two sources' equal ids are two complaints.
           states.set(String(item.pk), state);
         }
-      });
+      };
+      await bounded(
+        keyQueries.map((keyQuery) => () => read(keyQuery)),
+        MONTH_INDEX_KEY_QUERIES,
+      );
       return [...states.keys()].sort().map((key) => states.get(key) as ComplaintState);
     },
   };
