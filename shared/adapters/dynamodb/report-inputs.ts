@@ -9,7 +9,7 @@ import type { FollowUpCaseRow, ResponseAggregateRow } from '../../indicators/cat
 import { aggregateKeys, type CounterKind } from '../../tables/aggregates.ts';
 import { AGGREGATED_ATTRIBUTE, COMPLAINTS_TABLE } from '../../tables/complaints.ts';
 import { answeredDayOf, SURVEYS_TABLE } from '../../tables/surveys.ts';
-import type { ReportInputs } from '../../use-cases/build-report.ts';
+import type { ComplaintStatePage, ReportInputs } from '../../use-cases/build-report.ts';
 import { dynamoDbComplaintCounterReader } from './complaint-counter-reader.ts';
 import { dynamoDbSubscriberStore } from './subscriber-store.ts';
 
@@ -27,6 +27,15 @@ const STORAGE_ONLY = new Set([
   AGGREGATED_ATTRIBUTE,
 ]);
 
+/** A complaint's STATE item as the folded state, without its storage attributes. */
+const stateOf = (item: Record<string, unknown>) =>
+  Object.fromEntries(
+    Object.entries(item).filter(([name]) => !STORAGE_ONLY.has(name)),
+  ) as unknown as ComplaintState;
+
+/** States in one page of an extract part: about a page of a Query of STATE items. */
+export const COMPLAINT_PAGE_STATES = 1000;
+
 /**
  * Reads report inputs page by page: a day's aggregates are one partition (a handful of
  * shards per group, however many responses), complaint figures come from the monthly
@@ -38,7 +47,10 @@ export function dynamoDbReportInputs(options: {
   aggregatesTable: string;
   complaintsTable: string;
   surveysTable: string;
+  /** States in a page of an extract part (default COMPLAINT_PAGE_STATES). */
+  complaintPageStates?: number;
 }): ReportInputs {
+  const pageStates = options.complaintPageStates ?? COMPLAINT_PAGE_STATES;
   const documents = DynamoDBDocumentClient.from(options.client);
   const subscribers = dynamoDbSubscriberStore(options.client, options.aggregatesTable);
   const query = async function* (input: QueryCommandInput) {
@@ -78,6 +90,43 @@ export function dynamoDbReportInputs(options: {
     }
     return rows;
   };
+
+  /** The items of one month of a month index, in its sort key's order. */
+  const monthOfIndex = (
+    index: (typeof COMPLAINTS_TABLE.indexes)['byCreatedMonth' | 'byFirstResolvedMonth'],
+    month: string,
+  ) =>
+    query({
+      TableName: options.complaintsTable,
+      IndexName: index.name,
+      KeyConditionExpression: '#month = :month',
+      ExpressionAttributeNames: { '#month': index.partitionKey },
+      ExpressionAttributeValues: { ':month': month },
+    });
+
+  /**
+   * Items as pages of complaint states of about `pageStates` each, cut only where
+   * the sort key changes: states that tie on it (whose order the index does not fix) are
+   * always in one page, which the builder orders.
+   */
+  async function* pagesOf(
+    orderedBy: ComplaintStatePage['orderedBy'],
+    items: AsyncIterable<Record<string, unknown>>,
+    keep: (item: Record<string, unknown>) => boolean = () => true,
+  ): AsyncGenerator<ComplaintStatePage> {
+    let states: ComplaintState[] = [];
+    for await (const item of items) {
+      if (!keep(item)) continue;
+      const state = stateOf(item);
+      const last = states.at(-1);
+      if (states.length >= pageStates && last && last[orderedBy] !== state[orderedBy]) {
+        yield { orderedBy, states };
+        states = [];
+      }
+      states.push(state);
+    }
+    if (states.length > 0) yield { orderedBy, states };
+  }
 
   return {
     subscriberCounts: (period) => subscribers.latest(period),
@@ -139,27 +188,17 @@ export function dynamoDbReportInputs(options: {
       return cases.sort((a, b) => (a.caseId < b.caseId ? -1 : a.caseId > b.caseId ? 1 : 0));
     },
 
-    async complaintStates(months) {
-      const states = new Map<string, ComplaintState>();
+    async *complaintStatePages(month, window) {
       const { byCreatedMonth, byFirstResolvedMonth } = COMPLAINTS_TABLE.indexes;
-      for (const index of [byCreatedMonth, byFirstResolvedMonth]) {
-        for (const month of months) {
-          for await (const item of query({
-            TableName: options.complaintsTable,
-            IndexName: index.name,
-            KeyConditionExpression: '#month = :month',
-            ExpressionAttributeNames: { '#month': index.partitionKey },
-            ExpressionAttributeValues: { ':month': month },
-          })) {
-            const state = Object.fromEntries(
-              Object.entries(item).filter(([name]) => !STORAGE_ONLY.has(name)),
-            ) as unknown as ComplaintState;
-            // By key, not by complaint id: two sources' equal ids are two complaints.
-            states.set(String(item.pk), state);
-          }
-        }
-      }
-      return [...states.keys()].sort().map((key) => states.get(key) as ComplaintState);
+      const inWindow = new Set(window);
+      yield* pagesOf('createdAt', monthOfIndex(byCreatedMonth, month));
+      // First resolved this month, created outside the window: created months in it have
+      // their own part. The month is the key's first seven characters, however it is keyed.
+      yield* pagesOf(
+        'firstResolvedAt',
+        monthOfIndex(byFirstResolvedMonth, month),
+        (item) => !inWindow.has(String(item.createdMonth ?? '').slice(0, 7)),
+      );
     },
   };
 }
