@@ -1,5 +1,5 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dynamoDbComplaintStore } from '#shared/adapters/dynamodb/complaint-store.ts';
@@ -12,7 +12,12 @@ import { isWholeOperator } from '#shared/indicators/catalogue.ts';
 import { inMemoryCounterReader } from '#shared/indicators/complaint-figures.ts';
 import { BUILT_IN_PROFILES } from '#shared/indicators/profiles.ts';
 import { parseCsv } from '#shared/reports/csv.ts';
-import { complaintPartName, recomputeReport } from '#shared/reports/report-extract.ts';
+import {
+  complaintPartName,
+  recomputeReport,
+  SINGLE_COMPLAINTS_FILE,
+} from '#shared/reports/report-extract.ts';
+import type { ReportChanges } from '#shared/reports/restatement.ts';
 import { verifyReport } from '#shared/reports/verify-report.ts';
 import { AGGREGATES_TABLE } from '#shared/tables/aggregates.ts';
 import { COMPLAINTS_TABLE } from '#shared/tables/complaints.ts';
@@ -22,8 +27,10 @@ import {
   computeReport,
   publishReport,
   type ReportEntry,
+  type ReportInputs,
 } from '#shared/use-cases/build-report.ts';
 import { recordComplaintEvent } from '#shared/use-cases/record-complaint-event.ts';
+import { checkRestatements } from '#shared/use-cases/restate-reports.ts';
 import { MemoryDynamoDb } from '../../bench/scale/memory-dynamodb.ts';
 import { complaintStatesOfWindow } from '../support/complaint-counters.ts';
 
@@ -85,24 +92,54 @@ async function recordedComplaints() {
       via: 'direct',
     },
   });
+  const record = (message: ComplaintMessage) => recordComplaintEvent(complaints, message);
   let total = 0;
   for (const [group, lifecycle] of LIFECYCLES.entries()) {
     for (let n = 0; n < lifecycle.count; n += 1) {
       const id = `CMP-${group}-${n}`;
-      await recordComplaintEvent(complaints, event(id, 'created', lifecycle.created));
-      if (lifecycle.resolved)
-        await recordComplaintEvent(complaints, event(id, 'resolved', lifecycle.resolved));
+      await record(event(id, 'created', lifecycle.created));
+      if (lifecycle.resolved) await record(event(id, 'resolved', lifecycle.resolved));
       total += 1;
     }
   }
-  return { client, total };
+  return { client, total, record, event };
 }
+
+/**
+ * The report inputs of the recorded complaints, with the complaint counters as the
+ * aggregator keeps them (every state's contribution, summed), read when asked.
+ */
+function countedInputs(client: DynamoDBClient) {
+  const inputs = dynamoDbReportInputs({
+    client,
+    aggregatesTable: 'aggregates',
+    complaintsTable: 'complaints',
+    surveysTable: 'surveys',
+    complaintPageStates: 3,
+  });
+  return {
+    ...inputs,
+    complaintCounters: {
+      async read(batch: Parameters<ReportInputs['complaintCounters']['read']>[0]) {
+        const states = await complaintStatesOfWindow(inputs, OCTOBER_WINDOW);
+        return inMemoryCounterReader(countersOfStates(states, TIME_ZONE)).read(batch);
+      },
+    },
+  };
+}
+
+/** The months of complaints October 2026's baseline report reads: 2025-09 to 2026-10. */
+const OCTOBER_WINDOW = [
+  ...['09', '10', '11', '12'].map((month) => `2025-${month}`),
+  ...['01', '02', '03', '04', '05', '06', '07', '08', '09', '10'].map((month) => `2026-${month}`),
+];
 
 /** The build's other ports, in memory: files kept by name, an ECDSA P-256 key that signs. */
 function memoryPorts() {
   const files = new Map<string, Buffer>();
   const entries: ReportEntry[] = [];
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  let reports = 0;
   const collect = async (body: AsyncIterable<Buffer>) => {
     const chunks: Buffer[] = [];
     for await (const chunk of body) chunks.push(chunk);
@@ -110,12 +147,12 @@ function memoryPorts() {
   };
   const ports: Omit<BuildReportDependencies, 'inputs'> = {
     store: {
-      put: async (_prefix, file) => {
-        files.set(file.name, file.body);
+      put: async (prefix, file) => {
+        files.set(`${prefix}${file.name}`, file.body);
         return {};
       },
-      putStream: async (_prefix, file, body) => {
-        files.set(file.name, await collect(body));
+      putStream: async (prefix, file, body) => {
+        files.set(`${prefix}${file.name}`, await collect(body));
         return {};
       },
     },
@@ -126,15 +163,26 @@ function memoryPorts() {
     operator: 'Test operator',
     codeVersion: 'test',
     now: () => new Date('2026-11-02T00:00:00Z'),
-    newReportId: () => 'r-parts',
+    newReportId: () => {
+      reports += 1;
+      return `r-parts-${reports}`;
+    },
     pseudonymKey: () => Buffer.alloc(32, 7),
     history: { wholeOperator: async () => new Map() },
     pdf: { render: async () => Buffer.from('%PDF-1.7\n') },
     prefixOf: reportPrefix,
   };
+  /** One report's files by name, as an assessor downloads them. */
+  const filesOf = (prefix: string) =>
+    new Map(
+      [...files]
+        .filter(([key]) => key.startsWith(prefix))
+        .map(([key, body]) => [key.slice(prefix.length), body]),
+    );
   return {
     ports,
     files,
+    filesOf,
     entries,
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
   };
@@ -151,7 +199,7 @@ describe('the extract of a report whose window spans several months', () => {
       surveysTable: 'surveys',
       complaintPageStates: 3,
     });
-    const { ports, files, entries, publicKeyPem } = memoryPorts();
+    const { ports, filesOf, entries, publicKeyPem } = memoryPorts();
     const request = { profile: 'baseline', period: '2026-10' };
     // The counters as the aggregator keeps them: every state's contribution, summed.
     const window = (await computeReport({ ...ports, inputs }, request)).complaintWindow;
@@ -163,7 +211,8 @@ describe('the extract of a report whose window spans several months', () => {
 
     // Act
     const computed = await computeReport({ ...ports, inputs: counted }, request);
-    await publishReport({ ...ports, inputs: counted }, computed);
+    const { prefix } = await publishReport({ ...ports, inputs: counted }, computed);
+    const files = filesOf(prefix);
 
     // Assess: a part for each of the 14 months, empty ones too, listed and signed.
     expect(window).toHaveLength(14);
@@ -210,5 +259,78 @@ describe('the extract of a report whose window spans several months', () => {
     });
     expect(verified.ok).toBe(true);
     expect(verified.files.filter((file) => /complaints/.test(file.name))).toHaveLength(14);
+  });
+
+  it.each([
+    ['its parts, part by part', false],
+    ['the one complaints file of a report from before parts', true],
+  ])('restates from %s, counting the complaints whose rows changed since', async (_, single) => {
+    // Prepare: October's report published, then two late events that move its figures.
+    const { client, record, event } = await recordedComplaints();
+    const inputs = countedInputs(client);
+    const { ports, files, filesOf, entries } = memoryPorts();
+    const first = await publishReport(
+      { ...ports, inputs },
+      await computeReport({ ...ports, inputs }, { profile: 'baseline', period: '2026-10' }),
+    );
+    const [entry] = entries as [ReportEntry];
+    if (single) {
+      // As a report before parts: every complaint row in one file, listed as such.
+      const parts = entry.files.filter((file) => file.name.startsWith('extract/complaints/'));
+      const published = filesOf(first.prefix);
+      const rows = parts.map((part, at) => {
+        const text = gunzipSync(published.get(part.name) ?? Buffer.alloc(0)).toString();
+        return at === 0 ? text : text.slice(text.indexOf('\r\n') + 2);
+      });
+      files.set(`${first.prefix}${SINGLE_COMPLAINTS_FILE}`, gzipSync(rows.join('')));
+      entry.files = [
+        ...entry.files.filter((file) => !parts.includes(file)),
+        { name: SINGLE_COMPLAINTS_FILE, bytes: 0, sha256: '' },
+      ];
+    }
+    // One open complaint of 20 October resolved late, one complaint new to October.
+    await record(event('CMP-6-0', 'resolved', '2026-10-30T10:00:00+08:00'));
+    await record(event('CMP-late', 'created', '2026-10-05T10:00:00+08:00'));
+    await record(event('CMP-late', 'resolved', '2026-10-28T10:00:00+08:00'));
+
+    // Act
+    const outcomes = await checkRestatements(
+      {
+        ...ports,
+        inputs,
+        index: {
+          ...ports.index,
+          newestOfPeriods: async (_profile, periods) =>
+            new Map(periods.includes('2026-10') ? [['2026-10', entry]] : []),
+          markSuperseded: async () => {},
+        },
+        files: {
+          read: async (prefix, name) => {
+            const body = files.get(`${prefix}${name}`);
+            if (!body) throw new Error(`no ${prefix}${name}`);
+            return body;
+          },
+        },
+        windowPeriods: 1,
+      },
+      new Date('2026-11-05T00:00:00Z'),
+    );
+
+    // Assess
+    expect(outcomes).toEqual([expect.objectContaining({ period: '2026-10', outcome: 'restated' })]);
+    const edition = outcomes[0]?.outcome === 'restated' ? outcomes[0].published : undefined;
+    const changes = JSON.parse(
+      filesOf(edition?.prefix ?? '')
+        .get('changes.json')
+        ?.toString('utf8') ?? '{}',
+    ) as ReportChanges;
+    expect(changes.inputs.complaintsWithLateEvents).toBe(2);
+    expect(
+      changes.figures.find(
+        (change) =>
+          change.indicator === 'complaints.resolved_within_15d_pct' && isWholeOperator(change),
+      ),
+    ).toMatchObject({ old: { n: 14 }, new: { n: 16 }, because: { complaintsWithLateEvents: 2 } });
+    expect(recomputeReport(filesOf(edition?.prefix ?? '')).mismatches).toEqual([]);
   });
 });
