@@ -70,7 +70,11 @@ async function complaintCountersCaughtUp(
   });
   try {
     for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
-      const states = await inputs.complaintStates(request.window);
+      const states = [];
+      for (const month of request.window) {
+        for await (const page of inputs.complaintStatePages(month, request.window))
+          states.push(...page.states);
+      }
       const counted = await loadComplaintFigures(inputs.complaintCounters, request);
       if (isDeepStrictEqual(counted, complaintFiguresOfStates(states, timeZone, request))) return;
       await new Promise((resolve) => setTimeout(resolve, 500));

@@ -381,6 +381,9 @@ export class StatefulStack extends Stack {
         : ObjectLockRetention.governance(Duration.days(props.config.reportRetentionDays)),
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'reports/',
+      // An extract part is a multipart upload: a build that dies mid-part leaves parts
+      // that are no object (and no report), removed after a day.
+      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(1) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.reportRunsDeadLetterQueue = this.deadLetterQueue(

@@ -149,7 +149,7 @@ export class Reports extends Feature {
     );
     // Reads: a day's aggregates and a month's complaint counters (Query), the complaint
     // counters' refinement items (BatchGetItem), cases by answered day, complaints by month
-    // index (for the extract). Writes: report files only.
+    // index (for the extract, streamed a page at a time). Writes: report files only.
     this.reportBuilder.addToRolePolicy(
       new PolicyStatement({
         actions: ['dynamodb:Query', 'dynamodb:BatchGetItem'],
@@ -165,8 +165,8 @@ export class Reports extends Feature {
     ]);
     this.reportBuilder.grantReportObjects(
       config.stage,
-      ['s3:PutObject', 's3:GetObject'],
-      "Each report run writes new keys (reports/{profile}/{period}/{reportId}/…), so the grant names the reports/ prefix of the one bucket; PutObject writes the run's files (Object Lock keeps every written version), GetObject reads earlier reports' report.json for the trend and, for the restatement check, a published report's report.json and extract.",
+      ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetObject'],
+      "Each report run writes new keys (reports/{profile}/{period}/{reportId}/…), so the grant names the reports/ prefix of the one bucket; PutObject writes the run's files (Object Lock keeps every written version; the extract's complaint parts as multipart uploads, which AbortMultipartUpload lets a failed build take back), GetObject reads earlier reports' report.json for the trend and, for the restatement check, a published report's report.json and extract.",
     );
     dataKey.grantEncryptDecrypt(this.reportBuilder);
     this.reportBuilder.addToRolePolicy(

@@ -1,4 +1,4 @@
-"""moto_server with seven performance fixes, for the sandbox and the tests.
+"""moto_server with seven performance fixes and one of KMS Sign, for the sandbox and the tests.
 
 moto 5.2's DynamoDB TransactWriteItems snapshots every table it writes for its rollback
 (copy.deepcopy of the whole table, its stream's records included, once per item of the
@@ -52,6 +52,11 @@ werkzeug wrote a line to stderr for every request, under one lock and, stderr be
 the sandbox reads, at the pace the sandbox's busy event loop emptied it: a sampled 2,000-
 request load run found request threads in that logging 46% of the time (waiting for its
 lock 15%). Only warnings and errors are written now.
+
+moto's KMS Sign read MessageType and ignored it: a DIGEST was hashed again and signed, so
+the signature matched no message. For ECDSA keys a DIGEST is now signed as it is
+(prehashed; one not of the algorithm's digest length is refused, as KMS refuses it), which
+is what the report builder sends; RAW messages sign as before.
 
 Nothing else changes. Without moto (or with a moto whose code differs), it runs
 moto_server's own entry point unchanged.
@@ -354,6 +359,43 @@ try:
             is_message_valid_based_on_retention_period
         )
 except (ImportError, AttributeError):  # another moto: as it is
+    pass
+
+try:
+    from cryptography.hazmat.primitives.asymmetric import ec as _ec
+    from cryptography.hazmat.primitives.asymmetric import utils as _asymmetric_utils
+    from moto.kms import responses as kms_responses
+    from moto.kms import utils as kms_utils
+
+    _signing = threading.local()
+    _kms_sign = kms_responses.KmsResponse.sign
+    _ecdsa_sign = kms_utils.ECDSAPrivateKey.sign
+
+    def kms_sign(self):
+        _signing.digest = self._get_param("MessageType") == "DIGEST"
+        try:
+            return _kms_sign(self)
+        finally:
+            _signing.digest = False
+
+    def ecdsa_sign(self, message, signing_algorithm):
+        if not getattr(_signing, "digest", False):
+            return _ecdsa_sign(self, message, signing_algorithm)
+        kms_utils.validate_signing_algorithm(signing_algorithm, self.valid_signing_algorithms)
+        hash_algorithm = self._ECDSAPrivateKey__hash_algorithm(signing_algorithm)
+        if len(message) != hash_algorithm.digest_size:
+            raise kms_responses.ValidationException(
+                f"Digest is invalid length for algorithm {signing_algorithm}."
+            )
+        # The message is the digest already: signed as it is, not hashed again.
+        return self.private_key.sign(
+            message, _ec.ECDSA(_asymmetric_utils.Prehashed(hash_algorithm))
+        )
+
+    if hasattr(kms_utils.ECDSAPrivateKey, "_ECDSAPrivateKey__hash_algorithm"):
+        kms_responses.KmsResponse.sign = kms_sign
+        kms_utils.ECDSAPrivateKey.sign = ecdsa_sign
+except (ImportError, AttributeError):  # another moto: its own Sign
     pass
 
 # werkzeug writes a line to stderr for every request, under one lock and, where stderr is a

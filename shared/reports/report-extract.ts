@@ -11,12 +11,17 @@
  * - `extract/cases.csv.gz`: one row per follow-up case, only what its indicator reads: the
  *   survey group, the answer's time and the first contact's (UTC), the case id replaced by
  *   a pseudonym as complaints' are; no customer, score or comment.
- * - `extract/complaints.csv.gz`: one row per complaint or fault with what the figures read
- *   of it: kind, category, region, service, via, status and the lifecycle times (UTC) the
- *   period tests, durations and period-end states use; the complaint (its source and id)
- *   replaced by an HMAC-SHA-256 pseudonym under a random key drawn for this report and then
- *   discarded. No customer column, outcome, acknowledgement or escalation time, or counts:
- *   no figure reads them. What stays linkable across reports is said in EXTRACT_DESCRIPTION.
+ * - `extract/complaints/YYYY-MM.csv.gz`, one part per month of the complaint window: one
+ *   row per complaint or fault with what the figures read of it: kind, category, region,
+ *   service, via, status and the lifecycle times (UTC) the period tests, durations and
+ *   period-end states use; the complaint (its source and id) replaced by an HMAC-SHA-256
+ *   pseudonym under a random key drawn for this report and then discarded. No customer
+ *   column, outcome, acknowledgement or escalation time, or counts: no figure reads them.
+ *   A complaint is in the part of its created month when that month is in the window, else
+ *   of its first-resolved month; each part is written as a stream, page by page, so no
+ *   function holds a period's complaints (reports before parts have one
+ *   `extract/complaints.csv.gz`, still read). What stays linkable across reports is said in
+ *   EXTRACT_DESCRIPTION.
  * - `extract/subscribers.csv.gz`: the denominators each period was divided by.
  *
  * Rows cover the report's period and the previous one (for `previous` and the change test),
@@ -24,7 +29,8 @@
  * same rows give the same bytes.
  */
 import { createHmac } from 'node:crypto';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { pipeline, Readable } from 'node:stream';
+import { createGzip, gunzipSync, gzipSync } from 'node:zlib';
 import type { ComplaintState } from '../domain/complaint-lifecycle.ts';
 import { groupKeyOf } from '../domain/response-aggregates.ts';
 import { type BuiltIndicators, buildIndicators } from '../indicators/build-indicators.ts';
@@ -49,16 +55,26 @@ import {
   previousPeriod,
 } from '../indicators/periods.ts';
 import { type Profile, parseProfile } from '../indicators/profiles.ts';
-import { csvText, parseCsv } from './csv.ts';
+import type { ComplaintStatePage } from '../use-cases/build-report.ts';
+import { csvField, csvText, parseCsv } from './csv.ts';
 import type { ReportFile } from './report-files.ts';
 
 export const EXTRACT_FILES = {
   responses: 'extract/responses.csv.gz',
   invitations: 'extract/invitations.csv.gz',
   cases: 'extract/cases.csv.gz',
-  complaints: 'extract/complaints.csv.gz',
   subscribers: 'extract/subscribers.csv.gz',
 } as const;
+
+/** A month's part of the complaint rows (`YYYY-MM`, the reporting time zone's month). */
+export const complaintPartName = (month: string) => `extract/complaints/${month}.csv.gz`;
+
+/** The one complaints file of reports published before parts: still read, never written. */
+export const SINGLE_COMPLAINTS_FILE = 'extract/complaints.csv.gz';
+
+/** A complaint part's name, or the single file of older reports. */
+export const isComplaintRowsFile = (name: string) =>
+  name === SINGLE_COMPLAINTS_FILE || /^extract\/complaints\/\d{4}-\d{2}\.csv\.gz$/.test(name);
 
 const GROUP = ['day', 'region', 'service', 'touchpoint', 'channel'] as const;
 const COUNTERS = [
@@ -105,7 +121,8 @@ export const EXTRACT_DESCRIPTION = {
   [EXTRACT_FILES.responses]: `one row per reporting-zone day and survey group: ${RESPONSE_COLUMNS.join(', ')}. Survey figures depend on these counts alone; rows carry no identifier and no comment.`,
   [EXTRACT_FILES.invitations]: `one row per invitation creation day and group: ${INVITATION_COLUMNS.join(', ')} (answered by build time).`,
   [EXTRACT_FILES.cases]: `one row per follow-up case whose answer the builder read: ${CASE_COLUMNS.join(', ')}; times are UTC ISO 8601, firstContactedAt is empty for a case never contacted by build time.`,
-  [EXTRACT_FILES.complaints]: `one row per complaint or fault as folded from its events at build time: ${COMPLAINT_COLUMNS.join(', ')}; times are UTC ISO 8601. Only the fields some figure reads: no customer, outcome, acknowledgement or escalation time, or event counts.`,
+  [complaintPartName('YYYY-MM')]:
+    `one part per month of the complaint window, one row per complaint or fault as folded from its events at build time: ${COMPLAINT_COLUMNS.join(', ')}; times are UTC ISO 8601. Only the fields some figure reads: no customer, outcome, acknowledgement or escalation time, or event counts. A complaint is in the part of the month it was created in (reporting time zone) when that month is in the window, else in the part of the month it was first resolved in: each complaint in exactly one part. Rows of a part: those created in the month by createdAt, then those first resolved in it by firstResolvedAt; equal times by complaint. The complaint rows are the union of the parts.`,
   [EXTRACT_FILES.subscribers]: `the subscriber counts each period was divided by: ${SUBSCRIBER_COLUMNS.join(', ')} (a mean of monthly records when the period had no record of its own).`,
   pseudonymisation:
     "complaint and case are the first 32 hex digits of HMAC-SHA-256 under a 256-bit key drawn at random for this report and discarded after it: stable within the report, another in every other report, and never the operator's id.",
@@ -123,35 +140,84 @@ const gz = (name: string, body: Buffer): ReportFile => ({
 });
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The report's pseudonym of an id: 32 hex digits of HMAC-SHA-256 under its key. */
+const pseudonymsUnder =
+  (key: Buffer) =>
+  (value: string | undefined): string =>
+    value === undefined ? '' : createHmac('sha256', key).update(value).digest('hex').slice(0, 32);
+
+/** What a complaint part's rows held, counted as they were written. */
+export interface ComplaintPartTally {
+  rows: number;
+  /** The latest lastEventAt of the rows (the report's complaint data watermark), or null. */
+  lastEventAt: string | null;
+}
+
+/**
+ * One month's complaint part, written page by page as the store hands the pages over: the
+ * header, then each page's rows ordered by the page's sort key and then by pseudonym (ties
+ * on the sort key are always in one page, so the order is the same whatever order the
+ * store gave them in), through gzip at level 9. Answers the gzip stream; only a page is
+ * held at a time. `tally` counts the rows and their latest event as they pass.
+ */
+export function complaintPartStream(
+  pages: AsyncIterable<ComplaintStatePage>,
+  pseudonymKey: Buffer,
+  tally: ComplaintPartTally,
+): Readable {
+  const pseudonym = pseudonymsUnder(pseudonymKey);
+  async function* lines() {
+    yield `${COMPLAINT_COLUMNS.join(',')}\r\n`;
+    for await (const { orderedBy, states } of pages) {
+      const rows = states
+        .map((state) => ({
+          ...state,
+          // Complaint ids are each source's own: the pair names one complaint.
+          complaint: pseudonym(
+            state.source === undefined ? state.complaintId : `${state.source}#${state.complaintId}`,
+          ),
+        }))
+        .sort(
+          (a, b) =>
+            byText(a[orderedBy] ?? '', b[orderedBy] ?? '') || byText(a.complaint, b.complaint),
+        );
+      let text = '';
+      for (const row of rows) {
+        text += `${COMPLAINT_COLUMNS.map((column) => csvField(row[column])).join(',')}\r\n`;
+        tally.rows += 1;
+        if (!tally.lastEventAt || row.lastEventAt > tally.lastEventAt)
+          tally.lastEventAt = row.lastEventAt;
+      }
+      yield text;
+    }
+  }
+  // Level 9 and no name or mtime in the header, as the other files: the same rows give the
+  // same bytes. pipeline passes a failed read on to the gzip stream's reader.
+  const gzip = createGzip({ level: 9 });
+  pipeline(Readable.from(lines()), gzip, () => {});
+  return gzip;
+}
+
 export interface ExtractSource {
   responses: readonly ResponseAggregateRow[];
   invitations: readonly InvitationTallyRow[];
   cases: readonly FollowUpCaseRow[];
-  complaints: readonly ComplaintState[];
   subscribers: readonly { period: string; counts: readonly SubscriberCount[] | undefined }[];
   /** The report's pseudonym key: random, used for this report only, never stored. */
   pseudonymKey: Buffer;
 }
 
-/** The extract files of a report, from exactly the rows its figures were computed from. */
+/**
+ * The extract files of a report but its complaint parts (complaintPartStream), from exactly
+ * the rows its figures were computed from.
+ */
 export function renderExtract(source: ExtractSource): ReportFile[] {
-  const pseudonym = (value: string | undefined) =>
-    value === undefined
-      ? ''
-      : createHmac('sha256', source.pseudonymKey).update(value).digest('hex').slice(0, 32);
+  const pseudonym = pseudonymsUnder(source.pseudonymKey);
   const responses = source.responses
     .map((row) => ({ ...row, ...Object.fromEntries(COUNTERS.map((c) => [c, row.counts[c] ?? 0])) }))
     .sort((a, b) => byText(groupKeyOf(a), groupKeyOf(b)));
   const invitations = [...source.invitations].sort((a, b) => byText(groupKeyOf(a), groupKeyOf(b)));
-  const complaints = source.complaints
-    .map((state) => ({
-      ...state,
-      // Complaint ids are each source's own: the pair names one complaint.
-      complaint: pseudonym(
-        state.source === undefined ? state.complaintId : `${state.source}#${state.complaintId}`,
-      ),
-    }))
-    .sort((a, b) => byText(a.complaint, b.complaint));
   const cases = source.cases
     .map((row) => ({ ...row, case: pseudonym(row.caseId) }))
     .sort((a, b) => byText(a.case, b.case));
@@ -162,7 +228,6 @@ export function renderExtract(source: ExtractSource): ReportFile[] {
     gz(EXTRACT_FILES.responses, Buffer.from(csvText(RESPONSE_COLUMNS, responses))),
     gz(EXTRACT_FILES.invitations, Buffer.from(csvText(INVITATION_COLUMNS, invitations))),
     gz(EXTRACT_FILES.cases, Buffer.from(csvText(CASE_COLUMNS, cases))),
-    gz(EXTRACT_FILES.complaints, Buffer.from(csvText(COMPLAINT_COLUMNS, complaints))),
     gz(EXTRACT_FILES.subscribers, Buffer.from(csvText(SUBSCRIBER_COLUMNS, subscribers))),
   ];
 }
@@ -183,12 +248,48 @@ const groupOf = (row: Record<string, string>) =>
 const optional = (text: string | undefined) =>
   text === undefined || text === '' ? undefined : text;
 
-/** The rows of the extract as the indicator inputs of the report's period and the previous one. */
+/** One complaint rows file (a part, or an older report's single file) read back as states. */
+export function complaintStatesOf(body: Buffer): ComplaintState[] {
+  return parseCsv(gunzipSync(body).toString('utf8')).map((row) => {
+    // Only the fields the figures read; the others of ComplaintState are not in the extract.
+    const state: Record<string, unknown> = { complaintId: row.complaint };
+    for (const column of COMPLAINT_COLUMNS.slice(1)) state[column] = optional(row[column]);
+    return Object.fromEntries(
+      Object.entries(state).filter(([, value]) => value !== undefined),
+    ) as unknown as ComplaintState;
+  });
+}
+
+/**
+ * The complaint rows files of a report, by name: its parts, or the single file of a report
+ * from before parts. With manifest.json among the files, every complaint file it lists
+ * must be there (a missing part would change figures, not fail them).
+ */
+export function complaintRowsFiles(files: ReadonlyMap<string, Buffer>): string[] {
+  const manifest = files.get('manifest.json');
+  const listed = manifest
+    ? (JSON.parse(manifest.toString('utf8')) as { files?: { name: string }[] }).files
+        ?.map((file) => file.name)
+        .filter(isComplaintRowsFile)
+    : undefined;
+  const names = listed ?? [...files.keys()].filter(isComplaintRowsFile);
+  for (const name of names) if (!files.has(name)) throw new Error(`the report has no ${name}`);
+  if (names.length === 0) throw new Error(`the report has no ${complaintPartName('YYYY-MM')}`);
+  return names.sort();
+}
+
+/**
+ * The rows of the extract as the indicator inputs of the report's period and the previous
+ * one. `complaints` are the complaint rows to count; by default every part's, read here.
+ */
 export function inputsFromExtract(
   files: ReadonlyMap<string, Buffer>,
   period: Period,
   profile: Pick<Profile, 'indicators'>,
-): { current: IndicatorInputs; previous: IndicatorInputs; complaints: ComplaintState[] } {
+  complaints: readonly ComplaintState[] = complaintRowsFiles(files).flatMap((name) =>
+    complaintStatesOf(files.get(name) ?? Buffer.alloc(0)),
+  ),
+): { current: IndicatorInputs; previous: IndicatorInputs; complaints: readonly ComplaintState[] } {
   const responses: ResponseAggregateRow[] = rowsOf(files, EXTRACT_FILES.responses).map((row) => ({
     ...groupOf(row),
     counts: Object.fromEntries(COUNTERS.map((c) => [c, Number(row[c])])),
@@ -209,14 +310,6 @@ export function inputsFromExtract(
     answeredAt: row.answeredAt ?? '',
     ...(optional(row.firstContactedAt) ? { firstContactedAt: row.firstContactedAt } : {}),
   }));
-  const complaints = rowsOf(files, EXTRACT_FILES.complaints).map((row) => {
-    // Only the fields the figures read; the others of ComplaintState are not in the extract.
-    const state: Record<string, unknown> = { complaintId: row.complaint };
-    for (const column of COMPLAINT_COLUMNS.slice(1)) state[column] = optional(row[column]);
-    return Object.fromEntries(
-      Object.entries(state).filter(([, value]) => value !== undefined),
-    ) as unknown as ComplaintState;
-  });
   const subscriberRows = rowsOf(files, EXTRACT_FILES.subscribers);
   const subscribersOf = (id: string) => {
     const rows = subscriberRows

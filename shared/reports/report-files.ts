@@ -149,12 +149,27 @@ export function renderMethodologyJson(
 /** SHA-256 of bytes, hex, as the manifest lists it. */
 export const sha256Hex = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
+/** A file as the manifest lists it. */
+export interface ManifestEntry {
+  name: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** A file's manifest entry, from its body. */
+export const manifestEntryOf = (file: ReportFile): ManifestEntry => ({
+  name: file.name,
+  bytes: file.body.length,
+  sha256: sha256Hex(file.body),
+});
+
 /**
  * manifest.json: every other file's name, size and SHA-256, and what the report is. Its
- * bytes are what manifest.sig signs, so a verified manifest vouches for every file.
+ * bytes are what manifest.sig signs, so a verified manifest vouches for every file. Files
+ * written as streams (the extract's complaint parts) come as their entries.
  */
 export function renderManifest(
-  files: readonly ReportFile[],
+  files: readonly ManifestEntry[],
   profile: Profile,
   built: BuiltIndicators,
   meta: ReportMeta,
@@ -171,6 +186,6 @@ export function renderManifest(
     signature: { file: 'manifest.sig', algorithm: 'ECDSA_SHA_256', curve: 'P-256' },
     files: [...files]
       .sort((a, b) => (a.name < b.name ? -1 : 1))
-      .map((file) => ({ name: file.name, bytes: file.body.length, sha256: sha256Hex(file.body) })),
+      .map(({ name, bytes, sha256 }) => ({ name, bytes, sha256 })),
   });
 }

@@ -155,6 +155,32 @@ const complaintRow = (state: ComplaintState) =>
     state.lastEventAt,
   ]);
 
+/**
+ * How many of today's complaint rows have no equal among a published part's rows (its
+ * lifecycle changed, or it is new): today's rows come page by page, and only the published
+ * part's rows are held. The restatement check calls it part by part, one month at a time.
+ */
+export async function lateComplaintRows(
+  published: readonly ComplaintState[],
+  now: AsyncIterable<{ states: readonly ComplaintState[] }>,
+): Promise<number> {
+  const left = new Map<string, number>();
+  for (const state of published) {
+    const row = complaintRow(state);
+    left.set(row, (left.get(row) ?? 0) + 1);
+  }
+  let late = 0;
+  for await (const page of now) {
+    for (const state of page.states) {
+      const row = complaintRow(state);
+      const count = left.get(row) ?? 0;
+      if (count > 0) left.set(row, count - 1);
+      else late += 1;
+    }
+  }
+  return late;
+}
+
 function periodChanges(
   period: string,
   published: IndicatorInputs,
@@ -227,18 +253,15 @@ export function restatedFigures(input: {
   /** The inputs the published report read (from its extract), and today's. */
   publishedInputs: { current: IndicatorInputs; previous: IndicatorInputs };
   nowInputs: { current: IndicatorInputs; previous: IndicatorInputs };
-  /** The complaints the published report read (its extract's rows), and today's. */
-  complaints: { published: readonly ComplaintState[]; now: readonly ComplaintState[] };
+  /** Complaint rows of today's that the published report's extract does not hold. */
+  complaintsWithLateEvents: number;
   periods: { current: string; previous: string };
 }): Pick<ReportChanges, 'figures' | 'rankings' | 'inputs'> {
   const { publishedInputs, nowInputs } = input;
   const inputs: ReportChanges['inputs'] = {
     current: periodChanges(input.periods.current, publishedInputs.current, nowInputs.current),
     previous: periodChanges(input.periods.previous, publishedInputs.previous, nowInputs.previous),
-    complaintsWithLateEvents: notIn(
-      input.complaints.published.map(complaintRow),
-      input.complaints.now.map(complaintRow),
-    ),
+    complaintsWithLateEvents: input.complaintsWithLateEvents,
   };
   // JSON as published: a recomputed cell's undefined fields are absent, as in report.json.
   const recomputed = JSON.parse(JSON.stringify(input.recomputed.indicators)) as IndicatorResult[];

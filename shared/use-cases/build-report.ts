@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ComplaintState } from '../domain/complaint-lifecycle.ts';
 import type { SubscriberCountRow } from '../domain/subscriber-counts.ts';
 import {
@@ -28,8 +29,16 @@ import {
   previousPeriod,
 } from '../indicators/periods.ts';
 import type { Profile } from '../indicators/profiles.ts';
-import { EXTRACT_DESCRIPTION, renderExtract } from '../reports/report-extract.ts';
 import {
+  type ComplaintPartTally,
+  complaintPartName,
+  complaintPartStream,
+  EXTRACT_DESCRIPTION,
+  renderExtract,
+} from '../reports/report-extract.ts';
+import {
+  type ManifestEntry,
+  manifestEntryOf,
   type ReportFile,
   type ReportMeta,
   renderIndicatorsCsv,
@@ -42,14 +51,29 @@ import { renderReportHtml, type TrendPoint } from '../reports/report-html.ts';
 import { CHANGES_FILE, type ReportChanges, renderChangesJson } from '../reports/restatement.ts';
 
 /**
+ * One page of a month's complaint states for the extract. Pages come in an order the store
+ * fixes (its index's sort key), and states that tie on `orderedBy` are never split between
+ * two pages: the builder orders each page, so a part's bytes do not depend on the order
+ * the store returned ties in.
+ */
+export interface ComplaintStatePage {
+  orderedBy: 'createdAt' | 'firstResolvedAt';
+  states: ComplaintState[];
+}
+
+/**
  * What the report build reads: daily aggregates, follow-up cases, folded complaint states,
  * reference data.
  */
 export interface ReportInputs {
   /** Aggregates of the given days (reporting time zone), shards summed per group. */
   responseAggregates(days: readonly string[]): Promise<ResponseAggregateRow[]>;
-  /** Complaints created, or first resolved, in the given months; each complaint once. */
-  complaintStates(months: readonly string[]): Promise<ComplaintState[]>;
+  /**
+   * The complaint states of a month's extract part, page by page: those created in the
+   * month, then those first resolved in it that were created outside `window` (the months
+   * the report reads). Over the months of the window, each complaint once.
+   */
+  complaintStatePages(month: string, window: readonly string[]): AsyncIterable<ComplaintStatePage>;
   /** The monthly complaint counters, read as the complaint figures ask (shards summed). */
   complaintCounters: ComplaintCounterReader;
   /**
@@ -101,6 +125,15 @@ export interface ReportIndex {
 export interface ReportStore {
   /** Writes the file; answers the object version written, where the store versions. */
   put(prefix: string, file: ReportFile): Promise<{ versionId?: string }>;
+  /**
+   * Writes a file from its bytes as they come (an extract part), without holding them all;
+   * answers the object version written, where the store versions.
+   */
+  putStream(
+    prefix: string,
+    file: Omit<ReportFile, 'body'>,
+    body: AsyncIterable<Buffer>,
+  ): Promise<{ versionId?: string }>;
 }
 
 /** Signs the manifest. */
@@ -270,8 +303,8 @@ export interface ReportComputation {
   aggregates: ResponseAggregateRow[];
   tallies: InvitationTallyRow[];
   cases: FollowUpCaseRow[];
-  /** The complaint states read, for the extract. */
-  complaints: ComplaintState[];
+  /** The months whose complaints the extract holds (the complaint figures' window). */
+  complaintWindow: readonly string[];
   /** The complaint and fault figures of the period and the previous one. */
   complaintFigures: { current: ComplaintFigures; previous: ComplaintFigures };
   subscribers: SubscriberCount[] | undefined;
@@ -301,12 +334,11 @@ export async function computeReport(
   );
   // The figures read the complaint counters: months × groups, and the few refinement
   // items the quantiles fall in, however many complaints there are. The states are read
-  // for the extract alone.
+  // for the extract alone, a page at a time, when it is written (publishReport).
   const complaintFigures = await loadComplaintFigures(
     dependencies.inputs.complaintCounters,
     figuresRequest,
   );
-  const complaints = await dependencies.inputs.complaintStates(figuresRequest.window);
   const subscribers = await subscribersFor(dependencies.inputs, period);
   const previousSubscribers = await subscribersFor(dependencies.inputs, previous);
   const built = buildIndicators({
@@ -331,11 +363,55 @@ export async function computeReport(
     aggregates,
     tallies,
     cases,
-    complaints,
+    complaintWindow: figuresRequest.window,
     complaintFigures,
     subscribers,
     previousSubscribers,
   };
+}
+
+/** A file written under a report's prefix, as the manifest and the index list it. */
+export type WrittenFile = ManifestEntry & { versionId?: string };
+
+/**
+ * Writes the extract's complaint parts, one per month of the window
+ * (`extract/complaints/YYYY-MM.csv.gz`), each streamed from the store's pages through gzip
+ * into the report store and hashed on the way: no more than a page of states is held,
+ * however many complaints the window has. Answers each part's entry and the rows' latest
+ * event (the complaint data watermark).
+ */
+export async function writeComplaintParts(
+  dependencies: { inputs: Pick<ReportInputs, 'complaintStatePages'>; store: ReportStore },
+  prefix: string,
+  window: readonly string[],
+  pseudonymKey: Buffer,
+): Promise<{ parts: WrittenFile[]; tally: ComplaintPartTally }> {
+  const tally: ComplaintPartTally = { rows: 0, lastEventAt: null };
+  const parts: WrittenFile[] = [];
+  for (const month of window) {
+    const name = complaintPartName(month);
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const gzipped = complaintPartStream(
+      dependencies.inputs.complaintStatePages(month, window),
+      pseudonymKey,
+      tally,
+    );
+    async function* counted() {
+      for await (const chunk of gzipped as AsyncIterable<Buffer>) {
+        hash.update(chunk);
+        bytes += chunk.length;
+        yield chunk;
+      }
+    }
+    const { versionId } = await dependencies.store.putStream(
+      prefix,
+      { name, contentType: 'application/gzip' },
+      counted(),
+    );
+    parts.push({ name, bytes, sha256: hash.digest('hex'), ...(versionId ? { versionId } : {}) });
+  }
+  return { parts, tally };
 }
 
 /** The indicator inputs of one period of a computation, as the figures read them. */
@@ -383,12 +459,22 @@ export async function publishReport(
   computed: ReportComputation,
   restatement?: EditionOf,
 ): Promise<PublishedReport> {
-  const { profile, period, previous, built, aggregates, tallies, cases, complaints } = computed;
+  const { profile, period, previous, built, aggregates, tallies, cases } = computed;
   const { subscribers, previousSubscribers } = computed;
   const trend = await trendOf(dependencies.history, profile.id, built);
 
   const generatedAt = dependencies.now();
   const reportId = dependencies.newReportId(generatedAt);
+  const prefix = dependencies.prefixOf(profile.id, period.id, reportId);
+  // One key for every pseudonym of the report: a complaint is the same row in every part.
+  const pseudonymKey = dependencies.pseudonymKey();
+  // The complaint rows first, streamed: the watermark is what they held.
+  const { parts, tally } = await writeComplaintParts(
+    dependencies,
+    prefix,
+    computed.complaintWindow,
+    pseudonymKey,
+  );
   const latest = (values: (string | undefined)[]) =>
     values.reduce<string | null>(
       (max, value) => (value && (!max || value > max) ? value : max),
@@ -400,7 +486,7 @@ export async function publishReport(
     generatedAt: generatedAt.toISOString(),
     codeVersion: dependencies.codeVersion,
     dataWatermark: JSON.stringify({
-      complaints: latest(complaints.map((state) => state.lastEventAt)),
+      complaints: tally.lastEventAt,
       responses: latest(aggregates.map((row) => row.day)),
     }),
     edition: restatement?.edition ?? 1,
@@ -444,22 +530,23 @@ export async function publishReport(
           },
         ]
       : []),
-    // Exactly the rows the figures were computed from, for assessors to recompute them.
+    // Exactly the rows the figures were computed from, for assessors to recompute them
+    // (the complaint parts are written above).
     ...renderExtract({
       responses: aggregates,
       invitations: tallies,
       cases,
-      complaints,
       subscribers: [
         { period: previous.id, counts: previousSubscribers },
         { period: period.id, counts: subscribers },
       ],
-      pseudonymKey: dependencies.pseudonymKey(),
+      pseudonymKey,
     }),
   ];
-  const manifest = Buffer.from(renderManifest(files, profile, built, meta));
+  const manifest = Buffer.from(
+    renderManifest([...files.map(manifestEntryOf), ...parts], profile, built, meta),
+  );
   const signature = await dependencies.signer.sign(manifest);
-  const prefix = dependencies.prefixOf(profile.id, period.id, reportId);
   // The signature goes last: a report whose manifest.sig exists is complete.
   const stored: ReportFile[] = [
     ...files,
@@ -470,7 +557,7 @@ export async function publishReport(
       body: Buffer.from(`${signature.toString('base64')}\n`),
     },
   ];
-  const entries: ReportFileEntry[] = [];
+  const entries: ReportFileEntry[] = [...parts];
   for (const file of stored) {
     const { versionId } = await dependencies.store.put(prefix, file);
     entries.push({

@@ -1,7 +1,14 @@
 import type { IndicatorResult, Ranking } from '../indicators/build-indicators.ts';
 import { lastCompletePeriod, type Period, previousPeriod } from '../indicators/periods.ts';
-import { EXTRACT_FILES, inputsFromExtract } from '../reports/report-extract.ts';
-import { restatedFigures } from '../reports/restatement.ts';
+import {
+  complaintPartName,
+  complaintStatesOf,
+  EXTRACT_FILES,
+  inputsFromExtract,
+  isComplaintRowsFile,
+  SINGLE_COMPLAINTS_FILE,
+} from '../reports/report-extract.ts';
+import { lateComplaintRows, restatedFigures } from '../reports/restatement.ts';
 import {
   type BuildReportDependencies,
   computeReport,
@@ -109,7 +116,7 @@ async function restatePeriod(
     recomputed,
     publishedInputs: emptyInputs,
     nowInputs: emptyInputs,
-    complaints: { published: [], now: [] },
+    complaintsWithLateEvents: 0,
     periods: { current: computed.period.id, previous: computed.previous.id },
   });
   if (quick.figures.length === 0 && quick.rankings.length === 0) {
@@ -120,12 +127,13 @@ async function restatePeriod(
     if (entry.files.some((file) => file.name === name))
       extract.set(name, await dependencies.files.read(entry.prefix, name));
   }
-  const publishedInputs = inputsFromExtract(extract, computed.period, computed.profile);
+  // The survey side of the extract; the complaint rows are compared part by part below.
+  const publishedInputs = inputsFromExtract(extract, computed.period, computed.profile, []);
   const changes = restatedFigures({
     published,
     recomputed,
     publishedInputs,
-    complaints: { published: publishedInputs.complaints, now: computed.complaints },
+    complaintsWithLateEvents: await complaintsWithLateEvents(dependencies, entry, computed),
     nowInputs: {
       current: inputsOfPeriod(computed, 'current'),
       previous: inputsOfPeriod(computed, 'previous'),
@@ -152,6 +160,35 @@ async function restatePeriod(
     published: report,
     changedFigures: changes.figures.length,
   };
+}
+
+/**
+ * Today's complaint rows that the published report's extract does not hold, compared part
+ * by part: a month's published rows against the same month's rows read now, page by page,
+ * so no more than one month's published rows are held. A report from before parts has one
+ * file of every month's rows, compared with every month's rows of today.
+ */
+async function complaintsWithLateEvents(
+  dependencies: RestatementDependencies,
+  entry: ReportEntry,
+  computed: Awaited<ReturnType<typeof computeReport>>,
+): Promise<number> {
+  const window = computed.complaintWindow;
+  const pagesOf = (month: string) => dependencies.inputs.complaintStatePages(month, window);
+  const listed = new Set(entry.files.map((file) => file.name).filter(isComplaintRowsFile));
+  const publishedRows = async (name: string) =>
+    listed.has(name) ? complaintStatesOf(await dependencies.files.read(entry.prefix, name)) : [];
+  if (listed.has(SINGLE_COMPLAINTS_FILE)) {
+    async function* everyMonth() {
+      for (const month of window) yield* pagesOf(month);
+    }
+    return lateComplaintRows(await publishedRows(SINGLE_COMPLAINTS_FILE), everyMonth());
+  }
+  let late = 0;
+  for (const month of window) {
+    late += await lateComplaintRows(await publishedRows(complaintPartName(month)), pagesOf(month));
+  }
+  return late;
 }
 
 const noInputs = {

@@ -166,6 +166,16 @@ describe('stateful stack', () => {
     });
   });
 
+  it("aborts the reports bucket's multipart uploads left incomplete after a day", () => {
+    // An extract part is a multipart upload: a build that dies mid-part leaves parts.
+    expect(named(stateful, 'AWS::S3::Bucket', 'ReportsBucket')).toMatchObject({
+      ObjectLockEnabled: true,
+      LifecycleConfiguration: {
+        Rules: [{ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }],
+      },
+    });
+  });
+
   it('rotates the data key', () => {
     stateful.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });

@@ -10,6 +10,7 @@ import { type LocalApp, startLocalApp } from '#sandbox/local-app.ts';
 import type { ComplaintEvent } from '#shared/domain/complaint-event.ts';
 import { isWholeOperator } from '#shared/indicators/catalogue.ts';
 import { parseCsv } from '#shared/reports/csv.ts';
+import { complaintPartName } from '#shared/reports/report-extract.ts';
 import { complaintEvent, signedWebhookRequest } from '../support/webhooks.ts';
 
 let app: LocalApp;
@@ -186,9 +187,9 @@ describe('complaint sources', () => {
       report.indicators.find((entry) => entry.id === id && isWholeOperator(entry));
     expect(whole('complaints.resolved_within_15d_pct')?.n).toBe(1);
     expect(whole('faults.repaired_within_24h_pct')?.n).toBe(1);
-    // The extract also holds the previous period's rows (July: the other test's pair).
+    // August's part holds the two (July's, the previous period's, the other test's pair).
     const rows = parseCsv(
-      gunzipSync(await read('extract/complaints.csv.gz')).toString('utf8'),
+      gunzipSync(await read(complaintPartName('2026-08'))).toString('utf8'),
     ).filter((row) => row.createdAt?.startsWith('2026-08'));
     expect(rows.map((row) => [row.kind, row.status]).sort()).toEqual([
       ['complaint', 'resolved'],

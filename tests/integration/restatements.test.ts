@@ -15,7 +15,10 @@ import type { ReportChanges } from '#shared/reports/restatement.ts';
 import { verifyReport } from '#shared/reports/verify-report.ts';
 import type { RestatementOutcome } from '#shared/use-cases/restate-reports.ts';
 import { aggregateShardItem } from '../support/aggregates.ts';
-import { complaintCountersCaughtUp } from '../support/complaint-counters.ts';
+import {
+  complaintCountersCaughtUp,
+  complaintStatesOfWindow,
+} from '../support/complaint-counters.ts';
 import { startTestSandbox } from '../support/sandbox.ts';
 import { complaintEvent, signedWebhookRequest } from '../support/webhooks.ts';
 
@@ -82,7 +85,7 @@ async function sendComplaintEvents(
   });
   await vi.waitFor(
     async () => {
-      const states = await inputs.complaintStates(['2026-09']);
+      const states = await complaintStatesOfWindow(inputs, ['2026-09']);
       expect(until(states)).toBe(true);
     },
     { timeout: 20_000, interval: 200 },

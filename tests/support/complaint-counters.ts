@@ -65,6 +65,18 @@ export async function storedComplaintCounters(
   return withoutZeros(items);
 }
 
+/** Every complaint state of a window's extract parts, read page by page: each complaint once. */
+export async function complaintStatesOfWindow(
+  inputs: Pick<ReportInputs, 'complaintStatePages'>,
+  window: readonly string[],
+): Promise<ComplaintState[]> {
+  const states: ComplaintState[] = [];
+  for (const month of window) {
+    for await (const page of inputs.complaintStatePages(month, window)) states.push(...page.states);
+  }
+  return states;
+}
+
 /**
  * Waits until the complaint counters give a period's figures as its complaint states do:
  * the aggregator of a running sandbox has counted every state change the processor wrote.
@@ -80,7 +92,7 @@ export async function complaintCountersCaughtUp(
   });
   await vi.waitFor(
     async () => {
-      const states = await inputs.complaintStates(request.window);
+      const states = await complaintStatesOfWindow(inputs, request.window);
       const counted = await loadComplaintFigures(inputs.complaintCounters, request);
       expect(counted).toEqual(complaintFiguresOfStates(states, timeZone, request));
     },

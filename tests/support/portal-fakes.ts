@@ -268,7 +268,10 @@ export function reportEntry(
       { name: 'report.html', bytes: 48_770, sha256: sha('c3') },
       { name: 'methodology.json', bytes: 912, sha256: sha('d4') },
       ...(extract
-        ? [{ name: 'extract/responses.csv.gz', bytes: 1_572_864, sha256: sha('e5') }]
+        ? [
+            { name: 'extract/complaints/2026-10.csv.gz', bytes: 40_960, sha256: sha('f6') },
+            { name: 'extract/responses.csv.gz', bytes: 1_572_864, sha256: sha('e5') },
+          ]
         : []),
     ],
     manifest: JSON.stringify({ codeVersion: '0.1.0+907764f' }),

@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { isDeepStrictEqual, promisify } from 'node:util';
@@ -18,6 +18,7 @@ import {
 } from '#shared/domain/complaint-lifecycle.ts';
 import { AGGREGATED_ATTRIBUTE, complaintKeys } from '#shared/tables/complaints.ts';
 import {
+  complaintStatesOfWindow,
   expectedComplaintCounters,
   storedComplaintCounters,
 } from '../support/complaint-counters.ts';
@@ -103,19 +104,12 @@ describe('npm run admin', () => {
     expect(recomputed.code).toBe(0);
     expect(recomputed.stdout).toMatch(/All \d+ figures and \d+ rankings recomputed/);
 
+    // October's complaint part, one of a part per month of the window.
+    expect(files).toContain('extract/complaints/2026-10.csv.gz');
+    expect(files.filter((name) => name.startsWith('extract/complaints/'))).toHaveLength(14);
     // An extract that says one more complaint than the report counted.
-    const complaints = join(directory, 'extract/complaints.csv.gz');
-    const rows = gunzipSync(
-      Buffer.from(
-        await (
-          await fetch(
-            (
-              await get(`/reports/${reportId}/files/extract/complaints.csv.gz`, assessor)
-            ).headers.get('location') ?? '',
-          )
-        ).arrayBuffer(),
-      ),
-    ).toString();
+    const complaints = join(directory, 'extract/complaints/2026-10.csv.gz');
+    const rows = gunzipSync(readFileSync(complaints)).toString();
     // Written by the extract's own header, so the row fits whatever columns it has.
     const extraRow: Record<string, string> = {
       complaint: 'f'.repeat(32),
@@ -137,7 +131,7 @@ describe('npm run admin', () => {
     const changed = await admin('recompute', directory);
     const tampered = await admin('verify', directory, '--key', key);
     expect(tampered.code).toBe(1);
-    expect(tampered.stdout).toMatch(/extract\/complaints\.csv\.gz\s+FAILS: /);
+    expect(tampered.stdout).toMatch(/extract\/complaints\/2026-10\.csv\.gz\s+FAILS: /);
     expect(changed.code).toBe(1);
     expect(changed.stdout).toMatch(/indicators\[\d+\] DIFFERS/);
     expect(changed.stdout).toMatch(/NOT what the extract gives/);
@@ -295,8 +289,12 @@ describe('npm run admin', () => {
       surveysTable: environment.SURVEYS_TABLE_NAME ?? '',
     });
     const months = ['2026-08', '2026-09', '2026-10', '2026-11'];
+    // The window's states, in complaint order (the parts order them by time, and the ties of
+    // a page in a pseudonym's order).
     const read = async () =>
-      (await inputs.complaintStates(months)).filter((state) => state.region === region);
+      (await complaintStatesOfWindow(inputs, months))
+        .filter((state) => state.region === region)
+        .sort((a, b) => (a.complaintId < b.complaintId ? -1 : 1));
     const before = await read();
     const stored = async () =>
       Promise.all(

@@ -433,6 +433,9 @@ describe('the reports pages', () => {
     expect(forRegulator.body).not.toContain('extract');
     expect(forAssessor.body).toContain(`${path}/files/extract/responses.csv.gz`);
     expect(forAssessor.body).toContain('1.5 MiB');
+    // A complaint part a month, a folder deeper: the hint hashes those too.
+    expect(forAssessor.body).toContain(`${path}/files/extract/complaints/2026-10.csv.gz`);
+    expect(forAssessor.body).toContain('sha256sum extract/*.csv.gz extract/complaints/*.csv.gz');
   });
 
   it('hand the manifest as signed and its signature to anyone who may read the report, for the check', async () => {

@@ -5,12 +5,16 @@ import { parsePeriod } from '#shared/indicators/periods.ts';
 import { BUILT_IN_PROFILES } from '#shared/indicators/profiles.ts';
 import { parseCsv } from '#shared/reports/csv.ts';
 import {
+  complaintPartName,
+  complaintPartStream,
   EXTRACT_DESCRIPTION,
   EXTRACT_FILES,
   type ExtractSource,
   inputsFromExtract,
   renderExtract,
+  SINGLE_COMPLAINTS_FILE,
 } from '#shared/reports/report-extract.ts';
+import type { ComplaintStatePage } from '#shared/use-cases/build-report.ts';
 
 const complaint: ComplaintState = {
   complaintId: 'CMP-1',
@@ -79,7 +83,6 @@ const source = (key: Buffer): ExtractSource => ({
       answeredAt: '2026-10-05T02:00:00.000Z',
     },
   ],
-  complaints: [complaint, { ...complaint, complaintId: 'CMP-2', customerRef: undefined }],
   subscribers: [
     { period: '2026-09', counts: undefined },
     { period: '2026-10', counts: [{ region: 'BJ', service: 'mobile_data', subscribers: 1.5e6 }] },
@@ -87,13 +90,33 @@ const source = (key: Buffer): ExtractSource => ({
   pseudonymKey: key,
 });
 
-const filesOf = (key: Buffer) =>
-  new Map(renderExtract(source(key)).map((file) => [file.name, file.body]));
+const complaints = [complaint, { ...complaint, complaintId: 'CMP-2', customerRef: undefined }];
+
+/** A complaint part written from these pages, its gzipped bytes. */
+async function partOf(pages: ComplaintStatePage[], key: Buffer): Promise<Buffer> {
+  async function* handedOver() {
+    yield* pages;
+  }
+  const chunks: Buffer[] = [];
+  const tally = { rows: 0, lastEventAt: null };
+  for await (const chunk of complaintPartStream(handedOver(), key, tally)) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+/** The extract's files: the rendered ones and October's complaint part. */
+const filesOf = async (key: Buffer, states: ComplaintState[] = complaints) =>
+  new Map([
+    ...renderExtract(source(key)).map((file) => [file.name, file.body] as const),
+    [
+      complaintPartName('2026-10'),
+      await partOf([{ orderedBy: 'createdAt', states }], key),
+    ] as const,
+  ]);
 
 describe('the assessor extract', () => {
-  it('reads back as exactly the inputs it was written from, period by period', () => {
+  it('reads back as exactly the inputs it was written from, period by period', async () => {
     const { current, previous, complaints } = inputsFromExtract(
-      filesOf(Buffer.alloc(32, 1)),
+      await filesOf(Buffer.alloc(32, 1)),
       parsePeriod('2026-10', 'Asia/Shanghai'),
       BUILT_IN_PROFILES.baseline,
     );
@@ -145,8 +168,8 @@ describe('the assessor extract', () => {
     ]);
   });
 
-  it('reads a report built before follow-up cases, which has no cases file, as having none', () => {
-    const files = filesOf(Buffer.alloc(32, 1));
+  it('reads a report built before follow-up cases, which has no cases file, as having none', async () => {
+    const files = await filesOf(Buffer.alloc(32, 1));
     files.delete(EXTRACT_FILES.cases);
 
     const { current } = inputsFromExtract(
@@ -159,11 +182,13 @@ describe('the assessor extract', () => {
     expect(current.responses).toHaveLength(1);
   });
 
-  it('keeps of a case only its group and times, under a pseudonym of this report', () => {
-    const cases = (key: Buffer) =>
-      parseCsv(gunzipSync(filesOf(key).get(EXTRACT_FILES.cases) ?? Buffer.alloc(0)).toString());
+  it('keeps of a case only its group and times, under a pseudonym of this report', async () => {
+    const cases = async (key: Buffer) =>
+      parseCsv(
+        gunzipSync((await filesOf(key)).get(EXTRACT_FILES.cases) ?? Buffer.alloc(0)).toString(),
+      );
 
-    const rows = cases(Buffer.alloc(32, 1));
+    const rows = await cases(Buffer.alloc(32, 1));
 
     expect(Object.keys(rows[0] ?? {})).toEqual([
       'case',
@@ -175,11 +200,11 @@ describe('the assessor extract', () => {
       'firstContactedAt',
     ]);
     expect(rows.map((row) => row.case)).not.toContain('INVITATION#inv-case-1');
-    const again = new Set(cases(Buffer.alloc(32, 2)).map((row) => row.case));
+    const again = new Set((await cases(Buffer.alloc(32, 2))).map((row) => row.case));
     expect(rows.some((row) => again.has(row.case ?? ''))).toBe(false);
   });
 
-  it('writes only the complaint fields some figure reads: no customer, outcome or other times', () => {
+  it('writes only the complaint fields some figure reads: no customer, outcome or other times', async () => {
     // Prepare: a complaint with every field the lifecycle knows.
     const full: ComplaintState = {
       ...complaint,
@@ -187,15 +212,10 @@ describe('the assessor extract', () => {
       acknowledgedAt: '2026-10-01T03:17:09.123Z',
       escalatedAt: '2026-10-02T05:41:33.456Z',
     } as ComplaintState;
-    const files = new Map(
-      renderExtract({ ...source(Buffer.alloc(32, 1)), complaints: [full] }).map((file) => [
-        file.name,
-        file.body,
-      ]),
-    );
-
     // Act
-    const text = gunzipSync(files.get(EXTRACT_FILES.complaints) ?? Buffer.alloc(0)).toString();
+    const text = gunzipSync(
+      await partOf([{ orderedBy: 'createdAt', states: [full] }], Buffer.alloc(32, 1)),
+    ).toString();
     const [header] = text.split(/\r?\n/);
 
     // Assess
@@ -223,21 +243,105 @@ describe('the assessor extract', () => {
     expect(EXTRACT_DESCRIPTION.pseudonymisation).not.toMatch(/customer/);
   });
 
-  it('gives the same bytes for the same rows and key, other pseudonyms for another key', () => {
-    const once = filesOf(Buffer.alloc(32, 1));
-    const again = filesOf(Buffer.alloc(32, 1));
-    const otherKey = filesOf(Buffer.alloc(32, 2));
+  it('gives the same bytes for the same rows and key, other pseudonyms for another key', async () => {
+    const once = await filesOf(Buffer.alloc(32, 1));
+    const again = await filesOf(Buffer.alloc(32, 1));
+    const otherKey = await filesOf(Buffer.alloc(32, 2));
 
-    for (const name of Object.values(EXTRACT_FILES)) {
+    const part = complaintPartName('2026-10');
+    for (const name of [...Object.values(EXTRACT_FILES), part]) {
       expect(again.get(name)?.equals(once.get(name) ?? Buffer.alloc(0))).toBe(true);
     }
     const pseudonyms = (files: Map<string, Buffer>) =>
-      parseCsv(gunzipSync(files.get(EXTRACT_FILES.complaints) ?? Buffer.alloc(0)).toString()).map(
+      parseCsv(gunzipSync(files.get(part) ?? Buffer.alloc(0)).toString()).map(
         (row) => row.complaint,
       );
     expect(pseudonyms(otherKey)).not.toEqual(pseudonyms(once));
-    const text = gunzipSync(once.get(EXTRACT_FILES.complaints) ?? Buffer.alloc(0)).toString();
+    const text = gunzipSync(once.get(part) ?? Buffer.alloc(0)).toString();
     expect(text).not.toMatch(/CMP-|CUST-/);
+  });
+
+  it('orders a part by the sort key, then pseudonym: ties handed over in any order give the same bytes', async () => {
+    // Prepare: three complaints created at the same instant and one later, as two pages.
+    const tied = ['CMP-A', 'CMP-B', 'CMP-C'].map((complaintId) => ({ ...complaint, complaintId }));
+    const later = { ...complaint, complaintId: 'CMP-D', createdAt: '2026-10-02T02:00:00.000Z' };
+    const key = Buffer.alloc(32, 3);
+
+    // Act: the store hands the ties over in two different orders.
+    const once = await partOf(
+      [
+        { orderedBy: 'createdAt', states: tied },
+        { orderedBy: 'createdAt', states: [later] },
+      ],
+      key,
+    );
+    const again = await partOf(
+      [
+        { orderedBy: 'createdAt', states: [...tied].reverse() },
+        { orderedBy: 'createdAt', states: [later] },
+      ],
+      key,
+    );
+
+    // Assess
+    expect(again.equals(once)).toBe(true);
+    const rows = parseCsv(gunzipSync(once).toString());
+    expect(rows.map((row) => row.createdAt)).toEqual([
+      ...tied.map(() => '2026-10-01T02:00:00.000Z'),
+      '2026-10-02T02:00:00.000Z',
+    ]);
+    const ties = rows.slice(0, 3).map((row) => row.complaint ?? '');
+    expect(ties).toEqual([...ties].sort());
+  });
+
+  it('counts the rows of a part and their latest event as it writes them', async () => {
+    const tally = { rows: 0, lastEventAt: null as string | null };
+    async function* pages(): AsyncGenerator<ComplaintStatePage> {
+      yield { orderedBy: 'createdAt', states: complaints };
+      yield {
+        orderedBy: 'firstResolvedAt',
+        states: [{ ...complaint, complaintId: 'CMP-9', lastEventAt: '2026-10-09T00:00:00.000Z' }],
+      };
+    }
+
+    for await (const _ of complaintPartStream(pages(), Buffer.alloc(32), tally));
+
+    expect(tally).toEqual({ rows: 3, lastEventAt: '2026-10-09T00:00:00.000Z' });
+  });
+
+  it('reads every part as the complaint rows, and a report from before parts by its one file', async () => {
+    // Prepare: October's two complaints in two parts, and the same rows as one old file.
+    const key = Buffer.alloc(32, 1);
+    const [first, second] = complaints as [ComplaintState, ComplaintState];
+    const parts = await filesOf(key, [first]);
+    parts.set(
+      complaintPartName('2026-09'),
+      await partOf([{ orderedBy: 'firstResolvedAt', states: [second] }], key),
+    );
+    const single = await filesOf(key);
+    const octoberPart = single.get(complaintPartName('2026-10')) ?? Buffer.alloc(0);
+    single.delete(complaintPartName('2026-10'));
+    single.set(SINGLE_COMPLAINTS_FILE, octoberPart);
+    const period = parsePeriod('2026-10', 'Asia/Shanghai');
+
+    // Act
+    const fromParts = inputsFromExtract(parts, period, BUILT_IN_PROFILES.baseline);
+    const fromSingle = inputsFromExtract(single, period, BUILT_IN_PROFILES.baseline);
+
+    // Assess: the same rows and figures either way.
+    expect(fromParts.complaints).toHaveLength(2);
+    expect(fromSingle.complaints).toHaveLength(2);
+    expect(fromParts.current.complaints).toEqual(fromSingle.current.complaints);
+  });
+
+  it('refuses an extract that lacks a part its manifest lists', async () => {
+    const files = await filesOf(Buffer.alloc(32, 1));
+    const listed = [...files.keys(), complaintPartName('2026-09')].map((name) => ({ name }));
+    files.set('manifest.json', Buffer.from(JSON.stringify({ files: listed })));
+
+    expect(() =>
+      inputsFromExtract(files, parsePeriod('2026-10', 'Asia/Shanghai'), BUILT_IN_PROFILES.baseline),
+    ).toThrow(/no extract\/complaints\/2026-09\.csv\.gz/);
   });
 
   it('parses quoted fields, doubled quotes, line breaks in quotes, CRLF and LF', () => {

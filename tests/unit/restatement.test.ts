@@ -4,7 +4,7 @@ import { buildIndicators } from '#shared/indicators/build-indicators.ts';
 import type { IndicatorInputs, ResponseAggregateRow } from '#shared/indicators/catalogue.ts';
 import { isWholeOperator } from '#shared/indicators/catalogue.ts';
 import { BUILT_IN_PROFILES } from '#shared/indicators/profiles.ts';
-import { restatedFigures } from '#shared/reports/restatement.ts';
+import { lateComplaintRows, restatedFigures } from '#shared/reports/restatement.ts';
 import { figuresOfStates } from '../support/complaint-figures.ts';
 
 const profile = BUILT_IN_PROFILES.baseline;
@@ -64,26 +64,34 @@ function figures(inputs: { current: IndicatorInputs; previous: IndicatorInputs }
   return JSON.parse(JSON.stringify({ indicators: built.indicators, rankings: built.rankings }));
 }
 
-function compare(published: Inputs, now: Inputs) {
+/** Today's complaint states as the store hands them over: pages of two. */
+async function* pagesOf(states: readonly ComplaintState[]) {
+  for (let at = 0; at < states.length; at += 2) yield { states: states.slice(at, at + 2) };
+}
+
+async function compare(published: Inputs, now: Inputs) {
   return restatedFigures({
     published: figures(published),
     recomputed: figures(now),
     publishedInputs: published,
     nowInputs: now,
-    complaints: { published: published.complaints, now: now.complaints },
+    complaintsWithLateEvents: await lateComplaintRows(
+      published.complaints,
+      pagesOf(now.complaints),
+    ),
     periods: { current: '2026-09', previous: '2026-08' },
   });
 }
 
 describe('restatedFigures', () => {
-  it('names a changed CSAT with its old and new figures and the late answers behind it', () => {
+  it('names a changed CSAT with its old and new figures and the late answers behind it', async () => {
     const published = inputsOf([answers('2026-09-20', { responses: 10, csat_5: 7, csat_2: 3 })]);
     const now = inputsOf([
       answers('2026-09-20', { responses: 10, csat_5: 7, csat_2: 3 }),
       answers('2026-09-21', { responses: 1, csat_1: 1 }),
     ]);
 
-    const changes = compare(published, now);
+    const changes = await compare(published, now);
 
     const csat = changes.figures.find(
       (change) => change.indicator === 'survey.csat_pct' && isWholeOperator(change),
@@ -98,31 +106,31 @@ describe('restatedFigures', () => {
     expect(changes.inputs.complaintsWithLateEvents).toBe(0);
   });
 
-  it('finds nothing to restate when a late answer lands in a cell that stays suppressed', () => {
+  it('finds nothing to restate when a late answer lands in a cell that stays suppressed', async () => {
     // 3 answers, then 4: fewer than minCell either way, so CSAT is withheld both times.
     const published = inputsOf([answers('2026-09-20', { responses: 3, csat_5: 3 })]);
     const now = inputsOf([answers('2026-09-20', { responses: 4, csat_5: 3, csat_1: 1 })]);
 
-    const changes = compare(published, now);
+    const changes = await compare(published, now);
 
     expect(changes.figures.filter((change) => change.indicator === 'survey.csat_pct')).toEqual([]);
     expect(changes.inputs.current.responses).toEqual({ published: 3, now: 4 });
   });
 
-  it('counts a complaint changed by a late event, and restates nothing when no figure moved', () => {
+  it('counts a complaint changed by a late event, and restates nothing when no figure moved', async () => {
     const responses = [answers('2026-09-20', { responses: 10, csat_5: 7, csat_2: 3 })];
     const published = inputsOf(responses);
     // An acknowledgement that arrived late: the row's last event moved, no figure did.
     const now = inputsOf(responses, [complaint({ lastEventAt: '2026-09-06T02:00:00.000Z' })]);
 
-    const changes = compare(published, now);
+    const changes = await compare(published, now);
 
     expect(changes.figures).toEqual([]);
     expect(changes.rankings).toEqual([]);
     expect(changes.inputs.complaintsWithLateEvents).toBe(1);
   });
 
-  it('ties a changed complaint figure to the complaints with late events', () => {
+  it('ties a changed complaint figure to the complaints with late events', async () => {
     const responses = [answers('2026-09-20', { responses: 10, csat_5: 7, csat_2: 3 })];
     const ten = Array.from({ length: 10 }, (_, n) => complaint({ complaintId: `c-${n}` }));
     const published = inputsOf(responses, ten);
@@ -138,7 +146,7 @@ describe('restatedFigures', () => {
       ...ten.slice(1),
     ]);
 
-    const changes = compare(published, now);
+    const changes = await compare(published, now);
 
     const within = changes.figures.find(
       (change) =>

@@ -7,14 +7,9 @@ import {
 import type { ComplaintState } from '../../domain/complaint-lifecycle.ts';
 import type { FollowUpCaseRow, ResponseAggregateRow } from '../../indicators/catalogue.ts';
 import { AGGREGATE_SHARDS, aggregateKeys, type CounterKind } from '../../tables/aggregates.ts';
-import {
-  AGGREGATED_ATTRIBUTE,
-  COMPLAINTS_TABLE,
-  complaintKeys,
-  MONTH_INDEX_SHARDS,
-} from '../../tables/complaints.ts';
+import { AGGREGATED_ATTRIBUTE, COMPLAINTS_TABLE, complaintKeys } from '../../tables/complaints.ts';
 import { answeredDayOf, SURVEYS_TABLE } from '../../tables/surveys.ts';
-import type { ReportInputs } from '../../use-cases/build-report.ts';
+import type { ComplaintStatePage, ReportInputs } from '../../use-cases/build-report.ts';
 import { bounded } from './bounded.ts';
 import { dynamoDbComplaintCounterReader } from './complaint-counter-reader.ts';
 import { dynamoDbSubscriberStore } from './subscriber-store.ts';
@@ -36,8 +31,14 @@ const STORAGE_ONLY = new Set([
   AGGREGATED_ATTRIBUTE,
 ]);
 
-/** Month index keys queried at once: a month's shards and its old unsharded key. */
-const MONTH_INDEX_KEY_QUERIES = MONTH_INDEX_SHARDS + 1;
+/** A complaint's STATE item as the folded state, without its storage attributes. */
+const stateOf = (item: Record<string, unknown>) =>
+  Object.fromEntries(
+    Object.entries(item).filter(([name]) => !STORAGE_ONLY.has(name)),
+  ) as unknown as ComplaintState;
+
+/** States in one page of an extract part: about a page of a Query of STATE items. */
+export const COMPLAINT_PAGE_STATES = 1000;
 
 /**
  * Reads report inputs page by page: a day's aggregates are a few partitions (one item per
@@ -50,7 +51,10 @@ export function dynamoDbReportInputs(options: {
   aggregatesTable: string;
   complaintsTable: string;
   surveysTable: string;
+  /** States in a page of an extract part (default COMPLAINT_PAGE_STATES). */
+  complaintPageStates?: number;
 }): ReportInputs {
+  const pageStates = options.complaintPageStates ?? COMPLAINT_PAGE_STATES;
   const documents = DynamoDBDocumentClient.from(options.client);
   const subscribers = dynamoDbSubscriberStore(options.client, options.aggregatesTable);
   const query = async function* (input: QueryCommandInput) {
@@ -97,6 +101,74 @@ export function dynamoDbReportInputs(options: {
     }
     return rows;
   };
+
+  /** The items of one month of a month index, in its sort key's order. */
+  /**
+   * A month's items of one index in its sort key's order: the month's shards and its old
+   * unsharded key (docs/data-model.md), each a Query in that order, merged. A state found on
+   * two keys (moved by `reshard-complaints` between two queries) has one sort key value:
+   * kept once.
+   */
+  async function* monthOfIndex(
+    index: (typeof COMPLAINTS_TABLE.indexes)['byCreatedMonth' | 'byFirstResolvedMonth'],
+    month: string,
+  ): AsyncGenerator<Record<string, unknown>> {
+    const streams = complaintKeys.monthIndexKeys(month).map((key) =>
+      query({
+        TableName: options.complaintsTable,
+        IndexName: index.name,
+        KeyConditionExpression: '#month = :month',
+        ExpressionAttributeNames: { '#month': index.partitionKey },
+        ExpressionAttributeValues: { ':month': key },
+      })[Symbol.asyncIterator](),
+    );
+    // Every key's first page side by side; then each key's next page when it runs out.
+    const heads = await Promise.all(streams.map((stream) => stream.next()));
+    const sortKey = (item: Record<string, unknown>) => String(item[index.sortKey]);
+    let tie: { value: string; keys: Set<string> } | undefined;
+    for (;;) {
+      let least = -1;
+      for (const [at, head] of heads.entries()) {
+        if (head.done) continue;
+        const current = heads[least];
+        if (!current || current.done || sortKey(head.value) < sortKey(current.value)) least = at;
+      }
+      const head = heads[least];
+      if (!head || head.done) return;
+      const item = head.value;
+      const value = sortKey(item);
+      if (tie?.value !== value) tie = { value, keys: new Set() };
+      if (!tie.keys.has(String(item.pk))) {
+        tie.keys.add(String(item.pk));
+        yield item;
+      }
+      heads[least] = await (streams[least] as AsyncIterator<Record<string, unknown>>).next();
+    }
+  }
+
+  /**
+   * Items as pages of complaint states of about `pageStates` each, cut only where
+   * the sort key changes: states that tie on it (whose order the index does not fix) are
+   * always in one page, which the builder orders.
+   */
+  async function* pagesOf(
+    orderedBy: ComplaintStatePage['orderedBy'],
+    items: AsyncIterable<Record<string, unknown>>,
+    keep: (item: Record<string, unknown>) => boolean = () => true,
+  ): AsyncGenerator<ComplaintStatePage> {
+    let states: ComplaintState[] = [];
+    for await (const item of items) {
+      if (!keep(item)) continue;
+      const state = stateOf(item);
+      const last = states.at(-1);
+      if (states.length >= pageStates && last && last[orderedBy] !== state[orderedBy]) {
+        yield { orderedBy, states };
+        states = [];
+      }
+      states.push(state);
+    }
+    if (states.length > 0) yield { orderedBy, states };
+  }
 
   return {
     subscriberCounts: (period) => subscribers.latest(period),
@@ -158,36 +230,17 @@ export function dynamoDbReportInputs(options: {
       return cases.sort((a, b) => (a.caseId < b.caseId ? -1 : a.caseId > b.caseId ? 1 : 0));
     },
 
-    async complaintStates(months) {
-      const states = new Map<string, ComplaintState>();
+    async *complaintStatePages(month, window) {
       const { byCreatedMonth, byFirstResolvedMonth } = COMPLAINTS_TABLE.indexes;
-      const keyQueries = [byCreatedMonth, byFirstResolvedMonth].flatMap((index) =>
-        months.flatMap((month) =>
-          complaintKeys.monthIndexKeys(month).map((key) => ({ index, key })),
-        ),
+      const inWindow = new Set(window);
+      yield* pagesOf('createdAt', monthOfIndex(byCreatedMonth, month));
+      // First resolved this month, created outside the window: created months in it have
+      // their own part. The month is the key's first seven characters, however it is keyed.
+      yield* pagesOf(
+        'firstResolvedAt',
+        monthOfIndex(byFirstResolvedMonth, month),
+        (item) => !inWindow.has(String(item.createdMonth ?? '').slice(0, 7)),
       );
-      // A month's shards side by side, MONTH_INDEX_KEY_QUERIES at a time; a state found
-      // twice (created and resolved in the window, or on its old key and a shard) is one.
-      const read = async ({ index, key }: (typeof keyQueries)[number]) => {
-        for await (const item of query({
-          TableName: options.complaintsTable,
-          IndexName: index.name,
-          KeyConditionExpression: '#month = :month',
-          ExpressionAttributeNames: { '#month': index.partitionKey },
-          ExpressionAttributeValues: { ':month': key },
-        })) {
-          const state = Object.fromEntries(
-            Object.entries(item).filter(([name]) => !STORAGE_ONLY.has(name)),
-          ) as unknown as ComplaintState;
-          // By key, not by complaint id: two sources' equal ids are two complaints.
-          states.set(String(item.pk), state);
-        }
-      };
-      await bounded(
-        keyQueries.map((keyQuery) => () => read(keyQuery)),
-        MONTH_INDEX_KEY_QUERIES,
-      );
-      return [...states.keys()].sort().map((key) => states.get(key) as ComplaintState);
     },
   };
 }

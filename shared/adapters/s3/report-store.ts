@@ -1,4 +1,6 @@
+import { Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import type { ReportStore } from '../../use-cases/build-report.ts';
 import type { PublishedFiles } from '../../use-cases/restate-reports.ts';
 
@@ -35,6 +37,24 @@ export function s3ReportStore(client: S3Client, bucket: string): ReportStore {
           ChecksumAlgorithm: 'SHA256',
         }),
       );
+      return VersionId ? { versionId: VersionId } : {};
+    },
+    async putStream(prefix, file, body) {
+      // lib-storage's Upload: one put for a body under a part, else a multipart upload of
+      // 5 MiB parts, each with its checksum (Object Lock wants one on every part), at most
+      // queueSize parts in memory at once.
+      const { VersionId } = await new Upload({
+        client,
+        queueSize: 2,
+        params: {
+          Bucket: bucket,
+          Key: `${prefix}${file.name}`,
+          Body: Readable.from(body),
+          ContentType: file.contentType,
+          ...attachment(prefix, file.name),
+          ChecksumAlgorithm: 'SHA256',
+        },
+      }).done();
       return VersionId ? { versionId: VersionId } : {};
     },
   };

@@ -207,7 +207,14 @@ export function renderReport(
     'base64 -d manifest.sig > manifest.der',
     'openssl dgst -sha256 -verify signing-key.pem -signature manifest.der manifest.json',
     'sha256sum report.json indicators.csv report.html methodology.json   # = manifest.json',
-    ...(hasExtract ? ['sha256sum extract/*.csv.gz'] : []),
+    // Reports since complaint parts keep them a folder deeper (docs/reports.md).
+    ...(hasExtract
+      ? [
+          report.files.some((file) => file.name.startsWith('extract/complaints/'))
+            ? 'sha256sum extract/*.csv.gz extract/complaints/*.csv.gz'
+            : 'sha256sum extract/*.csv.gz',
+        ]
+      : []),
   ].join('\n');
   const editionRows = input.editions.map(
     (edition) =>
