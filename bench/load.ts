@@ -421,15 +421,11 @@ export async function benchLoad(
   const day = dayInTimeZone(new Date(), 'Asia/Shanghai');
   const aggregates = async () => {
     const partitions = await Promise.all(
-      aggregateKeys.counterDayPartitions('responses', day).map((pk) =>
-        documents.send(
-          new QueryCommand({
-            TableName: aggregatesTable,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :region)',
-            ExpressionAttributeValues: { ':pk': pk, ':region': `${REGION}#` },
-          }),
+      aggregateKeys
+        .counterDayQueries('responses', day, `${REGION}#`)
+        .map((counterQuery) =>
+          documents.send(new QueryCommand({ TableName: aggregatesTable, ...counterQuery })),
         ),
-      ),
     );
     const totals = new Map<string, number>();
     for (const item of partitions.flatMap(({ Items = [] }) => Items)) {

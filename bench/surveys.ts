@@ -250,15 +250,11 @@ async function countedResponses(sandbox: Sandbox, documents: DynamoDBDocumentCli
   const tableName = sandbox.app.host('ResponseAggregator').fn.environment.AGGREGATES_TABLE_NAME;
   const day = dayInTimeZone(new Date(), 'Asia/Shanghai');
   const partitions = await Promise.all(
-    aggregateKeys.counterDayPartitions('responses', day).map((pk) =>
-      documents.send(
-        new QueryCommand({
-          TableName: tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :region)',
-          ExpressionAttributeValues: { ':pk': pk, ':region': 'BJ#' },
-        }),
+    aggregateKeys
+      .counterDayQueries('responses', day, 'BJ#')
+      .map((counterQuery) =>
+        documents.send(new QueryCommand({ TableName: tableName, ...counterQuery })),
       ),
-    ),
   );
   return partitions
     .flatMap(({ Items = [] }) => Items)

@@ -192,18 +192,15 @@ export async function demoSurveys(outputs: SandboxOutputs, state: SandboxState):
       got.clear();
       // Every partition of the day's counters (shared/tables/aggregates.ts), shards summed.
       const partitions = await Promise.all(
-        aggregateKeys.counterDayPartitions('responses', day).map((pk) =>
-          documents.send(
-            new QueryCommand({
-              TableName: aggregatesTable,
-              KeyConditionExpression: 'pk = :pk',
-              ExpressionAttributeValues: { ':pk': pk },
-            }),
+        aggregateKeys
+          .counterDayQueries('responses', day)
+          .map((counterQuery) =>
+            documents.send(new QueryCommand({ TableName: aggregatesTable, ...counterQuery })),
           ),
-        ),
       );
       for (const item of partitions.flatMap(({ Items = [] }) => Items)) {
-        const key = String(item.sk).split('#').slice(0, 4).join('#');
+        const { region, service, touchpoint, channel } = aggregateKeys.groupOfCounter(item);
+        const key = [region, service, touchpoint, channel].join('#');
         const entry = got.get(key) ?? { responses: 0, promoters: 0, satisfied: 0 };
         entry.responses += Number(item.responses ?? 0);
         entry.promoters += Number(item.nps_9 ?? 0) + Number(item.nps_10 ?? 0);

@@ -30,38 +30,97 @@ export interface CounterGroup {
   channel: string;
 }
 
+/** A Query of counter items: a partition, and where its sort keys are (none: all of it). */
+export interface CounterQuery {
+  KeyConditionExpression: string;
+  ExpressionAttributeValues: Record<string, string>;
+}
+
+/** The month (`YYYY-MM`) a day (`YYYY-MM-DD`) is in. */
+const monthOfDay = (day: string) => day.slice(0, 7);
+
 /**
- * Key layout of the aggregates table. A day's counters of a kind are spread over
- * AGGREGATE_SHARDS partition keys (`AGG#<day>#<shard>`), each holding one item per group
- * (sort key `region#service#touchpoint#channel`): at the capacity model's peak a single
- * `AGG#<day>` key would take every counter write of the day, over DynamoDB's 1,000 WCU/s a
- * partition key, while a shard in the sort key spreads nothing. Counters written before the
- * shard moved into the partition key stay where they are, under `AGG#<day>` with the shard
- * at the end of the sort key; readers read that key too and sum both (docs/data-model.md).
+ * Key layout of the aggregates table. A month's counters of a kind are spread over
+ * AGGREGATE_SHARDS partition keys (`AGG#<month>#<shard>`), each holding one item per day and
+ * group (sort key `<day>#region#service#touchpoint#channel`): at the capacity model's peak a
+ * single key for the day would take every counter write of the day, over DynamoDB's 1,000
+ * WCU/s a partition key, while a shard in the sort key spreads nothing. Keyed by month, a
+ * report reads a period's days as one range per month and shard (a quarter and the one
+ * before: 48 queries a kind, not one per day and shard). Counters written before the shard
+ * moved into the partition key stay where they are, under `AGG#<day>` with the shard at
+ * the end of the sort key; readers read that key too and sum both (docs/data-model.md).
+ * Every counter item also holds its day and group as attributes.
  */
 export const aggregateKeys = {
-  /** One shard's partition of a day's counters of a kind: one item per group. */
-  counterDayShard: (kind: CounterKind, day: string, shard: number) =>
-    `${COUNTER_PREFIX[kind]}#${day}#${shard}`,
+  /** One shard's partition of a month's counters of a kind: one item per day and group. */
+  counterMonthShard: (kind: CounterKind, month: string, shard: number) =>
+    `${COUNTER_PREFIX[kind]}#${month}#${shard}`,
   /** The day's one partition of a kind in the layout before: read, no longer written. */
   counterDayBeforeSharding: (kind: CounterKind, day: string) => `${COUNTER_PREFIX[kind]}#${day}`,
-  /** Every partition that holds a day's counters of a kind: the one before, then the shards. */
-  counterDayPartitions: (kind: CounterKind, day: string) => [
-    aggregateKeys.counterDayBeforeSharding(kind, day),
-    ...Array.from({ length: AGGREGATE_SHARDS }, (_, shard) =>
-      aggregateKeys.counterDayShard(kind, day, shard),
-    ),
-  ],
-  /** One shard of a group's counters. */
+  /** One shard of a group's counters of a day. */
   counterShard: (kind: CounterKind, group: CounterGroup, shard: number) => ({
-    pk: aggregateKeys.counterDayShard(kind, group.day, shard),
-    sk: `${group.region}#${group.service}#${group.touchpoint}#${group.channel}`,
+    pk: aggregateKeys.counterMonthShard(kind, monthOfDay(group.day), shard),
+    sk: `${group.day}#${group.region}#${group.service}#${group.touchpoint}#${group.channel}`,
   }),
-  /** The group a counter's sort key names (in either layout: a trailing shard is ignored). */
-  groupOfCounterSk: (sk: string) => {
-    const [region = '', service = '', touchpoint = '', channel = ''] = sk.split('#');
-    return { region, service, touchpoint, channel };
+  /**
+   * The Queries that find a day's counters of a kind, in both layouts; with `group`, only
+   * the groups whose `region#service#touchpoint#channel` starts with it.
+   */
+  counterDayQueries: (kind: CounterKind, day: string, group = ''): CounterQuery[] => [
+    group === ''
+      ? {
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': aggregateKeys.counterDayBeforeSharding(kind, day) },
+        }
+      : {
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: {
+            ':pk': aggregateKeys.counterDayBeforeSharding(kind, day),
+            ':prefix': group,
+          },
+        },
+    ...Array.from({ length: AGGREGATE_SHARDS }, (_, shard) => ({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: {
+        ':pk': aggregateKeys.counterMonthShard(kind, monthOfDay(day), shard),
+        ':prefix': `${day}#${group}`,
+      },
+    })),
+  ],
+  /**
+   * The Queries that find the counters of a kind of the days (a run of days: each month's
+   * range runs from its first to its last day in `days`): per month, one range of each
+   * shard; per day, the partition of the layout before.
+   */
+  counterDaysQueries: (kind: CounterKind, days: readonly string[]): CounterQuery[] => {
+    const months = new Map<string, string[]>();
+    for (const day of days)
+      months.set(monthOfDay(day), [...(months.get(monthOfDay(day)) ?? []), day]);
+    return [
+      ...days.map((day) => ({
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': aggregateKeys.counterDayBeforeSharding(kind, day) },
+      })),
+      ...[...months].flatMap(([month, inMonth]) =>
+        Array.from({ length: AGGREGATE_SHARDS }, (_, shard) => ({
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':pk': aggregateKeys.counterMonthShard(kind, month, shard),
+            ':from': `${[...inMonth].sort()[0]}#`,
+            ':to': `${[...inMonth].sort().at(-1)}#\uffff`,
+          },
+        })),
+      ),
+    ];
   },
+  /** The day and group a counter item counts (attributes both layouts write). */
+  groupOfCounter: (item: Record<string, unknown>): CounterGroup => ({
+    day: String(item.day),
+    region: String(item.region),
+    service: String(item.service),
+    touchpoint: String(item.touchpoint),
+    channel: String(item.channel),
+  }),
   /** The mark a counted stream batch leaves, by the batch's first sequence number. */
   countedBatch: (firstSequence: string) => ({ pk: `COUNTED#${firstSequence}`, sk: 'BATCH' }),
   /**

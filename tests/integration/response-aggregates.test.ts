@@ -121,11 +121,12 @@ describe('daily response aggregates', () => {
       nps_3: 1,
     });
     expect(web.comments).toBe(false);
-    // Each batch's counters of the day under one of the day's shard keys, one item a group.
+    // Each batch's counters of the day under one of the month's shard keys, one item a
+    // day and group.
     for (const item of web.items) {
-      expect(item.pk).toMatch(/^AGG#2026-10-08#\d+$/);
+      expect(item.pk).toMatch(/^AGG#2026-10#\d+$/);
       expect(Number(String(item.pk).split('#')[2])).toBeLessThan(AGGREGATE_SHARDS);
-      expect(item.sk).toBe('GD-SZ#fixed_broadband#store#web');
+      expect(item.sk).toBe('2026-10-08#GD-SZ#fixed_broadband#store#web');
     }
     expect((await aggregate('2026-10-08', 'GD-SZ#fixed_broadband#store#sms')).totals).toEqual({
       responses: 1,

@@ -55,19 +55,18 @@ export async function dayCounters(
   group: string,
 ) {
   const answers = await Promise.all(
-    aggregateKeys.counterDayPartitions(kind, day).map((pk) =>
-      documents.send(
-        new QueryCommand({
-          TableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :group)',
-          ExpressionAttributeValues: { ':pk': pk, ':group': group },
-        }),
-      ),
-    ),
+    aggregateKeys
+      .counterDayQueries(kind, day, group)
+      .map((counterQuery) => documents.send(new QueryCommand({ TableName, ...counterQuery }))),
   );
+  // A prefix finds `BJ#…` and `BJX#…` alike: the group is whole segments of the item's.
   const items = answers
     .flatMap(({ Items = [] }) => Items)
-    .filter((item) => item.sk === group || String(item.sk).startsWith(`${group}#`));
+    .filter((item) => {
+      const { region, service, touchpoint, channel } = aggregateKeys.groupOfCounter(item);
+      const name = `${region}#${service}#${touchpoint}#${channel}`;
+      return name === group || name.startsWith(`${group}#`);
+    });
   const totals: Record<string, number> = {};
   for (const item of items) {
     for (const [name, value] of Object.entries(item)) {

@@ -30,32 +30,46 @@ const GROUP: CounterGroup = {
 };
 
 describe('aggregateKeys', () => {
-  it("spreads a day's counters of a kind over one partition key per shard, the group in the sort key", () => {
+  it("spreads a month's counters of a kind over one partition key per shard, the day and group in the sort key", () => {
     const keys = Array.from({ length: AGGREGATE_SHARDS }, (_, shard) =>
       aggregateKeys.counterShard('responses', GROUP, shard),
     );
 
     expect(new Set(keys.map((key) => key.pk)).size).toBe(AGGREGATE_SHARDS);
-    expect(keys[3]).toEqual({ pk: 'AGG#2026-10-08#3', sk: 'BJ#mobile_data#store#web' });
-    expect(aggregateKeys.counterShard('invitations', GROUP, 0).pk).toBe('INV#2026-10-08#0');
+    expect(keys[3]).toEqual({ pk: 'AGG#2026-10#3', sk: '2026-10-08#BJ#mobile_data#store#web' });
+    expect(aggregateKeys.counterShard('invitations', GROUP, 0).pk).toBe('INV#2026-10#0');
   });
 
-  it('lists every partition a reader must sum: the earlier unsharded one and each shard', () => {
-    const partitions = aggregateKeys.counterDayPartitions('responses', '2026-10-08');
+  it("finds a day's counters in the earlier unsharded partition and in each shard's month", () => {
+    const queries = aggregateKeys.counterDayQueries('responses', '2026-10-08', 'BJ#');
 
-    expect(partitions).toEqual([
-      'AGG#2026-10-08',
-      ...Array.from({ length: AGGREGATE_SHARDS }, (_, shard) => `AGG#2026-10-08#${shard}`),
+    expect(queries.map((query) => query.ExpressionAttributeValues)).toEqual([
+      { ':pk': 'AGG#2026-10-08', ':prefix': 'BJ#' },
+      ...Array.from({ length: AGGREGATE_SHARDS }, (_, shard) => ({
+        ':pk': `AGG#2026-10#${shard}`,
+        ':prefix': '2026-10-08#BJ#',
+      })),
     ]);
-    const written = aggregateKeys.counterShard('responses', GROUP, AGGREGATE_SHARDS - 1).pk;
-    expect(partitions).toContain(written);
+    const written = aggregateKeys.counterShard('responses', GROUP, AGGREGATE_SHARDS - 1);
+    expect(queries.map((query) => query.ExpressionAttributeValues[':pk'])).toContain(written.pk);
+    expect(written.sk.startsWith('2026-10-08#BJ#')).toBe(true);
   });
 
-  it('reads the group from the sort key of either layout', () => {
-    const group = { region: 'BJ', service: 'mobile_data', touchpoint: 'store', channel: 'web' };
+  it("reads a quarter and the one before as a range per month and shard, and the old layout's days", () => {
+    const days = Array.from({ length: 183 }, (_, index) =>
+      new Date(Date.UTC(2026, 3, 1 + index)).toISOString().slice(0, 10),
+    );
 
-    expect(aggregateKeys.groupOfCounterSk('BJ#mobile_data#store#web')).toEqual(group);
-    expect(aggregateKeys.groupOfCounterSk('BJ#mobile_data#store#web#5')).toEqual(group);
+    const queries = aggregateKeys.counterDaysQueries('responses', days);
+
+    const ranges = queries.filter((query) => query.KeyConditionExpression.includes('BETWEEN'));
+    expect(ranges).toHaveLength(6 * AGGREGATE_SHARDS);
+    expect(queries).toHaveLength(183 + 6 * AGGREGATE_SHARDS);
+    expect(ranges[0]?.ExpressionAttributeValues).toEqual({
+      ':pk': 'AGG#2026-04#0',
+      ':from': '2026-04-01#',
+      ':to': '2026-04-30#\uffff',
+    });
   });
 });
 
@@ -160,11 +174,13 @@ describe('the response aggregator at peak', () => {
     }).responseAggregates(['2026-10-08']);
     client.destroy();
     expect(rows.reduce((sum, row) => sum + (row.counts.responses ?? 0), 0)).toBe(2000);
-    // …written under the day's shard keys only…
+    // …written under the month's shard keys only…
     const writes = store.partitionWrites.get('aggregates') ?? new Map<string, number>();
     const answerKeys = [...writes].filter(([key]) => key.startsWith('AGG#'));
     expect(answerKeys.map(([key]) => key).sort()).toEqual(
-      aggregateKeys.counterDayPartitions('responses', '2026-10-08').slice(1).sort(),
+      Array.from({ length: AGGREGATE_SHARDS }, (_, shard) =>
+        aggregateKeys.counterMonthShard('responses', '2026-10', shard),
+      ).sort(),
     );
     // …each key near its even share of the second's answer counter writes…
     const total = answerKeys.reduce((sum, [, units]) => sum + units, 0);

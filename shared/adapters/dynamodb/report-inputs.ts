@@ -6,7 +6,12 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ComplaintState } from '../../domain/complaint-lifecycle.ts';
 import type { FollowUpCaseRow, ResponseAggregateRow } from '../../indicators/catalogue.ts';
-import { AGGREGATE_SHARDS, aggregateKeys, type CounterKind } from '../../tables/aggregates.ts';
+import {
+  AGGREGATE_SHARDS,
+  aggregateKeys,
+  type CounterKind,
+  type CounterQuery,
+} from '../../tables/aggregates.ts';
 import { AGGREGATED_ATTRIBUTE, COMPLAINTS_TABLE, complaintKeys } from '../../tables/complaints.ts';
 import { answeredDayOf, SURVEYS_TABLE } from '../../tables/surveys.ts';
 import type { ComplaintStatePage, ReportInputs } from '../../use-cases/build-report.ts';
@@ -64,42 +69,36 @@ export function dynamoDbReportInputs(options: {
   };
 
   /**
-   * Counters kept in shards (AGGREGATE_SHARDS partition keys a day and kind, and the day's
-   * partition of counters written before that layout), summed per day and group: a day's
-   * partitions are queried at once, day after day, so what is held is one day's groups.
+   * Counters kept in shards (AGGREGATE_SHARDS partition keys a month and kind, and each
+   * day's partition of counters written before that layout), summed per day and group:
+   * one range per month and shard, and one Query per day of the old layout, side by side.
    */
   const shardedCounters = async (
     kind: CounterKind,
     days: readonly string[],
     isCounter: (name: string) => boolean,
   ): Promise<ResponseAggregateRow[]> => {
-    const rows: ResponseAggregateRow[] = [];
-    for (const day of days) {
-      const groups = new Map<string, ResponseAggregateRow & { counts: Record<string, number> }>();
-      const sumPartition = async (pk: string) => {
-        for await (const item of query({
-          TableName: options.aggregatesTable,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
-        })) {
-          const { region, service, touchpoint, channel } = aggregateKeys.groupOfCounterSk(
-            String(item.sk),
-          );
-          const key = [region, service, touchpoint, channel].join('#');
-          const row = groups.get(key) ?? { day, region, service, touchpoint, channel, counts: {} };
-          for (const [name, value] of Object.entries(item)) {
-            if (isCounter(name)) row.counts[name] = (row.counts[name] ?? 0) + Number(value);
-          }
-          groups.set(key, row);
+    const wanted = new Set(days);
+    const groups = new Map<string, ResponseAggregateRow & { counts: Record<string, number> }>();
+    const sum = async (counterQuery: CounterQuery) => {
+      for await (const item of query({ TableName: options.aggregatesTable, ...counterQuery })) {
+        const group = aggregateKeys.groupOfCounter(item);
+        if (!wanted.has(group.day)) continue;
+        const key = [group.day, group.region, group.service, group.touchpoint, group.channel].join(
+          '#',
+        );
+        const row = groups.get(key) ?? { ...group, counts: {} };
+        for (const [name, value] of Object.entries(item)) {
+          if (isCounter(name)) row.counts[name] = (row.counts[name] ?? 0) + Number(value);
         }
-      };
-      await bounded(
-        aggregateKeys.counterDayPartitions(kind, day).map((pk) => () => sumPartition(pk)),
-        CONCURRENT_QUERIES,
-      );
-      rows.push(...[...groups.keys()].sort().map((key) => groups.get(key) as ResponseAggregateRow));
-    }
-    return rows;
+        groups.set(key, row);
+      }
+    };
+    await bounded(
+      aggregateKeys.counterDaysQueries(kind, days).map((counterQuery) => () => sum(counterQuery)),
+      CONCURRENT_QUERIES,
+    );
+    return [...groups.keys()].sort().map((key) => groups.get(key) as ResponseAggregateRow);
   };
 
   /** The items of one month of a month index, in its sort key's order. */
