@@ -186,11 +186,17 @@ describe('case delivery', () => {
 
     // Act
     await until(() => deliveriesTo('ticketing', caseId).length === 1, 'the delivery');
-    // Delivered and its deliveries marked queued (the mark may land after the delivery).
+    // Delivered and its deliveries marked queued (the mark may land after the delivery);
+    // the other endpoint's delivery settled too, so that the case kept below is final.
     await until(async () => {
       const item = await caseOf(invitationId);
-      return item?.deliveries?.ticketing?.state === 'delivered' && item.queuedAt !== undefined;
-    }, 'the delivery kept');
+      const settled = Object.values(
+        (item?.deliveries ?? {}) as Record<string, { state?: string }>,
+      ).every((entry) => entry.state !== 'pending');
+      return (
+        item?.deliveries?.ticketing?.state === 'delivered' && item.queuedAt !== undefined && settled
+      );
+    }, 'the deliveries kept');
 
     // Assess
     const [delivery] = deliveriesTo('ticketing', caseId);
